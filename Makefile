@@ -1,0 +1,54 @@
+# PoC Hub: `make demo` builds everything and serves the demo mission; `make test` installs and runs the suite.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+PYTHON312 ?= $(shell command -v python3.12)
+VENV := .venv
+BIN := $(VENV)/bin
+export POCHUB_SHARED ?= $(abspath ../shared)
+DEMO_DB ?= sqlite:///demo.db
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
+.PHONY: demo test test-py312 bench lint postgres clean
+
+$(BIN)/pochub: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+venv: $(BIN)/pochub
+
+postgres:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL is not up"; exit 1
+
+demo: $(BIN)/pochub
+	rm -f demo.db demo.db-wal demo.db-shm
+	$(BIN)/pochub --database $(DEMO_DB) db upgrade
+	$(BIN)/pochub --database $(DEMO_DB) demo --seed 1
+	$(BIN)/pochub --database $(DEMO_DB) serve
+
+test: $(BIN)/pochub postgres
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+	$(BIN)/pytest -n 2 --dist loadfile
+	$(MAKE) test-py312
+
+# The core and the importers also run on Python 3.12 (the full suite runs on 3.11 above).
+test-py312:
+	@if [ -n "$(PYTHON312)" ]; then \
+	  [ -x .venv312/bin/pytest ] || { $(PYTHON312) -m venv .venv312 && .venv312/bin/pip install --quiet --upgrade pip \
+	    && .venv312/bin/pip install --quiet -e '.[dev]'; }; \
+	  .venv312/bin/pytest -q -m "not slow" tests/core tests/ingest -p no:cacheprovider; \
+	else echo "python3.12 not found: skipping the 3.12 run"; fi
+
+bench: $(BIN)/pochub postgres
+	$(BIN)/python bench/run.py
+
+lint: $(BIN)/pochub
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+clean:
+	rm -rf $(VENV) .venv312 demo.db* pochub.db* .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,28 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from pochub import __version__
+from pochub.api.routers import events, health
+from pochub.config import Settings
+from pochub.errors import PocHubError
+from pochub.store.database import connect
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the application for ``settings`` (its own engine; nothing read from the environment here)."""
+    app = FastAPI(title="PoC Hub", version=__version__,
+                  description="Protection of civilians: evidence, threats, capacities, response, coordination.")
+    app.state.settings = settings
+    app.state.engine = connect(settings.database_url)
+
+    @app.exception_handler(PocHubError)
+    async def pochub_error(_request: Request, exc: PocHubError) -> JSONResponse:
+        return JSONResponse(status_code=exc.http_status, content={"detail": str(exc)})
+
+    app.include_router(health.router)
+    app.include_router(events.router)
+    return app

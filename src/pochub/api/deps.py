@@ -1,0 +1,24 @@
+"""Typed dependencies shared by the routers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy import Connection, Engine
+
+
+def get_engine(request: Request) -> Engine:
+    """The application's database engine."""
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def get_connection(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
+    """A connection for one request's reads."""
+    with engine.connect() as conn:
+        yield conn
+
+
+DbConnection = Annotated[Connection, Depends(get_connection)]

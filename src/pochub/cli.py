@@ -1,0 +1,390 @@
+"""The `pochub` command: database, imports, summaries, exports, the demo mission and the server.
+
+Exit codes: 0 success, 1 invalid input (or any PoC Hub error), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+from sqlalchemy import Engine
+
+from pochub.config import Settings, settings_help
+from pochub.errors import InvalidInput, PocHubError
+
+app = typer.Typer(help="PoC Hub: protection of civilians in peacekeeping.", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
+db_app = typer.Typer(help="Create or migrate the database.", no_args_is_help=True)
+import_app = typer.Typer(help="Import files in the field's formats.", no_args_is_help=True)
+events_app = typer.Typer(help="Look at the stored events.", no_args_is_help=True)
+export_app = typer.Typer(help="Export stored data in the field's formats.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(import_app, name="import")
+app.add_typer(events_app, name="events")
+app.add_typer(export_app, name="export")
+
+out = Console()
+err = Console(stderr=True)
+
+
+class OutputFormat(StrEnum):
+    """How a command prints its result."""
+
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+class ExportFormat(StrEnum):
+    """Event export formats."""
+
+    csv = "csv"
+    hxl = "hxl"
+    geojson = "geojson"
+
+
+class State:
+    """Options shared by every command."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._engine: Engine | None = None
+
+    def engine(self, create: bool = True) -> Engine:
+        """The database engine; an empty database gets the schema on first use."""
+        from pochub.store.database import connect, ensure_schema
+
+        if self._engine is None:
+            self._engine = connect(self.settings.database_url)
+            if create:
+                ensure_schema(self._engine)
+        return self._engine
+
+
+def state(ctx: typer.Context) -> State:
+    """The shared options of the running command."""
+    return ctx.ensure_object(State)  # type: ignore[no-any-return]
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    database: Annotated[
+        str | None, typer.Option("--database", help="Database URL (default: POCHUB_DATABASE_URL, else sqlite:///pochub.db).")
+    ] = None,
+) -> None:
+    """PoC Hub: evidence, threats, capacities, response, coordination and training for PoC."""
+    settings = Settings() if database is None else Settings(database_url=database)
+    ctx.obj = State(settings)
+
+
+@app.command("settings")
+def show_settings() -> None:
+    """List the settings (POCHUB_* environment variables) with their defaults."""
+    table = Table("variable", "default", "meaning")
+    for row in settings_help():
+        table.add_row(*row)
+    out.print(table)
+
+
+@db_app.command("upgrade")
+def db_upgrade(ctx: typer.Context) -> None:
+    """Create the schema, or migrate it to the newest revision."""
+    from pochub.store.database import current_revision, upgrade
+
+    engine = state(ctx).engine(create=False)
+    upgrade(engine)
+    err.print(f"database at revision {current_revision(engine)}")
+
+
+@db_app.command("current")
+def db_current(ctx: typer.Context) -> None:
+    """Print the schema revision of the database."""
+    from pochub.store.database import current_revision
+
+    print(current_revision(state(ctx).engine(create=False)) or "empty")
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar over bytes read, on stderr."""
+    with Progress(TextColumn(label), BarColumn(), DownloadColumn(), TimeRemainingColumn(), console=err,
+                  transient=True, disable=not err.is_terminal) as progress:
+        task = progress.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield update
+
+
+def print_summary(summary: dict[str, Any], output: OutputFormat) -> None:
+    """Print an import's closing summary as a table or JSON."""
+    if output == OutputFormat.json:
+        print(json.dumps(summary))
+        return
+    table = Table(title=f"import {summary.get('kind', '')}: {summary.get('file', '')}", show_header=False)
+    for key, value in summary.items():
+        if key not in ("kind", "file"):
+            table.add_row(key.replace("_", " "), str(value))
+    err.print(table)
+
+
+SkipInvalid = Annotated[bool, typer.Option("--skip-invalid", help="Store the valid rows; reject the others.")]
+Rejects = Annotated[Path | None, typer.Option("--rejects", help="Write rejected rows with their reasons here (CSV).")]
+Grade = Annotated[str | None, typer.Option("--grade", help="Source grade A-F/1-6 for these events (e.g. B2).")]
+DateFormat = Annotated[str | None, typer.Option("--date-format", help="strptime format of the dates, if unusual.")]
+Encoding = Annotated[str, typer.Option("--encoding", help="Text encoding of the file.")]
+Output = Annotated[OutputFormat, typer.Option("--format", help="Summary as a table or JSON.")]
+
+
+def _import_events(ctx: typer.Context, kind: str, fmt: Any, path: Path, skip_invalid: bool, rejects: Path | None,
+                   grade: str | None, date_format: str | None, encoding: str, output: OutputFormat,
+                   source_name: str | None = None) -> None:
+    from pochub.core.models.events import is_valid_grade
+    from pochub.ingest.events import ImportOptions
+    from pochub.services.imports import import_events
+
+    if grade is not None and not is_valid_grade(grade.upper()):
+        raise InvalidInput(f"--grade {grade!r}: give reliability A-F and credibility 1-6, e.g. B2")
+    st = state(ctx)
+    options = ImportOptions(source_grade=grade.upper() if grade else None, date_format=date_format,
+                            encoding=encoding, batch_rows=st.settings.import_batch_rows, source_name=source_name)
+    with progress_bar(f"import {kind}") as update:
+        summary = import_events(st.engine(), path, fmt, options, st.settings, kind=kind,
+                                skip_invalid=skip_invalid, rejects=rejects, on_progress=update)
+    for error in summary.errors[:20]:
+        err.print(f"rejected: {error}", highlight=False, markup=False)
+    print_summary(summary.as_dict(), output)
+
+
+@import_app.command("acled")
+def import_acled(ctx: typer.Context, path: Path, skip_invalid: SkipInvalid = False, rejects: Rejects = None,
+                 grade: Grade = None, date_format: DateFormat = None, encoding: Encoding = "utf-8-sig",
+                 output: Output = OutputFormat.table) -> None:
+    """Import an ACLED export (any vintage; .csv or .csv.gz; HDX copies with an HXL row)."""
+    from pochub.ingest.acled import ACLED
+
+    _import_events(ctx, "acled", ACLED, path, skip_invalid, rejects, grade, date_format, encoding, output)
+
+
+@import_app.command("ucdp")
+def import_ucdp(ctx: typer.Context, path: Path, skip_invalid: SkipInvalid = False, rejects: Rejects = None,
+                grade: Grade = None, date_format: DateFormat = None, encoding: Encoding = "utf-8-sig",
+                output: Output = OutputFormat.table) -> None:
+    """Import a UCDP GED file (full or country release, with or without a header row)."""
+    from pochub.ingest.ucdp import UCDP
+
+    _import_events(ctx, "ucdp", UCDP, path, skip_invalid, rejects, grade, date_format, encoding, output)
+
+
+@import_app.command("hxl")
+def import_hxl(ctx: typer.Context, path: Path, skip_invalid: SkipInvalid = False, rejects: Rejects = None,
+               grade: Grade = None, date_format: DateFormat = None, encoding: Encoding = "utf-8-sig",
+               output: Output = OutputFormat.table,
+               source: Annotated[str | None, typer.Option("--source", help="Source name for rows naming none.")] = None,
+               ) -> None:
+    """Import an HXL-tagged event CSV (or PoC Hub's own CSV/HXL export)."""
+    from pochub.ingest.hxl import HXL
+
+    _import_events(ctx, "hxl", HXL, path, skip_invalid, rejects, grade, date_format, encoding, output, source)
+
+
+@import_app.command("geojson")
+def import_geojson(ctx: typer.Context, path: Path, skip_invalid: SkipInvalid = False, rejects: Rejects = None,
+                   grade: Grade = None, output: Output = OutputFormat.table,
+                   source: Annotated[str | None, typer.Option("--source", help="Source name for rows naming none.")] = None,
+                   ) -> None:
+    """Import events from GeoJSON points (PoC Hub's own GeoJSON export)."""
+    from pochub.ingest.hxl import HXL
+
+    _import_events(ctx, "geojson", HXL, path, skip_invalid, rejects, grade, None, "utf-8", output, source)
+
+
+@import_app.command("acled-deletions")
+def import_acled_deletions(ctx: typer.Context, path: Path, output: Output = OutputFormat.table) -> None:
+    """Remove the events listed in an ACLED deleted-events file (event_id_cnty, deleted_timestamp)."""
+    from pochub.ingest.acled import read_deletions
+    from pochub.services.imports import delete_events
+
+    st = state(ctx)
+    summary = delete_events(st.engine(), "acled", read_deletions(path), st.settings, str(path))
+    print_summary(summary.as_dict(), output)
+
+
+@import_app.command("boundaries")
+def import_boundaries_command(
+    ctx: typer.Context,
+    path: Path,
+    level: Annotated[int, typer.Option("--level", min=0, max=5, help="Admin level of the areas (1 = province).")],
+    pcode_field: Annotated[str | None, typer.Option(help="Property holding the P-code.")] = None,
+    name_field: Annotated[str | None, typer.Option(help="Property holding the name.")] = None,
+    parent_field: Annotated[str | None, typer.Option(help="Property holding the parent P-code.")] = None,
+    version: Annotated[str | None, typer.Option(help="Boundary version (default: the file name).")] = None,
+    output: Output = OutputFormat.table,
+) -> None:
+    """Import admin areas with P-codes from GeoJSON; events and communities lacking codes get them."""
+    from pochub.services.places import import_boundaries
+
+    summary = import_boundaries(state(ctx).engine(), path, level, pcode_field=pcode_field, name_field=name_field,
+                                parent_field=parent_field, version=version)
+    print_summary(summary.as_dict(), output)
+
+
+@import_app.command("communities")
+def import_communities_command(ctx: typer.Context, path: Path, output: Output = OutputFormat.table) -> None:
+    """Import communities (CSV id,name,lat,lon,population[,pcode,...] or GeoJSON points)."""
+    from pochub.services.places import import_communities
+
+    summary = import_communities(state(ctx).engine(), path)
+    print_summary(summary.as_dict(), output)
+
+
+def _filter(start: date | None, end: date | None, source: str | None, include_duplicates: bool) -> Any:
+    from pochub.store.event_queries import EventFilter
+
+    return EventFilter(start=start, end=end, source=source, include_duplicates=include_duplicates)
+
+
+DateOption = Annotated[Any, typer.Option(parser=date.fromisoformat, metavar="YYYY-MM-DD")]
+
+
+@events_app.command("summary")
+def events_summary(
+    ctx: typer.Context,
+    by: Annotated[str, typer.Option("--by", help="type, category, threat, month, year, area, actor or source.")],
+    output: Output = OutputFormat.table,
+    chart: Annotated[Path | None, typer.Option("--chart", help="Draw the monthly trend to this PNG.")] = None,
+    start: Annotated[Any, typer.Option("--from", parser=date.fromisoformat, metavar="YYYY-MM-DD")] = None,
+    end: Annotated[Any, typer.Option("--to", parser=date.fromisoformat, metavar="YYYY-MM-DD")] = None,
+    source: Annotated[str | None, typer.Option(help="Only this source (acled, ucdp, ...).")] = None,
+    include_duplicates: Annotated[bool, typer.Option("--all", help="Count cross-source duplicates too.")] = False,
+) -> None:
+    """Events, fatalities and civilian fatalities by a key (de-duplicated across sources)."""
+    from pochub.store import event_queries
+
+    event_filter = _filter(start, end, source, include_duplicates)
+    with state(ctx).engine().connect() as conn:
+        rows = event_queries.summary(conn, by, event_filter)
+        monthly = event_queries.summary(conn, "month", event_filter) if chart else []
+    if chart:
+        from pochub.documents.charts import monthly_trend
+
+        monthly_trend(monthly, chart)
+        err.print(f"chart written to {chart}")
+    if output == OutputFormat.json:
+        print(json.dumps(rows))
+    elif output == OutputFormat.csv:
+        import csv
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=["key", "events", "fatalities", "civilian_fatalities"],
+                                lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(rows)
+    else:
+        table = Table(by, "events", "fatalities", "civilian fatalities", title=f"events by {by}")
+        for r in rows:
+            table.add_row(str(r["key"]), f"{r['events']:,}", f"{r['fatalities']:,}", f"{r['civilian_fatalities']:,}")
+        table.add_row("total", f"{sum(r['events'] for r in rows):,}", f"{sum(r['fatalities'] for r in rows):,}",
+                      f"{sum(r['civilian_fatalities'] for r in rows):,}", style="bold")
+        out.print(table)
+
+
+@export_app.command("events")
+def export_events(
+    ctx: typer.Context,
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="csv, hxl (HXL-tagged CSV) or geojson.")],
+    output_path: Annotated[Path | None, typer.Option("-o", "--output", help="File to write (default: stdout).")] = None,
+    start: Annotated[Any, typer.Option("--from", parser=date.fromisoformat, metavar="YYYY-MM-DD")] = None,
+    end: Annotated[Any, typer.Option("--to", parser=date.fromisoformat, metavar="YYYY-MM-DD")] = None,
+    source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
+    include_duplicates: Annotated[bool, typer.Option("--all/--deduplicated",
+                                                     help="Export cross-source duplicates too (default).")] = True,
+) -> None:
+    """Export events as CSV, HXL or GeoJSON; the files import back unchanged."""
+    from pochub.documents.event_exports import write_csv, write_geojson
+    from pochub.store import event_queries
+
+    event_filter = _filter(start, end, source, include_duplicates)
+    handle = output_path.open("w", encoding="utf-8", newline="") if output_path else sys.stdout
+    try:
+        with state(ctx).engine().connect() as conn:
+            rows = event_queries.stream(conn, event_filter)
+            if fmt == ExportFormat.geojson:
+                written = write_geojson(rows, handle)
+            else:
+                written = write_csv(rows, handle, hxl=fmt == ExportFormat.hxl)
+    finally:
+        if output_path:
+            handle.close()
+    err.print(f"{written:,} events exported")
+
+
+@app.command("demo")
+def demo(
+    ctx: typer.Context,
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same mission.")] = 1,
+    communities: Annotated[int, typer.Option(help="Number of communities.")] = 2000,
+    events: Annotated[int, typer.Option(help="Minimum number of ACLED-format events.")] = 20000,
+    keep_files: Annotated[Path | None, typer.Option(help="Keep the generated files in this folder.")] = None,
+) -> None:
+    """Generate the fictional demo mission and store it through the normal importers."""
+    from pochub.services.demo_mission import load_demo
+
+    st = state(ctx)
+    summaries = load_demo(st.engine(), st.settings, seed=seed, n_communities=communities, n_events=events,
+                          keep=keep_files)
+    table = Table("step", "stored", "updated", title=f"demo mission (seed {seed})")
+    for step, figures in summaries:
+        table.add_row(step, str(figures.get("stored", "")), str(figures.get("updated", "")))
+    err.print(table)
+
+
+@app.command("serve")
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="Address to listen on.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on.")] = None,
+) -> None:
+    """Serve the API and web application."""
+    import uvicorn
+
+    from pochub.api.app import create_app
+
+    st = state(ctx)
+    st.engine()  # create the schema if the database is empty
+    settings = st.settings
+    application = create_app(settings)
+    err.print(f"PoC Hub at http://{host or settings.host}:{port or settings.port}/  (database {settings.database_url})")
+    uvicorn.run(application, host=host or settings.host, port=port or settings.port, log_level="info")
+
+
+def main() -> None:
+    """Entry point: run the app, turning PoC Hub errors into messages and exit codes."""
+    try:
+        app(standalone_mode=False)
+    except PocHubError as exc:
+        err.print(f"error: {exc}", highlight=False, markup=False)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(1)
+    except Exception as exc:
+        import click
+
+        if isinstance(exc, click.exceptions.UsageError):
+            exc.show()
+            sys.exit(2)
+        if isinstance(exc, click.exceptions.Exit):
+            sys.exit(exc.exit_code)
+        raise

@@ -1,0 +1,1 @@
+"""Geography in the core: administrative-area lookup by point-in-polygon with a spatial index."""

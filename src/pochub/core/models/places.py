@@ -1,0 +1,36 @@
+"""Places: administrative areas (with P-codes) and communities."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shapely.geometry.base import BaseGeometry
+
+
+@dataclass(frozen=True)
+class AdminArea:
+    """An administrative area identified by its P-code, with the boundary version it came from."""
+
+    pcode: str
+    name: str
+    level: int
+    geometry: BaseGeometry
+    parent_pcode: str | None = None
+    boundary_version: str = ""
+
+
+@dataclass(frozen=True)
+class Community:
+    """A community: where civilians live, what they need and what they can do to protect themselves."""
+
+    community_id: str
+    name: str
+    latitude: float
+    longitude: float
+    population: int
+    pcode: str | None = None
+    vulnerable_groups: tuple[str, ...] = ()
+    self_protection_capacities: tuple[str, ...] = ()
+    focal_point: str = ""
+    phone_coverage: bool = False
+    radio_coverage: bool = False

@@ -1,0 +1,1 @@
+"""Renderers: exports in the field's formats, reports and charts."""

@@ -1,0 +1,102 @@
+"""Vectorised parsing and validation of text columns into typed columns, with row errors for bad values."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import orjson
+import polars as pl
+
+from pochub.core.models.events import EVENT_SCHEMA
+from pochub.errors import RowError
+from pochub.ingest._csv import LINE
+
+ISO_DATE = "%Y-%m-%d"
+DATE_FORMATS: tuple[str, ...] = (ISO_DATE, "%d %B %Y", "%d-%B-%Y", "%d %b %Y", "%d-%b-%Y", "%d/%m/%Y")
+"""Date spellings seen in ACLED, UCDP and HXL exports. Day-first for slashes, as ACLED writes them."""
+
+
+def text(frame: pl.DataFrame, column: str) -> pl.Expr:
+    """A trimmed text column, or empty text when the file has no such column."""
+    if column in frame.columns:
+        return pl.col(column).fill_null("").str.strip_chars()
+    return pl.lit("", dtype=pl.String)
+
+
+def first_present(frame: pl.DataFrame, *columns: str) -> str | None:
+    """The first of ``columns`` that the frame has."""
+    return next((c for c in columns if c in frame.columns), None)
+
+
+def parse_date(expr: pl.Expr, formats: Sequence[str] = DATE_FORMATS) -> pl.Expr:
+    """Parse dates written in any of ``formats`` (a time part after the date is ignored); null if none fits."""
+    head = expr.str.replace(r"[T ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$", "")
+    return pl.coalesce([head.str.strptime(pl.Date, f, strict=False) for f in formats])
+
+
+def parse_float(expr: pl.Expr) -> pl.Expr:
+    """Parse a decimal number (a decimal comma is accepted); null if it is not one."""
+    return expr.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False)
+
+
+def parse_int(expr: pl.Expr) -> pl.Expr:
+    """Parse a whole number (``3.0`` is accepted); null if it is not one."""
+    as_float = expr.cast(pl.Float64, strict=False)
+    return pl.when(as_float == as_float.round(0)).then(as_float.cast(pl.Int64, strict=False)).otherwise(None)
+
+
+def raw_json(frame: pl.DataFrame) -> pl.Expr:
+    """The source row as one JSON object per row, keyed by the file's own column names."""
+    columns = [c for c in frame.columns if c != LINE]
+    return pl.struct([pl.col(c) for c in columns]).struct.json_encode()
+
+
+@dataclass(frozen=True)
+class Check:
+    """A validation rule: rows where ``bad`` is true are rejected, naming ``column`` and ``reason``."""
+
+    column: str
+    value: pl.Expr
+    bad: pl.Expr
+    reason: str | pl.Expr
+
+
+def run_checks(frame: pl.DataFrame, checks: Sequence[Check], file: str) -> tuple[pl.Series, list[RowError]]:
+    """Evaluate every check; return the mask of rows without error, and the errors in line order."""
+    if not checks or frame.height == 0:
+        return pl.Series([True] * frame.height), []
+    flags = frame.select([c.bad.fill_null(True).alias(f"bad{i}") for i, c in enumerate(checks)])
+    any_bad = flags.select(pl.any_horizontal(pl.all())).to_series()
+    errors: list[RowError] = []
+    if any_bad.any():
+        for i, check in enumerate(checks):
+            mask = flags[f"bad{i}"]
+            if not mask.any():
+                continue
+            reason = check.reason if isinstance(check.reason, pl.Expr) else pl.lit(check.reason)
+            rows = frame.filter(mask).select(
+                pl.col(LINE), check.value.cast(pl.String).fill_null("").alias("v"), reason.alias("r")
+            )
+            errors.extend(RowError(file, line, check.column, v, r) for line, v, r in rows.iter_rows())
+        errors.sort(key=lambda e: e.line)
+    return ~any_bad, errors
+
+
+def conform(frame: pl.DataFrame) -> pl.DataFrame:
+    """Select and cast the event columns in store order, adding missing ones as nulls, keeping ``_line``."""
+    if frame.height == 0:
+        return pl.DataFrame(schema={**EVENT_SCHEMA, LINE: pl.Int64()})
+    exprs = []
+    for name, dtype in EVENT_SCHEMA.items():
+        if name in frame.columns:
+            exprs.append(pl.col(name).cast(dtype))
+        else:
+            exprs.append(pl.lit(None, dtype=dtype).alias(name))
+    exprs.append(pl.col(LINE))
+    return frame.select(exprs)
+
+
+def dumps_row(row: dict[str, object]) -> str:
+    """JSON text of one row (used where rows are built one at a time, e.g. GeoJSON features)."""
+    return orjson.dumps(row, option=orjson.OPT_NON_STR_KEYS).decode()

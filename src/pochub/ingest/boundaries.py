@@ -1,0 +1,107 @@
+"""Administrative boundaries from GeoJSON with P-codes (OCHA COD-AB, HDX, OSM exports, the demo mission).
+
+Property names differ between publishers; the P-code, name and parent fields are found by the usual names for
+the level (``ADM2_PCODE``, ``admin2Pcod``, ``pcode`` ...) or given explicitly.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import orjson
+import shapely
+from shapely.geometry import shape
+
+from pochub.core.models.places import AdminArea
+from pochub.errors import InvalidInput, RowError
+
+
+def _find(properties: dict[str, Any], patterns: list[str]) -> str | None:
+    for pattern in patterns:
+        regex = re.compile(pattern, re.IGNORECASE)
+        for key in properties:
+            if regex.fullmatch(key):
+                return key
+    return None
+
+
+def pcode_patterns(level: int) -> list[str]:
+    """Property names that hold an area's code at ``level``, most specific first."""
+    return ["pcode", f"adm(in)?{level}_?p_?cod(e)?", f"adm(in)?{level}_?code", "iso2", "code"]
+
+
+def name_patterns(level: int) -> list[str]:
+    """Property names that hold an area's name at ``level``."""
+    return ["name", f"adm(in)?{level}_?name", f"adm(in)?{level}_?(en|fr)", f"adm(in)?{level}_?ref_?n(ame)?"]
+
+
+def parent_patterns(level: int) -> list[str]:
+    """Property names that hold the parent area's code."""
+    return ["parent_pcode", f"adm(in)?{level - 1}_?p_?cod(e)?"] if level > 1 else ["parent_pcode"]
+
+
+def read_boundaries(
+    path: Path,
+    level: int,
+    *,
+    pcode_field: str | None = None,
+    name_field: str | None = None,
+    parent_field: str | None = None,
+    version: str | None = None,
+) -> list[AdminArea]:
+    """Read admin areas of ``level`` from a GeoJSON FeatureCollection; every problem names its feature."""
+    if not path.exists():
+        raise InvalidInput(f"{path}: no such file")
+    try:
+        document = orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError as exc:
+        raise InvalidInput(f"{path}: not valid JSON: {exc}") from exc
+    features = document.get("features") if isinstance(document, dict) else None
+    if not isinstance(features, list) or not features:
+        raise InvalidInput(f"{path}: not a GeoJSON FeatureCollection with features")
+    first = features[0].get("properties") or {}
+    pcode_key = pcode_field or _find(first, pcode_patterns(level))
+    name_key = name_field or _find(first, name_patterns(level))
+    parent_key = parent_field or _find(first, parent_patterns(level))
+    if pcode_key is None or name_key is None:
+        raise InvalidInput(
+            f"{path}: feature 1: cannot tell which property holds the "
+            f"{'P-code' if pcode_key is None else 'name'} at level {level}; give --pcode-field/--name-field "
+            f"(properties: {', '.join(first)})"
+        )
+    boundary_version = version or path.name
+    areas: list[AdminArea] = []
+    errors: list[RowError] = []
+    seen: set[str] = set()
+    for number, feature in enumerate(features, start=1):
+        where = f"feature {number}"
+        props = feature.get("properties") or {}
+        pcode = str(props.get(pcode_key) or "").strip()
+        name = str(props.get(name_key) or "").strip()
+        if not pcode:
+            errors.append(RowError(str(path), number, pcode_key, "", f"{where}: empty P-code"))
+            continue
+        if pcode in seen:
+            errors.append(RowError(str(path), number, pcode_key, pcode, f"{where}: P-code repeated"))
+            continue
+        seen.add(pcode)
+        try:
+            geometry = shape(feature.get("geometry"))
+        except Exception as exc:  # shapely raises several kinds for bad geometry
+            errors.append(RowError(str(path), number, "geometry", "", f"{where}: not a geometry ({exc})"))
+            continue
+        if geometry.geom_type not in ("Polygon", "MultiPolygon"):
+            errors.append(RowError(str(path), number, "geometry", geometry.geom_type,
+                                   f"{where}: an admin area must be a Polygon or MultiPolygon"))
+            continue
+        if not geometry.is_valid:
+            geometry = shapely.make_valid(geometry)
+        parent = str(props.get(parent_key) or "").strip() if parent_key else ""
+        areas.append(AdminArea(pcode, name or pcode, level, geometry, parent or None, boundary_version))
+    if errors:
+        from pochub.errors import InvalidRows
+
+        raise InvalidRows(errors, len(errors), file=str(path))
+    return areas

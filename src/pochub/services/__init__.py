@@ -1,0 +1,1 @@
+"""Use cases: each owns its transaction, calls the core, and persists the results."""

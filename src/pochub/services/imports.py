@@ -1,0 +1,181 @@
+"""Import use cases: files in the field's formats -> validated, de-duplicated, stored. One transaction each.
+
+By default an import is all-or-nothing: any invalid row and nothing is written. With ``skip_invalid`` the valid
+rows are stored and the rejected ones written, with their reasons, to ``rejects``.
+"""
+
+from __future__ import annotations
+
+import csv
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+import numpy as np
+import polars as pl
+from sqlalchemy import Connection, Engine, delete, insert
+
+from pochub.config import Settings
+from pochub.core.evidence.duplicates import find_duplicates
+from pochub.core.geography.areas import AreaIndex
+from pochub.errors import InvalidRows, RowError
+from pochub.ingest.events import EventFormat, ImportOptions, read_events
+from pochub.store import repositories, tables
+from pochub.store.event_writer import EventWriter
+
+Progress = Callable[[int, int], None]
+SOURCE_PRIORITY = ("mission", "acled", "ucdp", "hxl")
+"""Which source stays canonical when two report one event: the mission's own, then ACLED, then UCDP."""
+MAX_ERRORS_KEPT = 1000
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What an import did."""
+
+    kind: str
+    file: str
+    rows_read: int
+    stored: int
+    updated: int
+    unchanged: int
+    rejected: int
+    duplicates_linked: int
+    seconds: float
+    errors: tuple[RowError, ...] = field(default=(), compare=False)
+
+    def as_dict(self) -> dict[str, object]:
+        """The figures, for JSON output."""
+        return {k: v for k, v in self.__dict__.items() if k != "errors"}
+
+
+@contextmanager
+def _rejects_writer(path: Path | None) -> Iterator[csv.writer | None]:  # type: ignore[valid-type]
+    if path is None:
+        yield None
+        return
+    handle: TextIO
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["line", "column", "value", "reason"])
+        yield writer
+
+
+def locate_admin_codes(frame: pl.DataFrame, indexes: list[AreaIndex]) -> pl.DataFrame:
+    """Fill missing admin P-codes (and empty admin names) of events by point-in-polygon."""
+    if frame.height == 0:
+        return frame
+    lat = frame["latitude"].to_numpy()
+    lon = frame["longitude"].to_numpy()
+    updates = []
+    for index in indexes:
+        if index.level not in (1, 2) or len(index) == 0:
+            continue
+        code_col, name_col = f"admin{index.level}_pcode", f"admin{index.level}_name"
+        missing = frame[code_col].is_null().to_numpy()
+        if not missing.any():
+            continue
+        codes, names = index.locate(lat[missing], lon[missing])
+        full_codes = np.full(frame.height, None, dtype=object)
+        full_names = np.full(frame.height, None, dtype=object)
+        full_codes[missing], full_names[missing] = codes, names
+        updates += [
+            pl.coalesce(pl.col(code_col), pl.Series(values=full_codes.tolist(), dtype=pl.String)).alias(code_col),
+            pl.when(pl.col(name_col).fill_null("") == "")
+            .then(pl.Series(values=full_names.tolist(), dtype=pl.String))
+            .otherwise(pl.col(name_col))
+            .alias(name_col),
+        ]
+    return frame.with_columns(updates) if updates else frame
+
+
+def relink_duplicates(conn: Connection, settings: Settings) -> int:
+    """Recompute cross-source duplicate links over all stored events; returns the links added."""
+    if repositories.source_count(conn) < 2:
+        return repositories.replace_duplicate_links(conn, [])
+    links = find_duplicates(
+        repositories.event_points(conn),
+        SOURCE_PRIORITY,
+        max_km=settings.duplicate_distance_km,
+        max_days=settings.duplicate_days,
+    )
+    return repositories.replace_duplicate_links(conn, links)
+
+
+def import_events(
+    engine: Engine,
+    path: Path,
+    fmt: EventFormat,
+    options: ImportOptions,
+    settings: Settings,
+    *,
+    kind: str,
+    skip_invalid: bool = False,
+    rejects: Path | None = None,
+    on_progress: Progress | None = None,
+) -> ImportSummary:
+    """Import an event file in one transaction; raise InvalidRows (writing nothing) on bad rows by default."""
+    started = time.perf_counter()
+    started_at = datetime.now(UTC)
+    rows_read = rejected = 0
+    kept: list[RowError] = []
+    with engine.begin() as conn, _rejects_writer(rejects) as reject_writer:
+        indexes = [AreaIndex.build(repositories.load_admin_areas(conn, level), level) for level in (1, 2)]
+        writer = EventWriter(conn)
+        for batch in read_events(path, fmt, options, on_progress):
+            rows_read += batch.rows_read
+            if batch.errors:
+                rejected += len({e.line for e in batch.errors})
+                room = MAX_ERRORS_KEPT - len(kept)
+                kept.extend(batch.errors[:max(room, 0)])
+                if reject_writer is not None:
+                    reject_writer.writerows([e.line, e.column, e.value, e.reason] for e in batch.errors)
+            if rejected and not skip_invalid:
+                continue  # keep reading to report every bad row, write nothing more
+            writer.write(locate_admin_codes(batch.events, indexes))
+        if rejected and not skip_invalid:
+            raise InvalidRows(kept, rejected, file=str(path))
+        new, updated = writer.finish()
+        linked = relink_duplicates(conn, settings)
+        summary = ImportSummary(
+            kind=kind, file=str(path), rows_read=rows_read, stored=new, updated=updated,
+            unchanged=rows_read - rejected - new - updated, rejected=rejected, duplicates_linked=linked,
+            seconds=round(time.perf_counter() - started, 3), errors=tuple(kept),
+        )
+        _record(conn, summary, started_at)
+    return summary
+
+
+def _record(conn: Connection, summary: ImportSummary, started_at: datetime) -> None:
+    conn.execute(insert(tables.imports).values(
+        kind=summary.kind, file=summary.file, started_at=started_at, finished_at=datetime.now(UTC),
+        rows_read=summary.rows_read, stored=summary.stored, updated=summary.updated, unchanged=summary.unchanged,
+        rejected=summary.rejected, duplicates_linked=summary.duplicates_linked,
+    ))
+
+
+def delete_events(engine: Engine, source: str, ids: Iterator[list[str]], settings: Settings, file: str) -> ImportSummary:
+    """Remove events of ``source`` by source id (ACLED's deleted-events list)."""
+    started = time.perf_counter()
+    started_at = datetime.now(UTC)
+    read = deleted = 0
+    with engine.begin() as conn:
+        ev = tables.events.c
+        for chunk in ids:
+            read += len(chunk)
+            for start in range(0, len(chunk), 1000):
+                part = chunk[start:start + 1000]
+                conn.execute(tables.events.update().where(ev.duplicate_of.in_(
+                    tables.events.select().with_only_columns(ev.id).where(ev.source == source, ev.source_id.in_(part))
+                    .scalar_subquery())).values(duplicate_of=None))
+                deleted += conn.execute(delete(tables.events).where(ev.source == source, ev.source_id.in_(part))).rowcount
+        linked = relink_duplicates(conn, settings)
+        summary = ImportSummary(kind=f"{source}-deletions", file=file, rows_read=read, stored=0, updated=-deleted,
+                                unchanged=read - deleted, rejected=0, duplicates_linked=linked,
+                                seconds=round(time.perf_counter() - started, 3))
+        _record(conn, summary, started_at)
+    return summary

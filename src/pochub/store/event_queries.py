@@ -1,0 +1,110 @@
+"""Read queries over stored events: counts, summaries by key, bounding-box and date filters, streaming export."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import ColumnElement, Connection, Select, func, select
+
+from pochub.core.models.events import EVENT_COLUMNS
+from pochub.errors import InvalidInput
+from pochub.store.tables import events
+
+SUMMARY_KEYS = ("type", "category", "threat", "month", "year", "area", "actor", "source")
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Which events a query covers. Duplicates of another source's record are left out unless asked."""
+
+    start: date | None = None
+    end: date | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    source: str | None = None
+    category: str | None = None
+    threat_only: bool = False
+    include_duplicates: bool = False
+
+    def apply(self, query: Select[Any]) -> Select[Any]:
+        """Add this filter's conditions to ``query``."""
+        ev = events.c
+        if not self.include_duplicates:
+            query = query.where(ev.duplicate_of.is_(None))
+        if self.start:
+            query = query.where(ev.event_date >= self.start)
+        if self.end:
+            query = query.where(ev.event_date <= self.end)
+        if self.bbox:
+            min_lon, min_lat, max_lon, max_lat = self.bbox
+            query = query.where(ev.longitude.between(min_lon, max_lon), ev.latitude.between(min_lat, max_lat))
+        if self.source:
+            query = query.where(ev.source == self.source)
+        if self.category:
+            query = query.where(ev.category == self.category)
+        if self.threat_only:
+            query = query.where(ev.threat_type.is_not(None))
+        return query
+
+
+def _key_expression(conn: Connection, key: str) -> ColumnElement[Any]:
+    ev = events.c
+    postgres = conn.dialect.name == "postgresql"
+    if key == "month":
+        return func.to_char(ev.event_date, "YYYY-MM") if postgres else func.strftime("%Y-%m", ev.event_date)
+    if key == "year":
+        return func.to_char(ev.event_date, "YYYY") if postgres else func.strftime("%Y", ev.event_date)
+    columns: dict[str, ColumnElement[Any]] = {
+        "type": ev.source_event_type,
+        "category": ev.category,
+        "threat": func.coalesce(ev.threat_type, "none"),
+        "area": func.coalesce(func.nullif(ev.admin1_name, ""), ev.admin1_pcode, ""),
+        "actor": func.coalesce(ev.actor1, ""),
+        "source": ev.source,
+    }
+    if key not in columns:
+        raise InvalidInput(f"cannot summarise by {key!r}; choose one of {', '.join(SUMMARY_KEYS)}")
+    return columns[key]
+
+
+def summary(conn: Connection, key: str, event_filter: EventFilter) -> list[dict[str, Any]]:
+    """Events, fatalities and civilian fatalities per value of ``key``, largest first (by key for time keys)."""
+    ev = events.c
+    key_expr = _key_expression(conn, key).label("key")
+    query = select(
+        key_expr,
+        func.count().label("events"),
+        func.coalesce(func.sum(ev.fatalities_best), 0).label("fatalities"),
+        func.coalesce(func.sum(ev.civilian_fatalities), 0).label("civilian_fatalities"),
+    ).group_by(key_expr)
+    rows = conn.execute(event_filter.apply(query)).all()
+    result = [
+        {"key": r.key, "events": int(r.events), "fatalities": int(r.fatalities),
+         "civilian_fatalities": int(r.civilian_fatalities)}
+        for r in rows
+    ]
+    if key in ("month", "year"):
+        return sorted(result, key=lambda r: str(r["key"]))
+    return sorted(result, key=lambda r: (-r["events"], str(r["key"])))
+
+
+def count(conn: Connection, event_filter: EventFilter) -> int:
+    """Number of events matching the filter."""
+    return int(conn.execute(event_filter.apply(select(func.count()).select_from(events))).scalar_one())
+
+
+def stream(
+    conn: Connection, event_filter: EventFilter, limit: int | None = None, chunk: int = 10_000
+) -> Iterator[dict[str, Any]]:
+    """Events as dicts of the event columns (plus id and duplicate_of), in (source, source_id) order."""
+    ev = events.c
+    query = event_filter.apply(
+        select(ev.id, *[getattr(ev, c) for c in EVENT_COLUMNS], ev.duplicate_of)
+    ).order_by(ev.source, ev.source_id)
+    if limit is not None:
+        query = query.limit(limit)
+    result = conn.execution_options(yield_per=chunk).execute(query)
+    for row in result:
+        yield dict(row._mapping)
