@@ -134,7 +134,7 @@ def print_summary(summary: dict[str, Any], output: OutputFormat) -> None:
     if output == OutputFormat.json:
         print(json.dumps(summary))
         return
-    table = Table(title=f"import {summary.get('kind', '')}: {summary.get('file', '')}", show_header=False)
+    table = Table(title=f"import {summary.get('kind', '')}", caption=str(summary.get("file", "")), show_header=False)
     for key, value in summary.items():
         if key not in ("kind", "file"):
             table.add_row(key.replace("_", " "), str(value))
@@ -165,7 +165,7 @@ def _import_events(ctx: typer.Context, kind: str, fmt: Any, path: Path, skip_inv
         summary = import_events(st.engine(), path, fmt, options, st.settings, kind=kind,
                                 skip_invalid=skip_invalid, rejects=rejects, on_progress=update)
     for error in summary.errors[:20]:
-        err.print(f"rejected: {error}", highlight=False, markup=False)
+        print(f"rejected: {error}", file=sys.stderr)
     print_summary(summary.as_dict(), output)
 
 
@@ -249,6 +249,38 @@ def import_communities_command(ctx: typer.Context, path: Path, output: Output = 
 
     summary = import_communities(state(ctx).engine(), path)
     print_summary(summary.as_dict(), output)
+
+
+@import_app.command("bases")
+def import_bases_command(ctx: typer.Context, path: Path, output: Output = OutputFormat.table) -> None:
+    """Import mission bases (CSV id,name,base_type,lat,lon[,pcode,capacity])."""
+    from pochub.services.capacities import import_bases
+
+    print_summary(import_bases(state(ctx).engine(), path).as_dict(), output)
+
+
+@import_app.command("units")
+def import_units_command(ctx: typer.Context, path: Path, output: Output = OutputFormat.table) -> None:
+    """Import mission units (CSV id,name,unit_type,strength,home_base[,tiers,road_speed_kmh,air,readiness])."""
+    from pochub.services.capacities import import_units
+
+    print_summary(import_units(state(ctx).engine(), path).as_dict(), output)
+
+
+@import_app.command("roads")
+def import_roads_command(ctx: typer.Context, path: Path, output: Output = OutputFormat.table) -> None:
+    """Import roads (GeoJSON lines with road_class and surface)."""
+    from pochub.services.capacities import import_roads
+
+    print_summary(import_roads(state(ctx).engine(), path).as_dict(), output)
+
+
+@import_app.command("structure")
+def import_structure_command(ctx: typer.Context, path: Path, output: Output = OutputFormat.table) -> None:
+    """Store the mission's coordination structure (YAML)."""
+    from pochub.services.capacities import store_structure
+
+    print_summary(store_structure(state(ctx).engine(), path).as_dict(), output)
 
 
 def _filter(start: date | None, end: date | None, source: str | None, include_duplicates: bool) -> Any:
@@ -375,7 +407,7 @@ def main() -> None:
     try:
         app(standalone_mode=False)
     except PocHubError as exc:
-        err.print(f"error: {exc}", highlight=False, markup=False)
+        print(f"error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
     except typer.Abort:
         sys.exit(1)

@@ -17,16 +17,30 @@ DATE_FORMATS: tuple[str, ...] = (ISO_DATE, "%d %B %Y", "%d-%B-%Y", "%d %b %Y", "
 """Date spellings seen in ACLED, UCDP and HXL exports. Day-first for slashes, as ACLED writes them."""
 
 
+RAW_PREFIX = "raw:"
+"""Prefix of the file's own columns in a batch, so that parsed event columns never shadow them."""
+
+
+def raw(column: str) -> str:
+    """The batch column holding the file's column ``column``."""
+    return RAW_PREFIX + column
+
+
+def has(frame: pl.DataFrame, column: str) -> bool:
+    """True when the file has the column ``column``."""
+    return raw(column) in frame.columns
+
+
 def text(frame: pl.DataFrame, column: str) -> pl.Expr:
-    """A trimmed text column, or empty text when the file has no such column."""
-    if column in frame.columns:
-        return pl.col(column).fill_null("").str.strip_chars()
+    """The file's column ``column`` as trimmed text, or empty text when the file has no such column."""
+    if has(frame, column):
+        return pl.col(raw(column)).fill_null("").str.strip_chars()
     return pl.lit("", dtype=pl.String)
 
 
-def first_present(frame: pl.DataFrame, *columns: str) -> str | None:
-    """The first of ``columns`` that the frame has."""
-    return next((c for c in columns if c in frame.columns), None)
+def prefix_raw(frame: pl.DataFrame) -> pl.DataFrame:
+    """Rename a batch's file columns with ``RAW_PREFIX``."""
+    return frame.rename({c: raw(c) for c in frame.columns if c != LINE})
 
 
 def parse_date(expr: pl.Expr, formats: Sequence[str] = DATE_FORMATS) -> pl.Expr:
@@ -48,8 +62,8 @@ def parse_int(expr: pl.Expr) -> pl.Expr:
 
 def raw_json(frame: pl.DataFrame) -> pl.Expr:
     """The source row as one JSON object per row, keyed by the file's own column names."""
-    columns = [c for c in frame.columns if c != LINE]
-    return pl.struct([pl.col(c) for c in columns]).struct.json_encode()
+    columns = [c for c in frame.columns if c.startswith(RAW_PREFIX)]
+    return pl.struct([pl.col(c).alias(c[len(RAW_PREFIX):]) for c in columns]).struct.json_encode()
 
 
 @dataclass(frozen=True)

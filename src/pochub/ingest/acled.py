@@ -24,7 +24,7 @@ from pochub.core.models.actors import ActorCategory
 from pochub.core.models.events import DatePrecision, GeoPrecision
 from pochub.core.models.taxonomy import EventCategory
 from pochub.errors import InvalidInput
-from pochub.ingest._columns import Check, parse_date, parse_float, parse_int, raw_json, text
+from pochub.ingest._columns import Check, has, parse_date, parse_float, parse_int, raw, raw_json, text
 from pochub.ingest._csv import CsvTable, require_columns
 from pochub.ingest.events import EventFormat, ImportOptions
 
@@ -55,8 +55,8 @@ def _normalise(frame: pl.DataFrame, options: ImportOptions) -> tuple[pl.DataFram
     formats = (options.date_format,) if options.date_format else None
     date_text = text(frame, "event_date")
     event_date = parse_date(date_text, formats) if formats else parse_date(date_text)
-    has_civilian_targeting = "civilian_targeting" in frame.columns
-    has_sub_event = "sub_event_type" in frame.columns
+    has_civilian_targeting = has(frame, "civilian_targeting")
+    has_sub_event = has(frame, "sub_event_type")
     out = frame.with_columns(
         source=pl.lit(SOURCE),
         source_id=text(frame, "event_id_cnty"),
@@ -75,15 +75,15 @@ def _normalise(frame: pl.DataFrame, options: ImportOptions) -> tuple[pl.DataFram
         admin2_name=text(frame, "admin2"),
         admin3_name=text(frame, "admin3"),
         location=text(frame, "location"),
-        category_raw=acled_category("event_type") if "event_type" in frame.columns else pl.lit(None, pl.String),
+        category_raw=acled_category(raw("event_type")),
         source_event_type=text(frame, "event_type"),
         source_sub_event_type=text(frame, "sub_event_type"),
         actor1=text(frame, "actor1"),
         assoc_actor1=text(frame, "assoc_actor_1"),
         actor2=text(frame, "actor2"),
         assoc_actor2=text(frame, "assoc_actor_2"),
-        inter1=inter_code("inter1") if "inter1" in frame.columns else pl.lit(0, pl.Int16),
-        inter2=inter_code("inter2") if "inter2" in frame.columns else pl.lit(0, pl.Int16),
+        inter1=inter_code(raw("inter1")) if has(frame, "inter1") else pl.lit(0, pl.Int16),
+        inter2=inter_code(raw("inter2")) if has(frame, "inter2") else pl.lit(0, pl.Int16),
         fatalities_best=parse_int(pl.when(text(frame, "fatalities") == "").then(pl.lit("0")).otherwise(
             text(frame, "fatalities"))),
         source_grade=pl.lit(options.source_grade or DEFAULT_GRADE),
@@ -97,7 +97,7 @@ def _normalise(frame: pl.DataFrame, options: ImportOptions) -> tuple[pl.DataFram
         category=pl.when(riot).then(pl.lit(EventCategory.RIOTS.value)).otherwise(pl.col("category_raw"))
     )
     if has_civilian_targeting:
-        targeting = normalised_key("civilian_targeting") == "civilian targeting"
+        targeting = normalised_key(raw("civilian_targeting")) == "civilian targeting"
     else:
         targeting = (pl.col("category") == EventCategory.VIOLENCE_AGAINST_CIVILIANS.value) | (
             pl.col("inter2") == int(ActorCategory.CIVILIANS)
@@ -136,10 +136,11 @@ def _normalise(frame: pl.DataFrame, options: ImportOptions) -> tuple[pl.DataFram
         Check("geo_precision", text(frame, "geo_precision"), pl.col("geo_precision").is_null(),
               "geo_precision must be 1, 2 or 3"),
     ]
-    if "year" in frame.columns:
+    if has(frame, "year"):
         year = parse_int(text(frame, "year"))
         checks.append(Check("year", text(frame, "year"),
-                            year.is_not_null() & (pl.col("event_date").dt.year() != year),
+                            year.is_not_null() & pl.col("event_date").is_not_null()
+                            & (pl.col("event_date").dt.year() != year),
                             "year does not agree with event_date"))
     if has_sub_event:
         checks.append(Check("sub_event_type", pl.col("source_sub_event_type"),
@@ -147,10 +148,10 @@ def _normalise(frame: pl.DataFrame, options: ImportOptions) -> tuple[pl.DataFram
                             "unknown ACLED sub-event type; known: " + known_values(ACLED_SUB_EVENT_TYPES)))
     if has_civilian_targeting:
         checks.append(Check("civilian_targeting", text(frame, "civilian_targeting"),
-                            ~normalised_key("civilian_targeting").is_in(["", "civilian targeting"]),
+                            ~normalised_key(raw("civilian_targeting")).is_in(["", "civilian targeting"]),
                             "civilian_targeting must be 'Civilian targeting' or empty"))
     for column in ("inter1", "inter2"):
-        if column in frame.columns:
+        if has(frame, column):
             checks.append(Check(column, text(frame, column), pl.col(column).is_null(),
                                 "unknown actor type; give a code 0-8 or an ACLED label such as 'Rebel group'"))
     return out, checks

@@ -11,7 +11,7 @@ import polars as pl
 
 from pochub.core.models.places import Community
 from pochub.errors import InvalidInput, InvalidRows, RowError
-from pochub.ingest._columns import Check, parse_float, parse_int, run_checks, text
+from pochub.ingest._columns import Check, parse_float, parse_int, prefix_raw, run_checks, text
 from pochub.ingest._csv import LINE, CsvTable, require_columns
 
 REQUIRED = ("id", "name", "lat", "lon", "population")
@@ -94,6 +94,7 @@ def read_communities(path: Path, encoding: str = "utf-8-sig") -> list[Community]
             raise InvalidRows(table.ragged, len(table.ragged), file=name)
     communities: list[Community] = []
     errors: list[RowError] = []
+    frames = [prefix_raw(frame) for frame in frames]
     for frame in frames:
         ok, found = run_checks(frame, _checks(frame), name)
         errors += found

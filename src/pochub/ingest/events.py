@@ -14,7 +14,7 @@ from pathlib import Path
 import polars as pl
 
 from pochub.errors import RowError
-from pochub.ingest._columns import Check, conform, run_checks
+from pochub.ingest._columns import Check, conform, prefix_raw, run_checks
 from pochub.ingest._csv import CsvTable, require_columns
 from pochub.ingest.event_geojson import GeoJsonTable
 
@@ -83,7 +83,7 @@ def read_events(
             fmt = fmt.resolve(table) if fmt.resolve else fmt
             require_columns(table, list(fmt.required), fmt.name)
             checked = True
-        normalised, checks = fmt.normalise(frame, options)
+        normalised, checks = fmt.normalise(prefix_raw(frame), options)
         ok, errors = run_checks(normalised, checks, table.name)
         ragged = table.ragged[reported_ragged:]
         reported_ragged = len(table.ragged)

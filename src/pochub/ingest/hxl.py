@@ -24,7 +24,7 @@ from pochub.core.evidence.classification import (
 from pochub.core.models.events import EVENT_COLUMNS, DatePrecision, GeoPrecision
 from pochub.core.models.taxonomy import EventCategory, ThreatType
 from pochub.errors import InvalidInput
-from pochub.ingest._columns import Check, parse_date, parse_float, parse_int, raw_json, text
+from pochub.ingest._columns import Check, parse_date, parse_float, parse_int, raw, raw_json, text
 from pochub.ingest._csv import CsvTable
 from pochub.ingest.event_geojson import GeoJsonTable
 from pochub.ingest.events import EventFormat, ImportOptions
@@ -169,7 +169,7 @@ def normalise_with(columns: dict[str, str]) -> EventFormat:
         formats = (options.date_format,) if options.date_format else None
         dates = [field(n) for n in ("event_date", "date_end")]
         event_date, date_end = ((parse_date(d, formats) if formats else parse_date(d)) for d in dates)
-        type_key = normalised_key(columns["source_event_type"]) if "source_event_type" in columns else pl.lit("")
+        type_key = normalised_key(raw(columns["source_event_type"])) if "source_event_type" in columns else pl.lit("")
         vocab_category = {k: v[0] for k, v in TYPE_VOCABULARY.items()}
         vocab_threat = {k: v[1] for k, v in TYPE_VOCABULARY.items() if v[1]}
         has_own_category = "category" in columns
@@ -207,8 +207,8 @@ def normalise_with(columns: dict[str, str]) -> EventFormat:
             assoc_actor1=field("assoc_actor1"),
             actor2=field("actor2"),
             assoc_actor2=field("assoc_actor2"),
-            inter1=inter_code(columns["inter1"]) if "inter1" in columns else pl.lit(None, pl.Int16),
-            inter2=inter_code(columns["inter2"]) if "inter2" in columns else pl.lit(None, pl.Int16),
+            inter1=inter_code(raw(columns["inter1"])) if "inter1" in columns else pl.lit(None, pl.Int16),
+            inter2=inter_code(raw(columns["inter2"])) if "inter2" in columns else pl.lit(None, pl.Int16),
             fatalities_best=best,
             notes=field("notes"),
             source_grade=pl.when(field("source_grade") != "").then(field("source_grade"))

@@ -34,3 +34,13 @@ class Community:
     focal_point: str = ""
     phone_coverage: bool = False
     radio_coverage: bool = False
+
+
+@dataclass(frozen=True)
+class Road:
+    """A road segment with its class and surface (which decide its speed by season)."""
+
+    road_id: str
+    road_class: str
+    surface: str
+    geometry: BaseGeometry

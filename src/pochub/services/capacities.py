@@ -1,0 +1,72 @@
+"""Capacity use cases: import bases, units and roads; store the coordination structure document."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+import shapely
+import yaml
+from sqlalchemy import Engine, delete, insert, select
+
+from pochub.errors import InvalidInput
+from pochub.ingest.capacities import read_bases, read_roads, read_units
+from pochub.services.places import PlacesSummary
+from pochub.store import tables
+
+
+def _replace(engine: Engine, table: Any, key: str, rows: list[dict[str, Any]], kind: str, path: Path) -> PlacesSummary:
+    with engine.begin() as conn:
+        ids = [r[key] for r in rows]
+        existing = set(conn.execute(select(table.c[key]).where(table.c[key].in_(ids))).scalars()) if ids else set()
+        if existing:
+            conn.execute(delete(table).where(table.c[key].in_(existing)))
+        if rows:
+            conn.execute(insert(table), rows)
+    return PlacesSummary(kind, str(path), len(rows) - len(existing), len(existing))
+
+
+def import_bases(engine: Engine, path: Path) -> PlacesSummary:
+    """Store bases (replacing those with the same id)."""
+    rows = [dict(base_id=b.base_id, name=b.name, base_type=b.base_type.value, latitude=b.latitude,
+                 longitude=b.longitude, pcode=b.pcode, capacity=b.capacity) for b in read_bases(path)]
+    return _replace(engine, tables.bases, "base_id", rows, "bases", path)
+
+
+def import_units(engine: Engine, path: Path) -> PlacesSummary:
+    """Store units; every home base must be stored already."""
+    units = read_units(path)
+    with engine.connect() as conn:
+        known = set(conn.execute(select(tables.bases.c.base_id)).scalars())
+    unknown = sorted({u.home_base for u in units} - known)
+    if unknown:
+        raise InvalidInput(f"{path}: home_base not among the stored bases: {', '.join(unknown[:10])}")
+    rows = [dict(unit_id=u.unit_id, name=u.name, unit_type=u.unit_type.value, strength=u.strength,
+                 home_base=u.home_base, tiers=";".join(u.tiers), road_speed_kmh=u.road_speed_kmh, air=u.air,
+                 readiness=u.readiness.value) for u in units]
+    return _replace(engine, tables.units, "unit_id", rows, "units", path)
+
+
+def import_roads(engine: Engine, path: Path) -> PlacesSummary:
+    """Store road segments."""
+    rows = [dict(road_id=r.road_id, road_class=r.road_class, surface=r.surface,
+                 geometry=shapely.to_wkb(r.geometry)) for r in read_roads(path)]
+    return _replace(engine, tables.roads, "road_id", rows, "roads", path)
+
+
+def store_structure(engine: Engine, path: Path) -> PlacesSummary:
+    """Store a coordination structure (YAML) as the mission's current structure."""
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise InvalidInput(f"{path}: cannot read the structure: {exc}") from exc
+    if not isinstance(document, dict):
+        raise InvalidInput(f"{path}: a structure is a YAML mapping")
+    name = str(document.get("mission", {}).get("name") if isinstance(document.get("mission"), dict)
+               else document.get("mission") or document.get("name") or path.stem)
+    with engine.begin() as conn:
+        conn.execute(insert(tables.structures).values(name=name, document=orjson.dumps(document).decode(),
+                                                      imported_at=datetime.now(UTC)))
+    return PlacesSummary("structure", str(path), 1, 0)

@@ -1,0 +1,84 @@
+"""Shared fixtures: the shared datasets, real SQLite and real PostgreSQL databases, and the CLI in-process."""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from pochub.store.database import connect, upgrade
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("POCHUB_SHARED", ROOT.parent / "shared")).resolve()
+DATA = SHARED / "data"
+PG_SERVER = os.environ.get("POCHUB_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def shared_file(relative: str) -> Path:
+    """A file of the shared datasets; the test fails (never skips) when it is missing."""
+    path = DATA / relative
+    assert path.exists(), f"shared dataset missing: {path} (set POCHUB_SHARED)"
+    return path
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database on each backend: a fresh SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'test.db'}"
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_SERVER)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE SCHEMA {schema}"))
+    try:
+        yield f"{PG_SERVER}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """A migrated database on each backend."""
+    eng = connect(database_url)
+    upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@dataclass(frozen=True)
+class CliResult:
+    """What a `pochub` run printed and returned."""
+
+    code: int
+    out: str
+    err: str
+
+
+CliRunner = Callable[..., CliResult]
+
+
+@pytest.fixture
+def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """Run `pochub ARGS` in-process, as the console script would, and capture its output."""
+    from pochub.cli import main
+
+    def run(*args: str | Path) -> CliResult:
+        monkeypatch.setattr(sys, "argv", ["pochub", *map(str, args)])
+        code = 0
+        try:
+            main()
+        except SystemExit as exc:
+            code = int(exc.code or 0)
+        captured = capsys.readouterr()
+        return CliResult(code, captured.out, captured.err)
+
+    return run
