@@ -2,8 +2,8 @@
 
 Each armed group has a home region, a slowly rising baseline with a dry-season peak, and a few escalation
 phases (bursts centred on a focus village). Demonstrations are one more stream, centred on the towns and on
-two election periods. The Hawkes process (``hawkes.py``) adds the self-excitation; each simulated event is then
-reported at the nearest community and given an ACLED event type, a counterpart and fatalities.
+two election periods. The Hawkes process (``hawkes.py``) adds the self-excitation; each simulated event is
+then reported at the nearest community and given an ACLED event type, a counterpart and fatalities.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from datetime import date
 import numpy as np
 from scipy.spatial import cKDTree
 
+from pochub.demo.geography import FloatArray, IntArray
 from pochub.demo.hawkes import Background, Catalogue, Kernel, simulate
 from pochub.demo.names import NameMaker
 from pochub.demo.settlements import Settlements
-from pochub.demo.geography import FloatArray, IntArray
 
 START = date(2017, 1, 1)
 END = date(2026, 10, 31)
@@ -42,9 +42,11 @@ KINDS = (
 """(event_type, sub_event_type) pairs used by the demo, all from ACLED's current typology."""
 ATTACK, ABDUCTION, SEXUAL_VIOLENCE, CLASH, IED, SHELLING, LOOTING, PROTEST, RIOT = range(len(KINDS))
 DISORDER = (
-    "Political violence", "Political violence", "Political violence", "Political violence", "Political violence",
-    "Political violence", "Strategic developments", "Demonstrations", "Political violence; Demonstrations",
-)  # fmt: skip
+    *(["Political violence"] * 6),
+    "Strategic developments",
+    "Demonstrations",
+    "Political violence; Demonstrations",
+)
 """ACLED disorder_type of each kind."""
 FATALITY_MEAN = (2.2, 0.25, 0.05, 3.5, 1.8, 2.5, 0.25, 0.0, 0.3)
 FATALITY_DISPERSION = (0.45, 0.3, 0.3, 0.5, 0.5, 0.4, 0.3, 1.0, 0.3)
@@ -61,6 +63,7 @@ class ArmedGroup:
 
     name: str
     short: str
+    ucdp_name: str
     inter: int
     share: float
     home_spread_km: float
@@ -102,22 +105,24 @@ class Events:
 def make_actors(rng: np.random.Generator, names: NameMaker, settlements: Settlements) -> Actors:
     """The six armed groups and the demonstrations stream, each with a home community."""
     ethnic = (names.place(), names.place())
+    militia = [f"{e} Ethnic Militia (Kanthara)" for e in ethnic]
+    # name, short name, UCDP name, inter, share, home spread km, odds of each KINDS entry, branching, delay, sigma
     groups = (
-        ArmedGroup("Military Forces of Kanthara (2016-)", "FAK soldiers", 1, 0.14, 250.0,
-                   (0.15, 0.04, 0.03, 0.6, 0.0, 0.11, 0.07, 0, 0), 0.55, 5.0, 10.0),
-        ArmedGroup("KLF: Kanthara Liberation Front", "KLF fighters", 2, 0.21, 90.0,
-                   (0.31, 0.13, 0.06, 0.25, 0.08, 0.02, 0.15, 0, 0)),
-        ArmedGroup("UPJK: Union for Peace and Justice in Kanthara", "UPJK fighters", 2, 0.15, 80.0,
-                   (0.32, 0.12, 0.05, 0.27, 0.06, 0.03, 0.15, 0, 0)),
-        ArmedGroup("MPR: Movement of Patriots for Renewal", "MPR militiamen", 3, 0.11, 70.0,
-                   (0.36, 0.12, 0.06, 0.2, 0.02, 0.0, 0.24, 0, 0)),
-        ArmedGroup(f"{ethnic[0]} Ethnic Militia (Kanthara)", f"{ethnic[0]} militiamen", 4, 0.16, 60.0,
-                   (0.42, 0.1, 0.07, 0.21, 0.0, 0.0, 0.2, 0, 0), 0.65, 6.0, 7.0),
-        ArmedGroup(f"{ethnic[1]} Ethnic Militia (Kanthara)", f"{ethnic[1]} militiamen", 4, 0.13, 60.0,
-                   (0.4, 0.1, 0.06, 0.24, 0.0, 0.0, 0.2, 0, 0), 0.65, 6.0, 7.0),
-        ArmedGroup("Protesters (Kanthara)", "residents", 6, 0.10, 0.0,
-                   (0, 0, 0, 0, 0, 0, 0, 0.7, 0.3), 0.5, 3.0, 3.0),
-    )
+        ArmedGroup("Military Forces of Kanthara (2016-)", "FAK soldiers", "Government of Kanthara", 1, 0.14,
+                   250.0, (0.15, 0.04, 0.03, 0.6, 0.0, 0.11, 0.07, 0, 0), 0.55, 5.0, 10.0),
+        ArmedGroup("KLF: Kanthara Liberation Front", "KLF fighters", "KLF", 2, 0.21,
+                   90.0, (0.31, 0.13, 0.06, 0.25, 0.08, 0.02, 0.15, 0, 0)),
+        ArmedGroup("UPJK: Union for Peace and Justice in Kanthara", "UPJK fighters", "UPJK", 2, 0.15,
+                   80.0, (0.32, 0.12, 0.05, 0.27, 0.06, 0.03, 0.15, 0, 0)),
+        ArmedGroup("MPR: Movement of Patriots for Renewal", "MPR militiamen", "MPR", 3, 0.11,
+                   70.0, (0.36, 0.12, 0.06, 0.2, 0.02, 0.0, 0.24, 0, 0)),
+        ArmedGroup(militia[0], f"{ethnic[0]} militiamen", ethnic[0], 4, 0.16,
+                   60.0, (0.42, 0.1, 0.07, 0.21, 0.0, 0.0, 0.2, 0, 0), 0.65, 6.0, 7.0),
+        ArmedGroup(militia[1], f"{ethnic[1]} militiamen", ethnic[1], 4, 0.13,
+                   60.0, (0.4, 0.1, 0.06, 0.24, 0.0, 0.0, 0.2, 0, 0), 0.65, 6.0, 7.0),
+        ArmedGroup("Protesters (Kanthara)", "residents", "Protesters", 6, 0.10,
+                   0.0, (0, 0, 0, 0, 0, 0, 0, 0.7, 0.3), 0.5, 3.0, 3.0),
+    )  # fmt: skip
     xy = settlements.xy
     towns = np.flatnonzero(settlements.is_town)
     capital = int(towns[np.argmax(settlements.population[towns])])
@@ -143,7 +148,9 @@ def _near(xy: FloatArray, centre: FloatArray, spread_km: float, population: Floa
     return np.sqrt(population) * np.exp(-gap / (2 * spread_km**2)) + 1e-12
 
 
-def backgrounds(rng: np.random.Generator, actors: Actors, settlements: Settlements, total: float) -> list[Background]:
+def backgrounds(
+    rng: np.random.Generator, actors: Actors, settlements: Settlements, total: float
+) -> list[Background]:
     """Background components for ``total`` expected events: a baseline and escalation phases per stream."""
     xy, population = settlements.xy, settlements.population.astype(np.float64)
     days = np.arange(N_DAYS, dtype=np.float64)
@@ -156,9 +163,13 @@ def backgrounds(rng: np.random.Generator, actors: Actors, settlements: Settlemen
             trend = np.ones(N_DAYS)
             centres = [float((e - START).days) for e in ELECTIONS] + [float(rng.uniform(0, N_DAYS))]
         elif group.inter == 1:  # state forces go where the armed groups are, and guard the capital
-            sites = sum((_near(xy, xy[h], g.home_spread_km, population)
-                         for h, g in zip(actors.homes[1:-1], actors.groups[1:-1], strict=True)),
-                        start=_near(xy, xy[actors.homes[stream]], 60.0, population))
+            sites = sum(
+                (
+                    _near(xy, xy[h], g.home_spread_km, population)
+                    for h, g in zip(actors.homes[1:-1], actors.groups[1:-1], strict=True)
+                ),
+                start=_near(xy, xy[actors.homes[stream]], 60.0, population),
+            )
             trend = (0.6 + 0.8 * days / N_DAYS) * season
             centres = list(rng.uniform(0, N_DAYS, int(rng.integers(2, 4))))
         else:
@@ -171,8 +182,9 @@ def backgrounds(rng: np.random.Generator, actors: Actors, settlements: Settlemen
         for centre, width, weight in zip(centres, widths, amplitude / amplitude.sum(), strict=True):
             focus = int(rng.choice(len(xy), p=sites / sites.sum()))
             bump = np.exp(-0.5 * ((days - centre) / width) ** 2) + 1e-12
-            components.append(Background(stream, 0.45 * expected * weight, bump,
-                                         _near(xy, xy[focus], 25.0, population)))
+            components.append(
+                Background(stream, 0.45 * expected * weight, bump, _near(xy, xy[focus], 25.0, population))
+            )
     return components
 
 
@@ -198,7 +210,11 @@ def _draw(rng: np.random.Generator, odds: FloatArray) -> IntArray:
 
 
 def counterparts(
-    rng: np.random.Generator, actors: Actors, settlements: Settlements, site: IntArray, stream: IntArray,
+    rng: np.random.Generator,
+    actors: Actors,
+    settlements: Settlements,
+    site: IntArray,
+    stream: IntArray,
     kind: IntArray,
 ) -> IntArray:
     """The second actor of each event: an armed group (index), civilians, or nobody.
@@ -208,7 +224,9 @@ def counterparts(
     """
     xy = settlements.xy
     armed = len(actors.groups) - 1
-    near = np.exp(-((xy[site][:, None, :] - xy[actors.homes[:armed]][None, :, :]) ** 2).sum(axis=2) / (2 * 150**2))
+    near = np.exp(
+        -((xy[site][:, None, :] - xy[actors.homes[:armed]][None, :, :]) ** 2).sum(axis=2) / (2 * 150**2)
+    )
     near[:, 0] = 1.0
     affinity = np.ones((armed, armed)) - np.eye(armed)
     affinity[1:, 0] = (3.0, 3.0, 1.5, 0.8, 0.8)
@@ -223,7 +241,9 @@ def counterparts(
     explosive = np.isin(kind, (IED, SHELLING))
     by_state = stream == 0
     result[explosive & ~by_state] = np.where(u[explosive & ~by_state] < 0.55, 0, CIVILIANS)
-    result[explosive & by_state] = np.where(u[explosive & by_state] < 0.7, opponent[explosive & by_state], CIVILIANS)
+    result[explosive & by_state] = np.where(
+        u[explosive & by_state] < 0.7, opponent[explosive & by_state], CIVILIANS
+    )
     result[kind == LOOTING] = np.where(u[kind == LOOTING] < 0.85, CIVILIANS, NO_ACTOR)
     riot = kind == RIOT
     result[riot] = np.where(u[riot] < 0.5, actors.demonstrations, NO_ACTOR)
@@ -241,7 +261,9 @@ def report_events(
     kind = _draw(rng, odds[stream])
     mean = np.array(FATALITY_MEAN)[kind]
     dispersion = np.array(FATALITY_DISPERSION)[kind]
-    fatalities = np.where(mean > 0, rng.negative_binomial(dispersion, dispersion / (dispersion + mean + 1e-12)), 0)
+    fatalities = np.where(
+        mean > 0, rng.negative_binomial(dispersion, dispersion / (dispersion + mean + 1e-12)), 0
+    )
     return Events(
         day=np.floor(catalogue.time).astype(np.int64),
         site=site,

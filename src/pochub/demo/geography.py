@@ -1,8 +1,8 @@
 """The demo country: an irregular outline, admin-2 districts from a Voronoi partition, admin-1 provinces.
 
-Districts are Voronoi cells of well-spread seed points clipped to the outline; each seed becomes the district's
-seat town and gives the district its name. Provinces are grown from four far-apart districts over the
-district adjacency graph, so each province is a contiguous union. All geometries are snapped to a 1e-6 degree
+Districts are Voronoi cells of well-spread seed points clipped to the outline; each seed becomes the
+district's seat town and gives the district its name. Provinces are grown from four far-apart districts over
+the district adjacency graph, so each province is a contiguous union. All geometries are snapped to a 1e-6 degree
 grid, which keeps shared edges identical and the output byte-stable.
 """
 
@@ -95,7 +95,9 @@ def country_outline(rng: np.random.Generator) -> Polygon:
     angles = np.linspace(0.0, 2.0 * np.pi, n, endpoint=False) + rng.uniform(-0.02, 0.02, n)
     radius = np.ones(n)
     for harmonic in range(2, 7):
-        radius += rng.uniform(0.03, 0.11) / np.sqrt(harmonic - 1) * np.cos(harmonic * angles + rng.uniform(0, 6.3))
+        radius += (
+            rng.uniform(0.05, 0.15) / np.sqrt(harmonic - 1) * np.cos(harmonic * angles + rng.uniform(0, 6.3))
+        )
     radius *= 1.0 + rng.normal(0.0, 0.015, n)
     lon = CENTRE_LON + 2.55 * radius * np.cos(angles)
     lat = CENTRE_LAT + 2.45 * radius * np.sin(angles)
@@ -133,7 +135,7 @@ def uniform_points(rng: np.random.Generator, area: BaseGeometry, count: int) -> 
 
 
 def spread_seeds(rng: np.random.Generator, area: BaseGeometry, count: int) -> tuple[FloatArray, FloatArray]:
-    """Well-spread points inside ``area``: k-means centres of uniform points, snapped to the nearest of them."""
+    """Well-spread points inside ``area``: k-means centres of uniform points, snapped to the nearest one."""
     lon, lat = uniform_points(rng, area, 4000)
     xy = to_km(lon, lat)
     centres = xy[rng.choice(len(xy), size=count, replace=False)]
@@ -206,9 +208,20 @@ def build_geography(rng: np.random.Generator, names: NameMaker) -> Geography:
         geometry = _clean_area(shapely.union_all([cells[i] for i in members], grid_size=GRID))
         provinces.append(Province(pcode, names.place(), geometry))
         for sub, i in enumerate(members, start=1):
-            districts.append(District(f"{pcode}{sub:02d}", names.place(), cells[i], number - 1,
-                                      float(seat_lon[i]), float(seat_lat[i])))
-    capital_index = next(i for i, d in enumerate(districts)
-                         if (d.seat_lon, d.seat_lat) == (seat_lon[capital], seat_lat[capital]))
+            districts.append(
+                District(
+                    f"{pcode}{sub:02d}",
+                    names.place(),
+                    cells[i],
+                    number - 1,
+                    float(seat_lon[i]),
+                    float(seat_lat[i]),
+                )
+            )
+    capital_index = next(
+        i
+        for i, d in enumerate(districts)
+        if (d.seat_lon, d.seat_lat) == (seat_lon[capital], seat_lat[capital])
+    )
     outline = _clean_area(shapely.union_all([d.geometry for d in districts], grid_size=GRID))
     return Geography(outline, tuple(provinces), tuple(districts), capital_index)

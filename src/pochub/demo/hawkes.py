@@ -24,7 +24,7 @@ IntArray = NDArray[np.int64]
 
 @dataclass(frozen=True)
 class Background:
-    """One component of the immigrant intensity: its stream, expected count, when (per day) and where (per site)."""
+    """One component of the immigrant intensity: stream, expected count, when (per day), where (per site)."""
 
     stream: int
     expected: float

@@ -1,7 +1,7 @@
 """Fictional place and person names for the demo mission, built from syllables so that none is a real place.
 
-Every name comes from the generator's own random stream, so a seed always gives the same names. Place names are
-unique across the whole country, which keeps them unique within every admin-2 area as importers expect.
+Every name comes from the generator's own random stream, so a seed always gives the same names. Place names
+are unique across the whole country, which keeps them unique within every admin-2 area as importers expect.
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ class Road:
 
 
 def wobbly_line(rng: np.random.Generator, start: FloatArray, end: FloatArray, wobble: float) -> LineString:
-    """A line from ``start`` to ``end`` (km) that bends smoothly sideways by up to ``wobble`` of its length."""
+    """A line from ``start`` to ``end`` (km) bending smoothly sideways by up to ``wobble`` of its length."""
     length = float(np.hypot(*(end - start)))
     steps = max(2, int(length / 12.0))
     t = np.linspace(0.0, 1.0, steps + 1)
@@ -51,9 +51,8 @@ def wobbly_line(rng: np.random.Generator, start: FloatArray, end: FloatArray, wo
     phase = rng.uniform(0, 2 * np.pi, 2)
     bend = np.sin(np.pi * t) * (np.sin(2 * np.pi * t + phase[0]) + 0.5 * np.sin(5 * np.pi * t + phase[1]))
     xy = start + t[:, None] * (end - start) + (wobble * length / 1.5) * bend[:, None] * normal
+    xy[0], xy[-1] = start, end
     lon, lat = to_degrees(xy)
-    lon[0], lat[0] = to_degrees(start[None, :])
-    lon[-1], lat[-1] = to_degrees(end[None, :])
     return LineString(np.column_stack((np.round(lon, 6), np.round(lat, 6))))
 
 
@@ -69,10 +68,14 @@ def _edges(xy: FloatArray) -> NDArray[np.int64]:
 
 
 def trunk_roads(
-    rng: np.random.Generator, lon: FloatArray, lat: FloatArray, capital: int, hubs: list[int],
+    rng: np.random.Generator,
+    lon: FloatArray,
+    lat: FloatArray,
+    capital: int,
+    hubs: list[int],
     country: BaseGeometry,
 ) -> list[Road]:
-    """Roads between towns: the minimum spanning tree, primary from the capital to the ``hubs``, plus shortcuts."""
+    """Roads between towns: a minimum spanning tree (primary from the capital to ``hubs``) plus shortcuts."""
     xy = to_km(lon, lat)
     edges = _edges(xy)
     length = np.hypot(*(xy[edges[:, 0]] - xy[edges[:, 1]]).T)
@@ -103,8 +106,10 @@ def trunk_roads(
     return roads
 
 
-def village_tracks(rng: np.random.Generator, roads: list[Road], lon: FloatArray, lat: FloatArray) -> list[Road]:
-    """One track from each cluster of villages (a 20 km grid cell) to the nearest road, unless already near one."""
+def village_tracks(
+    rng: np.random.Generator, roads: list[Road], lon: FloatArray, lat: FloatArray
+) -> list[Road]:
+    """A track from each cluster of villages (a 20 km grid cell) to the nearest road, unless one is near."""
     xy = to_km(lon, lat)
     cell = np.floor(xy / VILLAGE_CLUSTER_KM).astype(np.int64)
     _, group = np.unique(cell, axis=0, return_inverse=True)

@@ -60,8 +60,15 @@ def province_capitals(geography: Geography) -> list[int]:
             hubs.append(geography.capital_district)
             continue
         centre = province.geometry.centroid
-        hubs.append(min(members, key=lambda i: (geography.districts[i].seat_lon - centre.x) ** 2
-                                                + (geography.districts[i].seat_lat - centre.y) ** 2))
+        hubs.append(
+            min(
+                members,
+                key=lambda i: (
+                    (geography.districts[i].seat_lon - centre.x) ** 2
+                    + (geography.districts[i].seat_lat - centre.y) ** 2
+                ),
+            )
+        )
     return hubs
 
 
@@ -74,8 +81,12 @@ def town_populations(rng: np.random.Generator, geography: Geography, hubs: list[
 
 
 def _village_candidates(
-    rng: np.random.Generator, geography: Geography, roads: list[Road], town_xy: FloatArray,
-    town_population: IntArray, count: int,
+    rng: np.random.Generator,
+    geography: Geography,
+    roads: list[Road],
+    town_xy: FloatArray,
+    town_population: IntArray,
+    count: int,
 ) -> tuple[FloatArray, FloatArray]:
     """Candidate village locations (may fall outside the country): along roads, around towns, scattered."""
     n_road = int(count * ALONG_ROADS)
@@ -94,8 +105,12 @@ def _village_candidates(
 
 
 def place_villages(
-    rng: np.random.Generator, geography: Geography, roads: list[Road], town_xy: FloatArray,
-    town_population: IntArray, count: int,
+    rng: np.random.Generator,
+    geography: Geography,
+    roads: list[Road],
+    town_xy: FloatArray,
+    town_population: IntArray,
+    count: int,
 ) -> tuple[FloatArray, FloatArray, IntArray]:
     """``count`` villages strictly inside a district, with rounded coordinates and their district index."""
     lon_parts: list[FloatArray] = []
@@ -111,17 +126,26 @@ def place_villages(
         lat_parts.append(lat[keep])
         district_parts.append(district[keep])
         found += int(keep.sum())
-    return (np.concatenate(lon_parts)[:count], np.concatenate(lat_parts)[:count],
-            np.concatenate(district_parts)[:count])
+    return (
+        np.concatenate(lon_parts)[:count],
+        np.concatenate(lat_parts)[:count],
+        np.concatenate(district_parts)[:count],
+    )
 
 
 def _vulnerable_groups(rng: np.random.Generator, count: int) -> tuple[str, ...]:
     drawn = rng.random((count, len(VULNERABLE_GROUPS))) < np.array([p for _, p in VULNERABLE_GROUPS])
-    return tuple(";".join(name for (name, _), on in zip(VULNERABLE_GROUPS, row, strict=True) if on) for row in drawn)
+    return tuple(
+        ";".join(name for (name, _), on in zip(VULNERABLE_GROUPS, row, strict=True) if on) for row in drawn
+    )
 
 
 def build_settlements(
-    rng: np.random.Generator, names: NameMaker, geography: Geography, roads: list[Road], n_communities: int,
+    rng: np.random.Generator,
+    names: NameMaker,
+    geography: Geography,
+    roads: list[Road],
+    n_communities: int,
 ) -> Settlements:
     """All ``n_communities`` communities: the district seats, then villages, with their attributes."""
     hubs = province_capitals(geography)

@@ -159,6 +159,14 @@ def _field(frame: pl.DataFrame, columns: dict[str, str], name: str) -> pl.Expr:
     return text(frame, column) if column else pl.lit("", dtype=pl.String)
 
 
+def _optional_inter(columns: dict[str, str], name: str) -> pl.Expr:
+    """An actor-type column where empty means unknown (null), not ACLED's 0."""
+    if name not in columns:
+        return pl.lit(None, pl.Int16)
+    column = raw(columns[name])
+    return pl.when(pl.col(column).fill_null("").str.strip_chars() == "").then(None).otherwise(inter_code(column))
+
+
 def normalise_with(columns: dict[str, str]) -> EventFormat:
     """An EventFormat reading HXL/CSV columns located by ``columns`` (event field -> file column)."""
 
@@ -207,8 +215,8 @@ def normalise_with(columns: dict[str, str]) -> EventFormat:
             assoc_actor1=field("assoc_actor1"),
             actor2=field("actor2"),
             assoc_actor2=field("assoc_actor2"),
-            inter1=inter_code(raw(columns["inter1"])) if "inter1" in columns else pl.lit(None, pl.Int16),
-            inter2=inter_code(raw(columns["inter2"])) if "inter2" in columns else pl.lit(None, pl.Int16),
+            inter1=_optional_inter(columns, "inter1"),
+            inter2=_optional_inter(columns, "inter2"),
             fatalities_best=best,
             notes=field("notes"),
             source_grade=pl.when(field("source_grade") != "").then(field("source_grade"))
@@ -267,6 +275,10 @@ def normalise_with(columns: dict[str, str]) -> EventFormat:
             Check(columns.get("geo_precision", "*"), field("geo_precision"),
                   ~pl.col("geo_precision").is_between(1, 5), "geo precision must be 1-5"),
         ]
+        for name in ("inter1", "inter2"):
+            if name in columns:
+                checks.append(Check(columns[name], field(name), (field(name) != "") & pl.col(name).is_null(),
+                                    "unknown actor type; give a code 0-8 or an ACLED label"))
         if "source_sub_event_type" in columns and "threat_type" not in columns:
             checks.append(Check(columns["source_sub_event_type"], pl.col("source_sub_event_type"),
                                 ~normalised_key("source_sub_event_type").is_in(list(ACLED_SUB_EVENT_TYPES)),
