@@ -8,9 +8,24 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "pochub"
-FORBIDDEN = ("sqlalchemy", "fastapi", "starlette", "jinja2", "httpx", "typer", "uvicorn", "alembic", "psycopg",
-             "pochub.store", "pochub.api", "pochub.web", "pochub.services", "pochub.ingest", "pochub.documents",
-             "pochub.cli")
+FORBIDDEN = (
+    "sqlalchemy",
+    "fastapi",
+    "starlette",
+    "jinja2",
+    "httpx",
+    "typer",
+    "uvicorn",
+    "alembic",
+    "psycopg",
+    "pochub.store",
+    "pochub.api",
+    "pochub.web",
+    "pochub.services",
+    "pochub.ingest",
+    "pochub.documents",
+    "pochub.cli",
+)
 
 
 def imported_modules(path: Path) -> list[str]:

@@ -23,8 +23,11 @@ from sqlalchemy import Engine
 from pochub.config import Settings, settings_help
 from pochub.errors import InvalidInput, PocHubError
 
-app = typer.Typer(help="PoC Hub: protection of civilians in peacekeeping.", no_args_is_help=True,
-                  pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="PoC Hub: protection of civilians in peacekeeping.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
 db_app = typer.Typer(help="Create or migrate the database.", no_args_is_help=True)
 import_app = typer.Typer(help="Import files in the field's formats.", no_args_is_help=True)
 events_app = typer.Typer(help="Look at the stored events.", no_args_is_help=True)
@@ -74,14 +77,17 @@ class State:
 
 def state(ctx: typer.Context) -> State:
     """The shared options of the running command."""
-    return ctx.ensure_object(State)  # type: ignore[no-any-return]
+    return ctx.ensure_object(State)
 
 
 @app.callback()
 def main_options(
     ctx: typer.Context,
     database: Annotated[
-        str | None, typer.Option("--database", help="Database URL (default: POCHUB_DATABASE_URL, else sqlite:///pochub.db).")
+        str | None,
+        typer.Option(
+            "--database", help="Database URL (default: POCHUB_DATABASE_URL, else sqlite:///pochub.db)."
+        ),
     ] = None,
 ) -> None:
     """PoC Hub: evidence, threats, capacities, response, coordination and training for PoC."""
@@ -119,8 +125,15 @@ def db_current(ctx: typer.Context) -> None:
 @contextmanager
 def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
     """A progress bar over bytes read, on stderr."""
-    with Progress(TextColumn(label), BarColumn(), DownloadColumn(), TimeRemainingColumn(), console=err,
-                  transient=True, disable=not err.is_terminal) as progress:
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as progress:
         task = progress.add_task(label, total=None)
 
         def update(done: int, total: int) -> None:
@@ -134,7 +147,9 @@ def print_summary(summary: dict[str, Any], output: OutputFormat) -> None:
     if output == OutputFormat.json:
         print(json.dumps(summary))
         return
-    table = Table(title=f"import {summary.get('kind', '')}", caption=str(summary.get("file", "")), show_header=False)
+    table = Table(
+        title=f"import {summary.get('kind', '')}", caption=str(summary.get("file", "")), show_header=False
+    )
     for key, value in summary.items():
         if key not in ("kind", "file"):
             table.add_row(key.replace("_", " "), str(value))
@@ -142,16 +157,32 @@ def print_summary(summary: dict[str, Any], output: OutputFormat) -> None:
 
 
 SkipInvalid = Annotated[bool, typer.Option("--skip-invalid", help="Store the valid rows; reject the others.")]
-Rejects = Annotated[Path | None, typer.Option("--rejects", help="Write rejected rows with their reasons here (CSV).")]
-Grade = Annotated[str | None, typer.Option("--grade", help="Source grade A-F/1-6 for these events (e.g. B2).")]
-DateFormat = Annotated[str | None, typer.Option("--date-format", help="strptime format of the dates, if unusual.")]
+Rejects = Annotated[
+    Path | None, typer.Option("--rejects", help="Write rejected rows with their reasons here (CSV).")
+]
+Grade = Annotated[
+    str | None, typer.Option("--grade", help="Source grade A-F/1-6 for these events (e.g. B2).")
+]
+DateFormat = Annotated[
+    str | None, typer.Option("--date-format", help="strptime format of the dates, if unusual.")
+]
 Encoding = Annotated[str, typer.Option("--encoding", help="Text encoding of the file.")]
 Output = Annotated[OutputFormat, typer.Option("--format", help="Summary as a table or JSON.")]
 
 
-def _import_events(ctx: typer.Context, kind: str, fmt: Any, path: Path, skip_invalid: bool, rejects: Path | None,
-                   grade: str | None, date_format: str | None, encoding: str, output: OutputFormat,
-                   source_name: str | None = None) -> None:
+def _import_events(
+    ctx: typer.Context,
+    kind: str,
+    fmt: Any,
+    path: Path,
+    skip_invalid: bool,
+    rejects: Path | None,
+    grade: str | None,
+    date_format: str | None,
+    encoding: str,
+    output: OutputFormat,
+    source_name: str | None = None,
+) -> None:
     from pochub.core.models.events import is_valid_grade
     from pochub.ingest.events import ImportOptions
     from pochub.services.imports import import_events
@@ -159,20 +190,41 @@ def _import_events(ctx: typer.Context, kind: str, fmt: Any, path: Path, skip_inv
     if grade is not None and not is_valid_grade(grade.upper()):
         raise InvalidInput(f"--grade {grade!r}: give reliability A-F and credibility 1-6, e.g. B2")
     st = state(ctx)
-    options = ImportOptions(source_grade=grade.upper() if grade else None, date_format=date_format,
-                            encoding=encoding, batch_rows=st.settings.import_batch_rows, source_name=source_name)
+    options = ImportOptions(
+        source_grade=grade.upper() if grade else None,
+        date_format=date_format,
+        encoding=encoding,
+        batch_rows=st.settings.import_batch_rows,
+        source_name=source_name,
+    )
     with progress_bar(f"import {kind}") as update:
-        summary = import_events(st.engine(), path, fmt, options, st.settings, kind=kind,
-                                skip_invalid=skip_invalid, rejects=rejects, on_progress=update)
+        summary = import_events(
+            st.engine(),
+            path,
+            fmt,
+            options,
+            st.settings,
+            kind=kind,
+            skip_invalid=skip_invalid,
+            rejects=rejects,
+            on_progress=update,
+        )
     for error in summary.errors[:20]:
         print(f"rejected: {error}", file=sys.stderr)
     print_summary(summary.as_dict(), output)
 
 
 @import_app.command("acled")
-def import_acled(ctx: typer.Context, path: Path, skip_invalid: SkipInvalid = False, rejects: Rejects = None,
-                 grade: Grade = None, date_format: DateFormat = None, encoding: Encoding = "utf-8-sig",
-                 output: Output = OutputFormat.table) -> None:
+def import_acled(
+    ctx: typer.Context,
+    path: Path,
+    skip_invalid: SkipInvalid = False,
+    rejects: Rejects = None,
+    grade: Grade = None,
+    date_format: DateFormat = None,
+    encoding: Encoding = "utf-8-sig",
+    output: Output = OutputFormat.table,
+) -> None:
     """Import an ACLED export (any vintage; .csv or .csv.gz; HDX copies with an HXL row)."""
     from pochub.ingest.acled import ACLED
 
@@ -180,9 +232,16 @@ def import_acled(ctx: typer.Context, path: Path, skip_invalid: SkipInvalid = Fal
 
 
 @import_app.command("ucdp")
-def import_ucdp(ctx: typer.Context, path: Path, skip_invalid: SkipInvalid = False, rejects: Rejects = None,
-                grade: Grade = None, date_format: DateFormat = None, encoding: Encoding = "utf-8-sig",
-                output: Output = OutputFormat.table) -> None:
+def import_ucdp(
+    ctx: typer.Context,
+    path: Path,
+    skip_invalid: SkipInvalid = False,
+    rejects: Rejects = None,
+    grade: Grade = None,
+    date_format: DateFormat = None,
+    encoding: Encoding = "utf-8-sig",
+    output: Output = OutputFormat.table,
+) -> None:
     """Import a UCDP GED file (full or country release, with or without a header row)."""
     from pochub.ingest.ucdp import UCDP
 
@@ -190,11 +249,17 @@ def import_ucdp(ctx: typer.Context, path: Path, skip_invalid: SkipInvalid = Fals
 
 
 @import_app.command("hxl")
-def import_hxl(ctx: typer.Context, path: Path, skip_invalid: SkipInvalid = False, rejects: Rejects = None,
-               grade: Grade = None, date_format: DateFormat = None, encoding: Encoding = "utf-8-sig",
-               output: Output = OutputFormat.table,
-               source: Annotated[str | None, typer.Option("--source", help="Source name for rows naming none.")] = None,
-               ) -> None:
+def import_hxl(
+    ctx: typer.Context,
+    path: Path,
+    skip_invalid: SkipInvalid = False,
+    rejects: Rejects = None,
+    grade: Grade = None,
+    date_format: DateFormat = None,
+    encoding: Encoding = "utf-8-sig",
+    output: Output = OutputFormat.table,
+    source: Annotated[str | None, typer.Option("--source", help="Source name for rows naming none.")] = None,
+) -> None:
     """Import an HXL-tagged event CSV (or PoC Hub's own CSV/HXL export)."""
     from pochub.ingest.hxl import HXL
 
@@ -202,10 +267,15 @@ def import_hxl(ctx: typer.Context, path: Path, skip_invalid: SkipInvalid = False
 
 
 @import_app.command("geojson")
-def import_geojson(ctx: typer.Context, path: Path, skip_invalid: SkipInvalid = False, rejects: Rejects = None,
-                   grade: Grade = None, output: Output = OutputFormat.table,
-                   source: Annotated[str | None, typer.Option("--source", help="Source name for rows naming none.")] = None,
-                   ) -> None:
+def import_geojson(
+    ctx: typer.Context,
+    path: Path,
+    skip_invalid: SkipInvalid = False,
+    rejects: Rejects = None,
+    grade: Grade = None,
+    output: Output = OutputFormat.table,
+    source: Annotated[str | None, typer.Option("--source", help="Source name for rows naming none.")] = None,
+) -> None:
     """Import events from GeoJSON points (PoC Hub's own GeoJSON export)."""
     from pochub.ingest.hxl import HXL
 
@@ -227,7 +297,9 @@ def import_acled_deletions(ctx: typer.Context, path: Path, output: Output = Outp
 def import_boundaries_command(
     ctx: typer.Context,
     path: Path,
-    level: Annotated[int, typer.Option("--level", min=0, max=5, help="Admin level of the areas (1 = province).")],
+    level: Annotated[
+        int, typer.Option("--level", min=0, max=5, help="Admin level of the areas (1 = province).")
+    ],
     pcode_field: Annotated[str | None, typer.Option(help="Property holding the P-code.")] = None,
     name_field: Annotated[str | None, typer.Option(help="Property holding the name.")] = None,
     parent_field: Annotated[str | None, typer.Option(help="Property holding the parent P-code.")] = None,
@@ -237,8 +309,15 @@ def import_boundaries_command(
     """Import admin areas with P-codes from GeoJSON; events and communities lacking codes get them."""
     from pochub.services.places import import_boundaries
 
-    summary = import_boundaries(state(ctx).engine(), path, level, pcode_field=pcode_field, name_field=name_field,
-                                parent_field=parent_field, version=version)
+    summary = import_boundaries(
+        state(ctx).engine(),
+        path,
+        level,
+        pcode_field=pcode_field,
+        name_field=name_field,
+        parent_field=parent_field,
+        version=version,
+    )
     print_summary(summary.as_dict(), output)
 
 
@@ -295,13 +374,17 @@ DateOption = Annotated[Any, typer.Option(parser=date.fromisoformat, metavar="YYY
 @events_app.command("summary")
 def events_summary(
     ctx: typer.Context,
-    by: Annotated[str, typer.Option("--by", help="type, category, threat, month, year, area, actor or source.")],
+    by: Annotated[
+        str, typer.Option("--by", help="type, category, threat, month, year, area, actor or source.")
+    ],
     output: Output = OutputFormat.table,
     chart: Annotated[Path | None, typer.Option("--chart", help="Draw the monthly trend to this PNG.")] = None,
     start: Annotated[Any, typer.Option("--from", parser=date.fromisoformat, metavar="YYYY-MM-DD")] = None,
     end: Annotated[Any, typer.Option("--to", parser=date.fromisoformat, metavar="YYYY-MM-DD")] = None,
     source: Annotated[str | None, typer.Option(help="Only this source (acled, ucdp, ...).")] = None,
-    include_duplicates: Annotated[bool, typer.Option("--all", help="Count cross-source duplicates too.")] = False,
+    include_duplicates: Annotated[
+        bool, typer.Option("--all", help="Count cross-source duplicates too.")
+    ] = False,
 ) -> None:
     """Events, fatalities and civilian fatalities by a key (de-duplicated across sources)."""
     from pochub.store import event_queries
@@ -320,16 +403,24 @@ def events_summary(
     elif output == OutputFormat.csv:
         import csv
 
-        writer = csv.DictWriter(sys.stdout, fieldnames=["key", "events", "fatalities", "civilian_fatalities"],
-                                lineterminator="\n")
+        writer = csv.DictWriter(
+            sys.stdout, fieldnames=["key", "events", "fatalities", "civilian_fatalities"], lineterminator="\n"
+        )
         writer.writeheader()
         writer.writerows(rows)
     else:
         table = Table(by, "events", "fatalities", "civilian fatalities", title=f"events by {by}")
         for r in rows:
-            table.add_row(str(r["key"]), f"{r['events']:,}", f"{r['fatalities']:,}", f"{r['civilian_fatalities']:,}")
-        table.add_row("total", f"{sum(r['events'] for r in rows):,}", f"{sum(r['fatalities'] for r in rows):,}",
-                      f"{sum(r['civilian_fatalities'] for r in rows):,}", style="bold")
+            table.add_row(
+                str(r["key"]), f"{r['events']:,}", f"{r['fatalities']:,}", f"{r['civilian_fatalities']:,}"
+            )
+        table.add_row(
+            "total",
+            f"{sum(r['events'] for r in rows):,}",
+            f"{sum(r['fatalities'] for r in rows):,}",
+            f"{sum(r['civilian_fatalities'] for r in rows):,}",
+            style="bold",
+        )
         out.print(table)
 
 
@@ -337,12 +428,15 @@ def events_summary(
 def export_events(
     ctx: typer.Context,
     fmt: Annotated[ExportFormat, typer.Option("--format", help="csv, hxl (HXL-tagged CSV) or geojson.")],
-    output_path: Annotated[Path | None, typer.Option("-o", "--output", help="File to write (default: stdout).")] = None,
+    output_path: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File to write (default: stdout).")
+    ] = None,
     start: Annotated[Any, typer.Option("--from", parser=date.fromisoformat, metavar="YYYY-MM-DD")] = None,
     end: Annotated[Any, typer.Option("--to", parser=date.fromisoformat, metavar="YYYY-MM-DD")] = None,
     source: Annotated[str | None, typer.Option(help="Only this source.")] = None,
-    include_duplicates: Annotated[bool, typer.Option("--all/--deduplicated",
-                                                     help="Export cross-source duplicates too (default).")] = True,
+    include_duplicates: Annotated[
+        bool, typer.Option("--all/--deduplicated", help="Export cross-source duplicates too (default).")
+    ] = True,
 ) -> None:
     """Export events as CSV, HXL or GeoJSON; the files import back unchanged."""
     from pochub.documents.event_exports import write_csv, write_geojson
@@ -375,8 +469,9 @@ def demo(
     from pochub.services.demo_mission import load_demo
 
     st = state(ctx)
-    summaries = load_demo(st.engine(), st.settings, seed=seed, n_communities=communities, n_events=events,
-                          keep=keep_files)
+    summaries = load_demo(
+        st.engine(), st.settings, seed=seed, n_communities=communities, n_events=events, keep=keep_files
+    )
     table = Table("step", "stored", "updated", title=f"demo mission (seed {seed})")
     for step, figures in summaries:
         table.add_row(step, str(figures.get("stored", "")), str(figures.get("updated", "")))
@@ -398,7 +493,9 @@ def serve(
     st.engine()  # create the schema if the database is empty
     settings = st.settings
     application = create_app(settings)
-    err.print(f"PoC Hub at http://{host or settings.host}:{port or settings.port}/  (database {settings.database_url})")
+    err.print(
+        f"PoC Hub at http://{host or settings.host}:{port or settings.port}/  (database {settings.database_url})"
+    )
     uvicorn.run(application, host=host or settings.host, port=port or settings.port, log_level="info")
 
 

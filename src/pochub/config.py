@@ -30,10 +30,14 @@ class Settings(BaseSettings):
         default=50_000, ge=100, description="Rows per batch in the streaming import pipeline (bounds memory)."
     )
     duplicate_distance_km: float = Field(
-        default=10.0, gt=0, description="Two records of different sources within this distance may be one event."
+        default=10.0,
+        gt=0,
+        description="Two records of different sources within this distance may be one event.",
     )
     duplicate_days: int = Field(
-        default=1, ge=0, description="Two records of different sources within this many days may be one event."
+        default=1,
+        ge=0,
+        description="Two records of different sources within this many days may be one event.",
     )
 
 

@@ -18,8 +18,14 @@ from tests.conftest import shared_file
 
 @pytest.fixture
 def client(engine: Engine, database_url: str) -> TestClient:
-    import_events(engine, shared_file("acled-mali/acled_mali_2017-01-01_2019-02-27.csv"), ACLED, ImportOptions(),
-                  Settings(), kind="acled")
+    import_events(
+        engine,
+        shared_file("acled-mali/acled_mali_2017-01-01_2019-02-27.csv"),
+        ACLED,
+        ImportOptions(),
+        Settings(),
+        kind="acled",
+    )
     return TestClient(create_app(Settings(database_url=database_url)))
 
 
@@ -52,7 +58,10 @@ def test_limit_truncates(client: TestClient) -> None:
 def test_bad_parameters_are_client_errors(client: TestClient) -> None:
     assert client.get("/api/v1/events", params={"bbox": "1,2,3"}).status_code == 422
     assert client.get("/api/v1/events", params={"start": "2020-02-30"}).status_code == 422
-    assert client.get("/api/v1/events/count", params={"start": "2020-01-02", "end": "2020-01-01"}).status_code == 422
+    assert (
+        client.get("/api/v1/events/count", params={"start": "2020-01-02", "end": "2020-01-01"}).status_code
+        == 422
+    )
 
 
 def test_summary_endpoint(client: TestClient, tmp_path: Path) -> None:

@@ -19,9 +19,15 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 events = st.lists(
-    st.tuples(st.sampled_from(["acled", "ucdp", "hxl"]), st.integers(0, 6), st.floats(0.9, 1.1),
-              st.floats(29.9, 30.1), st.sampled_from(CATEGORIES)),
-    min_size=0, max_size=60,
+    st.tuples(
+        st.sampled_from(["acled", "ucdp", "hxl"]),
+        st.integers(0, 6),
+        st.floats(0.9, 1.1),
+        st.floats(29.9, 30.1),
+        st.sampled_from(CATEGORIES),
+    ),
+    min_size=0,
+    max_size=60,
 )
 
 
@@ -54,8 +60,9 @@ def test_links_respect_every_rule(rows: list[tuple[str, int, float, float, str]]
 
 @settings(max_examples=60, deadline=None)
 @given(events, st.randoms(use_true_random=False))
-def test_number_of_links_does_not_depend_on_row_order(rows: list[tuple[str, int, float, float, str]],
-                                                      rnd: object) -> None:
+def test_number_of_links_does_not_depend_on_row_order(
+    rows: list[tuple[str, int, float, float, str]], rnd: object
+) -> None:
     shuffled = list(rows)
     rnd.shuffle(shuffled)  # type: ignore[attr-defined]
     first = find_duplicates(points(rows), ("acled", "ucdp"))

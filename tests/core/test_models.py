@@ -29,12 +29,22 @@ def test_bad_grades_are_refused(text: str) -> None:
 
 
 @given(
-    st.lists(st.tuples(st.sampled_from([c.value for c in EventCategory]), st.sampled_from(list(ACLED_SUB_EVENT_TYPES)),
-                       st.booleans(), st.integers(0, 50)), min_size=1, max_size=40)
+    st.lists(
+        st.tuples(
+            st.sampled_from([c.value for c in EventCategory]),
+            st.sampled_from(list(ACLED_SUB_EVENT_TYPES)),
+            st.booleans(),
+            st.integers(0, 50),
+        ),
+        min_size=1,
+        max_size=40,
+    )
 )
 def test_threats_follow_targeting(rows: list[tuple[str, str, bool, int]]) -> None:
     frame = pl.DataFrame(rows, schema=["category", "sub", "targeting", "fatalities"], orient="row")
-    result = frame.select(threat_type(pl.col("category"), pl.col("sub"), pl.col("targeting"), pl.col("fatalities")))
+    result = frame.select(
+        threat_type(pl.col("category"), pl.col("sub"), pl.col("targeting"), pl.col("fatalities"))
+    )
     for (category, sub, targeting, fatalities), threat in zip(rows, result.to_series(), strict=True):
         specific = ACLED_SUB_EVENT_TYPES[sub] in {t.value for t in ThreatType}
         if targeting or specific:

@@ -16,7 +16,12 @@ from pochub.ingest.acled import ACLED
 from pochub.ingest.events import ImportOptions, read_events
 from tests.conftest import shared_file
 
-LEGACY = ["ACLED_DRC_97_14.csv", "ACLED_CAR_00_14.csv", "ACLED_SouthSudan_11_14.csv", "ACLED_AllSudan_00_14.csv"]
+LEGACY = [
+    "ACLED_DRC_97_14.csv",
+    "ACLED_CAR_00_14.csv",
+    "ACLED_SouthSudan_11_14.csv",
+    "ACLED_AllSudan_00_14.csv",
+]
 
 
 def read_all(path: Path, **options: object) -> tuple[pl.DataFrame, list[object]]:
@@ -88,18 +93,53 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
     return path
 
 
-HEADER = ["event_id_cnty", "event_date", "year", "time_precision", "event_type", "sub_event_type", "actor1",
-          "inter1", "actor2", "inter2", "civilian_targeting", "country", "admin1", "location", "latitude",
-          "longitude", "geo_precision", "notes", "fatalities", "timestamp"]
+HEADER = [
+    "event_id_cnty",
+    "event_date",
+    "year",
+    "time_precision",
+    "event_type",
+    "sub_event_type",
+    "actor1",
+    "inter1",
+    "actor2",
+    "inter2",
+    "civilian_targeting",
+    "country",
+    "admin1",
+    "location",
+    "latitude",
+    "longitude",
+    "geo_precision",
+    "notes",
+    "fatalities",
+    "timestamp",
+]
 
 
 def row(event_id: str, **values: str) -> list[str]:
-    base = dict(event_id_cnty=event_id, event_date="2023-03-01", year="2023", time_precision="1",
-                event_type="Violence against civilians", sub_event_type="Attack", actor1="Group A",
-                inter1="Political militia", actor2="Civilians (X)", inter2="Civilians",
-                civilian_targeting="Civilian targeting", country="X", admin1="North", location="Town",
-                latitude="1.5", longitude="29.1", geo_precision="1", notes="n", fatalities="2",
-                timestamp="1680000000")
+    base = dict(
+        event_id_cnty=event_id,
+        event_date="2023-03-01",
+        year="2023",
+        time_precision="1",
+        event_type="Violence against civilians",
+        sub_event_type="Attack",
+        actor1="Group A",
+        inter1="Political militia",
+        actor2="Civilians (X)",
+        inter2="Civilians",
+        civilian_targeting="Civilian targeting",
+        country="X",
+        admin1="North",
+        location="Town",
+        latitude="1.5",
+        longitude="29.1",
+        geo_precision="1",
+        notes="n",
+        fatalities="2",
+        timestamp="1680000000",
+    )
     base.update(values)
     return [base[h] for h in HEADER]
 

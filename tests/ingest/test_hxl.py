@@ -36,8 +36,17 @@ def test_real_hdx_acled_file_by_tags() -> None:
 
 
 def test_specific_tags_win_over_general_ones() -> None:
-    columns = match_columns({"a": "#affected+killed", "b": "#affected+killed+civilians", "c": "#date+occurred",
-                             "d": "#event+type", "e": "#geo+lat", "f": "#geo+lon", "g": "#affected+injured"})
+    columns = match_columns(
+        {
+            "a": "#affected+killed",
+            "b": "#affected+killed+civilians",
+            "c": "#date+occurred",
+            "d": "#event+type",
+            "e": "#geo+lat",
+            "f": "#geo+lon",
+            "g": "#affected+injured",
+        }
+    )
     assert columns["fatalities_best"] == "a"
     assert columns["civilian_fatalities"] == "b"
     assert columns["event_date"] == "c"
@@ -52,8 +61,10 @@ def test_a_file_without_the_needed_tags_is_refused(tmp_path: Path) -> None:
 
 def test_threat_words_are_accepted_as_event_types(tmp_path: Path) -> None:
     path = tmp_path / "x.csv"
-    path.write_text("date,lat,lon,type,killed\n#date+occurred,#geo+lat,#geo+lon,#event+type,#affected+killed\n"
-                    "2020-01-01,1,30,abduction_forced_disappearance,0\n2020-01-02,1,30,Forced recruitment,0\n")
+    path.write_text(
+        "date,lat,lon,type,killed\n#date+occurred,#geo+lat,#geo+lon,#event+type,#affected+killed\n"
+        "2020-01-01,1,30,abduction_forced_disappearance,0\n2020-01-02,1,30,Forced recruitment,0\n"
+    )
     events, errors = read_all(path)
     assert errors == []
     assert events["threat_type"].to_list() == ["abduction_forced_disappearance", "forced_recruitment"]

@@ -35,9 +35,9 @@ def test_hdx_file_matches_the_source() -> None:
     assert by_type == {"state-based conflict": 384, "non-state conflict": 201, "one-sided violence": 356}
     assert events["civilian_fatalities"].sum() == sum(int(r["deaths_civilians"]) for r in rows) == 3825
     assert events["fatalities_best"].sum() == sum(int(r["best"]) for r in rows) == 13579
-    assert events.filter(pl.col("source_event_type") == "one-sided violence")["threat_type"].unique().to_list() == [
-        "killing"
-    ]
+    assert events.filter(pl.col("source_event_type") == "one-sided violence")[
+        "threat_type"
+    ].unique().to_list() == ["killing"]
     first = events.filter(pl.col("source_id") == rows[0]["id"]).row(0, named=True)
     assert first["event_date"].isoformat() == rows[0]["date_start"][:10]
     assert first["latitude"] == pytest.approx(float(rows[0]["latitude"]))
@@ -48,7 +48,10 @@ def test_gzip_release_and_headerless_copy_agree(tmp_path: Path) -> None:
     events, errors = read_all(path)
     assert errors == [] and events.height == 16566
     assert dict(events.group_by("source_event_type").len().iter_rows()) == {
-        "state-based conflict": 11507, "non-state conflict": 4577, "one-sided violence": 482}
+        "state-based conflict": 11507,
+        "non-state conflict": 4577,
+        "one-sided violence": 482,
+    }
     assert events["civilian_fatalities"].sum() == 26653
     # the same rows in the full release's 49-column order, without a header
     with gzip.open(path, "rt", encoding="utf-8") as handle:
@@ -61,14 +64,24 @@ def test_gzip_release_and_headerless_copy_agree(tmp_path: Path) -> None:
     headerless.write_text(buffer.getvalue(), encoding="utf-8")
     again, errors = read_all(headerless)
     assert errors == []
-    keep = ["source_id", "event_date", "latitude", "longitude", "category", "fatalities_best", "civilian_fatalities"]
+    keep = [
+        "source_id",
+        "event_date",
+        "latitude",
+        "longitude",
+        "category",
+        "fatalities_best",
+        "civilian_fatalities",
+    ]
     assert again.select(keep).equals(events.head(500).select(keep))
 
 
 def test_unknown_type_of_violence_is_an_error(tmp_path: Path) -> None:
     path = tmp_path / "x.csv"
-    path.write_text("id,type_of_violence,latitude,longitude,date_start,date_end,best\n"
-                    "1,3,1.0,30.0,2020-01-01,2020-01-01,2\n2,4,1.0,30.0,2020-01-01,2020-01-01,2\n")
+    path.write_text(
+        "id,type_of_violence,latitude,longitude,date_start,date_end,best\n"
+        "1,3,1.0,30.0,2020-01-01,2020-01-01,2\n2,4,1.0,30.0,2020-01-01,2020-01-01,2\n"
+    )
     _, errors = read_all(path)
     assert [(e.line, e.column) for e in errors] == [(3, "type_of_violence")]  # type: ignore[attr-defined]
     assert "known: 1, 2, 3" in errors[0].reason  # type: ignore[attr-defined]

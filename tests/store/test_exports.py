@@ -13,10 +13,22 @@ from tests.conftest import CliRunner, shared_file
 
 @pytest.mark.parametrize("fmt", ["csv", "hxl", "geojson"])
 def test_round_trip(engine: Engine, database_url: str, cli: CliRunner, tmp_path: Path, fmt: str) -> None:
-    assert cli("--database", database_url, "import", "acled",
-               shared_file("acled-mali/conflict_data_mli_hdx.csv")).code == 0
-    assert cli("--database", database_url, "import", "ucdp",
-               shared_file("ucdp-ged-ssd-hdx/conflict_data_ssd.csv")).code == 0
+    assert (
+        cli(
+            "--database", database_url, "import", "acled", shared_file("acled-mali/conflict_data_mli_hdx.csv")
+        ).code
+        == 0
+    )
+    assert (
+        cli(
+            "--database",
+            database_url,
+            "import",
+            "ucdp",
+            shared_file("ucdp-ged-ssd-hdx/conflict_data_ssd.csv"),
+        ).code
+        == 0
+    )
     suffix = "geojson" if fmt == "geojson" else "csv"
     first = tmp_path / f"first.{suffix}"
     assert cli("--database", database_url, "export", "events", "--format", fmt, "-o", first).code == 0
@@ -29,4 +41,6 @@ def test_round_trip(engine: Engine, database_url: str, cli: CliRunner, tmp_path:
     assert cli("--database", fresh, "export", "events", "--format", fmt, "-o", second).code == 0
     assert first.read_bytes() == second.read_bytes()
     again = json.loads(cli("--database", database_url, "import", command, first, "--format", "json").out)
-    assert again["stored"] == 0 and again["updated"] == 0, "importing an export into its own store changes nothing"
+    assert again["stored"] == 0 and again["updated"] == 0, (
+        "importing an export into its own store changes nothing"
+    )

@@ -16,9 +16,27 @@ CAR_ADM2 = "cod-ab-car/caf_admbnda_adm2_200k_sigcaf_reach_itos_v2.geojson"
 
 
 def test_cod_ab_boundaries_locate_events(engine: Engine, database_url: str, cli: CliRunner) -> None:
-    assert cli("--database", database_url, "import", "acled", shared_file("acled-legacy-perse/ACLED_CAR_00_14.csv")).code == 0
-    result = cli("--database", database_url, "import", "boundaries", shared_file(CAR_ADM2), "--level", "2",
-                 "--format", "json")
+    assert (
+        cli(
+            "--database",
+            database_url,
+            "import",
+            "acled",
+            shared_file("acled-legacy-perse/ACLED_CAR_00_14.csv"),
+        ).code
+        == 0
+    )
+    result = cli(
+        "--database",
+        database_url,
+        "import",
+        "boundaries",
+        shared_file(CAR_ADM2),
+        "--level",
+        "2",
+        "--format",
+        "json",
+    )
     assert result.code == 0, result.err
     summary = json.loads(result.out)
     assert summary["stored"] == 72
@@ -27,8 +45,13 @@ def test_cod_ab_boundaries_locate_events(engine: Engine, database_url: str, cli:
     with engine.connect() as conn:
         ev = tables.events.c
         rows = conn.execute(select(ev.latitude, ev.longitude, ev.admin2_pcode)).all()
-        areas = conn.execute(select(tables.admin_areas.c.pcode, tables.admin_areas.c.parent_pcode,
-                                    tables.admin_areas.c.boundary_version)).all()
+        areas = conn.execute(
+            select(
+                tables.admin_areas.c.pcode,
+                tables.admin_areas.c.parent_pcode,
+                tables.admin_areas.c.boundary_version,
+            )
+        ).all()
     assert {a.parent_pcode for a in areas} <= {f"CF{n}" for n in range(10, 80)}
     assert {a.boundary_version for a in areas} == {Path(CAR_ADM2).name}
     located = [r for r in rows if r.admin2_pcode]
@@ -38,25 +61,44 @@ def test_cod_ab_boundaries_locate_events(engine: Engine, database_url: str, cli:
         assert polygons[r.admin2_pcode].buffer(1e-9).contains(point)
 
 
-def test_osm_admin1_codes_are_found_by_property_name(engine: Engine, database_url: str, cli: CliRunner) -> None:
-    result = cli("--database", database_url, "import", "boundaries",
-                 shared_file("admin-boundaries-osm/ssd_admin1_osm_q8.geojson"), "--level", "1", "--format", "json")
+def test_osm_admin1_codes_are_found_by_property_name(
+    engine: Engine, database_url: str, cli: CliRunner
+) -> None:
+    result = cli(
+        "--database",
+        database_url,
+        "import",
+        "boundaries",
+        shared_file("admin-boundaries-osm/ssd_admin1_osm_q8.geojson"),
+        "--level",
+        "1",
+        "--format",
+        "json",
+    )
     assert result.code == 0, result.err
     assert json.loads(result.out)["stored"] == 10
 
 
-def test_communities_csv_get_pcodes_and_bad_rows_are_named(engine: Engine, database_url: str, cli: CliRunner,
-                                                           tmp_path: Path) -> None:
-    assert cli("--database", database_url, "import", "boundaries", shared_file(CAR_ADM2), "--level", "2").code == 0
+def test_communities_csv_get_pcodes_and_bad_rows_are_named(
+    engine: Engine, database_url: str, cli: CliRunner, tmp_path: Path
+) -> None:
+    assert (
+        cli("--database", database_url, "import", "boundaries", shared_file(CAR_ADM2), "--level", "2").code
+        == 0
+    )
     good = tmp_path / "communities.csv"
-    good.write_text("id,name,lat,lon,population,vulnerable_groups,phone_coverage\n"
-                    "C1,Bambari,5.76,20.67,41356,idps;children,true\n"
-                    "C2,Bria,6.54,21.99,43322,,false\n")
+    good.write_text(
+        "id,name,lat,lon,population,vulnerable_groups,phone_coverage\n"
+        "C1,Bambari,5.76,20.67,41356,idps;children,true\n"
+        "C2,Bria,6.54,21.99,43322,,false\n"
+    )
     result = cli("--database", database_url, "import", "communities", good, "--format", "json")
     assert result.code == 0, result.err
     assert json.loads(result.out)["communities_located"] == 2
     with engine.connect() as conn:
-        pcodes = dict(conn.execute(select(tables.communities.c.community_id, tables.communities.c.pcode)).all())
+        pcodes = dict(
+            conn.execute(select(tables.communities.c.community_id, tables.communities.c.pcode)).all()
+        )
     assert all(code and code.startswith("CF") for code in pcodes.values())
     bad = tmp_path / "bad.csv"
     bad.write_text("id,name,lat,lon,population\nC3,X,5.0,20.0,100\nC4,Y,5.0,20.0,many\n")
@@ -66,11 +108,24 @@ def test_communities_csv_get_pcodes_and_bad_rows_are_named(engine: Engine, datab
         assert conn.execute(select(func.count()).select_from(tables.communities)).scalar_one() == 2
 
 
-def test_communities_from_geojson_points(engine: Engine, database_url: str, cli: CliRunner, tmp_path: Path) -> None:
+def test_communities_from_geojson_points(
+    engine: Engine, database_url: str, cli: CliRunner, tmp_path: Path
+) -> None:
     path = tmp_path / "c.geojson"
-    path.write_text(json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [20.67, 5.76]},
-         "properties": {"id": "C1", "name": "Bambari", "population": 41356}}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    {
+                        "type": "Feature",
+                        "geometry": {"type": "Point", "coordinates": [20.67, 5.76]},
+                        "properties": {"id": "C1", "name": "Bambari", "population": 41356},
+                    }
+                ],
+            }
+        )
+    )
     assert cli("--database", database_url, "import", "communities", path).code == 0
     with engine.connect() as conn:
         row = conn.execute(select(tables.communities)).one()

@@ -14,8 +14,11 @@ from pochub.store.database import connect
 
 def create_app(settings: Settings) -> FastAPI:
     """Build the application for ``settings`` (its own engine; nothing read from the environment here)."""
-    app = FastAPI(title="PoC Hub", version=__version__,
-                  description="Protection of civilians: evidence, threats, capacities, response, coordination.")
+    app = FastAPI(
+        title="PoC Hub",
+        version=__version__,
+        description="Protection of civilians: evidence, threats, capacities, response, coordination.",
+    )
     app.state.settings = settings
     app.state.engine = connect(settings.database_url)
 

@@ -8,7 +8,7 @@ from typing import Any
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 
 def monthly_trend(rows: list[dict[str, Any]], path: Path, title: str = "Events per month") -> None:
@@ -18,8 +18,12 @@ def monthly_trend(rows: list[dict[str, Any]], path: Path, title: str = "Events p
     axis.bar(range(len(months)), [r["events"] for r in rows], color="#2b6cb0", label="events")
     axis.set_ylabel("events")
     second = axis.twinx()
-    second.plot(range(len(months)), [r["civilian_fatalities"] for r in rows], color="#c53030",
-                label="civilian fatalities")
+    second.plot(
+        range(len(months)),
+        [r["civilian_fatalities"] for r in rows],
+        color="#c53030",
+        label="civilian fatalities",
+    )
     second.set_ylabel("civilian fatalities")
     step = max(1, len(months) // 12)
     axis.set_xticks(range(0, len(months), step), months[::step], rotation=45, ha="right")

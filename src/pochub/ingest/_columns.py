@@ -63,7 +63,7 @@ def parse_int(expr: pl.Expr) -> pl.Expr:
 def raw_json(frame: pl.DataFrame) -> pl.Expr:
     """The source row as one JSON object per row, keyed by the file's own column names."""
     columns = [c for c in frame.columns if c.startswith(RAW_PREFIX)]
-    return pl.struct([pl.col(c).alias(c[len(RAW_PREFIX):]) for c in columns]).struct.json_encode()
+    return pl.struct([pl.col(c).alias(c[len(RAW_PREFIX) :]) for c in columns]).struct.json_encode()
 
 
 @dataclass(frozen=True)

@@ -129,7 +129,9 @@ class CsvTable:
                 if not any(cell.strip() for cell in row):
                     continue  # blank line
                 self.ragged.append(
-                    RowError(self.name, line, "*", ",".join(row)[:80], f"expected {width} fields, found {len(row)}")
+                    RowError(
+                        self.name, line, "*", ",".join(row)[:80], f"expected {width} fields, found {len(row)}"
+                    )
                 )
                 continue
             yield line, row

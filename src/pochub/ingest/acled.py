@@ -84,15 +84,18 @@ def _normalise(frame: pl.DataFrame, options: ImportOptions) -> tuple[pl.DataFram
         assoc_actor2=text(frame, "assoc_actor_2"),
         inter1=inter_code(raw("inter1")) if has(frame, "inter1") else pl.lit(0, pl.Int16),
         inter2=inter_code(raw("inter2")) if has(frame, "inter2") else pl.lit(0, pl.Int16),
-        fatalities_best=parse_int(pl.when(text(frame, "fatalities") == "").then(pl.lit("0")).otherwise(
-            text(frame, "fatalities"))),
+        fatalities_best=parse_int(
+            pl.when(text(frame, "fatalities") == "").then(pl.lit("0")).otherwise(text(frame, "fatalities"))
+        ),
         source_grade=pl.lit(options.source_grade or DEFAULT_GRADE),
         source_updated=parse_int(text(frame, "timestamp")),
         raw=raw_json(frame),
     )
-    riot = (pl.col("category_raw") == EventCategory.PROTESTS.value) & (
-        normalised_key("source_event_type") == "riots/protests"
-    ) & (pl.col("inter1") == int(ActorCategory.RIOTERS))
+    riot = (
+        (pl.col("category_raw") == EventCategory.PROTESTS.value)
+        & (normalised_key("source_event_type") == "riots/protests")
+        & (pl.col("inter1") == int(ActorCategory.RIOTERS))
+    )
     out = out.with_columns(
         category=pl.when(riot).then(pl.lit(EventCategory.RIOTS.value)).otherwise(pl.col("category_raw"))
     )
@@ -112,7 +115,9 @@ def _normalise(frame: pl.DataFrame, options: ImportOptions) -> tuple[pl.DataFram
         ),
         fatalities_low=pl.col("fatalities_best"),
         fatalities_high=pl.col("fatalities_best"),
-        civilian_fatalities=pl.when(pl.col("civilian_targeting")).then(pl.col("fatalities_best")).otherwise(0),
+        civilian_fatalities=pl.when(pl.col("civilian_targeting"))
+        .then(pl.col("fatalities_best"))
+        .otherwise(0),
     )
     checks = [
         Check("event_id_cnty", pl.col("source_id"), pl.col("source_id") == "", "empty event id"),
@@ -120,40 +125,90 @@ def _normalise(frame: pl.DataFrame, options: ImportOptions) -> tuple[pl.DataFram
             "event_date",
             date_text,
             pl.col("event_date").is_null(),
-            "not a date" + (f" in format {options.date_format}" if options.date_format else
-                            " (expected e.g. 2022-12-06, 06 December 2022 or 06/12/2022)"),
+            "not a date"
+            + (
+                f" in format {options.date_format}"
+                if options.date_format
+                else " (expected e.g. 2022-12-06, 06 December 2022 or 06/12/2022)"
+            ),
         ),
-        Check("latitude", text(frame, "latitude"), ~pl.col("latitude").is_between(-90, 90),
-              "latitude missing or outside -90..90"),
-        Check("longitude", text(frame, "longitude"), ~pl.col("longitude").is_between(-180, 180),
-              "longitude missing or outside -180..180"),
-        Check("fatalities", text(frame, "fatalities"), ~(pl.col("fatalities_best") >= 0),
-              "fatalities must be a whole number >= 0"),
-        Check("event_type", pl.col("source_event_type"), pl.col("category").is_null(),
-              "unknown ACLED event type; known: " + known_values(ACLED_EVENT_TYPES)),
-        Check("time_precision", text(frame, "time_precision"), pl.col("date_precision").is_null(),
-              "time_precision must be 1, 2 or 3"),
-        Check("geo_precision", text(frame, "geo_precision"), pl.col("geo_precision").is_null(),
-              "geo_precision must be 1, 2 or 3"),
+        Check(
+            "latitude",
+            text(frame, "latitude"),
+            ~pl.col("latitude").is_between(-90, 90),
+            "latitude missing or outside -90..90",
+        ),
+        Check(
+            "longitude",
+            text(frame, "longitude"),
+            ~pl.col("longitude").is_between(-180, 180),
+            "longitude missing or outside -180..180",
+        ),
+        Check(
+            "fatalities",
+            text(frame, "fatalities"),
+            ~(pl.col("fatalities_best") >= 0),
+            "fatalities must be a whole number >= 0",
+        ),
+        Check(
+            "event_type",
+            pl.col("source_event_type"),
+            pl.col("category").is_null(),
+            "unknown ACLED event type; known: " + known_values(ACLED_EVENT_TYPES),
+        ),
+        Check(
+            "time_precision",
+            text(frame, "time_precision"),
+            pl.col("date_precision").is_null(),
+            "time_precision must be 1, 2 or 3",
+        ),
+        Check(
+            "geo_precision",
+            text(frame, "geo_precision"),
+            pl.col("geo_precision").is_null(),
+            "geo_precision must be 1, 2 or 3",
+        ),
     ]
     if has(frame, "year"):
         year = parse_int(text(frame, "year"))
-        checks.append(Check("year", text(frame, "year"),
-                            year.is_not_null() & pl.col("event_date").is_not_null()
-                            & (pl.col("event_date").dt.year() != year),
-                            "year does not agree with event_date"))
+        checks.append(
+            Check(
+                "year",
+                text(frame, "year"),
+                year.is_not_null()
+                & pl.col("event_date").is_not_null()
+                & (pl.col("event_date").dt.year() != year),
+                "year does not agree with event_date",
+            )
+        )
     if has_sub_event:
-        checks.append(Check("sub_event_type", pl.col("source_sub_event_type"),
-                            ~acled_sub_event_known("source_sub_event_type"),
-                            "unknown ACLED sub-event type; known: " + known_values(ACLED_SUB_EVENT_TYPES)))
+        checks.append(
+            Check(
+                "sub_event_type",
+                pl.col("source_sub_event_type"),
+                ~acled_sub_event_known("source_sub_event_type"),
+                "unknown ACLED sub-event type; known: " + known_values(ACLED_SUB_EVENT_TYPES),
+            )
+        )
     if has_civilian_targeting:
-        checks.append(Check("civilian_targeting", text(frame, "civilian_targeting"),
-                            ~normalised_key(raw("civilian_targeting")).is_in(["", "civilian targeting"]),
-                            "civilian_targeting must be 'Civilian targeting' or empty"))
+        checks.append(
+            Check(
+                "civilian_targeting",
+                text(frame, "civilian_targeting"),
+                ~normalised_key(raw("civilian_targeting")).is_in(["", "civilian targeting"]),
+                "civilian_targeting must be 'Civilian targeting' or empty",
+            )
+        )
     for column in ("inter1", "inter2"):
         if has(frame, column):
-            checks.append(Check(column, text(frame, column), pl.col(column).is_null(),
-                                "unknown actor type; give a code 0-8 or an ACLED label such as 'Rebel group'"))
+            checks.append(
+                Check(
+                    column,
+                    text(frame, column),
+                    pl.col(column).is_null(),
+                    "unknown actor type; give a code 0-8 or an ACLED label such as 'Rebel group'",
+                )
+            )
     return out, checks
 
 

@@ -93,8 +93,15 @@ def read_boundaries(
             errors.append(RowError(str(path), number, "geometry", "", f"{where}: not a geometry ({exc})"))
             continue
         if geometry.geom_type not in ("Polygon", "MultiPolygon"):
-            errors.append(RowError(str(path), number, "geometry", geometry.geom_type,
-                                   f"{where}: an admin area must be a Polygon or MultiPolygon"))
+            errors.append(
+                RowError(
+                    str(path),
+                    number,
+                    "geometry",
+                    geometry.geom_type,
+                    f"{where}: an admin area must be a Polygon or MultiPolygon",
+                )
+            )
             continue
         if not geometry.is_valid:
             geometry = shapely.make_valid(geometry)

@@ -22,8 +22,13 @@ ROAD_CLASSES = ("primary", "secondary", "tertiary", "track")
 SURFACES = ("paved", "gravel", "earth")
 
 
-def _read_csv(path: Path, required: tuple[str, ...], label: str, checks: Callable[[pl.DataFrame], list[Check]],
-              build: Callable[[dict[str, Any]], T]) -> list[T]:
+def _read_csv(
+    path: Path,
+    required: tuple[str, ...],
+    label: str,
+    checks: Callable[[pl.DataFrame], list[Check]],
+    build: Callable[[dict[str, Any]], T],
+) -> list[T]:
     table = CsvTable(path, known_columns=frozenset(required))
     frames = list(table.batches(50_000))
     require_columns(table, list(required), label)
@@ -41,16 +46,28 @@ def _read_csv(path: Path, required: tuple[str, ...], label: str, checks: Callabl
 
 def _coordinate_checks(frame: pl.DataFrame) -> list[Check]:
     return [
-        Check("lat", text(frame, "lat"), ~parse_float(text(frame, "lat")).is_between(-90, 90),
-              "latitude missing or outside -90..90"),
-        Check("lon", text(frame, "lon"), ~parse_float(text(frame, "lon")).is_between(-180, 180),
-              "longitude missing or outside -180..180"),
+        Check(
+            "lat",
+            text(frame, "lat"),
+            ~parse_float(text(frame, "lat")).is_between(-90, 90),
+            "latitude missing or outside -90..90",
+        ),
+        Check(
+            "lon",
+            text(frame, "lon"),
+            ~parse_float(text(frame, "lon")).is_between(-180, 180),
+            "longitude missing or outside -180..180",
+        ),
     ]
 
 
 def _one_of(frame: pl.DataFrame, column: str, allowed: list[str]) -> Check:
-    return Check(column, text(frame, column), ~text(frame, column).str.to_lowercase().is_in(allowed),
-                 f"must be one of {', '.join(allowed)}")
+    return Check(
+        column,
+        text(frame, column),
+        ~text(frame, column).str.to_lowercase().is_in(allowed),
+        f"must be one of {', '.join(allowed)}",
+    )
 
 
 def read_bases(path: Path) -> list[Base]:
@@ -61,15 +78,24 @@ def read_bases(path: Path) -> list[Base]:
             Check("id", text(frame, "id"), text(frame, "id") == "", "empty id"),
             _one_of(frame, "base_type", [b.value for b in BaseType]),
             *_coordinate_checks(frame),
-            Check("capacity", text(frame, "capacity"),
-                  (text(frame, "capacity") != "") & ~(parse_int(text(frame, "capacity")) >= 0),
-                  "capacity must be a whole number >= 0"),
+            Check(
+                "capacity",
+                text(frame, "capacity"),
+                (text(frame, "capacity") != "") & ~(parse_int(text(frame, "capacity")) >= 0),
+                "capacity must be a whole number >= 0",
+            ),
         ]
 
     def build(row: dict[str, Any]) -> Base:
-        return Base(row["id"].strip(), row["name"].strip(), BaseType(row["base_type"].strip().lower()),
-                    float(row["lat"]), float(row["lon"]), (row.get("pcode") or "").strip() or None,
-                    int(float(row.get("capacity") or 0)))
+        return Base(
+            row["id"].strip(),
+            row["name"].strip(),
+            BaseType(row["base_type"].strip().lower()),
+            float(row["lat"]),
+            float(row["lon"]),
+            (row.get("pcode") or "").strip() or None,
+            int(float(row.get("capacity") or 0)),
+        )
 
     return _read_csv(path, ("id", "name", "base_type", "lat", "lon"), "bases", checks, build)
 
@@ -78,13 +104,21 @@ def read_units(path: Path) -> list[Unit]:
     """Units from CSV: id,name,unit_type,strength,home_base[,tiers,road_speed_kmh,air,readiness]."""
 
     def checks(frame: pl.DataFrame) -> list[Check]:
-        tiers_ok = text(frame, "tiers").str.split(";").list.eval(
-            pl.element().str.strip_chars().is_in([*TIERS, ""])).list.all()
+        tiers_ok = (
+            text(frame, "tiers")
+            .str.split(";")
+            .list.eval(pl.element().str.strip_chars().is_in([*TIERS, ""]))
+            .list.all()
+        )
         return [
             Check("id", text(frame, "id"), text(frame, "id") == "", "empty id"),
             _one_of(frame, "unit_type", [u.value for u in UnitType]),
-            Check("strength", text(frame, "strength"), ~(parse_int(text(frame, "strength")) >= 0),
-                  "strength must be a whole number >= 0"),
+            Check(
+                "strength",
+                text(frame, "strength"),
+                ~(parse_int(text(frame, "strength")) >= 0),
+                "strength must be a whole number >= 0",
+            ),
             Check("home_base", text(frame, "home_base"), text(frame, "home_base") == "", "empty home base"),
             Check("tiers", text(frame, "tiers"), ~tiers_ok, "tiers must be ;-separated from I, II, III"),
             _one_of(frame, "readiness", [r.value for r in Readiness] + [""]),
@@ -93,10 +127,17 @@ def read_units(path: Path) -> list[Unit]:
 
     def build(row: dict[str, Any]) -> Unit:
         tiers = tuple(t.strip() for t in (row.get("tiers") or "II").split(";") if t.strip())
-        return Unit(row["id"].strip(), row["name"].strip(), UnitType(row["unit_type"].strip().lower()),
-                    int(float(row["strength"])), row["home_base"].strip(), tiers,
-                    float(row.get("road_speed_kmh") or 40), (row.get("air") or "").lower() == "true",
-                    Readiness((row.get("readiness") or "medium").lower()))
+        return Unit(
+            row["id"].strip(),
+            row["name"].strip(),
+            UnitType(row["unit_type"].strip().lower()),
+            int(float(row["strength"])),
+            row["home_base"].strip(),
+            tiers,
+            float(row.get("road_speed_kmh") or 40),
+            (row.get("air") or "").lower() == "true",
+            Readiness((row.get("readiness") or "medium").lower()),
+        )
 
     return _read_csv(path, ("id", "name", "unit_type", "strength", "home_base"), "units", checks, build)
 
@@ -116,12 +157,19 @@ def read_roads(path: Path) -> list[Road]:
         surface = str(props.get("surface") or "earth").lower()
         geometry = shape(feature.get("geometry"))
         if geometry.geom_type not in ("LineString", "MultiLineString"):
-            errors.append(RowError(str(path), number, "geometry", geometry.geom_type, "a road must be a line"))
+            errors.append(
+                RowError(str(path), number, "geometry", geometry.geom_type, "a road must be a line")
+            )
         elif road_class not in ROAD_CLASSES:
-            errors.append(RowError(str(path), number, "road_class", road_class,
-                                   f"must be one of {', '.join(ROAD_CLASSES)}"))
+            errors.append(
+                RowError(
+                    str(path), number, "road_class", road_class, f"must be one of {', '.join(ROAD_CLASSES)}"
+                )
+            )
         elif surface not in SURFACES:
-            errors.append(RowError(str(path), number, "surface", surface, f"must be one of {', '.join(SURFACES)}"))
+            errors.append(
+                RowError(str(path), number, "surface", surface, f"must be one of {', '.join(SURFACES)}")
+            )
         else:
             roads.append(Road(str(props.get("id") or number), road_class, surface, geometry))
     if errors:

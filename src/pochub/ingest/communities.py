@@ -15,8 +15,14 @@ from pochub.ingest._columns import Check, parse_float, parse_int, prefix_raw, ru
 from pochub.ingest._csv import LINE, CsvTable, require_columns
 
 REQUIRED = ("id", "name", "lat", "lon", "population")
-OPTIONAL = ("pcode", "vulnerable_groups", "self_protection_capacities", "focal_point", "phone_coverage",
-            "radio_coverage")
+OPTIONAL = (
+    "pcode",
+    "vulnerable_groups",
+    "self_protection_capacities",
+    "focal_point",
+    "phone_coverage",
+    "radio_coverage",
+)
 ALIASES = {"latitude": "lat", "longitude": "lon", "lng": "lon", "community_id": "id"}
 TRUE = ["true", "1", "yes", "y", "oui", "vrai"]
 FALSE = ["false", "0", "no", "n", "non", "faux", ""]
@@ -26,16 +32,34 @@ def _checks(frame: pl.DataFrame) -> list[Check]:
     checks = [
         Check("id", text(frame, "id"), text(frame, "id") == "", "empty id"),
         Check("name", text(frame, "name"), text(frame, "name") == "", "empty name"),
-        Check("lat", text(frame, "lat"), ~parse_float(text(frame, "lat")).is_between(-90, 90),
-              "latitude missing or outside -90..90"),
-        Check("lon", text(frame, "lon"), ~parse_float(text(frame, "lon")).is_between(-180, 180),
-              "longitude missing or outside -180..180"),
-        Check("population", text(frame, "population"), ~(parse_int(text(frame, "population")) >= 0),
-              "population must be a whole number >= 0"),
+        Check(
+            "lat",
+            text(frame, "lat"),
+            ~parse_float(text(frame, "lat")).is_between(-90, 90),
+            "latitude missing or outside -90..90",
+        ),
+        Check(
+            "lon",
+            text(frame, "lon"),
+            ~parse_float(text(frame, "lon")).is_between(-180, 180),
+            "longitude missing or outside -180..180",
+        ),
+        Check(
+            "population",
+            text(frame, "population"),
+            ~(parse_int(text(frame, "population")) >= 0),
+            "population must be a whole number >= 0",
+        ),
     ]
     for column in ("phone_coverage", "radio_coverage"):
-        checks.append(Check(column, text(frame, column), ~text(frame, column).str.to_lowercase().is_in(TRUE + FALSE),
-                            "must be true or false"))
+        checks.append(
+            Check(
+                column,
+                text(frame, column),
+                ~text(frame, column).str.to_lowercase().is_in(TRUE + FALSE),
+                "must be true or false",
+            )
+        )
     return checks
 
 
@@ -45,17 +69,32 @@ def _split(value: str) -> tuple[str, ...]:
 
 def _communities(frame: pl.DataFrame) -> Iterator[Community]:
     values = frame.select(
-        text(frame, "id").alias("id"), text(frame, "name").alias("name"),
-        parse_float(text(frame, "lat")).alias("lat"), parse_float(text(frame, "lon")).alias("lon"),
-        parse_int(text(frame, "population")).alias("population"), text(frame, "pcode").alias("pcode"),
-        text(frame, "vulnerable_groups").alias("groups"), text(frame, "self_protection_capacities").alias("caps"),
+        text(frame, "id").alias("id"),
+        text(frame, "name").alias("name"),
+        parse_float(text(frame, "lat")).alias("lat"),
+        parse_float(text(frame, "lon")).alias("lon"),
+        parse_int(text(frame, "population")).alias("population"),
+        text(frame, "pcode").alias("pcode"),
+        text(frame, "vulnerable_groups").alias("groups"),
+        text(frame, "self_protection_capacities").alias("caps"),
         text(frame, "focal_point").alias("focal"),
         text(frame, "phone_coverage").str.to_lowercase().is_in(TRUE).alias("phone"),
         text(frame, "radio_coverage").str.to_lowercase().is_in(TRUE).alias("radio"),
     )
     for r in values.iter_rows(named=True):
-        yield Community(r["id"], r["name"], r["lat"], r["lon"], r["population"], r["pcode"] or None,
-                        _split(r["groups"]), _split(r["caps"]), r["focal"], r["phone"], r["radio"])
+        yield Community(
+            r["id"],
+            r["name"],
+            r["lat"],
+            r["lon"],
+            r["population"],
+            r["pcode"] or None,
+            _split(r["groups"]),
+            _split(r["caps"]),
+            r["focal"],
+            r["phone"],
+            r["radio"],
+        )
 
 
 def _geojson_frame(path: Path) -> pl.DataFrame:
@@ -65,14 +104,22 @@ def _geojson_frame(path: Path) -> pl.DataFrame:
         raise InvalidInput(f"{path}: not valid JSON: {exc}") from exc
     rows = []
     for number, feature in enumerate(document.get("features") or [], start=1):
-        props = {ALIASES.get(k.lower(), k.lower()): "" if v is None else str(v)
-                 for k, v in (feature.get("properties") or {}).items()}
+        props = {
+            ALIASES.get(k.lower(), k.lower()): "" if v is None else str(v)
+            for k, v in (feature.get("properties") or {}).items()
+        }
         geometry = feature.get("geometry") or {}
         if geometry.get("type") != "Point":
             raise InvalidInput(f"{path}: feature {number}: a community must be a Point")
         lon, lat = geometry["coordinates"][:2]  # GeoJSON is [lon, lat]
-        rows.append({**{c: props.get(c, "") for c in REQUIRED + OPTIONAL}, "lat": str(lat), "lon": str(lon),
-                     LINE: number})
+        rows.append(
+            {
+                **{c: props.get(c, "") for c in REQUIRED + OPTIONAL},
+                "lat": str(lat),
+                "lon": str(lon),
+                LINE: number,
+            }
+        )
     if not rows:
         raise InvalidInput(f"{path}: no features")
     return pl.DataFrame(rows)
@@ -86,7 +133,9 @@ def read_communities(path: Path, encoding: str = "utf-8-sig") -> list[Community]
         frames = [_geojson_frame(path)]
         name = str(path)
     else:
-        table = CsvTable(path, known_columns=frozenset(REQUIRED + OPTIONAL), aliases=ALIASES, encoding=encoding)
+        table = CsvTable(
+            path, known_columns=frozenset(REQUIRED + OPTIONAL), aliases=ALIASES, encoding=encoding
+        )
         frames = list(table.batches(50_000))
         require_columns(table, list(REQUIRED), "communities")
         name = table.name

@@ -56,8 +56,15 @@ class GeoJsonTable:
             geometry = feat.get("geometry") or {}
             coordinates = geometry.get("coordinates") or []
             if geometry.get("type") != "Point" or len(coordinates) < 2:
-                self.ragged.append(RowError(self.name, number, "geometry", str(geometry.get("type")),
-                                            f"feature {number}: an event must be a Point"))
+                self.ragged.append(
+                    RowError(
+                        self.name,
+                        number,
+                        "geometry",
+                        str(geometry.get("type")),
+                        f"feature {number}: an event must be a Point",
+                    )
+                )
                 continue
             row = {k: _text(v) for k, v in (feat.get("properties") or {}).items()}
             row["longitude"], row["latitude"] = _text(coordinates[0]), _text(coordinates[1])
@@ -70,11 +77,13 @@ class GeoJsonTable:
         self.columns = list(names)
         return rows
 
-    def batches(self, rows_per_batch: int, on_progress: Callable[[int], None] | None = None) -> Iterator[pl.DataFrame]:
+    def batches(
+        self, rows_per_batch: int, on_progress: Callable[[int], None] | None = None
+    ) -> Iterator[pl.DataFrame]:
         """The features as frames of text columns plus ``_line``."""
         rows = self._rows()
         for start in range(0, len(rows), rows_per_batch):
-            part = rows[start:start + rows_per_batch]
+            part = rows[start : start + rows_per_batch]
             data = {c: pl.Series(c, [r.get(c, "") for r in part], dtype=pl.String) for c in self.columns}
             data[LINE] = pl.Series(LINE, [int(r[LINE]) for r in part], dtype=pl.Int64)
             yield pl.DataFrame(data)

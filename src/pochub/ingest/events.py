@@ -92,4 +92,6 @@ def read_events(
         fmt = fmt.resolve(table) if fmt.resolve else fmt
         require_columns(table, list(fmt.required), fmt.name)
     if len(table.ragged) > reported_ragged:
-        yield EventBatch(conform(pl.DataFrame()), table.ragged[reported_ragged:], len(table.ragged) - reported_ragged)
+        yield EventBatch(
+            conform(pl.DataFrame()), table.ragged[reported_ragged:], len(table.ragged) - reported_ragged
+        )

@@ -117,7 +117,7 @@ def match_columns(tags: dict[str, str]) -> dict[str, str]:
         ]
         exact = [c for extra, c in candidates if extra == 0]
         if exact:
-            chosen[field], = exact[:1]
+            (chosen[field],) = exact[:1]
             used.add(exact[0])
     # second pass: allow extra attributes for fields still without a column
     for field, pattern_text in patterns:
@@ -140,8 +140,12 @@ def _type_vocabulary() -> dict[str, tuple[str, str | None]]:
     vocab: dict[str, tuple[str, str | None]] = {k: (v.value, None) for k, v in ACLED_EVENT_TYPES.items()}
     vocab.update({name: (cat.value, None) for name, cat in UCDP_TYPES_OF_VIOLENCE.values()})
     vocab.update({t.value: (EventCategory.VIOLENCE_AGAINST_CIVILIANS.value, t.value) for t in ThreatType})
-    vocab.update({t.value.replace("_", " "): (EventCategory.VIOLENCE_AGAINST_CIVILIANS.value, t.value)
-                  for t in ThreatType})
+    vocab.update(
+        {
+            t.value.replace("_", " "): (EventCategory.VIOLENCE_AGAINST_CIVILIANS.value, t.value)
+            for t in ThreatType
+        }
+    )
     return vocab
 
 
@@ -164,7 +168,9 @@ def _optional_inter(columns: dict[str, str], name: str) -> pl.Expr:
     if name not in columns:
         return pl.lit(None, pl.Int16)
     column = raw(columns[name])
-    return pl.when(pl.col(column).fill_null("").str.strip_chars() == "").then(None).otherwise(inter_code(column))
+    return (
+        pl.when(pl.col(column).fill_null("").str.strip_chars() == "").then(None).otherwise(inter_code(column))
+    )
 
 
 def normalise_with(columns: dict[str, str]) -> EventFormat:
@@ -177,27 +183,31 @@ def normalise_with(columns: dict[str, str]) -> EventFormat:
         formats = (options.date_format,) if options.date_format else None
         dates = [field(n) for n in ("event_date", "date_end")]
         event_date, date_end = ((parse_date(d, formats) if formats else parse_date(d)) for d in dates)
-        type_key = normalised_key(raw(columns["source_event_type"])) if "source_event_type" in columns else pl.lit("")
+        type_key = (
+            normalised_key(raw(columns["source_event_type"]))
+            if "source_event_type" in columns
+            else pl.lit("")
+        )
         vocab_category = {k: v[0] for k, v in TYPE_VOCABULARY.items()}
         vocab_threat = {k: v[1] for k, v in TYPE_VOCABULARY.items() if v[1]}
         has_own_category = "category" in columns
         best_text = field("fatalities_best")
         best = parse_int(pl.when(best_text == "").then(pl.lit("0")).otherwise(best_text))
-        if "source_id" in columns:
-            source_id = field("source_id")
-        else:
-            source_id = pl.lit(_row_ids(frame))
+        source_id = field("source_id") if "source_id" in columns else pl.lit(_row_ids(frame))
         out = frame.with_columns(
-            source=pl.when(field("source") != "").then(field("source")).otherwise(
-                pl.lit(options.source_name or SOURCE)),
+            source=pl.when(field("source") != "")
+            .then(field("source"))
+            .otherwise(pl.lit(options.source_name or SOURCE)),
             source_id=source_id,
             event_date=event_date,
             date_end=date_end,
-            date_precision=pl.when(field("date_precision") == "").then(pl.lit(DatePrecision.DAY.value))
+            date_precision=pl.when(field("date_precision") == "")
+            .then(pl.lit(DatePrecision.DAY.value))
             .otherwise(field("date_precision").str.to_lowercase()),
             latitude=parse_float(field("latitude")),
             longitude=parse_float(field("longitude")),
-            geo_precision=pl.when(field("geo_precision") == "").then(pl.lit(int(GeoPrecision.EXACT)))
+            geo_precision=pl.when(field("geo_precision") == "")
+            .then(pl.lit(int(GeoPrecision.EXACT)))
             .otherwise(parse_int(field("geo_precision"))),
             country=field("country"),
             iso3=field("iso3"),
@@ -209,8 +219,11 @@ def normalise_with(columns: dict[str, str]) -> EventFormat:
             admin2_pcode=pl.when(field("admin2_pcode") == "").then(None).otherwise(field("admin2_pcode")),
             source_event_type=field("source_event_type"),
             source_sub_event_type=field("source_sub_event_type"),
-            category=(field("category") if has_own_category else
-                      type_key.replace_strict(vocab_category, default=None, return_dtype=pl.String)),
+            category=(
+                field("category")
+                if has_own_category
+                else type_key.replace_strict(vocab_category, default=None, return_dtype=pl.String)
+            ),
             actor1=field("actor1"),
             assoc_actor1=field("assoc_actor1"),
             actor2=field("actor2"),
@@ -219,70 +232,152 @@ def normalise_with(columns: dict[str, str]) -> EventFormat:
             inter2=_optional_inter(columns, "inter2"),
             fatalities_best=best,
             notes=field("notes"),
-            source_grade=pl.when(field("source_grade") != "").then(field("source_grade"))
+            source_grade=pl.when(field("source_grade") != "")
+            .then(field("source_grade"))
             .otherwise(pl.lit(options.source_grade or DEFAULT_GRADE)),
             source_updated=parse_int(field("source_updated")),
             raw=field("raw") if "raw" in columns else raw_json(frame),
         )
-        low_text, high_text, civ_text = field("fatalities_low"), field("fatalities_high"), field("civilian_fatalities")
+        low_text, high_text, civ_text = (
+            field("fatalities_low"),
+            field("fatalities_high"),
+            field("civilian_fatalities"),
+        )
         if "civilian_targeting" in columns:
-            targeting = field("civilian_targeting").str.to_lowercase().is_in(["true", "1", "yes", "civilian targeting"])
+            targeting = (
+                field("civilian_targeting")
+                .str.to_lowercase()
+                .is_in(["true", "1", "yes", "civilian targeting"])
+            )
         else:
-            targeting = (pl.col("category") == EventCategory.VIOLENCE_AGAINST_CIVILIANS.value) | (pl.col("inter2") == 7)
+            targeting = (pl.col("category") == EventCategory.VIOLENCE_AGAINST_CIVILIANS.value) | (
+                pl.col("inter2") == 7
+            )
         out = out.with_columns(civilian_targeting=targeting.fill_null(False))
         implied = type_key.replace_strict(vocab_threat, default=None, return_dtype=pl.String)
         computed_threat = pl.coalesce(
             implied,
-            threat_type(pl.col("category"), normalised_key("source_sub_event_type"), pl.col("civilian_targeting"),
-                        pl.col("fatalities_best")),
+            threat_type(
+                pl.col("category"),
+                normalised_key("source_sub_event_type"),
+                pl.col("civilian_targeting"),
+                pl.col("fatalities_best"),
+            ),
         )
         out = out.with_columns(
-            threat_type=(pl.when(field("threat_type") == "").then(None).otherwise(field("threat_type"))
-                         if "threat_type" in columns else computed_threat),
-            fatalities_low=pl.when(low_text == "").then(pl.col("fatalities_best")).otherwise(parse_int(low_text)),
-            fatalities_high=pl.when(high_text == "").then(pl.col("fatalities_best")).otherwise(parse_int(high_text)),
-            civilian_fatalities=pl.when(civ_text != "").then(parse_int(civ_text))
-            .when(pl.col("civilian_targeting")).then(pl.col("fatalities_best")).otherwise(0),
+            threat_type=(
+                pl.when(field("threat_type") == "").then(None).otherwise(field("threat_type"))
+                if "threat_type" in columns
+                else computed_threat
+            ),
+            fatalities_low=pl.when(low_text == "")
+            .then(pl.col("fatalities_best"))
+            .otherwise(parse_int(low_text)),
+            fatalities_high=pl.when(high_text == "")
+            .then(pl.col("fatalities_best"))
+            .otherwise(parse_int(high_text)),
+            civilian_fatalities=pl.when(civ_text != "")
+            .then(parse_int(civ_text))
+            .when(pl.col("civilian_targeting"))
+            .then(pl.col("fatalities_best"))
+            .otherwise(0),
         )
         known_categories = [c.value for c in EventCategory]
         known_threats = [t.value for t in ThreatType]
         checks = [
-            Check(columns.get("source_id", "*"), pl.col("source_id"), pl.col("source_id") == "", "empty event id"),
+            Check(
+                columns.get("source_id", "*"),
+                pl.col("source_id"),
+                pl.col("source_id") == "",
+                "empty event id",
+            ),
             Check(columns["event_date"], field("event_date"), pl.col("event_date").is_null(), "not a date"),
-            Check(columns.get("date_end", "*"), field("date_end"),
-                  (field("date_end") != "") & pl.col("date_end").is_null(), "not a date"),
-            Check(columns["latitude"], field("latitude"), ~pl.col("latitude").is_between(-90, 90),
-                  "latitude missing or outside -90..90"),
-            Check(columns["longitude"], field("longitude"), ~pl.col("longitude").is_between(-180, 180),
-                  "longitude missing or outside -180..180"),
-            Check(columns.get("category", columns["source_event_type"]), pl.col("source_event_type"),
-                  ~pl.col("category").is_in(known_categories),
-                  "unknown event type; known: " + known_values(TYPE_VOCABULARY)),
-            Check(columns.get("threat_type", "*"), pl.col("threat_type"),
-                  pl.col("threat_type").is_not_null() & ~pl.col("threat_type").is_in(known_threats),
-                  "unknown threat type; known: " + ", ".join(known_threats)),
-            Check(columns.get("fatalities_best", "*"), best_text, ~(pl.col("fatalities_best") >= 0),
-                  "must be a whole number >= 0"),
-            Check(columns.get("fatalities_low", "*"), low_text, ~(pl.col("fatalities_low") >= 0),
-                  "must be a whole number >= 0"),
-            Check(columns.get("fatalities_high", "*"), high_text, ~(pl.col("fatalities_high") >= 0),
-                  "must be a whole number >= 0"),
-            Check(columns.get("civilian_fatalities", "*"), civ_text, ~(pl.col("civilian_fatalities") >= 0),
-                  "must be a whole number >= 0"),
-            Check(columns.get("date_precision", "*"), field("date_precision"),
-                  ~pl.col("date_precision").is_in([p.value for p in DatePrecision]),
-                  "date precision must be one of " + ", ".join(p.value for p in DatePrecision)),
-            Check(columns.get("geo_precision", "*"), field("geo_precision"),
-                  ~pl.col("geo_precision").is_between(1, 5), "geo precision must be 1-5"),
+            Check(
+                columns.get("date_end", "*"),
+                field("date_end"),
+                (field("date_end") != "") & pl.col("date_end").is_null(),
+                "not a date",
+            ),
+            Check(
+                columns["latitude"],
+                field("latitude"),
+                ~pl.col("latitude").is_between(-90, 90),
+                "latitude missing or outside -90..90",
+            ),
+            Check(
+                columns["longitude"],
+                field("longitude"),
+                ~pl.col("longitude").is_between(-180, 180),
+                "longitude missing or outside -180..180",
+            ),
+            Check(
+                columns.get("category", columns["source_event_type"]),
+                pl.col("source_event_type"),
+                ~pl.col("category").is_in(known_categories),
+                "unknown event type; known: " + known_values(TYPE_VOCABULARY),
+            ),
+            Check(
+                columns.get("threat_type", "*"),
+                pl.col("threat_type"),
+                pl.col("threat_type").is_not_null() & ~pl.col("threat_type").is_in(known_threats),
+                "unknown threat type; known: " + ", ".join(known_threats),
+            ),
+            Check(
+                columns.get("fatalities_best", "*"),
+                best_text,
+                ~(pl.col("fatalities_best") >= 0),
+                "must be a whole number >= 0",
+            ),
+            Check(
+                columns.get("fatalities_low", "*"),
+                low_text,
+                ~(pl.col("fatalities_low") >= 0),
+                "must be a whole number >= 0",
+            ),
+            Check(
+                columns.get("fatalities_high", "*"),
+                high_text,
+                ~(pl.col("fatalities_high") >= 0),
+                "must be a whole number >= 0",
+            ),
+            Check(
+                columns.get("civilian_fatalities", "*"),
+                civ_text,
+                ~(pl.col("civilian_fatalities") >= 0),
+                "must be a whole number >= 0",
+            ),
+            Check(
+                columns.get("date_precision", "*"),
+                field("date_precision"),
+                ~pl.col("date_precision").is_in([p.value for p in DatePrecision]),
+                "date precision must be one of " + ", ".join(p.value for p in DatePrecision),
+            ),
+            Check(
+                columns.get("geo_precision", "*"),
+                field("geo_precision"),
+                ~pl.col("geo_precision").is_between(1, 5),
+                "geo precision must be 1-5",
+            ),
         ]
         for name in ("inter1", "inter2"):
             if name in columns:
-                checks.append(Check(columns[name], field(name), (field(name) != "") & pl.col(name).is_null(),
-                                    "unknown actor type; give a code 0-8 or an ACLED label"))
+                checks.append(
+                    Check(
+                        columns[name],
+                        field(name),
+                        (field(name) != "") & pl.col(name).is_null(),
+                        "unknown actor type; give a code 0-8 or an ACLED label",
+                    )
+                )
         if "source_sub_event_type" in columns and "threat_type" not in columns:
-            checks.append(Check(columns["source_sub_event_type"], pl.col("source_sub_event_type"),
-                                ~normalised_key("source_sub_event_type").is_in(list(ACLED_SUB_EVENT_TYPES)),
-                                "unknown sub-event type; known: " + known_values(ACLED_SUB_EVENT_TYPES)))
+            checks.append(
+                Check(
+                    columns["source_sub_event_type"],
+                    pl.col("source_sub_event_type"),
+                    ~normalised_key("source_sub_event_type").is_in(list(ACLED_SUB_EVENT_TYPES)),
+                    "unknown sub-event type; known: " + known_values(ACLED_SUB_EVENT_TYPES),
+                )
+            )
         return out, checks
 
     return EventFormat(name="HXL", required=(), normalise=normalise)

@@ -8,7 +8,7 @@ import polars as pl
 
 from pochub.core.evidence.classification import UCDP_TYPES_OF_VIOLENCE, known_values
 from pochub.core.models.events import DatePrecision, GeoPrecision
-from pochub.core.models.taxonomy import EventCategory, ThreatType
+from pochub.core.models.taxonomy import ThreatType
 from pochub.ingest._columns import ISO_DATE, Check, parse_date, parse_float, parse_int, raw_json, text
 from pochub.ingest.events import EventFormat, ImportOptions
 
@@ -103,27 +103,61 @@ def _normalise(frame: pl.DataFrame, options: ImportOptions) -> tuple[pl.DataFram
     )
     checks = [
         Check("id", pl.col("source_id"), pl.col("source_id") == "", "empty event id"),
-        Check("date_start", text(frame, "date_start"), pl.col("event_date").is_null(),
-              "not a date (expected YYYY-MM-DD)"),
-        Check("date_end", text(frame, "date_end"),
-              (text(frame, "date_end") != "") & pl.col("date_end").is_null(), "not a date (expected YYYY-MM-DD)"),
-        Check("date_end", text(frame, "date_end"), pl.col("date_end") < pl.col("event_date"),
-              "date_end is before date_start"),
-        Check("latitude", text(frame, "latitude"), ~pl.col("latitude").is_between(-90, 90),
-              "latitude missing or outside -90..90"),
-        Check("longitude", text(frame, "longitude"), ~pl.col("longitude").is_between(-180, 180),
-              "longitude missing or outside -180..180"),
-        Check("type_of_violence", text(frame, "type_of_violence"), pl.col("category").is_null(),
-              "unknown type_of_violence; known: " + known_values(UCDP_TYPES_OF_VIOLENCE)),
-        Check("best", text(frame, "best"), ~(pl.col("fatalities_best") >= 0),
-              "best must be a whole number >= 0"),
-        Check("deaths_civilians", text(frame, "deaths_civilians"), ~(pl.col("civilian_fatalities") >= 0),
-              "deaths_civilians must be a whole number >= 0"),
+        Check(
+            "date_start",
+            text(frame, "date_start"),
+            pl.col("event_date").is_null(),
+            "not a date (expected YYYY-MM-DD)",
+        ),
+        Check(
+            "date_end",
+            text(frame, "date_end"),
+            (text(frame, "date_end") != "") & pl.col("date_end").is_null(),
+            "not a date (expected YYYY-MM-DD)",
+        ),
+        Check(
+            "date_end",
+            text(frame, "date_end"),
+            pl.col("date_end") < pl.col("event_date"),
+            "date_end is before date_start",
+        ),
+        Check(
+            "latitude",
+            text(frame, "latitude"),
+            ~pl.col("latitude").is_between(-90, 90),
+            "latitude missing or outside -90..90",
+        ),
+        Check(
+            "longitude",
+            text(frame, "longitude"),
+            ~pl.col("longitude").is_between(-180, 180),
+            "longitude missing or outside -180..180",
+        ),
+        Check(
+            "type_of_violence",
+            text(frame, "type_of_violence"),
+            pl.col("category").is_null(),
+            "unknown type_of_violence; known: " + known_values(UCDP_TYPES_OF_VIOLENCE),
+        ),
+        Check(
+            "best", text(frame, "best"), ~(pl.col("fatalities_best") >= 0), "best must be a whole number >= 0"
+        ),
+        Check(
+            "deaths_civilians",
+            text(frame, "deaths_civilians"),
+            ~(pl.col("civilian_fatalities") >= 0),
+            "deaths_civilians must be a whole number >= 0",
+        ),
         Check("low", text(frame, "low"), pl.col("fatalities_low") < 0, "low must be a whole number >= 0"),
-        Check("date_prec", text(frame, "date_prec"), pl.col("date_precision").is_null(),
-              "date_prec must be 1-5"),
-        Check("where_prec", text(frame, "where_prec"), pl.col("geo_precision").is_null(),
-              "where_prec must be 1-7"),
+        Check(
+            "date_prec", text(frame, "date_prec"), pl.col("date_precision").is_null(), "date_prec must be 1-5"
+        ),
+        Check(
+            "where_prec",
+            text(frame, "where_prec"),
+            pl.col("geo_precision").is_null(),
+            "where_prec must be 1-7",
+        ),
     ]
     return out, checks
 

@@ -17,10 +17,14 @@ from pochub.services.places import PlacesSummary
 from pochub.store import tables
 
 
-def _replace(engine: Engine, table: Any, key: str, rows: list[dict[str, Any]], kind: str, path: Path) -> PlacesSummary:
+def _replace(
+    engine: Engine, table: Any, key: str, rows: list[dict[str, Any]], kind: str, path: Path
+) -> PlacesSummary:
     with engine.begin() as conn:
         ids = [r[key] for r in rows]
-        existing = set(conn.execute(select(table.c[key]).where(table.c[key].in_(ids))).scalars()) if ids else set()
+        existing = (
+            set(conn.execute(select(table.c[key]).where(table.c[key].in_(ids))).scalars()) if ids else set()
+        )
         if existing:
             conn.execute(delete(table).where(table.c[key].in_(existing)))
         if rows:
@@ -30,8 +34,18 @@ def _replace(engine: Engine, table: Any, key: str, rows: list[dict[str, Any]], k
 
 def import_bases(engine: Engine, path: Path) -> PlacesSummary:
     """Store bases (replacing those with the same id)."""
-    rows = [dict(base_id=b.base_id, name=b.name, base_type=b.base_type.value, latitude=b.latitude,
-                 longitude=b.longitude, pcode=b.pcode, capacity=b.capacity) for b in read_bases(path)]
+    rows = [
+        dict(
+            base_id=b.base_id,
+            name=b.name,
+            base_type=b.base_type.value,
+            latitude=b.latitude,
+            longitude=b.longitude,
+            pcode=b.pcode,
+            capacity=b.capacity,
+        )
+        for b in read_bases(path)
+    ]
     return _replace(engine, tables.bases, "base_id", rows, "bases", path)
 
 
@@ -43,16 +57,31 @@ def import_units(engine: Engine, path: Path) -> PlacesSummary:
     unknown = sorted({u.home_base for u in units} - known)
     if unknown:
         raise InvalidInput(f"{path}: home_base not among the stored bases: {', '.join(unknown[:10])}")
-    rows = [dict(unit_id=u.unit_id, name=u.name, unit_type=u.unit_type.value, strength=u.strength,
-                 home_base=u.home_base, tiers=";".join(u.tiers), road_speed_kmh=u.road_speed_kmh, air=u.air,
-                 readiness=u.readiness.value) for u in units]
+    rows = [
+        dict(
+            unit_id=u.unit_id,
+            name=u.name,
+            unit_type=u.unit_type.value,
+            strength=u.strength,
+            home_base=u.home_base,
+            tiers=";".join(u.tiers),
+            road_speed_kmh=u.road_speed_kmh,
+            air=u.air,
+            readiness=u.readiness.value,
+        )
+        for u in units
+    ]
     return _replace(engine, tables.units, "unit_id", rows, "units", path)
 
 
 def import_roads(engine: Engine, path: Path) -> PlacesSummary:
     """Store road segments."""
-    rows = [dict(road_id=r.road_id, road_class=r.road_class, surface=r.surface,
-                 geometry=shapely.to_wkb(r.geometry)) for r in read_roads(path)]
+    rows = [
+        dict(
+            road_id=r.road_id, road_class=r.road_class, surface=r.surface, geometry=shapely.to_wkb(r.geometry)
+        )
+        for r in read_roads(path)
+    ]
     return _replace(engine, tables.roads, "road_id", rows, "roads", path)
 
 
@@ -64,9 +93,15 @@ def store_structure(engine: Engine, path: Path) -> PlacesSummary:
         raise InvalidInput(f"{path}: cannot read the structure: {exc}") from exc
     if not isinstance(document, dict):
         raise InvalidInput(f"{path}: a structure is a YAML mapping")
-    name = str(document.get("mission", {}).get("name") if isinstance(document.get("mission"), dict)
-               else document.get("mission") or document.get("name") or path.stem)
+    name = str(
+        document.get("mission", {}).get("name")
+        if isinstance(document.get("mission"), dict)
+        else document.get("mission") or document.get("name") or path.stem
+    )
     with engine.begin() as conn:
-        conn.execute(insert(tables.structures).values(name=name, document=orjson.dumps(document).decode(),
-                                                      imported_at=datetime.now(UTC)))
+        conn.execute(
+            insert(tables.structures).values(
+                name=name, document=orjson.dumps(document).decode(), imported_at=datetime.now(UTC)
+            )
+        )
     return PlacesSummary("structure", str(path), 1, 0)

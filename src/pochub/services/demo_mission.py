@@ -42,9 +42,13 @@ def load_demo(
             ("bases", import_bases(engine, files.bases).as_dict()),
             ("units", import_units(engine, files.units).as_dict()),
             ("coordination structure", store_structure(engine, files.structure).as_dict()),
-            ("ACLED-format events", import_events(engine, files.acled_events, ACLED, options, settings,
-                                                  kind="acled").as_dict()),
-            ("UCDP-format events", import_events(engine, files.ucdp_events, UCDP, options, settings,
-                                                 kind="ucdp").as_dict()),
+            (
+                "ACLED-format events",
+                import_events(engine, files.acled_events, ACLED, options, settings, kind="acled").as_dict(),
+            ),
+            (
+                "UCDP-format events",
+                import_events(engine, files.ucdp_events, UCDP, options, settings, kind="ucdp").as_dict(),
+            ),
         ]
     return steps

@@ -84,7 +84,9 @@ def locate_admin_codes(frame: pl.DataFrame, indexes: list[AreaIndex]) -> pl.Data
         full_names = np.full(frame.height, None, dtype=object)
         full_codes[missing], full_names[missing] = codes, names
         updates += [
-            pl.coalesce(pl.col(code_col), pl.Series(values=full_codes.tolist(), dtype=pl.String)).alias(code_col),
+            pl.coalesce(pl.col(code_col), pl.Series(values=full_codes.tolist(), dtype=pl.String)).alias(
+                code_col
+            ),
             pl.when(pl.col(name_col).fill_null("") == "")
             .then(pl.Series(values=full_names.tolist(), dtype=pl.String))
             .otherwise(pl.col(name_col))
@@ -131,7 +133,7 @@ def import_events(
             if batch.errors:
                 rejected += len({e.line for e in batch.errors})
                 room = MAX_ERRORS_KEPT - len(kept)
-                kept.extend(batch.errors[:max(room, 0)])
+                kept.extend(batch.errors[: max(room, 0)])
                 if reject_writer is not None:
                     reject_writer.writerows([e.line, e.column, e.value, e.reason] for e in batch.errors)
             if rejected and not skip_invalid:
@@ -142,23 +144,41 @@ def import_events(
         new, updated = writer.finish()
         linked = relink_duplicates(conn, settings)
         summary = ImportSummary(
-            kind=kind, file=str(path), rows_read=rows_read, stored=new, updated=updated,
-            unchanged=rows_read - rejected - new - updated, rejected=rejected, duplicates_linked=linked,
-            seconds=round(time.perf_counter() - started, 3), errors=tuple(kept),
+            kind=kind,
+            file=str(path),
+            rows_read=rows_read,
+            stored=new,
+            updated=updated,
+            unchanged=rows_read - rejected - new - updated,
+            rejected=rejected,
+            duplicates_linked=linked,
+            seconds=round(time.perf_counter() - started, 3),
+            errors=tuple(kept),
         )
         _record(conn, summary, started_at)
     return summary
 
 
 def _record(conn: Connection, summary: ImportSummary, started_at: datetime) -> None:
-    conn.execute(insert(tables.imports).values(
-        kind=summary.kind, file=summary.file, started_at=started_at, finished_at=datetime.now(UTC),
-        rows_read=summary.rows_read, stored=summary.stored, updated=summary.updated, unchanged=summary.unchanged,
-        rejected=summary.rejected, duplicates_linked=summary.duplicates_linked,
-    ))
+    conn.execute(
+        insert(tables.imports).values(
+            kind=summary.kind,
+            file=summary.file,
+            started_at=started_at,
+            finished_at=datetime.now(UTC),
+            rows_read=summary.rows_read,
+            stored=summary.stored,
+            updated=summary.updated,
+            unchanged=summary.unchanged,
+            rejected=summary.rejected,
+            duplicates_linked=summary.duplicates_linked,
+        )
+    )
 
 
-def delete_events(engine: Engine, source: str, ids: Iterator[list[str]], settings: Settings, file: str) -> ImportSummary:
+def delete_events(
+    engine: Engine, source: str, ids: Iterator[list[str]], settings: Settings, file: str
+) -> ImportSummary:
     """Remove events of ``source`` by source id (ACLED's deleted-events list)."""
     started = time.perf_counter()
     started_at = datetime.now(UTC)
@@ -168,14 +188,33 @@ def delete_events(engine: Engine, source: str, ids: Iterator[list[str]], setting
         for chunk in ids:
             read += len(chunk)
             for start in range(0, len(chunk), 1000):
-                part = chunk[start:start + 1000]
-                conn.execute(tables.events.update().where(ev.duplicate_of.in_(
-                    tables.events.select().with_only_columns(ev.id).where(ev.source == source, ev.source_id.in_(part))
-                    .scalar_subquery())).values(duplicate_of=None))
-                deleted += conn.execute(delete(tables.events).where(ev.source == source, ev.source_id.in_(part))).rowcount
+                part = chunk[start : start + 1000]
+                conn.execute(
+                    tables.events.update()
+                    .where(
+                        ev.duplicate_of.in_(
+                            tables.events.select()
+                            .with_only_columns(ev.id)
+                            .where(ev.source == source, ev.source_id.in_(part))
+                            .scalar_subquery()
+                        )
+                    )
+                    .values(duplicate_of=None)
+                )
+                deleted += conn.execute(
+                    delete(tables.events).where(ev.source == source, ev.source_id.in_(part))
+                ).rowcount
         linked = relink_duplicates(conn, settings)
-        summary = ImportSummary(kind=f"{source}-deletions", file=file, rows_read=read, stored=0, updated=-deleted,
-                                unchanged=read - deleted, rejected=0, duplicates_linked=linked,
-                                seconds=round(time.perf_counter() - started, 3))
+        summary = ImportSummary(
+            kind=f"{source}-deletions",
+            file=file,
+            rows_read=read,
+            stored=0,
+            updated=-deleted,
+            unchanged=read - deleted,
+            rejected=0,
+            duplicates_linked=linked,
+            seconds=round(time.perf_counter() - started, 3),
+        )
         _record(conn, summary, started_at)
     return summary

@@ -46,8 +46,10 @@ def _locate_events(conn: Connection, index: AreaIndex) -> int:
         if code is not None
     ]
     if params:
-        stmt = update(tables.events).where(ev.id == bindparam("event_id")).values(
-            {code_col.name: bindparam("code"), name_col.name: bindparam("name")}
+        stmt = (
+            update(tables.events)
+            .where(ev.id == bindparam("event_id"))
+            .values({code_col.name: bindparam("code"), name_col.name: bindparam("name")})
         )
         conn.execute(stmt, params)
     return len(params)
@@ -64,8 +66,14 @@ def import_boundaries(
     version: str | None = None,
 ) -> PlacesSummary:
     """Store admin areas of one level, then give stored events and communities lacking codes their P-codes."""
-    areas = read_boundaries(path, level, pcode_field=pcode_field, name_field=name_field,
-                            parent_field=parent_field, version=version)
+    areas = read_boundaries(
+        path,
+        level,
+        pcode_field=pcode_field,
+        name_field=name_field,
+        parent_field=parent_field,
+        version=version,
+    )
     with engine.begin() as conn:
         new, replaced = repositories.save_admin_areas(conn, areas)
         all_areas = repositories.load_admin_areas(conn, level)

@@ -81,8 +81,12 @@ def summary(conn: Connection, key: str, event_filter: EventFilter) -> list[dict[
     ).group_by(key_expr)
     rows = conn.execute(event_filter.apply(query)).all()
     result = [
-        {"key": r.key, "events": int(r.events), "fatalities": int(r.fatalities),
-         "civilian_fatalities": int(r.civilian_fatalities)}
+        {
+            "key": r.key,
+            "events": int(r.events),
+            "fatalities": int(r.fatalities),
+            "civilian_fatalities": int(r.civilian_fatalities),
+        }
         for r in rows
     ]
     if key in ("month", "year"):

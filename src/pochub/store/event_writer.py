@@ -34,7 +34,9 @@ class EventWriter:
         self.rows_before = self.count()
         if self.dialect == "postgresql":
             columns = ", ".join(EVENT_COLUMNS)
-            conn.execute(text(f"CREATE TEMP TABLE IF NOT EXISTS {STAGING} AS SELECT {columns} FROM events WHERE false"))
+            conn.execute(
+                text(f"CREATE TEMP TABLE IF NOT EXISTS {STAGING} AS SELECT {columns} FROM events WHERE false")
+            )
             conn.execute(text(f"ALTER TABLE {STAGING} ADD COLUMN IF NOT EXISTS line BIGINT"))
             conn.execute(text(f"TRUNCATE {STAGING}"))
 
@@ -53,7 +55,10 @@ class EventWriter:
 
     def _write_sqlite(self, batch: pl.DataFrame) -> None:
         rows = batch.select(
-            [pl.col(c).dt.to_string("%Y-%m-%d") if batch.schema[c] == pl.Date else pl.col(c) for c in EVENT_COLUMNS]
+            [
+                pl.col(c).dt.to_string("%Y-%m-%d") if batch.schema[c] == pl.Date else pl.col(c)
+                for c in EVENT_COLUMNS
+            ]
         ).rows()
         placeholders = ", ".join("?" for _ in EVENT_COLUMNS)
         sql = (
@@ -73,7 +78,9 @@ class EventWriter:
         assert raw is not None
         with raw.cursor() as cursor:  # type: ignore[attr-defined]
             cursor.execute(f"TRUNCATE {STAGING}")
-            with cursor.copy(f"COPY {STAGING} ({', '.join(EVENT_COLUMNS)}, line) FROM STDIN (FORMAT csv)") as copy:
+            with cursor.copy(
+                f"COPY {STAGING} ({', '.join(EVENT_COLUMNS)}, line) FROM STDIN (FORMAT csv)"
+            ) as copy:
                 buffer = io.BytesIO(data.encode())
                 while chunk := buffer.read(1 << 20):
                     copy.write(chunk)

@@ -102,7 +102,11 @@ events = Table(
     Column("source_grade", String(2), nullable=False),
     Column("source_updated", BigInteger),
     Column("raw", Text, nullable=False),
-    Column("duplicate_of", BigInteger().with_variant(Integer, "sqlite"), ForeignKey("events.id", ondelete="SET NULL")),
+    Column(
+        "duplicate_of",
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("events.id", ondelete="SET NULL"),
+    ),
     UniqueConstraint("source", "source_id"),
     Index("ix_events_event_date", "event_date"),
     Index("ix_events_lat_lon", "latitude", "longitude"),

@@ -41,10 +41,15 @@ def event_filter(
     """The common event filter from query parameters."""
     if start and end and end < start:
         raise InvalidInput("end is before start")
-    return EventFilter(start=start, end=end, bbox=parse_bbox(bbox), source=source, category=category,
-                       threat_only=threat_only, include_duplicates=include_duplicates)
-
-
+    return EventFilter(
+        start=start,
+        end=end,
+        bbox=parse_bbox(bbox),
+        source=source,
+        category=category,
+        threat_only=threat_only,
+        include_duplicates=include_duplicates,
+    )
 
 
 @router.get("/count")

@@ -6,6 +6,8 @@ turn the null results into row errors that list the known values (``known_values
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import polars as pl
 
 from pochub.core.models.actors import ActorCategory
@@ -72,7 +74,7 @@ UCDP_TYPES_OF_VIOLENCE: dict[int, tuple[str, C]] = {
 }
 
 
-def known_values(mapping: dict[str, object] | dict[int, object]) -> str:
+def known_values(mapping: Mapping[str, object] | Mapping[int, object]) -> str:
     """The known keys of a mapping, for an error message."""
     return ", ".join(repr(k) for k in mapping if k != "")
 
@@ -124,4 +126,6 @@ def threat_type(
         .then(pl.lit(T.KILLING.value))
         .otherwise(pl.lit(T.MAIMING_INJURY.value))
     )
-    return pl.when(specific.is_not_null()).then(specific).when(civilian_targeting).then(by_harm).otherwise(None)
+    return (
+        pl.when(specific.is_not_null()).then(specific).when(civilian_targeting).then(by_harm).otherwise(None)
+    )

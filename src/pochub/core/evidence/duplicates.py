@@ -19,7 +19,9 @@ EARTH_RADIUS_KM = 6371.0088
 
 _COMPATIBLE = {
     frozenset({EventCategory.BATTLES.value, EventCategory.EXPLOSIONS_REMOTE_VIOLENCE.value}),
-    frozenset({EventCategory.VIOLENCE_AGAINST_CIVILIANS.value, EventCategory.EXPLOSIONS_REMOTE_VIOLENCE.value}),
+    frozenset(
+        {EventCategory.VIOLENCE_AGAINST_CIVILIANS.value, EventCategory.EXPLOSIONS_REMOTE_VIOLENCE.value}
+    ),
     frozenset({EventCategory.RIOTS.value, EventCategory.PROTESTS.value}),
 }
 
@@ -64,9 +66,10 @@ def find_duplicates(
     points: EventPoints, source_priority: tuple[str, ...], max_km: float = 10.0, max_days: int = 1
 ) -> list[DuplicateLink]:
     """Link records of different sources that report one event; the preferred source stays canonical."""
-    sources = sorted(set(points.sources.tolist()), key=lambda s: (s not in source_priority,
-                                                                  source_priority.index(s)
-                                                                  if s in source_priority else 0, s))
+    sources = sorted(
+        set(points.sources.tolist()),
+        key=lambda s: (s not in source_priority, source_priority.index(s) if s in source_priority else 0, s),
+    )
     if len(sources) < 2:
         return []
     xyz = unit_vectors(points.latitudes, points.longitudes)
@@ -79,7 +82,7 @@ def find_duplicates(
     index_of = {s: np.flatnonzero(points.sources == s) for s in sources}
     for rank, preferred in enumerate(sources):
         tree_a = cKDTree(coords[index_of[preferred]])
-        for other in sources[rank + 1:]:
+        for other in sources[rank + 1 :]:
             tree_b = cKDTree(coords[index_of[other]])
             pairs = tree_a.sparse_distance_matrix(tree_b, radius, output_type="ndarray")
             if len(pairs) == 0:
