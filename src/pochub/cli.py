@@ -472,9 +472,14 @@ def demo(
     summaries = load_demo(
         st.engine(), st.settings, seed=seed, n_communities=communities, n_events=events, keep=keep_files
     )
-    table = Table("step", "stored", "updated", title=f"demo mission (seed {seed})")
+    table = Table("step", "stored", "updated", "duplicates linked", title=f"demo mission (seed {seed})")
     for step, figures in summaries:
-        table.add_row(step, str(figures.get("stored", "")), str(figures.get("updated", "")))
+        table.add_row(
+            step,
+            str(figures.get("stored", "")),
+            str(figures.get("updated", "")),
+            str(figures.get("duplicates_linked", "")),
+        )
     err.print(table)
 
 

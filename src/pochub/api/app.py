@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 
 from pochub import __version__
 from pochub.api.routers import events, health
@@ -25,6 +25,10 @@ def create_app(settings: Settings) -> FastAPI:
     @app.exception_handler(PocHubError)
     async def pochub_error(_request: Request, exc: PocHubError) -> JSONResponse:
         return JSONResponse(status_code=exc.http_status, content={"detail": str(exc)})
+
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        return RedirectResponse("/docs")
 
     app.include_router(health.router)
     app.include_router(events.router)

@@ -28,7 +28,7 @@ def monthly_trend(rows: list[dict[str, Any]], path: Path, title: str = "Events p
     step = max(1, len(months) // 12)
     axis.set_xticks(range(0, len(months), step), months[::step], rotation=45, ha="right")
     axis.set_title(title)
-    figure.legend(loc="upper left")
+    figure.legend(loc="upper left", bbox_to_anchor=(0.08, 0.88))
     figure.tight_layout()
     figure.savefig(path)
     plt.close(figure)

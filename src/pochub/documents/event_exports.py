@@ -39,9 +39,19 @@ def write_csv(rows: Iterable[dict[str, Any]], out: TextIO, *, hxl: bool) -> int:
     return written
 
 
-def feature(row: dict[str, Any]) -> dict[str, Any]:
-    """One event as a GeoJSON Feature ([lon, lat], as GeoJSON orders them)."""
-    properties = {c: cell(row[c]) for c in EVENT_COLUMNS if c not in ("latitude", "longitude")}
+def json_value(value: Any) -> Any:
+    """One value as a JSON-native value: ISO dates, everything else as it is."""
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def feature(row: dict[str, Any], *, as_text: bool = True) -> dict[str, Any]:
+    """One event as a GeoJSON Feature ([lon, lat], as GeoJSON orders them).
+
+    ``as_text`` writes every property as text, the export form that imports back unchanged; otherwise
+    properties keep their JSON types (numbers, booleans, null), as the API serves them.
+    """
+    convert = cell if as_text else json_value
+    properties = {c: convert(row[c]) for c in EVENT_COLUMNS if c not in ("latitude", "longitude")}
     return {
         "type": "Feature",
         "geometry": {"type": "Point", "coordinates": [row["longitude"], row["latitude"]]},

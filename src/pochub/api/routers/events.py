@@ -82,8 +82,9 @@ def events_geojson(
     chosen = event_filter(bbox, start, end, source, category, threat_only, include_duplicates)
     features = []
     for row in event_queries.stream(conn, chosen, limit=limit + 1):
-        item = feature(row)
+        item = feature(row, as_text=False)
         item["id"] = row["id"]
+        item["properties"]["duplicate_of"] = row["duplicate_of"]
         item["properties"].pop("raw", None)
         features.append(item)
     truncated = len(features) > limit
