@@ -98,10 +98,8 @@ def main_options(
 @app.command("settings")
 def show_settings() -> None:
     """List the settings (POCHUB_* environment variables) with their defaults."""
-    table = Table("variable", "default", "meaning")
-    for row in settings_help():
-        table.add_row(*row)
-    out.print(table)
+    for variable, default, meaning in settings_help():
+        print(f"{variable}={default}\n    {meaning}")
 
 
 @db_app.command("upgrade")
@@ -505,20 +503,9 @@ def serve(
 
 
 def main() -> None:
-    """Entry point: run the app, turning PoC Hub errors into messages and exit codes."""
+    """Entry point: run the app, turning PoC Hub errors into messages and exit codes (usage errors exit 2)."""
     try:
-        app(standalone_mode=False)
+        app()
     except PocHubError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
-    except typer.Abort:
-        sys.exit(1)
-    except Exception as exc:
-        import click
-
-        if isinstance(exc, click.exceptions.UsageError):
-            exc.show()
-            sys.exit(2)
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        raise
