@@ -106,7 +106,7 @@ def make_actors(rng: np.random.Generator, names: NameMaker, settlements: Settlem
     """The six armed groups and the demonstrations stream, each with a home community."""
     ethnic = (names.place(), names.place())
     militia = [f"{e} Ethnic Militia (Kanthara)" for e in ethnic]
-    # name, short name, UCDP name, inter, share, home spread km, odds of each KINDS entry, branching, delay, sigma
+    # name, short name, UCDP name, inter, share, home spread (km), odds of each KINDS entry, kernel
     groups = (
         ArmedGroup("Military Forces of Kanthara (2016-)", "FAK soldiers", "Government of Kanthara", 1, 0.14,
                    250.0, (0.15, 0.04, 0.03, 0.6, 0.0, 0.11, 0.07, 0, 0), 0.55, 5.0, 10.0),
@@ -121,7 +121,7 @@ def make_actors(rng: np.random.Generator, names: NameMaker, settlements: Settlem
         ArmedGroup(militia[1], f"{ethnic[1]} militiamen", ethnic[1], 4, 0.13,
                    60.0, (0.4, 0.1, 0.06, 0.24, 0.0, 0.0, 0.2, 0, 0), 0.65, 6.0, 7.0),
         ArmedGroup("Protesters (Kanthara)", "residents", "Protesters", 6, 0.10,
-                   0.0, (0, 0, 0, 0, 0, 0, 0, 0.7, 0.3), 0.5, 3.0, 3.0),
+                   0.0, (0, 0, 0, 0, 0, 0, 0, 0.7, 0.3), 0.5, 5.0, 5.0),
     )  # fmt: skip
     xy = settlements.xy
     towns = np.flatnonzero(settlements.is_town)
@@ -138,14 +138,16 @@ def make_actors(rng: np.random.Generator, names: NameMaker, settlements: Settlem
 
 def _season(days: FloatArray) -> FloatArray:
     """More violence in the dry season (peaking in February), less in the rains."""
-    day_of_year = (np.arange(len(days)) + (START - date(START.year, 1, 1)).days) % 365.25
-    return 1.0 + 0.25 * np.cos(2 * np.pi * (day_of_year - 45) / 365.25)
+    day_of_year = (days + (START - date(START.year, 1, 1)).days) % 365.25
+    season: FloatArray = 1.0 + 0.25 * np.cos(2 * np.pi * (day_of_year - 45) / 365.25)
+    return season
 
 
 def _near(xy: FloatArray, centre: FloatArray, spread_km: float, population: FloatArray) -> FloatArray:
     """Site weights around a centre: Gaussian in distance, times the square root of population."""
     gap = ((xy - centre) ** 2).sum(axis=1)
-    return np.sqrt(population) * np.exp(-gap / (2 * spread_km**2)) + 1e-12
+    weights: FloatArray = np.sqrt(population) * np.exp(-gap / (2 * spread_km**2)) + 1e-12
+    return weights
 
 
 def backgrounds(
@@ -206,7 +208,8 @@ def _draw(rng: np.random.Generator, odds: FloatArray) -> IntArray:
     """One index per row of a matrix of (unnormalised) odds."""
     cumulative = np.cumsum(odds, axis=1)
     u = rng.random(len(odds)) * cumulative[:, -1]
-    return np.minimum((u[:, None] >= cumulative).sum(axis=1), odds.shape[1] - 1).astype(np.int64)
+    drawn: IntArray = np.minimum((u[:, None] >= cumulative).sum(axis=1), odds.shape[1] - 1).astype(np.int64)
+    return drawn
 
 
 def counterparts(
@@ -229,8 +232,8 @@ def counterparts(
     )
     near[:, 0] = 1.0
     affinity = np.ones((armed, armed)) - np.eye(armed)
-    affinity[1:, 0] = (3.0, 3.0, 1.5, 0.8, 0.8)
-    affinity[4, 5] = affinity[5, 4] = 4.0
+    affinity[1:, 0] = (3.0, 3.0, 1.5, 0.8, 0.8)  # rebels fight the state most, ethnic militias least
+    affinity[4, 5] = affinity[5, 4] = 4.0  # the two ethnic militias are rivals
     safe_stream = np.minimum(stream, armed - 1)
     opponent = _draw(rng, near * affinity[safe_stream] + 1e-12)
     result = np.full(len(site), NO_ACTOR, dtype=np.int64)

@@ -31,7 +31,7 @@ from pochub.demo.conflict import (
     Actors,
     Events,
 )
-from pochub.demo.geography import Geography, to_degrees, to_km
+from pochub.demo.geography import Geography, IntArray, to_degrees, to_km
 from pochub.demo.settlements import Settlements
 from pochub.demo.writing import write_csv
 
@@ -195,7 +195,7 @@ def write_acled(
     write_csv(path, ACLED_COLUMNS, rows)
 
 
-def ucdp_selection(rng: np.random.Generator, events: Events) -> np.ndarray:
+def ucdp_selection(rng: np.random.Generator, events: Events) -> IntArray:
     """Indices of the events UCDP re-reports: a sample of deadly organised violence with a known target."""
     organised = np.isin(events.kind, (ATTACK, ABDUCTION, SEXUAL_VIOLENCE, CLASH, IED, SHELLING, LOOTING))
     eligible = organised & (events.fatalities > 0) & (events.counterpart != NO_ACTOR)

@@ -42,6 +42,14 @@ MIN_COMMUNITIES = 100
 """Below this the districts' seats would be most of the communities."""
 
 
+class PlainDumper(yaml.SafeDumper):
+    """A safe YAML dumper that writes repeated values in full instead of as anchors and aliases."""
+
+    def ignore_aliases(self, data: object) -> bool:
+        """Never use an alias."""
+        return True
+
+
 @dataclass(frozen=True)
 class DemoFiles:
     """The paths of the files ``generate_demo`` wrote."""
@@ -62,6 +70,7 @@ class DemoFiles:
 
 
 def _flag(value: bool | np.bool_) -> str:
+    """A boolean as the importers read it."""
     return "true" if value else "false"
 
 
@@ -157,5 +166,5 @@ def generate_demo(
     write_footprint(footprint, units, files)
     structure = coordination_structure(names, geography, footprint)
     with files.structure.open("w", encoding="utf-8") as handle:
-        yaml.safe_dump(structure, handle, sort_keys=False, allow_unicode=True, width=120)
+        yaml.dump(structure, handle, Dumper=PlainDumper, sort_keys=False, allow_unicode=True, width=120)
     return files

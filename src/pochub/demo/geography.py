@@ -1,9 +1,9 @@
 """The demo country: an irregular outline, admin-2 districts from a Voronoi partition, admin-1 provinces.
 
 Districts are Voronoi cells of well-spread seed points clipped to the outline; each seed becomes the
-district's seat town and gives the district its name. Provinces are grown from four far-apart districts over
-the district adjacency graph, so each province is a contiguous union. All geometries are snapped to a 1e-6 degree
-grid, which keeps shared edges identical and the output byte-stable.
+district's seat town and gives the district its name. Provinces are grown from four far-apart districts
+over the district adjacency graph, so each province is a contiguous union. All geometries are snapped to a
+1e-6 degree grid, which keeps shared edges identical and the output byte-stable.
 """
 
 from __future__ import annotations

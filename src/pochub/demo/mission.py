@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from pochub.demo.conflict import N_DAYS, PROTEST, RIOT, Events
 from pochub.demo.geography import Geography, to_km
@@ -142,7 +143,7 @@ def _field_offices(
     return offices
 
 
-def _violent(events: Events) -> np.ndarray:
+def _violent(events: Events) -> NDArray[np.bool_]:
     """Events of armed violence (demonstrations do not call for a base)."""
     return ~np.isin(events.kind, (PROTEST, RIOT))
 
@@ -239,6 +240,7 @@ def assign_units(rng: np.random.Generator, footprint: Footprint) -> list[Unit]:
         air: bool = False,
         ready: str | None = None,
     ) -> None:
+        """Append a unit with the next id; readiness is drawn unless given."""
         level = ready or readiness[int(rng.choice(3, p=[0.5, 0.4, 0.1]))]
         units.append(
             Unit(f"U{len(units) + 1:02d}", name, unit_type, strength, base, tiers, speed, air, level)

@@ -29,6 +29,7 @@ class NameMaker:
         self._used: set[str] = set()
 
     def _word(self, min_syllables: int, max_syllables: int) -> str:
+        """A capitalised word of consonant-vowel syllables and an optional ending."""
         count = int(self._rng.integers(min_syllables, max_syllables + 1))
         # only a first syllable may start with a vowel (the empty onset is the last one)
         onsets = self._rng.integers(0, [len(ONSETS)] + [len(ONSETS) - 1] * (count - 1))

@@ -57,6 +57,7 @@ def wobbly_line(rng: np.random.Generator, start: FloatArray, end: FloatArray, wo
 
 
 def _surface(rng: np.random.Generator, road_class: str) -> str:
+    """A surface drawn with the odds of the road class."""
     return SURFACES[int(rng.choice(3, p=SURFACE_ODDS[road_class]))]
 
 

@@ -101,7 +101,8 @@ def _village_candidates(
     town_xy_near = town_xy[rng.choice(len(town_xy), n_town, p=share)] + rng.normal(0, 12.0, (n_town, 2))
     lon, lat = to_degrees(np.vstack((road_xy, town_xy_near)))
     spread_lon, spread_lat = uniform_points(rng, geography.country, count - n_road - n_town)
-    return np.concatenate((lon, spread_lon)), np.concatenate((lat, spread_lat))
+    mixed = rng.permutation(count)  # so that truncating the accepted candidates keeps the mixture
+    return np.concatenate((lon, spread_lon))[mixed], np.concatenate((lat, spread_lat))[mixed]
 
 
 def place_villages(
@@ -134,6 +135,7 @@ def place_villages(
 
 
 def _vulnerable_groups(rng: np.random.Generator, count: int) -> tuple[str, ...]:
+    """For each community, the ;-separated vulnerable groups it reports."""
     drawn = rng.random((count, len(VULNERABLE_GROUPS))) < np.array([p for _, p in VULNERABLE_GROUPS])
     return tuple(
         ";".join(name for (name, _), on in zip(VULNERABLE_GROUPS, row, strict=True) if on) for row in drawn
