@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="Address `pochub serve` listens on.")
     port: int = Field(default=8000, description="Port `pochub serve` listens on.")
     import_batch_rows: int = Field(
-        default=50_000, ge=100, description="Rows per batch in the streaming import pipeline (bounds memory)."
+        default=20_000, ge=100, description="Rows per batch in the streaming import pipeline (bounds memory)."
     )
     duplicate_distance_km: float = Field(
         default=10.0,

@@ -26,7 +26,7 @@ class ImportOptions:
     source_grade: str | None = None
     date_format: str | None = None
     encoding: str = "utf-8-sig"
-    batch_rows: int = 50_000
+    batch_rows: int = 20_000
     source_name: str | None = None
     """For HXL files whose rows name no dataset: the source to store them under (default ``hxl``)."""
 

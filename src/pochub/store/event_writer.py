@@ -85,10 +85,17 @@ class EventWriter:
                 while chunk := buffer.read(1 << 20):
                     copy.write(chunk)
             columns = ", ".join(EVENT_COLUMNS)
+            # a file may repeat an id (the last row wins); sorting wide rows is costly, so only when needed
+            cursor.execute(f"SELECT count(*) = count(DISTINCT (source, source_id)) FROM {STAGING}")
+            unique = cursor.fetchone()[0]
+            chosen = (
+                f"SELECT {columns} FROM {STAGING}"
+                if unique
+                else f"SELECT DISTINCT ON (source, source_id) {columns} FROM {STAGING} "
+                f"ORDER BY source, source_id, line DESC"
+            )
             cursor.execute(
-                f"INSERT INTO events ({columns}) "
-                f"SELECT DISTINCT ON (source, source_id) {columns} FROM {STAGING} "
-                f"ORDER BY source, source_id, line DESC "
+                f"INSERT INTO events ({columns}) {chosen} "
                 f"ON CONFLICT (source, source_id) DO UPDATE SET {_set_clause()} "
                 f"WHERE events.raw IS DISTINCT FROM excluded.raw"
             )
