@@ -29,7 +29,7 @@ demo: $(BIN)/pochub
 	$(BIN)/pochub --database $(DEMO_DB) serve
 
 test: $(BIN)/pochub postgres
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench)
 	$(BIN)/mypy
 	$(BIN)/pytest -n 2 --dist loadfile
 	$(MAKE) test-py312
@@ -46,8 +46,8 @@ bench: $(BIN)/pochub postgres
 	$(BIN)/python bench/run.py
 
 lint: $(BIN)/pochub
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests $(wildcard bench)
+	$(BIN)/ruff format --check src tests $(wildcard bench)
 	$(BIN)/mypy
 
 clean:
