@@ -36,9 +36,13 @@ app.add_typer(db_app, name="db")
 app.add_typer(import_app, name="import")
 app.add_typer(events_app, name="events")
 app.add_typer(export_app, name="export")
+threats_app = typer.Typer(help="The PoC threat matrix: analysts' overrides.", no_args_is_help=True)
+app.add_typer(threats_app, name="threats")
 
 out = Console()
 err = Console(stderr=True)
+if not out.is_terminal:  # pipes and files get wide tables rather than 80 columns
+    out = Console(width=200)
 
 
 class OutputFormat(StrEnum):
@@ -453,6 +457,126 @@ def export_events(
         if output_path:
             handle.close()
     err.print(f"{written:,} events exported")
+
+
+def _as_of(value: date | None) -> Any:
+    from datetime import UTC, datetime, time
+
+    return datetime.combine(value, time(23, 59), tzinfo=UTC) if value else None
+
+
+@app.command("assess")
+def assess_command(
+    ctx: typer.Context,
+    area: Annotated[
+        str | None, typer.Option(help="Only this area (P-code, or name where events have no code).")
+    ] = None,
+    as_of: Annotated[
+        Any,
+        typer.Option(
+            "--as-of",
+            parser=date.fromisoformat,
+            metavar="YYYY-MM-DD",
+            help="Assess as of this day (default: the latest event).",
+        ),
+    ] = None,
+    level: Annotated[int, typer.Option(min=1, max=2, help="Admin level of the areas (1 or 2).")] = 2,
+    output_path: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write FILE.html or FILE.xlsx.")
+    ] = None,
+    output: Output = OutputFormat.table,
+    top: Annotated[int, typer.Option(min=1, help="How many threats to print.")] = 10,
+) -> None:
+    """Compute the PoC threat matrix from the evidence; print the top threats; write HTML or XLSX."""
+    from pochub.services.threats import assess
+    from pochub.services.warning import area_signals
+    from pochub.store import event_queries
+
+    if output_path is not None and output_path.suffix.lower() not in (".html", ".xlsx"):
+        raise InvalidInput(f"-o {output_path}: write a .html or .xlsx file")
+    engine = state(ctx).engine()
+    matrix = assess(engine, level=level, area=area, as_of=_as_of(as_of), signals=area_signals)
+    if output_path is not None:
+        from pochub.documents.threat_matrix import render_html, write_xlsx
+
+        ids = sorted({i for r in matrix.records for i in r.evidence_ids})
+        with engine.connect() as conn:
+            events = event_queries.by_ids(conn, ids)
+        if output_path.suffix.lower() == ".html":
+            output_path.write_text(render_html(matrix, events, area), encoding="utf-8")
+        else:
+            write_xlsx(matrix, events, output_path)
+        err.print(f"threat matrix ({len(matrix.records)} threats) written to {output_path}")
+    rows = [
+        {
+            "rank": r.rank,
+            "key": r.key,
+            "threat_type": r.threat_type,
+            "perpetrator": r.perpetrator,
+            "area": r.area_name,
+            "area_pcode": r.area_pcode,
+            "population_at_risk": r.population_at_risk,
+            "likelihood": r.likelihood,
+            "impact": r.impact,
+            "risk": r.risk,
+            "band": r.band,
+            "phase": r.phase.value,
+            "confidence": r.confidence,
+            "evidence_events": len(r.evidence_ids),
+            "overridden": [o.field for o in r.overrides],
+        }
+        for r in matrix.top(top)
+    ]
+    if output == OutputFormat.json:
+        print(json.dumps(rows))
+        return
+    table = Table(
+        "#",
+        "threat",
+        "perpetrator",
+        "area",
+        "L",
+        "I",
+        "risk",
+        "band",
+        "phase",
+        "evidence",
+        title=f"PoC threat matrix as of {matrix.as_of.date()} (top {len(rows)} of {len(matrix.records)})",
+    )
+    for r in rows:
+        table.add_row(
+            str(r["rank"]),
+            str(r["threat_type"]),
+            str(r["perpetrator"])[:30],
+            str(r["area"]),
+            str(r["likelihood"]),
+            str(r["impact"]),
+            str(r["risk"]),
+            str(r["band"]),
+            str(r["phase"]),
+            str(r["evidence_events"]),
+        )
+    out.print(table)
+
+
+@threats_app.command("override")
+def threats_override(
+    ctx: typer.Context,
+    key: Annotated[
+        str, typer.Argument(help="The threat's key, AREA|THREAT_TYPE|PERPETRATOR (see assess --format json).")
+    ],
+    field: Annotated[
+        str, typer.Argument(help="likelihood, impact, risk, vulnerability, other_actors_capacity, ...")
+    ],
+    value: Annotated[str, typer.Argument(help="The analyst's value.")],
+    analyst: Annotated[str, typer.Option(help="Who overrides.")],
+    reason: Annotated[str, typer.Option(help="Why.")],
+) -> None:
+    """Override a computed value of the threat matrix; the computed value is kept beside it."""
+    from pochub.services.threats import add_override
+
+    add_override(state(ctx).engine(), key, field, value, analyst, reason)
+    err.print(f"override recorded: {key} {field} = {value}")
 
 
 @app.command("demo")

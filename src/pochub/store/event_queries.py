@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import polars as pl
 from sqlalchemy import ColumnElement, Connection, Select, func, select
 
 from pochub.core.models.events import EVENT_COLUMNS
@@ -112,3 +113,56 @@ def stream(
     result = conn.execution_options(yield_per=chunk).execute(query)
     for row in result:
         yield dict(row._mapping)
+
+
+FRAME_SCHEMA: dict[str, pl.DataType] = {
+    "id": pl.Int64(),
+    "source": pl.String(),
+    "source_id": pl.String(),
+    "event_date": pl.Date(),
+    "latitude": pl.Float64(),
+    "longitude": pl.Float64(),
+    "admin1_pcode": pl.String(),
+    "admin1_name": pl.String(),
+    "admin2_pcode": pl.String(),
+    "admin2_name": pl.String(),
+    "category": pl.String(),
+    "threat_type": pl.String(),
+    "actor1": pl.String(),
+    "inter1": pl.Int16(),
+    "civilian_targeting": pl.Boolean(),
+    "fatalities_best": pl.Int64(),
+    "civilian_fatalities": pl.Int64(),
+    "source_grade": pl.String(),
+}
+"""The event columns analyses read, with their types."""
+
+
+def frame(conn: Connection, event_filter: EventFilter, chunk: int = 100_000) -> pl.DataFrame:
+    """Events matching the filter as a Polars frame of ``FRAME_SCHEMA`` columns (fetched in chunks)."""
+    query = event_filter.apply(select(*[getattr(events.c, c) for c in FRAME_SCHEMA]))
+    result = conn.execution_options(yield_per=chunk).execute(query)
+    parts = [
+        pl.DataFrame([tuple(r) for r in rows], schema=FRAME_SCHEMA, orient="row")
+        for rows in result.partitions(chunk)
+    ]
+    return pl.concat(parts) if parts else pl.DataFrame(schema=FRAME_SCHEMA)
+
+
+def date_range(conn: Connection, event_filter: EventFilter) -> tuple[date | None, date | None]:
+    """First and last event date matching the filter."""
+    ev = events.c
+    query = event_filter.apply(select(func.min(ev.event_date), func.max(ev.event_date)))
+    first, last = conn.execute(query).one()
+    return first, last
+
+
+def by_ids(conn: Connection, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """Events by id (any number, fetched in chunks), as dicts of the event columns."""
+    ev = events.c
+    found: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(ids), 1000):
+        part = ids[start : start + 1000]
+        query = select(ev.id, *[getattr(ev, c) for c in EVENT_COLUMNS if c != "raw"]).where(ev.id.in_(part))
+        found.update({row.id: dict(row._mapping) for row in conn.execute(query)})
+    return found

@@ -173,3 +173,16 @@ structures = Table(
     Column("document", Text, nullable=False),
     Column("imported_at", DateTime(timezone=True), nullable=False),
 )
+
+threat_overrides = Table(
+    "threat_overrides",
+    metadata,
+    Column("override_id", Integer, primary_key=True, autoincrement=True),
+    Column("threat_key", String(400), nullable=False),
+    Column("field", String(40), nullable=False),
+    Column("value", String(200), nullable=False),
+    Column("analyst", String(200), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_threat_overrides_threat_key", "threat_key"),
+)

@@ -75,7 +75,9 @@ def aggregate(
     unit_index = {u: i for i, u in enumerate(units)}
     period_index = {p: j for j, p in enumerate(periods)}
     shape = (len(units), len(periods))
-    arrays = {name: np.zeros(shape, dtype=np.int64) for name in ("events", "fatalities", "civilian_fatalities")}
+    arrays = {
+        name: np.zeros(shape, dtype=np.int64) for name in ("events", "fatalities", "civilian_fatalities")
+    }
     if events.height and units and periods:
         grouped = (
             events.filter(pl.col("event_date").is_between(first, last))
@@ -95,5 +97,11 @@ def aggregate(
         rows, cols = grouped["row"].to_numpy(), grouped["col"].to_numpy()
         for name, array in arrays.items():
             array[rows, cols] = grouped[name].to_numpy()
-    return Panel(tuple(units), tuple(periods), arrays["events"], arrays["fatalities"],
-                 arrays["civilian_fatalities"], frequency)
+    return Panel(
+        tuple(units),
+        tuple(periods),
+        arrays["events"],
+        arrays["fatalities"],
+        arrays["civilian_fatalities"],
+        frequency,
+    )

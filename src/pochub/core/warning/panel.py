@@ -32,4 +32,4 @@ class Panel:
 
     def totals(self) -> NDArray[np.int64]:
         """Events per unit over all periods."""
-        return self.events.sum(axis=1)
+        return np.asarray(self.events.sum(axis=1), dtype=np.int64)

@@ -1,0 +1,361 @@
+"""The PoC threat matrix, computed from the evidence and open to analysts' overrides.
+
+One record per (area, threat type, perpetrator) seen in the evidence window, with the fields of DOMAIN.md
+section 3: the threat, the perpetrator's capability and intent, the civilians at risk, their vulnerability, other
+actors' capacity, the assessment (likelihood, impact, risk, band, rank, confidence, horizon, indicators), the
+mission's response options by tier and phase, and tracking (status, review date, linked evidence).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import polars as pl
+
+from pochub.core.threats.responses import Phase, PhaseRules, ResponseOption, ResponseRules, phase_for
+from pochub.core.threats.risk import RiskSettings, band, clip, impact, likelihood, risk_score
+
+EVIDENCE_COLUMNS = (
+    "id",
+    "event_date",
+    "area_pcode",
+    "area_name",
+    "threat_type",
+    "actor1",
+    "fatalities_best",
+    "civilian_fatalities",
+    "civilian_targeting",
+    "source",
+    "source_id",
+    "source_grade",
+)
+"""Columns the matrix reads from the evidence frame (all events of the window; threats have a threat_type)."""
+
+
+@dataclass(frozen=True)
+class AreaContext:
+    """What the matrix knows about an area: its civilians, other actors' capacity, forecasts and surges."""
+
+    pcode: str
+    name: str
+    population: int = 0
+    communities: tuple[str, ...] = ()
+    vulnerable_groups: tuple[str, ...] = ()
+    vulnerability: float = 3.0
+    vulnerability_factors: tuple[str, ...] = ()
+    capacity: float = 3.0
+    forecast_probability: float | None = None
+    expected_events: float | None = None
+    surge: bool = False
+
+
+@dataclass(frozen=True)
+class OverrideNote:
+    """An analyst's override: the computed value is kept beside it, with who, when and why."""
+
+    field: str
+    computed: Any
+    value: Any
+    analyst: str
+    at: datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class ThreatRecord:
+    """One row of the PoC threat matrix."""
+
+    key: str
+    threat_type: str
+    description: str
+    perpetrator: str
+    capability: float
+    intent: float
+    area_pcode: str
+    area_name: str
+    communities_at_risk: tuple[str, ...]
+    population_at_risk: int
+    vulnerable_groups: tuple[str, ...]
+    vulnerability: float
+    vulnerability_factors: tuple[str, ...]
+    other_actors_capacity: float
+    likelihood: float
+    impact: float
+    risk: float
+    band: str
+    rank: int
+    confidence: str
+    horizon: str
+    indicators: tuple[str, ...]
+    phase: Phase
+    response_options: tuple[ResponseOption, ...]
+    status: str
+    review_date: date
+    evidence_ids: tuple[int, ...]
+    recent_events: int
+    last_event: date | None
+    overrides: tuple[OverrideNote, ...] = ()
+
+
+@dataclass(frozen=True)
+class ThreatMatrix:
+    """The matrix as of a moment, ranked by risk."""
+
+    as_of: datetime
+    window_days: int
+    records: tuple[ThreatRecord, ...]
+
+    def top(self, n: int = 10) -> tuple[ThreatRecord, ...]:
+        """The ``n`` highest-risk threats."""
+        return self.records[:n]
+
+
+@dataclass(frozen=True)
+class MatrixSettings:
+    """How the matrix is computed (all configurable)."""
+
+    window_days: int = 180
+    recent_days: int = 90
+    review_days: int = 14
+    horizon: str = "next 30 days"
+    risk: RiskSettings = field(default_factory=RiskSettings)
+    phases: PhaseRules = field(default_factory=PhaseRules)
+    responses: ResponseRules = field(default_factory=ResponseRules)
+
+
+def actor_profile(evidence: pl.DataFrame) -> dict[str, tuple[float, float]]:
+    """(capability, intent) per perpetrator, 1-5: capability from the actor's share of the window's events and
+    fatalities (rank-scaled), intent from the share of its events that targeted civilians."""
+    if evidence.height == 0:
+        return {}
+    stats = (
+        evidence.group_by("actor1")
+        .agg(
+            pl.len().alias("events"),
+            pl.col("fatalities_best").sum().alias("fatalities"),
+            pl.col("civilian_targeting").mean().alias("targeting"),
+        )
+        .with_columns(strength=pl.col("events") + pl.col("fatalities"))
+        .with_columns(rank=pl.col("strength").rank("average") / pl.len())
+    )
+    return {
+        row["actor1"]: (round(1 + 4 * row["rank"], 2), round(clip(1 + 4 * float(row["targeting"] or 0.0)), 2))
+        for row in stats.iter_rows(named=True)
+    }
+
+
+def confidence_for(events: int, grades: Sequence[str]) -> str:
+    """High with five or more events from mostly reliable sources (A-B), medium with two or more, else low."""
+    reliable = sum(1 for g in grades if g[:1] in ("A", "B"))
+    if events >= 5 and reliable * 2 >= len(grades):
+        return "high"
+    return "medium" if events >= 2 else "low"
+
+
+def _describe(threat_type: str, perpetrator: str, area: str, events: int, fatalities: int) -> str:
+    what = threat_type.replace("_", " ")
+    return (
+        f"{what.capitalize()} by {perpetrator or 'unidentified perpetrators'} in {area}: {events} event(s), "
+        f"{fatalities} civilian fatalities in the window"
+    )
+
+
+def build_matrix(
+    evidence: pl.DataFrame,
+    areas: Mapping[str, AreaContext],
+    as_of: datetime,
+    settings: MatrixSettings | None = None,
+) -> ThreatMatrix:
+    """Compute the matrix from the window's events (``EVIDENCE_COLUMNS``) and what is known of each area."""
+    settings = settings or MatrixSettings()
+    start = as_of.date() - timedelta(days=settings.window_days)
+    window = evidence.filter(pl.col("event_date").is_between(start, as_of.date()))
+    profiles = actor_profile(window)
+    threats = window.filter(pl.col("threat_type").is_not_null() & pl.col("area_pcode").is_not_null())
+    recent_from = as_of.date() - timedelta(days=settings.recent_days)
+    groups = (
+        threats.sort("event_date", descending=True)
+        .group_by("area_pcode", "threat_type", "actor1", maintain_order=True)
+        .agg(
+            pl.col("id"),
+            pl.col("event_date").max().alias("last"),
+            pl.col("source_grade"),
+            (pl.col("event_date") >= recent_from).sum().alias("recent"),
+            pl.col("civilian_fatalities").sum().alias("civilian_fatalities"),
+            pl.col("area_name").first(),
+        )
+    )
+    records = []
+    for row in groups.iter_rows(named=True):
+        records.append(_record(row, areas, profiles, as_of, settings))
+    return ThreatMatrix(as_of, settings.window_days, ranked(records))
+
+
+def _record(
+    row: dict[str, Any],
+    areas: Mapping[str, AreaContext],
+    profiles: Mapping[str, tuple[float, float]],
+    as_of: datetime,
+    settings: MatrixSettings,
+) -> ThreatRecord:
+    pcode, threat_type, perpetrator = row["area_pcode"], row["threat_type"], row["actor1"] or ""
+    area = areas.get(pcode) or AreaContext(pcode, row["area_name"] or pcode)
+    last: date = row["last"]
+    hours_since = (
+        as_of - datetime(last.year, last.month, last.day, tzinfo=as_of.tzinfo)
+    ).total_seconds() / 3600
+    severity = settings.risk.severity.get(threat_type, 3.0)
+    likely = likelihood(area.forecast_probability, row["recent"], area.surge, settings.risk)
+    harm = impact(severity, area.population, area.vulnerability, area.capacity, settings.risk)
+    score = risk_score(likely, harm)
+    phase = phase_for(max(hours_since, 0.0), area.forecast_probability, area.surge, settings.phases)
+    capability, intent = profiles.get(perpetrator, (1.0, 1.0))
+    indicators = [
+        f"{row['recent']} event(s) in the last {settings.recent_days} days; last on {last.isoformat()}"
+    ]
+    if area.forecast_probability is not None:
+        indicators.append(
+            f"forecast probability of at least one event next month: {area.forecast_probability:.0%}"
+        )
+    if area.surge:
+        indicators.append("surge flagged in the area")
+    ids = tuple(int(i) for i in row["id"])
+    return ThreatRecord(
+        key=f"{pcode}|{threat_type}|{perpetrator}",
+        threat_type=threat_type,
+        description=_describe(threat_type, perpetrator, area.name, len(ids), int(row["civilian_fatalities"])),
+        perpetrator=perpetrator,
+        capability=capability,
+        intent=intent,
+        area_pcode=pcode,
+        area_name=area.name,
+        communities_at_risk=area.communities,
+        population_at_risk=area.population,
+        vulnerable_groups=area.vulnerable_groups,
+        vulnerability=area.vulnerability,
+        vulnerability_factors=area.vulnerability_factors,
+        other_actors_capacity=area.capacity,
+        likelihood=likely,
+        impact=harm,
+        risk=score,
+        band=band(score, settings.risk),
+        rank=0,
+        confidence=confidence_for(len(ids), row["source_grade"]),
+        horizon=settings.horizon,
+        indicators=tuple(indicators),
+        phase=phase,
+        response_options=settings.responses.options(phase, threat_type),
+        status="open",
+        review_date=as_of.date() + timedelta(days=settings.review_days),
+        evidence_ids=ids,
+        recent_events=int(row["recent"]),
+        last_event=last,
+    )
+
+
+def ranked(records: Iterable[ThreatRecord]) -> tuple[ThreatRecord, ...]:
+    """Records ordered by risk (then recent evidence, then key), numbered from 1."""
+    ordered = sorted(records, key=lambda r: (-r.risk, -r.recent_events, r.key))
+    return tuple(replace(r, rank=i) for i, r in enumerate(ordered, start=1))
+
+
+OVERRIDABLE = (
+    "likelihood",
+    "impact",
+    "risk",
+    "vulnerability",
+    "other_actors_capacity",
+    "confidence",
+    "phase",
+    "status",
+    "capability",
+    "intent",
+)
+
+
+@dataclass(frozen=True)
+class Override:
+    """An analyst's value for one field of one threat."""
+
+    key: str
+    field: str
+    value: str
+    analyst: str
+    at: datetime
+    reason: str
+
+
+def _typed(field_name: str, value: str) -> Any:
+    if field_name in ("confidence", "status"):
+        return value
+    if field_name == "phase":
+        return Phase(value)
+    number = float(value)
+    if field_name == "risk":
+        if not 1 <= number <= 25:
+            raise ValueError("risk must be within 1-25")
+    elif not 1 <= number <= 5:
+        raise ValueError(f"{field_name} must be within 1-5")
+    return number
+
+
+def validate_override(field_name: str, value: str) -> None:
+    """Raise ValueError when the field cannot be overridden or the value does not fit it."""
+    if field_name not in OVERRIDABLE:
+        raise ValueError(f"cannot override {field_name!r}; overridable: {', '.join(OVERRIDABLE)}")
+    _typed(field_name, value)
+
+
+def apply_overrides(
+    matrix: ThreatMatrix, overrides: Sequence[Override], settings: MatrixSettings | None = None
+) -> ThreatMatrix:
+    """The matrix with analysts' values in place (the latest per field wins); risk and band follow overridden
+    likelihood or impact unless risk itself is overridden; the matrix is ranked again."""
+    settings = settings or MatrixSettings()
+    latest: dict[tuple[str, str], Override] = {}
+    for override in sorted(overrides, key=lambda o: o.at):
+        latest[(override.key, override.field)] = override
+    records = []
+    for record in matrix.records:
+        notes, changes = [], {}
+        for (key, field_name), override in latest.items():
+            if key != record.key:
+                continue
+            value = _typed(field_name, override.value)
+            notes.append(
+                OverrideNote(
+                    field_name,
+                    getattr(record, field_name),
+                    value,
+                    override.analyst,
+                    override.at,
+                    override.reason,
+                )
+            )
+            changes[field_name] = value
+        if not changes:
+            records.append(record)
+            continue
+        updated = replace(record, **changes, overrides=tuple(notes))
+        if "risk" not in changes and ("likelihood" in changes or "impact" in changes):
+            updated = replace(updated, risk=risk_score(updated.likelihood, updated.impact))
+        if "phase" in changes:
+            updated = replace(
+                updated, response_options=settings.responses.options(updated.phase, updated.threat_type)
+            )
+        records.append(replace(updated, band=band(updated.risk, settings.risk)))
+    return ThreatMatrix(matrix.as_of, matrix.window_days, ranked(records))
+
+
+def vulnerability_of(groups_share: float, uncovered_share: float) -> tuple[float, tuple[str, ...]]:
+    """Vulnerability 1-5 of an area's communities: higher with vulnerable groups present and without alert
+    network coverage (no phone and no radio), with the factors that raised it."""
+    factors = []
+    if groups_share > 0:
+        factors.append(f"{groups_share:.0%} of communities with vulnerable groups")
+    if uncovered_share > 0:
+        factors.append(f"{uncovered_share:.0%} of communities without phone or radio coverage")
+    return round(clip(2.0 + 1.5 * groups_share + 1.5 * uncovered_share), 2), tuple(factors)

@@ -1,0 +1,158 @@
+"""The PoC threat matrix as a document: HTML (self-contained) and XLSX, every row linked to its evidence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import xlsxwriter
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from pochub.core.threats.matrix import ThreatMatrix, ThreatRecord
+
+_ENVIRONMENT = Environment(
+    loader=PackageLoader("pochub.documents", "templates"), autoescape=select_autoescape(["html", "j2"])
+)
+
+
+def render_html(matrix: ThreatMatrix, events: dict[int, dict[str, Any]], area: str | None = None) -> str:
+    """The matrix and, below it, each threat's evidence events, linked both ways."""
+    return _ENVIRONMENT.get_template("threat_matrix.html.j2").render(matrix=matrix, events=events, area=area)
+
+
+MATRIX_COLUMNS = (
+    "rank",
+    "key",
+    "threat type",
+    "description",
+    "perpetrator",
+    "capability",
+    "intent",
+    "area p-code",
+    "area",
+    "population at risk",
+    "communities at risk",
+    "vulnerable groups",
+    "vulnerability",
+    "other actors' capacity",
+    "likelihood",
+    "impact",
+    "risk",
+    "band",
+    "confidence",
+    "horizon",
+    "phase",
+    "response options",
+    "indicators",
+    "status",
+    "review date",
+    "evidence events",
+    "overrides",
+)
+EVIDENCE_COLUMNS = (
+    "threat rank",
+    "threat key",
+    "event id",
+    "date",
+    "source",
+    "source id",
+    "grade",
+    "location",
+    "latitude",
+    "longitude",
+    "fatalities",
+    "civilian fatalities",
+    "notes",
+)
+
+
+def _row(record: ThreatRecord) -> list[Any]:
+    options = "; ".join(f"{o.tier.value}: {o.action} ({o.lead})" for o in record.response_options)
+    overrides = "; ".join(
+        f"{o.field}={o.value} (computed {o.computed}) by {o.analyst}: {o.reason}" for o in record.overrides
+    )
+    return [
+        record.rank,
+        record.key,
+        record.threat_type,
+        record.description,
+        record.perpetrator,
+        record.capability,
+        record.intent,
+        record.area_pcode,
+        record.area_name,
+        record.population_at_risk,
+        ", ".join(record.communities_at_risk),
+        ", ".join(record.vulnerable_groups),
+        record.vulnerability,
+        record.other_actors_capacity,
+        record.likelihood,
+        record.impact,
+        record.risk,
+        record.band,
+        record.confidence,
+        record.horizon,
+        record.phase.value,
+        options,
+        "; ".join(record.indicators),
+        record.status,
+        record.review_date.isoformat(),
+        len(record.evidence_ids),
+        overrides,
+    ]
+
+
+def write_xlsx(matrix: ThreatMatrix, events: dict[int, dict[str, Any]], path: Path) -> None:
+    """Two sheets: the matrix, whose evidence cell links to the threat's first row on the Evidence sheet."""
+    workbook = xlsxwriter.Workbook(str(path))
+    bold = workbook.add_format({"bold": True, "bg_color": "#EDF2F7", "text_wrap": True, "valign": "top"})
+    wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
+    sheet = workbook.add_worksheet("Threat matrix")
+    evidence = workbook.add_worksheet("Evidence")
+    sheet.write_row(0, 0, MATRIX_COLUMNS, bold)
+    evidence.write_row(0, 0, EVIDENCE_COLUMNS, bold)
+    evidence_row = 1
+    for row_number, record in enumerate(matrix.records, start=1):
+        values = _row(record)
+        sheet.write_row(row_number, 0, values[:-2], wrap)
+        first = evidence_row + 1
+        for event_id in record.evidence_ids:
+            e = events.get(event_id)
+            if e is None:
+                continue
+            evidence.write_row(
+                evidence_row,
+                0,
+                [
+                    record.rank,
+                    record.key,
+                    event_id,
+                    str(e["event_date"]),
+                    e["source"],
+                    e["source_id"],
+                    e["source_grade"],
+                    e.get("location") or "",
+                    e["latitude"],
+                    e["longitude"],
+                    e["fatalities_best"],
+                    e["civilian_fatalities"],
+                    e.get("notes") or "",
+                ],
+            )
+            evidence_row += 1
+        sheet.write_url(
+            row_number,
+            len(MATRIX_COLUMNS) - 2,
+            f"internal:'Evidence'!A{first}",
+            string=f"{values[-2]} event(s)",
+        )
+        sheet.write(row_number, len(MATRIX_COLUMNS) - 1, values[-1], wrap)
+    sheet.freeze_panes(1, 2)
+    sheet.autofilter(0, 0, max(len(matrix.records), 1), len(MATRIX_COLUMNS) - 1)
+    sheet.set_column(0, 0, 6)
+    sheet.set_column(1, len(MATRIX_COLUMNS) - 1, 18)
+    sheet.set_column(3, 3, 50)
+    evidence.freeze_panes(1, 0)
+    evidence.set_column(0, len(EVIDENCE_COLUMNS) - 1, 14)
+    evidence.set_column(len(EVIDENCE_COLUMNS) - 1, len(EVIDENCE_COLUMNS) - 1, 80)
+    workbook.close()

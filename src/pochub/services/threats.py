@@ -1,0 +1,144 @@
+"""Threat assessment use cases: compute the PoC threat matrix from the store, record analysts' overrides."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, time, timedelta
+
+import numpy as np
+import polars as pl
+from sqlalchemy import Connection, Engine, insert, select
+
+from pochub.core.geography.areas import AreaIndex
+from pochub.core.threats.matrix import (
+    AreaContext,
+    MatrixSettings,
+    Override,
+    ThreatMatrix,
+    apply_overrides,
+    build_matrix,
+    validate_override,
+    vulnerability_of,
+)
+from pochub.errors import InvalidInput, NotFound
+from pochub.store import event_queries, repositories, tables
+from pochub.store.event_queries import EventFilter
+
+AreaSignals = Callable[[pl.DataFrame, datetime, int], Mapping[str, tuple[float | None, float | None, bool]]]
+"""(evidence, as_of, level) -> per area: (forecast probability of >= 1 event next month, expected events, surge)."""
+
+
+def evidence_frame(conn: Connection, level: int, first: object, last: object) -> pl.DataFrame:
+    """Events of the window with the area of the chosen admin level (P-code, else the source's name)."""
+    events = event_queries.frame(conn, EventFilter(start=first, end=last))  # type: ignore[arg-type]
+    code, name = f"admin{level}_pcode", f"admin{level}_name"
+    return events.with_columns(
+        area_pcode=pl.coalesce(pl.col(code), pl.when(pl.col(name) != "").then(pl.col(name))),
+        area_name=pl.coalesce(pl.when(pl.col(name) != "").then(pl.col(name)), pl.col(code)),
+    )
+
+
+def area_contexts(conn: Connection, level: int) -> dict[str, AreaContext]:
+    """Civilians per area: communities located in the level's areas, population, groups, vulnerability."""
+    areas = repositories.load_admin_areas(conn, level)
+    communities = repositories.load_communities(conn)
+    if not areas:
+        return {}
+    index = AreaIndex.build(areas, level)
+    codes, _ = index.locate(
+        np.array([c.latitude for c in communities]), np.array([c.longitude for c in communities])
+    )
+    contexts = {}
+    for area in areas:
+        members = [c for c, code in zip(communities, codes, strict=True) if code == area.pcode]
+        groups = sorted({g for c in members for g in c.vulnerable_groups})
+        with_groups = sum(1 for c in members if c.vulnerable_groups) / len(members) if members else 0.0
+        uncovered = (
+            sum(1 for c in members if not (c.phone_coverage or c.radio_coverage)) / len(members)
+            if members
+            else 0.0
+        )
+        vulnerability, factors = vulnerability_of(with_groups, uncovered)
+        largest = sorted(members, key=lambda c: -c.population)[:12]
+        contexts[area.pcode] = AreaContext(
+            pcode=area.pcode,
+            name=area.name,
+            population=sum(c.population for c in members),
+            communities=tuple(c.name for c in largest),
+            vulnerable_groups=tuple(groups),
+            vulnerability=vulnerability if members else 3.0,
+            vulnerability_factors=factors,
+        )
+    return contexts
+
+
+def assess(
+    engine: Engine,
+    *,
+    level: int = 2,
+    area: str | None = None,
+    as_of: datetime | None = None,
+    settings: MatrixSettings | None = None,
+    signals: AreaSignals | None = None,
+) -> ThreatMatrix:
+    """The threat matrix as of ``as_of`` (default: the day of the latest stored event), overrides applied."""
+    settings = settings or MatrixSettings()
+    with engine.connect() as conn:
+        if as_of is None:
+            _, last = event_queries.date_range(conn, EventFilter())
+            if last is None:
+                raise InvalidInput("no events stored: import events before assessing threats")
+            as_of = datetime.combine(last, time(23, 59), tzinfo=UTC)
+        history_start = as_of.date() - timedelta(days=max(settings.window_days, 3 * 365))
+        evidence = evidence_frame(conn, level, history_start, as_of.date())
+        contexts = area_contexts(conn, level)
+        overrides = load_overrides(conn)
+    if signals is not None:
+        for pcode, (probability, expected, surge) in signals(evidence, as_of, level).items():
+            base = contexts.get(pcode) or AreaContext(pcode, pcode)
+            contexts[pcode] = AreaContext(
+                **{
+                    **base.__dict__,
+                    "forecast_probability": probability,
+                    "expected_events": expected,
+                    "surge": surge,
+                }
+            )
+    if area is not None:
+        if not evidence.filter(pl.col("area_pcode") == area).height and area not in contexts:
+            raise NotFound(f"no area {area!r} at admin level {level} in the evidence or the boundaries")
+        evidence = evidence.filter(pl.col("area_pcode") == area)
+    matrix = build_matrix(evidence, contexts, as_of, settings)
+    return apply_overrides(matrix, overrides, settings)
+
+
+def load_overrides(conn: Connection) -> list[Override]:
+    """Every stored override."""
+    t = tables.threat_overrides.c
+    rows = conn.execute(
+        select(t.threat_key, t.field, t.value, t.analyst, t.created_at, t.reason).order_by(t.created_at)
+    ).all()
+    return [Override(*row) for row in rows]
+
+
+def add_override(
+    engine: Engine, key: str, field: str, value: str, analyst: str, reason: str, now: datetime | None = None
+) -> None:
+    """Record an analyst's value for one field of one threat (the computed value stays beside it)."""
+    try:
+        validate_override(field, value)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from exc
+    if not analyst.strip() or not reason.strip():
+        raise InvalidInput("an override needs the analyst's name and a reason")
+    with engine.begin() as conn:
+        conn.execute(
+            insert(tables.threat_overrides).values(
+                threat_key=key,
+                field=field,
+                value=value,
+                analyst=analyst.strip(),
+                reason=reason.strip(),
+                created_at=now or datetime.now(UTC),
+            )
+        )
