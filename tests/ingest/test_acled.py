@@ -180,10 +180,29 @@ def test_missing_required_column_is_named(tmp_path: Path) -> None:
         read_all(path)
 
 
-def test_ragged_row_is_reported_with_its_line(tmp_path: Path) -> None:
+def test_long_row_is_reported_with_its_line(tmp_path: Path) -> None:
+    rows = [row(f"A{i}") for i in range(1, 30)]
+    rows[24] = [*rows[24], "extra"]
+    path = write_csv(tmp_path / "x.csv", HEADER, rows)
+    events, errors = read_all(path, batch_rows=10)
+    assert [(e.line, e.reason) for e in errors] == [(26, "expected 20 fields, found 21")]  # type: ignore[attr-defined]
+    assert events.height == 28 and events["_line"].to_list() == [n for n in range(2, 31) if n != 26]
+
+
+def test_short_row_reads_missing_fields_as_empty_and_validates_them(tmp_path: Path) -> None:
     path = write_csv(tmp_path / "x.csv", HEADER, [row("A1"), row("A2")[:5]])
     _, errors = read_all(path)
-    assert errors[0].line == 3 and "expected 20 fields" in errors[0].reason  # type: ignore[attr-defined]
+    assert {(e.line, e.column) for e in errors} >= {(3, "latitude"), (3, "longitude")}  # type: ignore[attr-defined]
+
+
+def test_other_encodings_by_option(tmp_path: Path) -> None:
+    path = tmp_path / "latin.csv"
+    lines = [",".join(HEADER), ",".join(row("A1", location="Bangassou-Sélé"))]
+    path.write_bytes("\n".join(lines).encode("cp1252"))
+    with pytest.raises(InvalidInput, match="not utf-8-sig text"):
+        read_all(path)
+    events, errors = read_all(path, encoding="cp1252")
+    assert errors == [] and events["location"].to_list() == ["Bangassou-Sélé"]
 
 
 def test_quoted_newlines_keep_line_numbers_right(tmp_path: Path) -> None:

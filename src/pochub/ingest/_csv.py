@@ -11,8 +11,11 @@ import csv
 import gzip
 import io
 import re
+import shutil
 import sys
-from collections.abc import Callable, Iterator
+import tempfile
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -59,13 +62,14 @@ class CsvTable:
     ragged: list[RowError] = field(init=False, default_factory=list)
     bytes_total: int = field(init=False, default=0)
     _binary: BinaryIO | None = field(init=False, default=None)
+    _header_records: int = field(init=False, default=1)
 
     @property
     def name(self) -> str:
         """The file name used in messages."""
         return str(self.path)
 
-    def open_rows(self) -> Iterator[tuple[int, list[str]]]:
+    def open_rows(self) -> Generator[tuple[int, list[str]], None, None]:
         """Yield (line number, fields) for every data row, after the header and HXL rows."""
         if not self.path.exists():
             raise InvalidInput(f"{self.path}: no such file")
@@ -102,6 +106,7 @@ class CsvTable:
         first_line = 1
         names = [normalise_header(c) for c in first]
         pending: list[tuple[int, list[str]]] = []
+        self._header_records = 1
         if is_hxl_row(first):
             self.columns = [self.aliases.get(normalise_header(c), normalise_header(c)) for c in first]
             self.hxl_tags = {c: c for c in self.columns}
@@ -113,6 +118,7 @@ class CsvTable:
                 )
             self.columns = list(self.default_header)
             pending.append((first_line, first))
+            self._header_records = 0
         else:
             self.columns = [self.aliases.get(n, n) for n in names]
         last_line = line_reader.line_num  # type: ignore[attr-defined]
@@ -124,6 +130,7 @@ class CsvTable:
             last_line = line_reader.line_num  # type: ignore[attr-defined]
             if index == 0 and not self.hxl_tags and is_hxl_row(row):
                 self.hxl_tags = {c: t.strip() for c, t in zip(self.columns, row, strict=False) if t.strip()}
+                self._header_records = 2
                 continue
             if len(row) != width:
                 if not any(cell.strip() for cell in row):
@@ -139,10 +146,105 @@ class CsvTable:
     def batches(
         self, rows_per_batch: int, on_progress: Callable[[int], None] | None = None
     ) -> Iterator[pl.DataFrame]:
-        """Yield the data rows as frames of text columns plus ``_line``, ``rows_per_batch`` rows at a time."""
+        """Yield the data rows as frames of text columns plus ``_line``, ``rows_per_batch`` rows at a time.
+
+        UTF-8 files (plain, or gzip decompressed to a temporary file) are parsed by Polars' multi-threaded
+        reader; anything it cannot read exactly (other encodings, rows with too many fields, bad bytes) is
+        read, from where Polars stopped, by the standard library's parser, which names every line.
+        """
+        if self.encoding.replace("-", "").lower() not in ("utf8", "utf8sig"):
+            yield from self._python_batches(rows_per_batch, on_progress, skip=0)
+            return
+        with _plain_copy(self.path) as plain:
+            done = 0
+            try:
+                for frame in self._polars_batches(plain, rows_per_batch, on_progress):
+                    done += frame.height
+                    yield frame
+            except (pl.exceptions.PolarsError, UnicodeDecodeError, OSError):
+                yield from self._python_batches(rows_per_batch, on_progress, skip=done)
+
+    def _polars_batches(
+        self, plain: Path, rows_per_batch: int, on_progress: Callable[[int], None] | None
+    ) -> Iterator[pl.DataFrame]:
+        probe = self.open_rows()
+        first = next(probe, None)  # reads the header (and HXL row), sets the columns
+        probe.close()
+        if self._binary is not None:
+            self._binary.close()
+        if first is None:
+            return
+        line = first[0]
+        names = [f"__column{i}" for i in range(len(self.columns))]
+        header_records = self._header_records
+        frame_iter = pl.scan_csv(
+            plain,
+            has_header=header_records > 0,
+            skip_rows_after_header=max(header_records - 1, 0),
+            new_columns=names,
+            infer_schema=False,
+            empty_string_is_null=False,
+            encoding="utf8",
+            raise_if_empty=False,
+        ).collect_batches(chunk_size=rows_per_batch)
+        keep: dict[str, str] = {}
+        for name, column in zip(names, self.columns, strict=True):
+            if column and column not in keep.values():
+                keep[name] = column
+        width = len(names)
+        read_bytes = 0
+        for batch in frame_iter:
+            if batch.height == 0:
+                continue
+            newlines = (
+                batch.select(
+                    pl.sum_horizontal(pl.col(n).str.count_matches("\n", literal=True) for n in names).alias(
+                        "n"
+                    )
+                )
+                .to_series()
+                .cast(pl.Int64)
+            )
+            offsets = newlines.cum_sum() - newlines
+            lines = pl.int_range(0, batch.height, eager=True).cast(pl.Int64) + offsets + line
+            line = int(lines[-1]) + int(newlines[-1]) + 1
+            short = batch.select(pl.any_horizontal(pl.col(n).is_null() for n in names)).to_series()
+            if short.any():
+                for row_line, row in zip(lines.filter(short), batch.filter(short).rows(), strict=True):
+                    found = sum(1 for v in row if v is not None)
+                    self.ragged.append(
+                        RowError(
+                            self.name,
+                            int(row_line),
+                            "*",
+                            ",".join(v or "" for v in row)[:80],
+                            f"expected {width} fields, found {found}",
+                        )
+                    )
+                batch, lines = batch.filter(~short), lines.filter(~short)
+            frame = batch.select([pl.col(n).alias(c) for n, c in keep.items()]).with_columns(
+                lines.alias(LINE)
+            )
+            if on_progress:
+                read_bytes += (
+                    int(
+                        batch.select(pl.sum_horizontal(pl.col(n).str.len_bytes() for n in names)).sum().item()
+                    )
+                    + batch.height * width
+                )
+                on_progress(min(read_bytes, self.bytes_total))
+            yield frame
+        if on_progress:
+            on_progress(self.bytes_total)
+
+    def _python_batches(
+        self, rows_per_batch: int, on_progress: Callable[[int], None] | None, skip: int
+    ) -> Iterator[pl.DataFrame]:
         buffer_lines: list[int] = []
         buffer_rows: list[list[str]] = []
-        for line, row in self.open_rows():
+        for index, (line, row) in enumerate(self.open_rows()):
+            if index < skip:
+                continue
             buffer_lines.append(line)
             buffer_rows.append(row)
             if len(buffer_rows) >= rows_per_batch:
@@ -164,6 +266,22 @@ class CsvTable:
             data[name] = pl.Series(name, values, dtype=pl.String)
         data[LINE] = pl.Series(LINE, lines, dtype=pl.Int64)
         return pl.DataFrame(data)
+
+
+@contextmanager
+def _plain_copy(path: Path) -> Iterator[Path]:
+    """The file itself, or for ``.gz`` a decompressed temporary copy (streamed: memory stays bounded)."""
+    if path.suffix != ".gz" or not path.exists():
+        yield path
+        return
+    with tempfile.TemporaryDirectory(prefix="pochub-import-") as folder:
+        plain = Path(folder) / path.stem
+        try:
+            with gzip.open(path, "rb") as source, plain.open("wb") as target:
+                shutil.copyfileobj(source, target, 1 << 20)
+        except (OSError, EOFError) as exc:
+            raise InvalidInput(f"{path}: cannot decompress: {exc}") from exc
+        yield plain
 
 
 def require_columns(table: CsvTable | GeoJsonTable, required: list[str], format_name: str) -> None:
