@@ -579,6 +579,127 @@ def threats_override(
     err.print(f"override recorded: {key} {field} = {value}")
 
 
+class HotspotFormat(StrEnum):
+    """How hotspots are printed."""
+
+    table = "table"
+    json = "json"
+    geojson = "geojson"
+    csv = "csv"
+
+
+@app.command("hotspots")
+def hotspots_command(
+    ctx: typer.Context,
+    resolution: Annotated[int, typer.Option(help="H3 resolution of the cells (6 is about 36 km2).")] = 6,
+    k: Annotated[int, typer.Option(help="Neighbours: cells within k steps (the cell itself included).")] = 1,
+    window: Annotated[
+        str, typer.Option(help="Events of this span before --as-of: 90d, 12w, 6m, 1y.")
+    ] = "90d",
+    as_of: Annotated[
+        Any,
+        typer.Option(
+            "--as-of",
+            parser=date.fromisoformat,
+            metavar="YYYY-MM-DD",
+            help="End of the window (default: the latest event).",
+        ),
+    ] = None,
+    permutations: Annotated[int, typer.Option(help="Conditional permutations for pseudo p-values.")] = 999,
+    seed: Annotated[int, typer.Option(help="Random seed of the permutations.")] = 0,
+    no_fdr: Annotated[
+        bool, typer.Option("--no-fdr", help="Classify by raw p-values, not FDR-adjusted.")
+    ] = False,
+    all_events: Annotated[
+        bool, typer.Option("--all-events", help="All events, not only violence against civilians.")
+    ] = False,
+    output: Annotated[
+        HotspotFormat, typer.Option("--format", help="table, json, geojson or csv.")
+    ] = HotspotFormat.table,
+) -> None:
+    """Getis-Ord Gi* hot and cold spots of violence against civilians on H3 cells."""
+    from pochub.services.warning import hotspots, parse_span
+
+    run = hotspots(
+        state(ctx).engine(),
+        resolution=resolution,
+        k=k,
+        window_days=parse_span(window),
+        as_of=_as_of(as_of),
+        permutations=permutations,
+        seed=seed,
+        fdr=not no_fdr,
+        threat_only=not all_events,
+    )
+    result = run.result
+    rows = [
+        {"cell": c, "count": run.counts[c], "z": float(z), "p": float(p), "p_fdr": float(q), "class": cls}
+        for c, z, p, q, cls in zip(
+            result.cells, result.z, result.p, result.p_fdr, result.classes, strict=True
+        )
+    ]
+    if output == HotspotFormat.json:
+        print(json.dumps(rows))
+    elif output == HotspotFormat.csv:
+        import csv
+
+        writer = csv.DictWriter(
+            sys.stdout, fieldnames=["cell", "count", "z", "p", "p_fdr", "class"], lineterminator="\n"
+        )
+        writer.writeheader()
+        writer.writerows(rows)
+    elif output == HotspotFormat.geojson:
+        import h3
+
+        features = [
+            {
+                "type": "Feature",
+                "id": r["cell"],
+                "properties": r,
+                "geometry": {
+                    "type": "Polygon",
+                    "coordinates": [
+                        [
+                            [lon, lat]
+                            for lat, lon in (
+                                *h3.cell_to_boundary(r["cell"]),
+                                h3.cell_to_boundary(r["cell"])[0],
+                            )
+                        ]
+                    ],
+                },
+            }
+            for r in rows
+        ]
+        print(json.dumps({"type": "FeatureCollection", "features": features}))
+    else:
+        from collections import Counter
+
+        classes = Counter(r["class"] for r in rows)
+        table = Table(
+            "cell",
+            "events",
+            "z",
+            "pseudo p",
+            "class",
+            title=f"hotspots: {len(rows):,} cells, {run.events:,} events, {run.window_days} days to "
+            f"{run.as_of.date()} (res {resolution}, k {k})",
+            caption=", ".join(
+                f"{name} {classes[name]}"
+                for name in ("hot99", "hot95", "hot90", "cold90", "cold95", "cold99")
+                if classes[name]
+            ),
+        )
+        for r in sorted(rows, key=lambda r: -r["z"])[:20]:
+            table.add_row(r["cell"], str(r["count"]), f"{r['z']:.2f}", f"{r['p']:.4f}", r["class"])
+        out.print(table)
+        if not no_fdr and not any(c != "none" for c in classes) and any(abs(r["z"]) > 3.3 for r in rows):
+            err.print(
+                f"No cell is significant after the false-discovery-rate correction: with {len(rows):,} cells, "
+                f"{permutations} permutations give p-values too coarse; try --permutations 9999."
+            )
+
+
 @app.command("demo")
 def demo(
     ctx: typer.Context,
