@@ -632,7 +632,7 @@ def hotspots_command(
         threat_only=not all_events,
     )
     result = run.result
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"cell": c, "count": run.counts[c], "z": float(z), "p": float(p), "p_fdr": float(q), "class": cls}
         for c, z, p, q, cls in zip(
             result.cells, result.z, result.p, result.p_fdr, result.classes, strict=True
