@@ -17,7 +17,7 @@ from typing import TextIO
 
 import numpy as np
 import polars as pl
-from sqlalchemy import Connection, Engine, delete, insert
+from sqlalchemy import Connection, Engine, delete, func, insert, select
 
 from pochub.config import Settings
 from pochub.core.evidence.duplicates import find_duplicates
@@ -31,6 +31,9 @@ Progress = Callable[[int, int], None]
 SOURCE_PRIORITY = ("mission", "acled", "ucdp", "hxl")
 """Which source stays canonical when two report one event: the mission's own, then ACLED, then UCDP."""
 MAX_ERRORS_KEPT = 1000
+BULK_BYTES_PER_STORED_EVENT = 2000
+"""A file this many bytes per event already stored (or more) is loaded with the secondary indexes rebuilt
+afterwards: rebuilding costs about as much as maintaining them for that many new rows."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,12 @@ def _rejects_writer(path: Path | None) -> Iterator[csv.writer | None]:  # type: 
         writer = csv.writer(handle)
         writer.writerow(["line", "column", "value", "reason"])
         yield writer
+
+
+def _is_bulk(conn: Connection, path: Path) -> bool:
+    size = path.stat().st_size if path.exists() else 0
+    stored = conn.execute(select(func.count()).select_from(tables.events)).scalar_one()
+    return size > 10_000_000 and size > BULK_BYTES_PER_STORED_EVENT * stored
 
 
 def locate_admin_codes(frame: pl.DataFrame, indexes: list[AreaIndex]) -> pl.DataFrame:
@@ -127,7 +136,7 @@ def import_events(
     kept: list[RowError] = []
     with engine.begin() as conn, _rejects_writer(rejects) as reject_writer:
         indexes = [AreaIndex.build(repositories.load_admin_areas(conn, level), level) for level in (1, 2)]
-        writer = EventWriter(conn)
+        writer = EventWriter(conn, bulk=_is_bulk(conn, path))
         for batch in read_events(path, fmt, options, on_progress):
             rows_read += batch.rows_read
             if batch.errors:

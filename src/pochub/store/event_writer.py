@@ -27,11 +27,16 @@ def _set_clause() -> str:
 class EventWriter:
     """Writes validated event batches into ``events`` inside the caller's transaction."""
 
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, *, bulk: bool = False) -> None:
+        """``bulk`` drops the secondary indexes for the load and builds them again in ``finish``, inside the same
+        transaction (so a failed import still leaves everything as it was): faster for large files."""
         self.conn = conn
         self.dialect = conn.dialect.name
         self.changed = 0
         self.rows_before = self.count()
+        self.dropped = list(events.indexes) if bulk else []
+        for index in self.dropped:
+            index.drop(conn)
         if self.dialect == "postgresql":
             columns = ", ".join(EVENT_COLUMNS)
             conn.execute(
@@ -103,6 +108,8 @@ class EventWriter:
 
     def finish(self) -> tuple[int, int]:
         """(new rows, updated rows) written since the writer was made."""
+        for index in self.dropped:
+            index.create(self.conn)
         if self.dialect == "postgresql":
             self.conn.execute(text(f"DROP TABLE IF EXISTS {STAGING}"))
         new = self.count() - self.rows_before
