@@ -333,11 +333,22 @@ def import_communities_command(ctx: typer.Context, path: Path, output: Output = 
 
 
 @import_app.command("bases")
-def import_bases_command(ctx: typer.Context, path: Path, output: Output = OutputFormat.table) -> None:
-    """Import mission bases (CSV id,name,base_type,lat,lon[,pcode,capacity])."""
+def import_bases_command(
+    ctx: typer.Context,
+    path: Path,
+    mission: Annotated[str | None, typer.Option(help="Geo-PKO files: the mission (e.g. MONUSCO).")] = None,
+    year: Annotated[
+        int | None, typer.Option(help="Geo-PKO files: the year of the map (default: latest).")
+    ] = None,
+    month: Annotated[int | None, typer.Option(help="Geo-PKO files: the month of the map.")] = None,
+    output: Output = OutputFormat.table,
+) -> None:
+    """Import mission bases: CSV id,name,base_type,lat,lon[,pcode,capacity], or a Geo-PKO deployment file."""
     from pochub.services.capacities import import_bases
 
-    print_summary(import_bases(state(ctx).engine(), path).as_dict(), output)
+    print_summary(
+        import_bases(state(ctx).engine(), path, mission=mission, year=year, month=month).as_dict(), output
+    )
 
 
 @import_app.command("units")

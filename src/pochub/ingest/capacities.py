@@ -175,3 +175,76 @@ def read_roads(path: Path) -> list[Road]:
     if errors:
         raise InvalidRows(errors, len(errors), file=str(path))
     return roads
+
+
+GEOPKO_V1 = ("mission", "year", "month", "location", "latitude", "longitude", "no.troops", "hq")
+GEOPKO_FRONTMAP = ("mission", "year", "location", "latitude", "longitude", "notroops", "hq")
+HQ_BASE_TYPES = {"3": BaseType.MISSION_HQ, "2": BaseType.SECTOR_HQ}
+
+
+def is_geopko(columns: list[str]) -> bool:
+    """True for Geo-PKO deployment files (v1 location-month records or v2.3 mission-year-location maps)."""
+    return set(GEOPKO_FRONTMAP) <= set(columns) or set(GEOPKO_V1) <= set(columns)
+
+
+def _slug(text: str) -> str:
+    return "".join(ch if ch.isalnum() else "-" for ch in text.strip().lower()).strip("-")
+
+
+def read_geopko_bases(
+    path: Path, mission: str | None = None, year: int | None = None, month: int | None = None
+) -> list[Base]:
+    """Deployment sites of one mission at one map date (default: its latest) as bases with their troops.
+
+    Geo-PKO's HQ code gives the base type (3 mission HQ, 2 sector HQ, otherwise a company operating base);
+    troops are the site's estimated troops (unknown counts as 0).
+    """
+    table = CsvTable(path, known_columns=frozenset(GEOPKO_V1 + GEOPKO_FRONTMAP))
+    frame = pl.concat(list(table.batches(100_000)))
+    if not is_geopko(table.columns):
+        raise InvalidInput(f"{path}:1: not a Geo-PKO file (needs {', '.join(GEOPKO_FRONTMAP)})")
+    missions = sorted(frame["mission"].unique().to_list())
+    if mission is None:
+        if len(missions) > 1:
+            raise InvalidInput(
+                f"{path}: {len(missions)} missions in the file; choose one with --mission "
+                f"({', '.join(missions[:30])})"
+            )
+        mission = missions[0]
+    chosen = frame.filter(pl.col("mission").str.to_uppercase() == mission.upper())
+    if chosen.height == 0:
+        raise InvalidInput(f"{path}: no mission {mission!r}; missions: {', '.join(missions)}")
+    has_month = "month" in chosen.columns
+    chosen = chosen.with_columns(
+        y=parse_int(pl.col("year")),
+        m=parse_int(pl.col("month")) if has_month else pl.lit(12, pl.Int64),
+        troops=parse_int(pl.col("no.troops" if "no.troops" in chosen.columns else "notroops")).fill_null(0),
+        lat=parse_float(pl.col("latitude")),
+        lon=parse_float(pl.col("longitude")),
+    )
+    if year is not None:
+        chosen = chosen.filter(pl.col("y") == year)
+    if month is not None and has_month:
+        chosen = chosen.filter(pl.col("m") == month)
+    if chosen.height == 0:
+        raise InvalidInput(f"{path}: no deployment of {mission} at that date")
+    latest = chosen.select(pl.max_horizontal(pl.col("y") * 100 + pl.col("m")).max()).item()
+    sites = chosen.filter(pl.col("y") * 100 + pl.col("m") == latest).filter(
+        pl.col("lat").is_between(-90, 90) & pl.col("lon").is_between(-180, 180)
+    )
+    bases: dict[str, Base] = {}
+    for row in sites.sort("troops", descending=True).iter_rows(named=True):
+        base_id = f"{mission.upper()}-{_slug(row['location'])}"
+        if base_id in bases:
+            continue
+        base_type = HQ_BASE_TYPES.get(str(row["hq"]).strip(), BaseType.COMPANY_OPERATING_BASE)
+        bases[base_id] = Base(
+            base_id,
+            row["location"].strip(),
+            base_type,
+            float(row["lat"]),
+            float(row["lon"]),
+            None,
+            int(row["troops"]),
+        )
+    return list(bases.values())

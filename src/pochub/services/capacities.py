@@ -12,7 +12,8 @@ import yaml
 from sqlalchemy import Engine, delete, insert, select
 
 from pochub.errors import InvalidInput
-from pochub.ingest.capacities import read_bases, read_roads, read_units
+from pochub.ingest._csv import CsvTable
+from pochub.ingest.capacities import is_geopko, read_bases, read_geopko_bases, read_roads, read_units
 from pochub.services.places import PlacesSummary
 from pochub.store import tables
 
@@ -32,8 +33,21 @@ def _replace(
     return PlacesSummary(kind, str(path), len(rows) - len(existing), len(existing))
 
 
-def import_bases(engine: Engine, path: Path) -> PlacesSummary:
-    """Store bases (replacing those with the same id)."""
+def import_bases(
+    engine: Engine,
+    path: Path,
+    *,
+    mission: str | None = None,
+    year: int | None = None,
+    month: int | None = None,
+) -> PlacesSummary:
+    """Store bases (replacing those with the same id): PoC Hub's CSV, or Geo-PKO deployment sites of a mission."""
+    header = CsvTable(path)
+    next(header.open_rows(), None)
+    if is_geopko(header.columns):
+        found = read_geopko_bases(path, mission, year, month)
+    else:
+        found = read_bases(path)
     rows = [
         dict(
             base_id=b.base_id,
@@ -44,7 +58,7 @@ def import_bases(engine: Engine, path: Path) -> PlacesSummary:
             pcode=b.pcode,
             capacity=b.capacity,
         )
-        for b in read_bases(path)
+        for b in found
     ]
     return _replace(engine, tables.bases, "base_id", rows, "bases", path)
 
