@@ -67,3 +67,15 @@ def test_units_need_known_bases_and_valid_types(
     units.write_text("id,name,unit_type,strength,home_base,tiers\nU1,Coy A,tank_regiment,150,B1,II\n")
     result = cli("--database", database_url, "import", "units", units)
     assert result.code == 1 and f"{units}:2: column 'unit_type'" in result.err
+
+
+def test_real_road_network_imports_with_speeds(engine: Engine, database_url: str, cli: CliRunner) -> None:
+    path = shared_file("africa-road-network/africa_network.geojson")
+    result = cli("--database", database_url, "import", "roads", path, "--format", "json")
+    assert result.code == 0, result.err
+    document = json.loads(path.read_text())
+    existing = [f for f in document["features"] if not f["properties"]["add"]]
+    assert json.loads(result.out)["stored"] == len(existing) == 2344
+    with engine.connect() as conn:
+        speeds = dict(conn.execute(select(tables.roads.c.road_id, tables.roads.c.speed_kmh)).all())
+    assert all(s is not None and s > 0 for s in speeds.values())

@@ -142,8 +142,19 @@ def read_units(path: Path) -> list[Unit]:
     return _read_csv(path, ("id", "name", "unit_type", "strength", "home_base"), "units", checks, build)
 
 
+def class_from_speed(speed_kmh: float) -> str:
+    """A road class for a network that gives speeds, not classes (OSRM-derived graphs)."""
+    if speed_kmh >= 70:
+        return "primary"
+    if speed_kmh >= 50:
+        return "secondary"
+    return "tertiary" if speed_kmh >= 30 else "track"
+
+
 def read_roads(path: Path) -> list[Road]:
-    """Roads from GeoJSON LineStrings with road_class and surface properties."""
+    """Roads from GeoJSON lines with ``road_class`` (or OSM ``highway``) and ``surface``; for networks that give
+    only a speed (``speed_kmh``, e.g. OSRM-derived graphs) the class follows from it and the speed is kept.
+    Proposed links (``add`` true) are not roads and are skipped."""
     if not path.exists():
         raise InvalidInput(f"{path}: no such file")
     try:
@@ -153,9 +164,22 @@ def read_roads(path: Path) -> list[Road]:
     roads, errors = [], []
     for number, feature in enumerate(document.get("features") or [], start=1):
         props = feature.get("properties") or {}
+        if str(props.get("add", "")).lower() == "true":
+            continue
+        speed = props.get("speed_kmh")
+        speed_kmh = float(speed) if isinstance(speed, int | float) and speed > 0 else None
         road_class = str(props.get("road_class") or props.get("highway") or "").lower()
-        surface = str(props.get("surface") or "earth").lower()
-        geometry = shape(feature.get("geometry"))
+        if not road_class and speed_kmh is not None:
+            road_class = class_from_speed(speed_kmh)
+        default_surface = "paved" if road_class in ("primary", "secondary") else "earth"
+        surface = str(props.get("surface") or default_surface).lower()
+        try:
+            geometry = shape(feature.get("geometry"))
+        except Exception as exc:  # shapely raises several kinds for bad geometry
+            errors.append(
+                RowError(str(path), number, "geometry", "", f"feature {number}: not a geometry ({exc})")
+            )
+            continue
         if geometry.geom_type not in ("LineString", "MultiLineString"):
             errors.append(
                 RowError(str(path), number, "geometry", geometry.geom_type, "a road must be a line")
@@ -171,7 +195,8 @@ def read_roads(path: Path) -> list[Road]:
                 RowError(str(path), number, "surface", surface, f"must be one of {', '.join(SURFACES)}")
             )
         else:
-            roads.append(Road(str(props.get("id") or number), road_class, surface, geometry))
+            road_id = str(props.get("id") or props.get("road_id") or number)
+            roads.append(Road(road_id, road_class, surface, geometry, speed_kmh))
     if errors:
         raise InvalidRows(errors, len(errors), file=str(path))
     return roads

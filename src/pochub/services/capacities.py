@@ -92,7 +92,11 @@ def import_roads(engine: Engine, path: Path) -> PlacesSummary:
     """Store road segments."""
     rows = [
         dict(
-            road_id=r.road_id, road_class=r.road_class, surface=r.surface, geometry=shapely.to_wkb(r.geometry)
+            road_id=r.road_id,
+            road_class=r.road_class,
+            surface=r.surface,
+            speed_kmh=r.speed_kmh,
+            geometry=shapely.to_wkb(r.geometry),
         )
         for r in read_roads(path)
     ]

@@ -136,6 +136,7 @@ roads = Table(
     Column("road_id", String(64), primary_key=True),
     Column("road_class", String(32), nullable=False),
     Column("surface", String(32), nullable=False),
+    Column("speed_kmh", Float),
     Column("geometry", LargeBinary, nullable=False),
 )
 

@@ -44,3 +44,5 @@ class Road:
     road_class: str
     surface: str
     geometry: BaseGeometry
+    speed_kmh: float | None = None
+    """Observed speed where the source gives one (else the speed of the class and season applies)."""
