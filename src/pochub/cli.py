@@ -216,72 +216,58 @@ def _import_events(
     print_summary(summary.as_dict(), output)
 
 
-@import_app.command("acled")
-def import_acled(
-    ctx: typer.Context,
-    path: Path,
-    skip_invalid: SkipInvalid = False,
-    rejects: Rejects = None,
-    grade: Grade = None,
-    date_format: DateFormat = None,
-    encoding: Encoding = "utf-8-sig",
-    output: Output = OutputFormat.table,
-) -> None:
-    """Import an ACLED export (any vintage; .csv or .csv.gz; HDX copies with an HXL row)."""
-    from pochub.ingest.acled import ACLED
+EVENT_FORMATS: dict[str, tuple[str, str, str]] = {
+    "acled": (
+        "pochub.ingest.acled",
+        "ACLED",
+        "Import an ACLED export (any vintage; .csv or .csv.gz; HDX copies with an HXL row).",
+    ),
+    "ucdp": (
+        "pochub.ingest.ucdp",
+        "UCDP",
+        "Import a UCDP GED file (full or country release, with or without a header row).",
+    ),
+    "hxl": ("pochub.ingest.hxl", "HXL", "Import an HXL-tagged event CSV (or PoC Hub's own CSV/HXL export)."),
+    "geojson": (
+        "pochub.ingest.hxl",
+        "HXL",
+        "Import events from GeoJSON points (PoC Hub's own GeoJSON export).",
+    ),
+}
+"""Event formats: command name -> (module, format object, help)."""
 
-    _import_events(ctx, "acled", ACLED, path, skip_invalid, rejects, grade, date_format, encoding, output)
-
-
-@import_app.command("ucdp")
-def import_ucdp(
-    ctx: typer.Context,
-    path: Path,
-    skip_invalid: SkipInvalid = False,
-    rejects: Rejects = None,
-    grade: Grade = None,
-    date_format: DateFormat = None,
-    encoding: Encoding = "utf-8-sig",
-    output: Output = OutputFormat.table,
-) -> None:
-    """Import a UCDP GED file (full or country release, with or without a header row)."""
-    from pochub.ingest.ucdp import UCDP
-
-    _import_events(ctx, "ucdp", UCDP, path, skip_invalid, rejects, grade, date_format, encoding, output)
+SourceName = Annotated[
+    str | None,
+    typer.Option("--source", help="Store the events under this source (e.g. mission); default per format."),
+]
 
 
-@import_app.command("hxl")
-def import_hxl(
-    ctx: typer.Context,
-    path: Path,
-    skip_invalid: SkipInvalid = False,
-    rejects: Rejects = None,
-    grade: Grade = None,
-    date_format: DateFormat = None,
-    encoding: Encoding = "utf-8-sig",
-    output: Output = OutputFormat.table,
-    source: Annotated[str | None, typer.Option("--source", help="Source name for rows naming none.")] = None,
-) -> None:
-    """Import an HXL-tagged event CSV (or PoC Hub's own CSV/HXL export)."""
-    from pochub.ingest.hxl import HXL
+def _event_import_command(kind: str, module: str, attribute: str) -> Callable[..., None]:
+    """The `pochub import KIND` command for one event format."""
 
-    _import_events(ctx, "hxl", HXL, path, skip_invalid, rejects, grade, date_format, encoding, output, source)
+    def command(
+        ctx: typer.Context,
+        path: Path,
+        skip_invalid: SkipInvalid = False,
+        rejects: Rejects = None,
+        grade: Grade = None,
+        date_format: DateFormat = None,
+        encoding: Encoding = "utf-8-sig",
+        output: Output = OutputFormat.table,
+        source: SourceName = None,
+    ) -> None:
+        import importlib
+
+        fmt = getattr(importlib.import_module(module), attribute)
+        _import_events(
+            ctx, kind, fmt, path, skip_invalid, rejects, grade, date_format, encoding, output, source
+        )
+
+    return command
 
 
-@import_app.command("geojson")
-def import_geojson(
-    ctx: typer.Context,
-    path: Path,
-    skip_invalid: SkipInvalid = False,
-    rejects: Rejects = None,
-    grade: Grade = None,
-    output: Output = OutputFormat.table,
-    source: Annotated[str | None, typer.Option("--source", help="Source name for rows naming none.")] = None,
-) -> None:
-    """Import events from GeoJSON points (PoC Hub's own GeoJSON export)."""
-    from pochub.ingest.hxl import HXL
-
-    _import_events(ctx, "geojson", HXL, path, skip_invalid, rejects, grade, None, "utf-8", output, source)
+for _kind, (_module, _attribute, _help) in EVENT_FORMATS.items():
+    import_app.command(_kind, help=_help)(_event_import_command(_kind, _module, _attribute))
 
 
 @import_app.command("acled-deletions")

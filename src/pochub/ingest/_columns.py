@@ -76,6 +76,33 @@ class Check:
     reason: str | pl.Expr
 
 
+def coordinate_checks(
+    frame: pl.DataFrame,
+    lat_column: str = "latitude",
+    lon_column: str = "longitude",
+    latitude: pl.Expr | None = None,
+    longitude: pl.Expr | None = None,
+) -> list[Check]:
+    """Latitude and longitude present and in range, naming the file's columns. ``latitude``/``longitude`` are the
+    parsed values when the caller has them; otherwise the file's columns are parsed here."""
+    lat = latitude if latitude is not None else parse_float(text(frame, lat_column))
+    lon = longitude if longitude is not None else parse_float(text(frame, lon_column))
+    return [
+        Check(
+            lat_column,
+            text(frame, lat_column),
+            ~lat.is_between(-90, 90),
+            "latitude missing or outside -90..90",
+        ),
+        Check(
+            lon_column,
+            text(frame, lon_column),
+            ~lon.is_between(-180, 180),
+            "longitude missing or outside -180..180",
+        ),
+    ]
+
+
 def run_checks(frame: pl.DataFrame, checks: Sequence[Check], file: str) -> tuple[pl.Series, list[RowError]]:
     """Evaluate every check; return the mask of rows without error, and the errors in line order."""
     if not checks or frame.height == 0:

@@ -24,7 +24,17 @@ from pochub.core.models.actors import ActorCategory
 from pochub.core.models.events import DatePrecision, GeoPrecision
 from pochub.core.models.taxonomy import EventCategory
 from pochub.errors import InvalidInput
-from pochub.ingest._columns import Check, has, parse_date, parse_float, parse_int, raw, raw_json, text
+from pochub.ingest._columns import (
+    Check,
+    coordinate_checks,
+    has,
+    parse_date,
+    parse_float,
+    parse_int,
+    raw,
+    raw_json,
+    text,
+)
 from pochub.ingest._csv import CsvTable, require_columns
 from pochub.ingest.events import EventFormat, ImportOptions
 
@@ -58,7 +68,7 @@ def _normalise(frame: pl.DataFrame, options: ImportOptions) -> tuple[pl.DataFram
     has_civilian_targeting = has(frame, "civilian_targeting")
     has_sub_event = has(frame, "sub_event_type")
     out = frame.with_columns(
-        source=pl.lit(SOURCE),
+        source=pl.lit(options.source_name or SOURCE),
         source_id=text(frame, "event_id_cnty"),
         event_date=event_date,
         date_precision=text(frame, "time_precision").replace_strict(
@@ -132,18 +142,7 @@ def _normalise(frame: pl.DataFrame, options: ImportOptions) -> tuple[pl.DataFram
                 else " (expected e.g. 2022-12-06, 06 December 2022 or 06/12/2022)"
             ),
         ),
-        Check(
-            "latitude",
-            text(frame, "latitude"),
-            ~pl.col("latitude").is_between(-90, 90),
-            "latitude missing or outside -90..90",
-        ),
-        Check(
-            "longitude",
-            text(frame, "longitude"),
-            ~pl.col("longitude").is_between(-180, 180),
-            "longitude missing or outside -180..180",
-        ),
+        *coordinate_checks(frame, latitude=pl.col("latitude"), longitude=pl.col("longitude")),
         Check(
             "fatalities",
             text(frame, "fatalities"),

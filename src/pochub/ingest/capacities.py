@@ -13,7 +13,15 @@ from shapely.geometry import shape
 from pochub.core.models.capacities import Base, BaseType, Readiness, Unit, UnitType
 from pochub.core.models.places import Road
 from pochub.errors import InvalidInput, InvalidRows, RowError
-from pochub.ingest._columns import Check, parse_float, parse_int, prefix_raw, run_checks, text
+from pochub.ingest._columns import (
+    Check,
+    coordinate_checks,
+    parse_float,
+    parse_int,
+    prefix_raw,
+    run_checks,
+    text,
+)
 from pochub.ingest._csv import CsvTable, require_columns
 
 T = TypeVar("T")
@@ -44,23 +52,6 @@ def _read_csv(
     return records
 
 
-def _coordinate_checks(frame: pl.DataFrame) -> list[Check]:
-    return [
-        Check(
-            "lat",
-            text(frame, "lat"),
-            ~parse_float(text(frame, "lat")).is_between(-90, 90),
-            "latitude missing or outside -90..90",
-        ),
-        Check(
-            "lon",
-            text(frame, "lon"),
-            ~parse_float(text(frame, "lon")).is_between(-180, 180),
-            "longitude missing or outside -180..180",
-        ),
-    ]
-
-
 def _one_of(frame: pl.DataFrame, column: str, allowed: list[str]) -> Check:
     return Check(
         column,
@@ -77,7 +68,7 @@ def read_bases(path: Path) -> list[Base]:
         return [
             Check("id", text(frame, "id"), text(frame, "id") == "", "empty id"),
             _one_of(frame, "base_type", [b.value for b in BaseType]),
-            *_coordinate_checks(frame),
+            *coordinate_checks(frame, "lat", "lon"),
             Check(
                 "capacity",
                 text(frame, "capacity"),

@@ -11,7 +11,15 @@ import polars as pl
 
 from pochub.core.models.places import Community
 from pochub.errors import InvalidInput, InvalidRows, RowError
-from pochub.ingest._columns import Check, parse_float, parse_int, prefix_raw, run_checks, text
+from pochub.ingest._columns import (
+    Check,
+    coordinate_checks,
+    parse_float,
+    parse_int,
+    prefix_raw,
+    run_checks,
+    text,
+)
 from pochub.ingest._csv import LINE, CsvTable, require_columns
 
 REQUIRED = ("id", "name", "lat", "lon", "population")
@@ -32,18 +40,7 @@ def _checks(frame: pl.DataFrame) -> list[Check]:
     checks = [
         Check("id", text(frame, "id"), text(frame, "id") == "", "empty id"),
         Check("name", text(frame, "name"), text(frame, "name") == "", "empty name"),
-        Check(
-            "lat",
-            text(frame, "lat"),
-            ~parse_float(text(frame, "lat")).is_between(-90, 90),
-            "latitude missing or outside -90..90",
-        ),
-        Check(
-            "lon",
-            text(frame, "lon"),
-            ~parse_float(text(frame, "lon")).is_between(-180, 180),
-            "longitude missing or outside -180..180",
-        ),
+        *coordinate_checks(frame, "lat", "lon"),
         Check(
             "population",
             text(frame, "population"),

@@ -9,7 +9,16 @@ import polars as pl
 from pochub.core.evidence.classification import UCDP_TYPES_OF_VIOLENCE, known_values
 from pochub.core.models.events import DatePrecision, GeoPrecision
 from pochub.core.models.taxonomy import ThreatType
-from pochub.ingest._columns import ISO_DATE, Check, parse_date, parse_float, parse_int, raw_json, text
+from pochub.ingest._columns import (
+    ISO_DATE,
+    Check,
+    coordinate_checks,
+    parse_date,
+    parse_float,
+    parse_int,
+    raw_json,
+    text,
+)
 from pochub.ingest.events import EventFormat, ImportOptions
 
 SOURCE = "ucdp"
@@ -58,7 +67,7 @@ def _normalise(frame: pl.DataFrame, options: ImportOptions) -> tuple[pl.DataFram
     categories = {k: v[1].value for k, v in UCDP_TYPES_OF_VIOLENCE.items()}
     best = _count(frame, "best")
     out = frame.with_columns(
-        source=pl.lit(SOURCE),
+        source=pl.lit(options.source_name or SOURCE),
         source_id=text(frame, "id"),
         event_date=parse_date(text(frame, "date_start"), date_formats),
         date_end=parse_date(text(frame, "date_end"), date_formats),
@@ -121,18 +130,7 @@ def _normalise(frame: pl.DataFrame, options: ImportOptions) -> tuple[pl.DataFram
             pl.col("date_end") < pl.col("event_date"),
             "date_end is before date_start",
         ),
-        Check(
-            "latitude",
-            text(frame, "latitude"),
-            ~pl.col("latitude").is_between(-90, 90),
-            "latitude missing or outside -90..90",
-        ),
-        Check(
-            "longitude",
-            text(frame, "longitude"),
-            ~pl.col("longitude").is_between(-180, 180),
-            "longitude missing or outside -180..180",
-        ),
+        *coordinate_checks(frame, latitude=pl.col("latitude"), longitude=pl.col("longitude")),
         Check(
             "type_of_violence",
             text(frame, "type_of_violence"),
