@@ -1,0 +1,646 @@
+"""Forecasts of event counts per unit, one to a few periods ahead, as predictive distributions.
+
+One model and five baselines, all returning the same :class:`Forecast` (one :class:`ForecastDistribution` per
+step ahead and one for the total over the steps):
+
+- the model: a regularised (L2) negative-binomial (or Poisson) regression with a log link, one direct fit per
+  target (step 1, 2, 3 and the total), fitted by L-BFGS with an analytic gradient on causal features of each
+  unit's own history, its neighbours' recent history and optional static covariates;
+- the baselines of the VIEWS forecasting community: ``zero``; ``last_value`` carried forward; ``mean_12`` (mean
+  of the last 12 periods); ``conflictology`` (the unit's own last 12 periods, each equally likely, resampled
+  independently for every step); ``poisson_last`` (Poisson with mean the last value).
+
+Only data up to the forecast origin are read: features at period t use counts up to t, training pairs are
+(features at t, counts at t + h) with t + h <= origin, and the forecast uses the features at the origin.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import h3
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy import optimize, sparse, special, stats
+
+from pochub.core.warning.panel import Panel
+
+FloatArray = NDArray[np.float64]
+
+FAMILIES = ("negative_binomial", "poisson")
+BASELINES = ("zero", "last_value", "mean_12", "conflictology", "poisson_last")
+LAG_FEATURES = (
+    "log1p_last",
+    "log1p_mean_3",
+    "log1p_mean_12",
+    "log1p_periods_since_event",
+    "log1p_neighbour_mean_3",
+)
+_MIN_LOG_SIZE, _MAX_LOG_SIZE = math.log(1e-3), math.log(1e6)
+_MAX_LINEAR_PREDICTOR = 25.0
+
+
+def _frozen(values: ArrayLike) -> FloatArray:
+    """A read-only float copy: results are values."""
+    array = np.array(values, dtype=np.float64)
+    array.setflags(write=False)
+    return array
+
+
+# --------------------------------------------------------------------------------------------- distributions
+
+
+@dataclass(frozen=True, eq=False)
+class ForecastDistribution:
+    """The predictive law of one count (one period ahead, or a sum of periods) for every unit.
+
+    Parametric when ``size`` is set: negative binomial with mean ``mean_count`` and size r (variance
+    mean + mean**2 / r); an infinite size is the Poisson law. Empirical when ``atoms`` is set: per unit (row),
+    equally likely values (samples, or a unit's own history), kept sorted; a single atom is a point forecast.
+    Build with :meth:`negative_binomial`, :meth:`poisson` or :meth:`empirical`.
+    """
+
+    model: str
+    units: tuple[str, ...]
+    origin: date
+    steps: tuple[int, ...]
+    mean_count: FloatArray
+    size: FloatArray | None = None
+    atoms: FloatArray | None = None
+
+    def __post_init__(self) -> None:
+        n = len(self.units)
+        if (self.size is None) == (self.atoms is None):
+            raise ValueError("a forecast distribution is either parametric (size) or empirical (atoms)")
+        if self.mean_count.shape != (n,):
+            raise ValueError(f"mean_count has shape {self.mean_count.shape}, expected ({n},)")
+        if not np.all(np.isfinite(self.mean_count)) or np.any(self.mean_count < 0):
+            raise ValueError("expected counts must be finite and >= 0")
+        if self.size is not None and (self.size.shape != (n,) or np.any(~(self.size > 0))):
+            raise ValueError("size must be > 0 (infinite for Poisson), one per unit")
+        if self.atoms is not None:
+            if self.atoms.ndim != 2 or self.atoms.shape[0] != n or self.atoms.shape[1] < 1:
+                raise ValueError(f"atoms must have shape ({n}, m >= 1), not {self.atoms.shape}")
+            if np.any(np.diff(self.atoms, axis=1) < 0):
+                object.__setattr__(self, "atoms", _frozen(np.sort(self.atoms, axis=1)))
+
+    @classmethod
+    def negative_binomial(
+        cls,
+        model: str,
+        units: tuple[str, ...],
+        origin: date,
+        steps: tuple[int, ...],
+        mean: ArrayLike,
+        size: ArrayLike,
+    ) -> ForecastDistribution:
+        """Negative binomial laws (size broadcast to every unit; infinite size is Poisson)."""
+        means = _frozen(mean)
+        return cls(model, units, origin, steps, means, size=_frozen(np.broadcast_to(size, means.shape)))
+
+    @classmethod
+    def poisson(
+        cls, model: str, units: tuple[str, ...], origin: date, steps: tuple[int, ...], mean: ArrayLike
+    ) -> ForecastDistribution:
+        """Poisson laws with the given means."""
+        return cls.negative_binomial(model, units, origin, steps, mean, np.inf)
+
+    @classmethod
+    def empirical(
+        cls, model: str, units: tuple[str, ...], origin: date, steps: tuple[int, ...], atoms: ArrayLike
+    ) -> ForecastDistribution:
+        """Equally likely values per unit (rows): samples, a window of history, or one point forecast."""
+        values = np.array(atoms, dtype=np.float64)
+        if values.ndim == 1:
+            values = values[:, None]
+        values.sort(axis=1)
+        values = _frozen(values)
+        return cls(model, units, origin, steps, _frozen(values.mean(axis=1)), atoms=values)
+
+    @property
+    def is_parametric(self) -> bool:
+        """True for negative binomial / Poisson laws, False for empirical ones."""
+        return self.size is not None
+
+    def mean(self) -> FloatArray:
+        """Expected count per unit."""
+        return self.mean_count
+
+    def prob_at_least_one(self) -> FloatArray:
+        """P(count >= 1) per unit, in [0, 1]."""
+        if self.atoms is not None:
+            return np.asarray((self.atoms >= 1).mean(axis=1), dtype=np.float64)
+        return np.clip(1.0 - self._prob_zero(), 0.0, 1.0)
+
+    def _prob_zero(self) -> FloatArray:
+        assert self.size is not None
+        mu, r = self.mean_count, self.size
+        finite = np.isfinite(r)
+        r_safe = np.where(finite, r, 1.0)
+        nb = np.exp(-r_safe * np.log1p(mu / r_safe))
+        return np.asarray(np.where(finite, nb, np.exp(-mu)), dtype=np.float64)
+
+    def cdf(self, x: ArrayLike) -> FloatArray:
+        """P(count <= x) per unit; ``x`` has one row per unit (shape (units,) or (units, k))."""
+        values = np.asarray(x, dtype=np.float64)
+        if values.shape[:1] != (len(self.units),):
+            raise ValueError("x needs one row per unit")
+        if self.atoms is not None:
+            below = self.atoms.reshape(self.atoms.shape[:1] + (1,) * (values.ndim - 1) + self.atoms.shape[1:])
+            return np.asarray((below <= values[..., None]).mean(axis=-1), dtype=np.float64)
+        mu, r, finite = self._broadcast_law(values.ndim)
+        r_safe = np.where(finite, r, 1.0)
+        nb = stats.nbinom.cdf(values, r_safe, r_safe / (r_safe + mu))
+        return np.asarray(np.where(finite, nb, stats.poisson.cdf(values, mu)), dtype=np.float64)
+
+    def quantile(self, q: float) -> FloatArray:
+        """The smallest value whose cdf reaches ``q`` (0 < q < 1), per unit."""
+        if not 0.0 < q < 1.0:
+            raise ValueError("q must be within (0, 1)")
+        if self.atoms is not None:
+            index = max(math.ceil(q * self.atoms.shape[1] - 1e-9) - 1, 0)
+            return np.asarray(self.atoms[:, index], dtype=np.float64)
+        mu, r, finite = self._broadcast_law(1)
+        r_safe = np.where(finite, r, 1.0)
+        nb = stats.nbinom.ppf(q, r_safe, r_safe / (r_safe + mu))
+        value = np.where(finite, nb, stats.poisson.ppf(q, mu))
+        return np.asarray(np.where(mu > 0, value, 0.0), dtype=np.float64)
+
+    def sample(self, rng: np.random.Generator, n: int) -> FloatArray:
+        """``n`` draws per unit, shape (units, n)."""
+        if self.atoms is not None:
+            m = self.atoms.shape[1]
+            picks = rng.integers(0, m, size=(len(self.units), n), dtype=np.uint8 if m <= 256 else np.int64)
+            return np.asarray(np.take_along_axis(self.atoms, picks, axis=1), dtype=np.float64)
+        mu, r, finite = self._broadcast_law(2)
+        r_safe = np.where(finite, r, 1.0)
+        shape = (len(self.units), n)
+        nb = rng.negative_binomial(
+            np.broadcast_to(r_safe, shape), np.broadcast_to(r_safe / (r_safe + mu), shape)
+        )
+        return np.asarray(np.where(finite, nb, rng.poisson(np.broadcast_to(mu, shape))), dtype=np.float64)
+
+    def take(self, indices: ArrayLike) -> ForecastDistribution:
+        """The laws of some units only."""
+        index = np.asarray(indices, dtype=np.intp)
+        units = tuple(self.units[i] for i in index)
+        if self.atoms is not None:
+            return ForecastDistribution.empirical(
+                self.model, units, self.origin, self.steps, self.atoms[index]
+            )
+        assert self.size is not None
+        return ForecastDistribution.negative_binomial(
+            self.model, units, self.origin, self.steps, self.mean_count[index], self.size[index]
+        )
+
+    def _broadcast_law(self, ndim: int) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
+        assert self.size is not None
+        shape = (-1,) + (1,) * (ndim - 1)
+        r = self.size.reshape(shape)
+        return self.mean_count.reshape(shape), r, np.isfinite(r)
+
+
+@dataclass(frozen=True, eq=False)
+class Forecast:
+    """One model's forecast at one origin: a law per step ahead (1, 2, ...) and one for their total."""
+
+    model: str
+    units: tuple[str, ...]
+    origin: date
+    by_step: tuple[ForecastDistribution, ...]
+    total: ForecastDistribution
+    fits: tuple[CountRegression, ...] = field(default=())
+
+    def step(self, h: int) -> ForecastDistribution:
+        """The law of the count ``h`` periods after the origin."""
+        if not 1 <= h <= len(self.by_step):
+            raise ValueError(f"step must be within 1-{len(self.by_step)}, not {h}")
+        return self.by_step[h - 1]
+
+    @property
+    def horizon(self) -> int:
+        """The number of steps ahead."""
+        return len(self.by_step)
+
+    def fit_for(self, steps: tuple[int, ...]) -> CountRegression | None:
+        """The fitted regression behind one target (e.g. ``(1,)`` or ``(1, 2, 3)``), if any."""
+        return next((fit for fit in self.fits if fit.steps == steps), None)
+
+
+# --------------------------------------------------------------------------------------------- features
+
+
+@dataclass(frozen=True, eq=False)
+class StaticCovariates:
+    """Unit-level covariates that do not change over time (e.g. log population, distance to roads or bases)."""
+
+    names: tuple[str, ...]
+    values: FloatArray
+
+    def __post_init__(self) -> None:
+        if self.values.ndim != 2 or self.values.shape[1] != len(self.names):
+            raise ValueError(
+                f"covariates must have shape (units, {len(self.names)}), not {self.values.shape}"
+            )
+        if not np.all(np.isfinite(self.values)):
+            raise ValueError("covariates must be finite")
+
+    @classmethod
+    def of(cls, names: Sequence[str], values: ArrayLike) -> StaticCovariates:
+        """Covariates from names and a (units x k) array."""
+        return cls(tuple(names), _frozen(values))
+
+
+@dataclass(frozen=True, eq=False)
+class FeatureCube:
+    """Causal features per period, unit and feature (shape periods x units x features).
+
+    Row t depends only on counts up to period t, so a cube built on a longer history holds exactly the rows of
+    one built on a shorter one.
+    """
+
+    names: tuple[str, ...]
+    values: FloatArray
+
+
+def neighbour_matrix_from_h3(cells: Sequence[str]) -> sparse.csr_array:
+    """Binary adjacency of H3 cells (the 6 cells one step away that are also in ``cells``)."""
+    index = {cell: i for i, cell in enumerate(cells)}
+    rows: list[int] = []
+    cols: list[int] = []
+    for i, cell in enumerate(cells):
+        for other in h3.grid_ring(cell, 1):
+            j = index.get(other)
+            if j is not None:
+                rows.append(i)
+                cols.append(j)
+    n = len(cells)
+    return sparse.csr_array((np.ones(len(rows)), (rows, cols)), shape=(n, n))
+
+
+def _trailing_means(counts: FloatArray, window: int) -> FloatArray:
+    """Mean of the last ``window`` periods up to and including each period (fewer at the start)."""
+    n, periods = counts.shape
+    cumulative = np.zeros((n, periods + 1))
+    np.cumsum(counts, axis=1, out=cumulative[:, 1:])
+    t = np.arange(periods)
+    start = np.maximum(t - window + 1, 0)
+    return np.asarray((cumulative[:, t + 1] - cumulative[:, start]) / (t + 1 - start), dtype=np.float64)
+
+
+def _periods_since_event(counts: FloatArray, cap: int) -> FloatArray:
+    """Periods since the last period with an event (0 if one now), capped; ``cap`` if none yet."""
+    t = np.arange(counts.shape[1])
+    last = np.maximum.accumulate(np.where(counts > 0, t, -1), axis=1)
+    return np.asarray(np.where(last >= 0, np.minimum(t - last, cap), cap), dtype=np.float64)
+
+
+def _neighbour_means(neighbours: Any, values: FloatArray) -> FloatArray:
+    """Mean over each unit's neighbours (rows of the adjacency) of ``values``; 0 without neighbours."""
+    adjacency = sparse.csr_array(neighbours, dtype=np.float64)
+    n = values.shape[0]
+    if adjacency.shape != (n, n):
+        raise ValueError(f"neighbours must have shape ({n}, {n}), not {adjacency.shape}")
+    degree = np.asarray(adjacency.sum(axis=1), dtype=np.float64).ravel()
+    inverse = np.divide(1.0, degree, out=np.zeros_like(degree), where=degree > 0)
+    return np.asarray(inverse[:, None] * (adjacency @ values), dtype=np.float64)
+
+
+def lag_features(
+    events: NDArray[np.int64],
+    neighbours: Any = None,
+    covariates: StaticCovariates | None = None,
+    since_cap: int = 24,
+) -> FeatureCube:
+    """Features of every unit at the end of every period, from counts up to that period only.
+
+    log1p of: the last count, the mean of the last 3 and last 12 periods, the periods since the last event
+    (capped at ``since_cap``), and, with a (units x units) sparse or dense ``neighbours`` adjacency, the mean
+    over neighbours of their last-3-period mean; then the static covariates as given.
+    """
+    counts = np.asarray(events, dtype=np.float64)
+    if counts.ndim != 2 or np.any(counts < 0):
+        raise ValueError("events must be a (units x periods) array of counts >= 0")
+    mean_3 = _trailing_means(counts, 3)
+    layers = [counts, mean_3, _trailing_means(counts, 12), _periods_since_event(counts, since_cap)]
+    names = list(LAG_FEATURES[:4])
+    if neighbours is not None:
+        layers.append(_neighbour_means(neighbours, mean_3))
+        names.append(LAG_FEATURES[4])
+    cube = np.log1p(np.stack(layers, axis=-1)).transpose(1, 0, 2)
+    if covariates is not None:
+        if covariates.values.shape[0] != counts.shape[0]:
+            raise ValueError("covariates need one row per unit")
+        static = np.broadcast_to(covariates.values, (counts.shape[1], *covariates.values.shape))
+        cube = np.concatenate([cube, static], axis=-1)
+        names += covariates.names
+    return FeatureCube(tuple(names), _frozen(np.ascontiguousarray(cube)))
+
+
+# --------------------------------------------------------------------------------------------- regression
+
+
+@dataclass(frozen=True, eq=False)
+class CountRegression:
+    """A fitted count regression with log link, for the count summed over ``steps`` after a period.
+
+    The linear predictor is ``intercept + ((x - center) / scale) @ coefficients``; the L2 penalty applies to the
+    coefficients of the standardised features, not to the intercept. ``size`` is the negative-binomial size
+    (infinite for Poisson).
+    """
+
+    family: str
+    steps: tuple[int, ...]
+    feature_names: tuple[str, ...]
+    center: FloatArray
+    scale: FloatArray
+    intercept: float
+    coefficients: FloatArray
+    size: float
+    l2: float
+    training_rows: int
+    converged: bool
+    iterations: int
+
+    def mean(self, features: ArrayLike) -> FloatArray:
+        """Expected counts for rows of raw (unstandardised) features."""
+        x = (np.asarray(features, dtype=np.float64) - self.center) / self.scale
+        eta = np.minimum(
+            self.intercept + np.einsum("...j,j->...", x, self.coefficients), _MAX_LINEAR_PREDICTOR
+        )
+        return np.asarray(np.exp(eta), dtype=np.float64)
+
+    def coefficient(self, name: str) -> float:
+        """The coefficient of one (standardised) feature."""
+        return float(self.coefficients[self.feature_names.index(name)])
+
+
+def _dot(a: FloatArray, b: FloatArray) -> float:
+    """Inner product of two long vectors without BLAS."""
+    return float(np.einsum("n,n->", a, b))
+
+
+def _negative_log_posterior(
+    params: FloatArray, xt: FloatArray, y: FloatArray, positive: NDArray[np.intp], family: str, l2: float
+) -> tuple[float, FloatArray]:
+    """Mean negative log-likelihood plus L2 penalty, and its gradient.
+
+    ``params`` holds the intercept, the coefficients and (negative binomial) the log size; ``xt`` is the
+    standardised design transposed (features x rows, contiguous: the two products per call are the cost).
+    Products are einsum, not BLAS: multithreaded BLAS on these thin products spins and stalls on busy hosts.
+    """
+    p, n = xt.shape
+    beta = params[1 : p + 1]
+    eta = np.minimum(params[0] + np.einsum("j,jn->n", beta, xt), _MAX_LINEAR_PREDICTOR)
+    mu = np.exp(eta)
+    gradient = np.zeros_like(params)
+    if family == "poisson":
+        loglik = float(_dot(y, eta) - mu.sum())
+        score = y - mu
+    else:
+        log_r = float(params[p + 1])
+        r = math.exp(log_r)
+        y_pos = y[positive]
+        total = mu + r
+        log_total = np.log(total)
+        inverse = 1.0 / total
+        sum_log_total = float(log_total.sum())
+        loglik = float(
+            np.sum(special.gammaln(y_pos + r))
+            - positive.size * special.gammaln(r)
+            + r * (n * log_r - sum_log_total)
+            + _dot(y, eta - log_total)
+        )
+        score = (y - mu) * inverse * r
+        d_size = (
+            np.sum(special.digamma(y_pos + r))
+            - positive.size * special.digamma(r)
+            + n * log_r
+            - sum_log_total
+            + n
+            - _dot(y + r, inverse)
+        )
+        gradient[p + 1] = -r * d_size / n
+    gradient[0] = -score.sum() / n
+    gradient[1 : p + 1] = -np.einsum("jn,n->j", xt, score) / n + l2 * beta
+    value = -loglik / n + 0.5 * l2 * float(beta @ beta)
+    return value, gradient
+
+
+def fit_count_regression(
+    features: ArrayLike,
+    counts: ArrayLike,
+    *,
+    feature_names: Sequence[str],
+    steps: tuple[int, ...] = (1,),
+    family: str = "negative_binomial",
+    l2: float = 1e-3,
+    initial: CountRegression | None = None,
+    max_iterations: int = 500,
+) -> CountRegression:
+    """Fit a regularised count regression by L-BFGS with analytic gradient.
+
+    ``features`` (rows x features) are standardised with their own mean and standard deviation; the objective
+    is the mean negative log-likelihood plus ``l2 / 2`` times the squared norm of the coefficients. ``initial``
+    (a fit with the same features and family) warm-starts the optimiser.
+    """
+    if family not in FAMILIES:
+        raise ValueError(f"family must be one of {', '.join(FAMILIES)}")
+    x = np.asarray(features, dtype=np.float64)
+    y = np.asarray(counts, dtype=np.float64)
+    names = tuple(feature_names)
+    if x.ndim != 2 or x.shape != (y.shape[0], len(names)) or y.shape[0] == 0:
+        raise ValueError("features must be (rows x features) with one count per row and at least one row")
+    if np.any(y < 0) or l2 < 0:
+        raise ValueError("counts and l2 must be >= 0")
+    center = x.mean(axis=0)
+    spread = x.std(axis=0)
+    scale = np.where(spread > 1e-12, spread, 1.0)
+    standard_t = np.ascontiguousarray(((x - center) / scale).T)
+    p = len(names)
+    negative_binomial = family == "negative_binomial"
+    start = np.zeros(p + 1 + int(negative_binomial))
+    start[0] = math.log(max(float(y.mean()), 1e-6))
+    if initial is not None and initial.family == family and initial.feature_names == names:
+        start[0], start[1 : p + 1] = initial.intercept, initial.coefficients
+        if negative_binomial:
+            start[p + 1] = np.clip(math.log(initial.size), _MIN_LOG_SIZE, _MAX_LOG_SIZE)
+    bounds = [(None, None)] * (p + 1) + [(_MIN_LOG_SIZE, _MAX_LOG_SIZE)] * int(negative_binomial)
+    positive = np.flatnonzero(y > 0)
+    result = optimize.minimize(
+        _negative_log_posterior,
+        start,
+        args=(standard_t, y, positive, family, l2),
+        jac=True,
+        method="L-BFGS-B",
+        bounds=bounds,
+        options={"maxiter": max_iterations},
+    )
+    params = np.asarray(result.x, dtype=np.float64)
+    return CountRegression(
+        family=family,
+        steps=steps,
+        feature_names=names,
+        center=_frozen(center),
+        scale=_frozen(scale),
+        intercept=float(params[0]),
+        coefficients=_frozen(params[1 : p + 1]),
+        size=math.exp(params[p + 1]) if negative_binomial else math.inf,
+        l2=l2,
+        training_rows=int(y.shape[0]),
+        converged=bool(result.success),
+        iterations=int(result.nit),
+    )
+
+
+# --------------------------------------------------------------------------------------------- forecasts
+
+
+def _origin_index(panel: Panel, origin: date | None) -> int:
+    if origin is None:
+        return len(panel.periods) - 1
+    try:
+        return panel.periods.index(origin)
+    except ValueError:
+        raise ValueError(f"origin {origin} is not a period of the panel") from None
+
+
+def _targets(horizon: int) -> tuple[tuple[int, ...], ...]:
+    """The steps ahead forecast (one target each), then their total."""
+    if horizon < 1:
+        raise ValueError("horizon must be >= 1")
+    return (*((h,) for h in range(1, horizon + 1)), tuple(range(1, horizon + 1)))
+
+
+def _training_rows(
+    cube: FloatArray,
+    counts_by_period: FloatArray,
+    origin: int,
+    steps: tuple[int, ...],
+    training_periods: int | None,
+) -> tuple[FloatArray, FloatArray]:
+    """(features at t, count summed over t + steps) for every unit and every t with t + max(steps) <= origin."""
+    last = origin - max(steps)
+    if last < 0:
+        raise ValueError(f"no training data: the origin leaves no complete target {steps} before it")
+    first = min(11, last)
+    if training_periods is not None:
+        first = max(first, last - training_periods + 1)
+    x = cube[first : last + 1].reshape(-1, cube.shape[-1])
+    y = sum(counts_by_period[first + h : last + 1 + h] for h in steps)
+    return x, np.asarray(y, dtype=np.float64).ravel()
+
+
+def forecast_regression(
+    panel: Panel,
+    *,
+    origin: date | None = None,
+    horizon: int = 3,
+    neighbours: Any = None,
+    covariates: StaticCovariates | None = None,
+    family: str = "negative_binomial",
+    l2: float = 1e-3,
+    training_periods: int | None = 36,
+    since_cap: int = 24,
+    features: FeatureCube | None = None,
+    warm_start: Forecast | None = None,
+) -> Forecast:
+    """Forecast every unit's counts 1..``horizon`` periods after ``origin`` (default: the last period) and their
+    total, with one regularised count regression per target fitted on data up to the origin only.
+
+    ``training_periods`` bounds the training pairs to the latest periods (None: all, from period 12 on).
+    ``features`` (a cube from :func:`lag_features` of this panel, same neighbours and covariates) saves
+    recomputing them; being causal, only its rows up to the origin are read. ``warm_start`` (an earlier forecast
+    of this model) starts the optimiser from its fits.
+    """
+    index = _origin_index(panel, origin)
+    history = panel.events[:, : index + 1]
+    if features is None:
+        features = lag_features(history, neighbours, covariates, since_cap)
+    if features.values.shape[1] != len(panel.units) or features.values.shape[0] <= index:
+        raise ValueError("features do not cover the panel's units up to the origin")
+    cube = features.values
+    counts_by_period = np.ascontiguousarray(history.T, dtype=np.float64)
+    at_origin = cube[index]
+    laws: list[ForecastDistribution] = []
+    fits: list[CountRegression] = []
+    name = f"{family}_regression"
+    for steps in _targets(horizon):
+        x, y = _training_rows(cube, counts_by_period, index, steps, training_periods)
+        previous = warm_start.fit_for(steps) if warm_start is not None else None
+        fit = fit_count_regression(
+            x, y, feature_names=features.names, steps=steps, family=family, l2=l2, initial=previous
+        )
+        fits.append(fit)
+        laws.append(
+            ForecastDistribution.negative_binomial(
+                name, panel.units, panel.periods[index], steps, fit.mean(at_origin), fit.size
+            )
+        )
+    return Forecast(name, panel.units, panel.periods[index], tuple(laws[:-1]), laws[-1], tuple(fits))
+
+
+def forecast_baseline(
+    panel: Panel,
+    name: str,
+    *,
+    origin: date | None = None,
+    horizon: int = 3,
+    rng: np.random.Generator | None = None,
+    samples: int = 1000,
+) -> Forecast:
+    """One of the five baselines (see :data:`BASELINES`) at ``origin`` (default: the last period).
+
+    Point forecasts (``zero``, ``last_value``, ``mean_12``) are point masses; ``conflictology`` is exact per step
+    (the last 12 periods, equally likely) and ``samples`` draws (needs ``rng``) for the total.
+    """
+    if name not in BASELINES:
+        raise ValueError(f"baseline must be one of {', '.join(BASELINES)}")
+    targets = _targets(horizon)
+    index = _origin_index(panel, origin)
+    counts = np.asarray(panel.events[:, : index + 1], dtype=np.float64)
+    last = counts[:, -1]
+    window = counts[:, -12:]
+    units, at = panel.units, panel.periods[index]
+    laws: list[ForecastDistribution] = []
+    for steps in targets:
+        k = len(steps)
+        if name == "zero":
+            law = ForecastDistribution.empirical(name, units, at, steps, np.zeros_like(last))
+        elif name == "last_value":
+            law = ForecastDistribution.empirical(name, units, at, steps, k * last)
+        elif name == "mean_12":
+            law = ForecastDistribution.empirical(name, units, at, steps, k * window.mean(axis=1))
+        elif name == "poisson_last":
+            law = ForecastDistribution.poisson(name, units, at, steps, k * last)
+        elif k == 1:
+            law = ForecastDistribution.empirical(name, units, at, steps, window)
+        else:
+            if rng is None:
+                raise ValueError("the conflictology baseline needs rng to sample its total")
+            per_step = ForecastDistribution.empirical(name, units, at, steps, window)
+            total = per_step.sample(rng, samples)
+            for _ in steps[1:]:
+                total += per_step.sample(rng, samples)
+            law = ForecastDistribution.empirical(name, units, at, steps, total)
+        laws.append(law)
+    return Forecast(name, units, at, tuple(laws[:-1]), laws[-1])
+
+
+def forecast_baselines(
+    panel: Panel,
+    *,
+    origin: date | None = None,
+    horizon: int = 3,
+    rng: np.random.Generator,
+    samples: int = 1000,
+) -> Mapping[str, Forecast]:
+    """All five baselines at ``origin``, by name."""
+    return {
+        name: forecast_baseline(panel, name, origin=origin, horizon=horizon, rng=rng, samples=samples)
+        for name in BASELINES
+    }
