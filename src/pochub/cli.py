@@ -5,6 +5,11 @@ Exit codes: 0 success, 1 invalid input (or any PoC Hub error), 2 usage error.
 
 from __future__ import annotations
 
+import os
+
+# the optimisers' BLAS calls are tiny: threads only contend for the cores (set before NumPy loads)
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -37,6 +42,10 @@ app.add_typer(import_app, name="import")
 app.add_typer(events_app, name="events")
 app.add_typer(export_app, name="export")
 threats_app = typer.Typer(help="The PoC threat matrix: analysts' overrides.", no_args_is_help=True)
+forecast_app = typer.Typer(
+    help="Forecasts of violence against civilians, and their honest evaluation.", no_args_is_help=True
+)
+app.add_typer(forecast_app, name="forecast")
 app.add_typer(threats_app, name="threats")
 
 out = Console()
@@ -695,6 +704,229 @@ def hotspots_command(
                 f"No cell is significant after the false-discovery-rate correction: with {len(rows):,} cells, "
                 f"{permutations} permutations give p-values too coarse; try --permutations 9999."
             )
+
+
+class UnitKind(StrEnum):
+    """Spatial units of early warning."""
+
+    area = "area"
+    cell = "cell"
+
+
+UnitOption = Annotated[UnitKind, typer.Option("--unit", help="Admin areas or H3 cells.")]
+LevelOption = Annotated[int, typer.Option(min=1, max=2, help="Admin level of the areas.")]
+ResolutionOption = Annotated[int, typer.Option(help="H3 resolution of the cells.")]
+
+
+def _unit_panel(ctx: typer.Context, unit: UnitKind, level: int, resolution: int, as_of: date | None) -> Any:
+    from pochub.services.warning import monthly_panel
+
+    return monthly_panel(
+        state(ctx).engine(), unit_kind=unit.value, level=level, resolution=resolution, as_of=_as_of(as_of)
+    )
+
+
+@forecast_app.command("evaluate")
+def forecast_evaluate(
+    ctx: typer.Context,
+    unit: UnitOption = UnitKind.area,
+    level: LevelOption = 2,
+    resolution: ResolutionOption = 6,
+    origins: Annotated[int, typer.Option(min=1, help="Rolling origins (the last N months).")] = 24,
+    samples: Annotated[int, typer.Option(min=100, help="Samples for laws without a closed form.")] = 1000,
+    seed: Annotated[int, typer.Option(help="Random seed.")] = 0,
+    output_path: Annotated[
+        Path | None, typer.Option("-o", "--output", help="Write the table (Markdown) here.")
+    ] = None,
+    output: Output = OutputFormat.table,
+) -> None:
+    """Rolling-origin evaluation of the forecast against the five VIEWS baselines, every metric, per step."""
+    from pochub.services.warning import evaluate_forecasts
+
+    unit_panel = _unit_panel(ctx, unit, level, resolution, None)
+    panel = unit_panel.panel
+    err.print(
+        f"evaluating on {len(panel.units):,} {unit.value}s x {len(panel.periods)} months "
+        f"({panel.periods[0]:%Y-%m} .. {panel.periods[-1]:%Y-%m}), {origins} origins"
+    )
+    with Progress(
+        TextColumn("origins"),
+        BarColumn(),
+        TimeRemainingColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as progress:
+        task = progress.add_task("origins", total=origins)
+        table = evaluate_forecasts(
+            unit_panel,
+            origins=origins,
+            samples=samples,
+            seed=seed,
+            on_origin=lambda _origin: progress.advance(task),
+        )
+    markdown = table.to_markdown()
+    if output_path:
+        output_path.write_text(markdown + "\n", encoding="utf-8")
+        err.print(f"evaluation written to {output_path}")
+    if output == OutputFormat.json:
+        from dataclasses import asdict
+
+        print(json.dumps([asdict(r) for r in table.rows]))
+    else:
+        print(markdown)
+
+
+@forecast_app.command("run")
+def forecast_run(
+    ctx: typer.Context,
+    unit: UnitOption = UnitKind.area,
+    level: LevelOption = 2,
+    resolution: ResolutionOption = 6,
+    as_of: Annotated[
+        Any,
+        typer.Option(
+            "--as-of",
+            parser=date.fromisoformat,
+            metavar="YYYY-MM-DD",
+            help="Forecast from the month ending here (default: the last full month).",
+        ),
+    ] = None,
+    top: Annotated[int, typer.Option(min=1, help="Rows to print in the table.")] = 20,
+    output: Output = OutputFormat.table,
+) -> None:
+    """Probability of at least one event and expected events, next month and next three months, per unit."""
+    from pochub.services.warning import forecast_units
+
+    unit_panel = _unit_panel(ctx, unit, level, resolution, as_of)
+    forecast = forecast_units(unit_panel)
+    first, total = forecast.step(1), forecast.total
+    rows = [
+        {
+            "unit": u,
+            "name": unit_panel.names.get(u, u),
+            "from": forecast.origin.isoformat(),
+            "p_next_month": float(p1),
+            "expected_next_month": float(m1),
+            "p_next_3_months": float(p3),
+            "expected_next_3_months": float(m3),
+        }
+        for u, p1, m1, p3, m3 in zip(
+            forecast.units,
+            first.prob_at_least_one(),
+            first.mean(),
+            total.prob_at_least_one(),
+            total.mean(),
+            strict=True,
+        )
+    ]
+    rows.sort(key=lambda r: -r["expected_next_3_months"])
+    if output == OutputFormat.json:
+        print(json.dumps(rows))
+        return
+    table = Table(
+        unit.value,
+        "name",
+        "P(>=1) next month",
+        "expected",
+        "P(>=1) 3 months",
+        "expected 3 months",
+        title=f"forecast of violence against civilians after {forecast.origin:%Y-%m}",
+    )
+    for r in rows[:top]:
+        table.add_row(
+            r["unit"],
+            r["name"],
+            f"{r['p_next_month']:.0%}",
+            f"{r['expected_next_month']:.2f}",
+            f"{r['p_next_3_months']:.0%}",
+            f"{r['expected_next_3_months']:.2f}",
+        )
+    out.print(table)
+
+
+@app.command("surges")
+def surges_command(
+    ctx: typer.Context,
+    unit: UnitOption = UnitKind.area,
+    level: LevelOption = 2,
+    resolution: ResolutionOption = 6,
+    as_of: Annotated[
+        Any,
+        typer.Option(
+            "--as-of",
+            parser=date.fromisoformat,
+            metavar="YYYY-MM-DD",
+            help="Test the month ending here (default: the last full month).",
+        ),
+    ] = None,
+    alpha: Annotated[
+        float, typer.Option(min=0.0001, max=0.5, help="Flag when P(X >= observed) <= alpha.")
+    ] = 0.01,
+    baseline: Annotated[int, typer.Option(min=2, help="Trailing months of the baseline.")] = 12,
+    output: Output = OutputFormat.table,
+) -> None:
+    """Areas (or cells) whose last month is improbable under their trailing baseline; with the false-alarm rate."""
+    from pochub.core.warning.surges import detect_surges, false_alarm_rate
+
+    unit_panel = _unit_panel(ctx, unit, level, resolution, as_of)
+    try:
+        report = detect_surges(unit_panel.panel, alpha=alpha, baseline=baseline)
+        history = false_alarm_rate(unit_panel.panel, alpha=alpha, baseline=baseline)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from exc
+    flags = [
+        {
+            "unit": f.unit,
+            "name": unit_panel.names.get(f.unit, f.unit),
+            "window_start": f.window_start.isoformat(),
+            "window_end": f.window_end.isoformat(),
+            "observed": f.observed,
+            "expected": round(f.expected, 3),
+            "tail_probability": f.tail_probability,
+            "law": f.law,
+        }
+        for f in report.flags
+    ]
+    alarms = {
+        "tests": history.tests,
+        "flags": history.flags,
+        "flag_rate": history.flag_rate,
+        "followed": history.followed,
+        "unconfirmed": history.unconfirmed,
+        "unconfirmed_share": history.unconfirmed_share,
+    }
+    if output == OutputFormat.json:
+        print(
+            json.dumps(
+                {
+                    "window_start": report.window_start.isoformat(),
+                    "window_end": report.window_end.isoformat(),
+                    "alpha": alpha,
+                    "flags": flags,
+                    "false_alarms": alarms,
+                }
+            )
+        )
+        return
+    table = Table(
+        unit.value,
+        "name",
+        "observed",
+        "expected",
+        "P(X >= observed)",
+        title=f"surges {report.window_start} .. {report.window_end} (alpha {alpha})",
+    )
+    for f in flags:
+        table.add_row(
+            f["unit"], f["name"], str(f["observed"]), f"{f['expected']:.2f}", f"{f['tail_probability']:.2g}"
+        )
+    out.print(table)
+    out.print(
+        f"On history: {history.flags:,} flags in {history.tests:,} tests ({history.flag_rate:.2%}); "
+        f"{history.unconfirmed:,} of {history.followed:,} followed flags were not followed by elevated "
+        f"violence ({history.unconfirmed_share:.0%})."
+    )
 
 
 @app.command("demo")

@@ -3,15 +3,30 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
+import numpy as np
 import polars as pl
+import shapely
+from scipy import sparse
 from sqlalchemy import Connection, Engine
 
-from pochub.core.warning.grid import cells_covering, to_cells, with_k_rings
+from pochub.core.geography.areas import AreaIndex
+from pochub.core.models.places import AdminArea
+from pochub.core.warning.evaluation import EvaluationTable, rolling_origin_evaluation
+from pochub.core.warning.forecast import (
+    Forecast,
+    StaticCovariates,
+    forecast_regression,
+    neighbour_matrix_from_h3,
+)
+from pochub.core.warning.grid import aggregate, cells_covering, to_cells, with_k_rings
 from pochub.core.warning.hotspots import HotspotResult, getis_ord_gi_star
+from pochub.core.warning.panel import Panel
+from pochub.core.warning.surges import detect_surges
 from pochub.errors import InvalidInput
 from pochub.store import event_queries, repositories
 from pochub.store.event_queries import EventFilter
@@ -123,11 +138,154 @@ def hotspots(
     )
 
 
+@dataclass(frozen=True)
+class UnitPanel:
+    """A monthly panel of violence against civilians with the units' names, neighbours and covariates."""
+
+    panel: Panel
+    names: dict[str, str]
+    neighbours: Any
+    covariates: StaticCovariates | None
+    unit_kind: str
+
+
+def complete_months_end(last: date) -> date:
+    """The last day of the last complete month of data: a month counts when the data reach its last 3 days."""
+    month_end = (last.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    if (month_end - last).days <= 2:
+        return month_end
+    return last.replace(day=1) - timedelta(days=1)
+
+
+def area_units(events: pl.DataFrame, level: int) -> pl.DataFrame:
+    """Events with ``unit`` (the admin P-code, else the source's area name) and ``unit_name``."""
+    code, name = f"admin{level}_pcode", f"admin{level}_name"
+    return events.with_columns(
+        unit=pl.coalesce(pl.col(code), pl.when(pl.col(name) != "").then(pl.col(name))),
+        unit_name=pl.coalesce(pl.when(pl.col(name) != "").then(pl.col(name)), pl.col(code)),
+    ).filter(pl.col("unit").is_not_null())
+
+
+def contiguity(areas: list[AdminArea]) -> sparse.csr_array:
+    """Binary contiguity of admin areas (touching or overlapping boundaries), without self-links."""
+    tree = shapely.STRtree([a.geometry for a in areas])
+    left, right = tree.query([a.geometry.buffer(1e-6) for a in areas], predicate="intersects")
+    keep = left != right
+    n = len(areas)
+    return sparse.csr_array((np.ones(int(keep.sum())), (left[keep], right[keep])), shape=(n, n))
+
+
+def _area_covariates(
+    areas: list[AdminArea], communities: list[Any], units: list[str], level: int
+) -> StaticCovariates | None:
+    if not communities:
+        return None
+    codes, _ = AreaIndex.build(areas, level).locate(
+        np.array([c.latitude for c in communities]), np.array([c.longitude for c in communities])
+    )
+    population = dict.fromkeys(units, 0)
+    for community, code in zip(communities, codes, strict=True):
+        if code in population:
+            population[code] += community.population
+    return StaticCovariates.of(["log1p_population"], np.log1p([[population[u]] for u in units]))
+
+
+def monthly_panel(
+    engine: Engine,
+    *,
+    unit_kind: str = "area",
+    level: int = 2,
+    resolution: int = 6,
+    k: int = 1,
+    as_of: datetime | None = None,
+    threat_only: bool = True,
+) -> UnitPanel:
+    """Monthly counts per admin area (``area``) or H3 cell (``cell``) from the first event to the last complete
+    month (or ``as_of``). Areas: every imported area of the level plus those named by events, with contiguity
+    neighbours and the log population of their communities. Cells: cells holding events and their k-rings."""
+    if unit_kind not in ("area", "cell"):
+        raise InvalidInput("the unit is 'area' or 'cell'")
+    with engine.connect() as conn:
+        first, last = event_queries.date_range(conn, EventFilter(threat_only=threat_only))
+        if first is None or last is None:
+            raise InvalidInput("no events of violence against civilians stored: import events first")
+        end = as_of.date() if as_of else complete_months_end(last)
+        events = selected_events(conn, first, end, threat_only=threat_only)
+        areas = repositories.load_admin_areas(conn, level) if unit_kind == "area" else []
+        communities = repositories.load_communities(conn) if unit_kind == "area" else []
+    neighbours: Any = None
+    covariates: StaticCovariates | None = None
+    if unit_kind == "cell":
+        events = events.with_columns(unit=to_cells(events, resolution))
+        units = with_k_rings(events["unit"].unique().to_list(), k)
+        names = {u: u for u in units}
+        neighbours = neighbour_matrix_from_h3(units)
+    else:
+        events = area_units(events, level)
+        names = {a.pcode: a.name for a in areas}
+        for unit, unit_name in events.select("unit", "unit_name").unique().iter_rows():
+            names.setdefault(unit, unit_name)
+        units = sorted(names)
+        by_code = {a.pcode: a for a in areas}
+        if areas and all(u in by_code for u in units):
+            neighbours = contiguity([by_code[u] for u in units])
+            covariates = _area_covariates(areas, communities, units, level)
+    if not units:
+        raise InvalidInput("no units to forecast")
+    panel = aggregate(events, units, first, end, "month")
+    return UnitPanel(panel, names, neighbours, covariates, unit_kind)
+
+
+def evaluate_forecasts(
+    unit_panel: UnitPanel,
+    *,
+    origins: int = 24,
+    samples: int = 1000,
+    seed: int = 0,
+    on_origin: Callable[[date], None] | None = None,
+) -> EvaluationTable:
+    """Rolling-origin evaluation of the model against the five baselines on the panel."""
+    months = len(unit_panel.panel.periods)
+    if months < origins + 15:
+        raise InvalidInput(
+            f"{months} months of data: a {origins}-origin evaluation needs at least {origins + 15}; "
+            "use fewer --origins"
+        )
+    return rolling_origin_evaluation(
+        unit_panel.panel,
+        unit_panel.neighbours,
+        unit_panel.covariates,
+        origins=origins,
+        samples=samples,
+        seed=seed,
+        on_origin=on_origin,
+    )
+
+
+def forecast_units(unit_panel: UnitPanel) -> Forecast:
+    """The model's forecast for the next three months from the panel's last month."""
+    return forecast_regression(
+        unit_panel.panel, horizon=3, neighbours=unit_panel.neighbours, covariates=unit_panel.covariates
+    )
+
+
 def area_signals(
     evidence: pl.DataFrame, as_of: datetime, level: int
 ) -> Mapping[str, tuple[float | None, float | None, bool]]:
-    """Per area: forecast probability of at least one event next month, expected events, and surge flag.
-
-    Filled in by the forecasting and surge engines; with none available, areas carry no signal.
-    """
-    return {}
+    """Per area: the forecast probability of at least one event next month, the expected events, and whether
+    the last month surged; from the evidence (events up to ``as_of``) the threat matrix already read."""
+    threats = area_units(evidence.filter(pl.col("threat_type").is_not_null()), level)
+    if threats.height == 0:
+        return {}
+    end = complete_months_end(as_of.date())
+    first: date = threats["event_date"].min()  # type: ignore[assignment]
+    units = sorted(threats["unit"].unique().to_list())
+    panel = aggregate(threats, units, first, end, "month")
+    if len(panel.periods) < 15:
+        return {}
+    law = forecast_regression(panel, horizon=1).step(1)
+    surging = {flag.unit for flag in detect_surges(panel).flags}
+    return {
+        unit: (float(p), float(m), unit in surging)
+        for unit, p, m in zip(units, law.prob_at_least_one(), law.mean(), strict=True)
+    }

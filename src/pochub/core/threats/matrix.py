@@ -8,6 +8,7 @@ mission's response options by tier and phase, and tracking (status, review date,
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -188,10 +189,21 @@ def build_matrix(
             pl.col("area_name").first(),
         )
     )
+    area_recent = dict(groups.group_by("area_pcode").agg(pl.col("recent").sum()).iter_rows())
     records = []
     for row in groups.iter_rows(named=True):
-        records.append(_record(row, areas, profiles, as_of, settings))
+        records.append(_record(row, areas, profiles, as_of, settings, area_recent.get(row["area_pcode"], 0)))
     return ThreatMatrix(as_of, settings.window_days, ranked(records))
+
+
+def threat_probability(area: AreaContext, recent: int, area_recent: int) -> float | None:
+    """Probability of at least one event of this threat next month: the area's expected events of violence
+    against civilians times this threat's share of the area's recent events (Poisson), or the area's probability
+    where no expected count is known."""
+    if area.expected_events is None:
+        return area.forecast_probability
+    share = recent / area_recent if area_recent > 0 else 0.0
+    return 1.0 - math.exp(-area.expected_events * share)
 
 
 def _record(
@@ -200,6 +212,7 @@ def _record(
     profiles: Mapping[str, tuple[float, float]],
     as_of: datetime,
     settings: MatrixSettings,
+    area_recent: int,
 ) -> ThreatRecord:
     pcode, threat_type, perpetrator = row["area_pcode"], row["threat_type"], row["actor1"] or ""
     area = areas.get(pcode) or AreaContext(pcode, row["area_name"] or pcode)
@@ -208,10 +221,11 @@ def _record(
         as_of - datetime(last.year, last.month, last.day, tzinfo=as_of.tzinfo)
     ).total_seconds() / 3600
     severity = settings.risk.severity.get(threat_type, 3.0)
-    likely = likelihood(area.forecast_probability, row["recent"], area.surge, settings.risk)
+    probability = threat_probability(area, int(row["recent"]), area_recent)
+    likely = likelihood(probability, row["recent"], area.surge, settings.risk)
     harm = impact(severity, area.population, area.vulnerability, area.capacity, settings.risk)
     score = risk_score(likely, harm)
-    phase = phase_for(max(hours_since, 0.0), area.forecast_probability, area.surge, settings.phases)
+    phase = phase_for(max(hours_since, 0.0), probability, area.surge, settings.phases)
     capability, intent = profiles.get(perpetrator, (1.0, 1.0))
     indicators = [
         f"{row['recent']} event(s) in the last {settings.recent_days} days; last on {last.isoformat()}"
