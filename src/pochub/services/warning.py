@@ -236,6 +236,45 @@ def monthly_panel(
     return UnitPanel(panel, names, neighbours, covariates, unit_kind)
 
 
+L2_CANDIDATES = (1e-3, 0.1, 1.0, 10.0)
+"""Penalties tried when the model's regularisation is chosen on held-out months."""
+
+
+def truncated(panel: Panel, periods: int) -> Panel:
+    """The panel's first ``periods`` months."""
+    return Panel(
+        panel.units,
+        panel.periods[:periods],
+        panel.events[:, :periods],
+        panel.fatalities[:, :periods],
+        panel.civilian_fatalities[:, :periods],
+        panel.frequency,
+    )
+
+
+def choose_l2(unit_panel: UnitPanel, months: int, validation_origins: int = 6) -> float:
+    """The L2 penalty with the lowest one-step CRPS over ``validation_origins`` rolling origins within the first
+    ``months`` months only (so an evaluation that starts after them never sees its own test data). Sparse
+    panels need much stronger regularisation than dense ones; no single value suits both."""
+    history = truncated(unit_panel.panel, months)
+    if months < validation_origins + 18:
+        return L2_CANDIDATES[0]
+    scores = {}
+    for l2 in L2_CANDIDATES:
+        table = rolling_origin_evaluation(
+            history,
+            unit_panel.neighbours,
+            unit_panel.covariates,
+            origins=validation_origins,
+            steps=(1,),
+            samples=200,
+            l2=l2,
+            include_total=False,
+        )
+        scores[l2] = table.row("negative_binomial_regression", 1).crps
+    return min(scores, key=lambda l2: (scores[l2], l2))
+
+
 def evaluate_forecasts(
     unit_panel: UnitPanel,
     *,
@@ -251,6 +290,9 @@ def evaluate_forecasts(
             f"{months} months of data: a {origins}-origin evaluation needs at least {origins + 15}; "
             "use fewer --origins"
         )
+    last_origin = months - 1 - 3  # every step of three observable
+    first_origin = last_origin - origins + 1
+    l2 = choose_l2(unit_panel, first_origin + 1)  # months up to and including the first origin
     return rolling_origin_evaluation(
         unit_panel.panel,
         unit_panel.neighbours,
@@ -259,13 +301,15 @@ def evaluate_forecasts(
         samples=samples,
         seed=seed,
         on_origin=on_origin,
+        l2=l2,
     )
 
 
 def forecast_units(unit_panel: UnitPanel) -> Forecast:
     """The model's forecast for the next three months from the panel's last month."""
+    l2 = choose_l2(unit_panel, len(unit_panel.panel.periods))
     return forecast_regression(
-        unit_panel.panel, horizon=3, neighbours=unit_panel.neighbours, covariates=unit_panel.covariates
+        unit_panel.panel, horizon=3, neighbours=unit_panel.neighbours, covariates=unit_panel.covariates, l2=l2
     )
 
 

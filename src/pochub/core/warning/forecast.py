@@ -535,6 +535,21 @@ def _training_rows(
     return x, np.asarray(y, dtype=np.float64).ravel()
 
 
+EXTRAPOLATION_CAP = 2.0
+"""A forecast mean never exceeds this multiple of the largest count seen in training."""
+
+
+def guarded_mean(fit: CountRegression, x: FloatArray, y: FloatArray, at_origin: FloatArray) -> FloatArray:
+    """The fit's means at the origin with each feature held within the range it had in training and the mean
+    capped at ``EXTRAPOLATION_CAP`` times the largest training count: a log-linear model fed a burst of violence
+    beyond anything it was trained on would otherwise forecast thousands of events (seen on CAR in 2013-2014)."""
+    if len(x) == 0:
+        return fit.mean(at_origin)
+    held = np.clip(at_origin, x.min(axis=0), x.max(axis=0))
+    ceiling = EXTRAPOLATION_CAP * max(float(np.max(y)), 1.0)
+    return np.minimum(fit.mean(held), ceiling)
+
+
 def forecast_regression(
     panel: Panel,
     *,
@@ -578,7 +593,7 @@ def forecast_regression(
         fits.append(fit)
         laws.append(
             ForecastDistribution.negative_binomial(
-                name, panel.units, panel.periods[index], steps, fit.mean(at_origin), fit.size
+                name, panel.units, panel.periods[index], steps, guarded_mean(fit, x, y, at_origin), fit.size
             )
         )
     return Forecast(name, panel.units, panel.periods[index], tuple(laws[:-1]), laws[-1], tuple(fits))
