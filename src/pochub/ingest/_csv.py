@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
+import numpy as np
+import numpy.typing as npt
 import polars as pl
 
 from pochub.errors import InvalidInput, RowError
@@ -176,17 +178,19 @@ class CsvTable:
             return
         line = first[0]
         names = [f"__column{i}" for i in range(len(self.columns))]
-        header_records = self._header_records
-        frame_iter = pl.scan_csv(
-            plain,
-            has_header=header_records > 0,
-            skip_rows_after_header=max(header_records - 1, 0),
-            new_columns=names,
-            infer_schema=False,
-            empty_string_is_null=False,
-            encoding="utf8",
-            raise_if_empty=False,
-        ).collect_batches(chunk_size=rows_per_batch)
+        schema = dict.fromkeys(names, pl.String())
+        block = max(rows_per_batch * BYTES_PER_ROW, 4096)
+        frame_iter = (
+            pl.read_csv(
+                io.BytesIO(chunk),
+                has_header=False,
+                schema=schema,
+                empty_string_is_null=False,
+                encoding="utf8",
+                raise_if_empty=False,
+            )
+            for chunk in record_chunks(plain, self._header_records, block)
+        )
         keep: dict[str, str] = {}
         for name, column in zip(names, self.columns, strict=True):
             if column and column not in keep.values():
@@ -266,6 +270,53 @@ class CsvTable:
             data[name] = pl.Series(name, values, dtype=pl.String)
         data[LINE] = pl.Series(LINE, lines, dtype=pl.Int64)
         return pl.DataFrame(data)
+
+
+BYTES_PER_ROW = 400
+"""Bytes read per requested row when cutting a file into blocks (an ACLED row is 300-600 bytes)."""
+
+
+def record_chunks(path: Path, skip_records: int, block: int) -> Iterator[bytes]:
+    """The file's bytes after ``skip_records`` records, in blocks of about ``block`` bytes that end on a record
+    boundary: a newline outside quotes, found from the parity of the quote characters before it (CSV doubles
+    quotes inside quoted fields, so parity is exact). Reads a block at a time: memory stays bounded."""
+    carry = b""
+    to_skip = skip_records
+    with path.open("rb") as handle:
+        if handle.read(3) != b"\xef\xbb\xbf":  # a UTF-8 byte-order mark is not data
+            handle.seek(0)
+        while True:
+            data = handle.read(block)
+            buffer = carry + data
+            if not buffer:
+                return
+            ends = _record_ends(buffer)
+            if to_skip:
+                if len(ends) < to_skip and data:
+                    carry = buffer
+                    continue
+                cut = int(ends[to_skip - 1]) + 1 if len(ends) >= to_skip else len(buffer)
+                buffer, to_skip = buffer[cut:], 0
+                ends = _record_ends(buffer)
+            if not data:
+                if buffer.strip():
+                    yield buffer
+                return
+            if len(ends) == 0:
+                carry = buffer
+                continue
+            cut = int(ends[-1]) + 1
+            if cut:
+                yield buffer[:cut]
+            carry = buffer[cut:]
+
+
+def _record_ends(buffer: bytes) -> npt.NDArray[np.int64]:
+    """Positions of the newlines in ``buffer`` that end a record (an even number of quotes before them)."""
+    raw = np.frombuffer(buffer, dtype=np.uint8)
+    inside = np.bitwise_xor.accumulate(raw == 34)  # 34 is '"'
+    newlines = np.flatnonzero(raw == 10)
+    return newlines[~inside[newlines]]
 
 
 @contextmanager
