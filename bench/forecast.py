@@ -50,8 +50,9 @@ SKIPPED = (
 
 def pochub(database: str, *args: str) -> subprocess.CompletedProcess[str]:
     """Run `pochub --database DATABASE ARGS`, failing loudly."""
-    done = subprocess.run([POCHUB, "--database", database, *args], capture_output=True, text=True, check=False,
-                          cwd=REPO_ROOT)
+    done = subprocess.run(
+        [POCHUB, "--database", database, *args], capture_output=True, text=True, check=False, cwd=REPO_ROOT
+    )
     if done.returncode != 0:
         raise RuntimeError(f"pochub {' '.join(args)} failed: {done.stderr[-2000:]}")
     return done
@@ -97,12 +98,16 @@ def run(argv: Sequence[str] | None = None) -> str:
         pochub(database, "import", dataset.kind, str(shared_dir() / "data" / dataset.path))
         months = months_available(database)
         origins = 6 if args.quick else min(24, months - 15)
-        parts.append(f"### {dataset.name}\n\n`pochub import {dataset.kind} {dataset.path}`: {months} months.\n")
+        parts.append(
+            f"### {dataset.name}\n\n`pochub import {dataset.kind} {dataset.path}`: {months} months.\n"
+        )
         if origins < 3:
             parts.append(f"Too few months ({months}) for a rolling-origin evaluation.\n")
             continue
         parts.append(evaluate(database, "Admin-1 areas", ["--level", "1"], origins))
-        parts.append(evaluate(database, "H3 cells (resolution 5)", ["--unit", "cell", "--resolution", "5"], origins))
+        parts.append(
+            evaluate(database, "H3 cells (resolution 5)", ["--unit", "cell", "--resolution", "5"], origins)
+        )
     parts.append("Not evaluated:\n\n" + "\n".join(f"- {reason}" for reason in SKIPPED) + "\n")
     return "\n".join(parts)
 
