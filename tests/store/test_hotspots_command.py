@@ -97,3 +97,18 @@ def test_demo_hotspots_cover_the_boundaries(engine: Engine, database_url: str, c
     hot = [r for r in rows if r["class"].startswith("hot")]
     assert hot and max(r["count"] for r in hot) > 0
     assert np.mean([r["count"] for r in hot]) > np.mean([r["count"] for r in rows])
+
+
+def test_emerging_hotspots_on_the_demo(engine: Engine, database_url: str, cli: CliRunner) -> None:
+    load_demo(engine, Settings(), seed=7, n_communities=300, n_events=3000)
+    result = cli(
+        "--database", database_url, "hotspots", "--resolution", "5", "--emerging", "12", "--format", "json"
+    )
+    assert result.code == 0, result.err
+    rows = json.loads(result.out)
+    from pochub.core.warning.emerging import CATEGORIES
+
+    assert rows and all(r["category"] in CATEGORIES for r in rows)
+    assert any(r["category"] != "no_pattern" for r in rows)
+    hot_patterns = [r for r in rows if r["category"] in ("new", "consecutive", "intensifying", "persistent")]
+    assert all(r["count"] > 0 or r["z_last"] > 0 for r in hot_patterns)

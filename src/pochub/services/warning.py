@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine
 
 from pochub.core.geography.areas import AreaIndex
 from pochub.core.models.places import AdminArea
+from pochub.core.warning.emerging import EmergingHotspotResult, emerging_hotspots
 from pochub.core.warning.evaluation import EvaluationTable, rolling_origin_evaluation
 from pochub.core.warning.forecast import (
     Forecast,
@@ -24,7 +25,7 @@ from pochub.core.warning.forecast import (
     neighbour_matrix_from_h3,
 )
 from pochub.core.warning.grid import aggregate, cells_covering, to_cells, with_k_rings
-from pochub.core.warning.hotspots import HotspotResult, getis_ord_gi_star
+from pochub.core.warning.hotspots import HotspotResult, getis_ord_gi_star, h3_neighbours
 from pochub.core.warning.panel import Panel
 from pochub.core.warning.surges import detect_surges
 from pochub.errors import InvalidInput
@@ -333,3 +334,49 @@ def area_signals(
         unit: (float(p), float(m), unit in surging)
         for unit, p, m in zip(units, law.prob_at_least_one(), law.mean(), strict=True)
     }
+
+
+@dataclass(frozen=True)
+class EmergingRun:
+    """Emerging hot spots over monthly periods, and what they covered."""
+
+    result: EmergingHotspotResult
+    counts: dict[str, int]
+    as_of: datetime
+    months: int
+
+
+def emerging(
+    engine: Engine,
+    *,
+    resolution: int = 6,
+    k: int = 1,
+    months: int = 12,
+    as_of: datetime | None = None,
+    permutations: int = 0,
+    seed: int = 0,
+    threat_only: bool = True,
+) -> EmergingRun:
+    """Gi* per month on H3 cells and a Mann-Kendall trend per cell: ESRI's emerging hot spot patterns."""
+    if months < 4:
+        raise InvalidInput("--periods must be at least 4 months for a trend")
+    with engine.connect() as conn:
+        as_of = as_of or default_as_of(conn)
+        end = complete_months_end(as_of.date())
+        first_month = end.year * 12 + end.month - 1 - (months - 1)
+        start = date(first_month // 12, first_month % 12 + 1, 1)
+        events = selected_events(conn, start, end, threat_only=threat_only)
+        events = (
+            events.with_columns(cell=to_cells(events, resolution))
+            if events.height
+            else events.with_columns(cell=pl.lit(None, pl.String))
+        )
+        cells = analysed_cells(conn, events, resolution, k)
+    if not cells:
+        raise InvalidInput(f"no events in the {months} months to {end} and no boundaries to analyse")
+    panel = aggregate(events.rename({"cell": "unit"}), cells, start, end, "month")
+    result = emerging_hotspots(panel, h3_neighbours(cells, k), permutations=permutations, seed=seed)
+    totals = panel.totals()
+    return EmergingRun(
+        result, {c: int(t) for c, t in zip(cells, totals, strict=True)}, as_of, len(panel.periods)
+    )
