@@ -665,7 +665,7 @@ def hotspots_command(
             help="End of the window (default: the latest event).",
         ),
     ] = None,
-    permutations: Annotated[int, typer.Option(help="Conditional permutations for pseudo p-values.")] = 999,
+    permutations: Annotated[int, typer.Option(help="Conditional permutations for pseudo p-values.")] = 9999,
     seed: Annotated[int, typer.Option(help="Random seed of the permutations.")] = 0,
     no_fdr: Annotated[
         bool, typer.Option("--no-fdr", help="Classify by raw p-values, not FDR-adjusted.")

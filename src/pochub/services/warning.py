@@ -97,7 +97,7 @@ def hotspots(
     k: int = 1,
     window_days: int = 90,
     as_of: datetime | None = None,
-    permutations: int = 999,
+    permutations: int = 9999,
     seed: int = 0,
     fdr: bool = True,
     threat_only: bool = True,
