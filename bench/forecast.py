@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from _common import DATA_DIR, REPO_ROOT, machine_markdown, shared_dir, utc_now
+from _common import DATA_DIR, REPO_ROOT, RESULTS_DIR, machine_markdown, shared_dir, utc_now
 
 POCHUB = str(Path(sys.executable).with_name("pochub"))
 
@@ -109,7 +109,11 @@ def run(argv: Sequence[str] | None = None) -> str:
             evaluate(database, "H3 cells (resolution 5)", ["--unit", "cell", "--resolution", "5"], origins)
         )
     parts.append("Not evaluated:\n\n" + "\n".join(f"- {reason}" for reason in SKIPPED) + "\n")
-    return "\n".join(parts)
+    text = "\n".join(parts)
+    if not args.quick:
+        RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+        (RESULTS_DIR / "forecast.md").write_text(text, encoding="utf-8")
+    return text
 
 
 if __name__ == "__main__":
