@@ -1,7 +1,9 @@
 # PoC Hub: `make demo` builds everything and serves the demo mission; `make test` installs and runs the suite.
 SHELL := /bin/bash
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
-PYTHON312 ?= $(shell command -v python3.12)
+# a python3.12 that runs (a pyenv shim for a version that is not enabled does not), else pyenv's own copy
+PYTHON312 ?= $(shell (python3.12 --version >/dev/null 2>&1 && command -v python3.12) || \
+                     ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.12*/bin/python3.12 2>/dev/null | tail -1)
 VENV := .venv
 BIN := $(VENV)/bin
 export POCHUB_SHARED ?= $(abspath ../shared)
