@@ -1,0 +1,397 @@
+"""Capacity use cases: travel times from the store, coverage of communities, optimised deployments.
+
+Demand is the communities, weighted by population or by risk (population times the highest threat-matrix risk of
+their area, over 25), when threats can be assessed. Travel is by road when roads are imported (speeds by class,
+surface and season), else great-circle at the off-road speed; helicopters fly.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import shapely
+from numpy.typing import NDArray
+from sqlalchemy import Engine, select
+
+from pochub.core.allocation._geodesy import Points
+from pochub.core.allocation.coverage import CoverageResult, assess_coverage
+from pochub.core.allocation.covering import MaximalCovering, SetCovering
+from pochub.core.allocation.median import PMedian
+from pochub.core.allocation.results import AllocationResult
+from pochub.core.allocation.solver import HighsSolver
+from pochub.core.allocation.travel import (
+    RoadGraph,
+    Season,
+    SpeedProfile,
+    helicopter_time_matrix,
+    travel_time_matrix,
+)
+from pochub.core.geography.areas import AreaIndex
+from pochub.core.models.places import Community, Road
+from pochub.errors import Infeasible, InvalidInput
+from pochub.store import repositories, tables
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d)?\s*$")
+
+
+def parse_hours(text: str) -> float:
+    """Hours in ``90m``, ``4h``, ``1.5h``, ``1d`` (a bare number is hours)."""
+    match = _DURATION.match(text.lower())
+    if not match:
+        raise InvalidInput(f"{text!r} is not a duration such as 90m, 4h or 1d")
+    value = float(match.group(1))
+    unit = match.group(2) or "h"
+    hours = value / 60 if unit in ("m", "min") else value * 24 if unit == "d" else value
+    if hours <= 0:
+        raise InvalidInput(f"{text!r}: a standard must be longer than zero")
+    return hours
+
+
+@dataclass(frozen=True)
+class Site:
+    """A place a unit can be (a base, a candidate site)."""
+
+    site_id: str
+    name: str
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True)
+class Network:
+    """What travel is computed on: the road graph (or none) and the speeds of the season."""
+
+    graph: RoadGraph | None
+    off_road_kmh: float
+    season: Season
+
+    def hours(
+        self, origins: list[Site], destinations: Points, cutoff: float = math.inf
+    ) -> NDArray[np.float64]:
+        """Hours from each origin (rows) to each destination (columns)."""
+        starts = Points.from_arrays([o.latitude for o in origins], [o.longitude for o in origins])
+        direct = travel_time_matrix(None, starts, destinations, cutoff, off_road_kmh=self.off_road_kmh)
+        if self.graph is None:
+            return direct
+        # by road where the network joins them, else (or when faster) straight across country
+        by_road = travel_time_matrix(self.graph, starts, destinations, cutoff, off_road_kmh=self.off_road_kmh)
+        return np.minimum(by_road, direct)
+
+
+def load_network(engine: Engine, season: str, off_road_kmh: float) -> Network:
+    """The imported roads as a graph for the season (none when no road is imported)."""
+    try:
+        chosen = Season(season)
+    except ValueError as exc:
+        raise InvalidInput(f"--season must be {' or '.join(s.value for s in Season)}") from exc
+    if off_road_kmh <= 0:
+        raise InvalidInput("--offroad-speed must be positive")
+    with engine.connect() as conn:
+        rows = conn.execute(select(tables.roads)).all()
+    if not rows:
+        return Network(None, off_road_kmh, chosen)
+    roads = [
+        Road(r.road_id, r.road_class, r.surface, shapely.from_wkb(r.geometry), r.speed_kmh) for r in rows
+    ]
+    profile = SpeedProfile().with_season(chosen)
+    return Network(RoadGraph.from_roads(roads, profile), off_road_kmh, chosen)
+
+
+def community_points(communities: list[Community]) -> Points:
+    """Where the communities are."""
+    return Points.from_arrays([c.latitude for c in communities], [c.longitude for c in communities])
+
+
+def demand_weights(engine: Engine, communities: list[Community], weight: str) -> NDArray[np.float64]:
+    """Population, or population times the highest threat risk of the community's area (over 25)."""
+    population = np.array([c.population for c in communities], dtype=np.float64)
+    if weight == "population":
+        return population
+    if weight != "risk":
+        raise InvalidInput("--weight must be population or risk")
+    from pochub.services.threats import assess
+
+    try:
+        matrix = assess(engine, level=2)
+    except InvalidInput:
+        return population  # no events: every community weighs its population
+    risk_by_area: dict[str, float] = {}
+    for record in matrix.records:
+        risk_by_area[record.area_pcode] = max(risk_by_area.get(record.area_pcode, 0.0), record.risk)
+    with engine.connect() as conn:
+        areas = repositories.load_admin_areas(conn, 2) or repositories.load_admin_areas(conn, 1)
+    if not areas:
+        return population
+    level = areas[0].level
+    codes, _ = AreaIndex.build(areas, level).locate(
+        np.array([c.latitude for c in communities]), np.array([c.longitude for c in communities])
+    )
+    risk = np.array([risk_by_area.get(code, 1.0) if code else 1.0 for code in codes]) / 25.0
+    return population * risk
+
+
+def load_sites(engine: Engine) -> tuple[list[Site], list[tuple[Site, bool]]]:
+    """The bases, and every unit at its home base with whether it flies."""
+    with engine.connect() as conn:
+        bases = {
+            r.base_id: Site(r.base_id, r.name, r.latitude, r.longitude)
+            for r in conn.execute(select(tables.bases))
+        }
+        units = [
+            (Site(r.unit_id, r.name, bases[r.home_base].latitude, bases[r.home_base].longitude), bool(r.air))
+            for r in conn.execute(select(tables.units))
+            if r.home_base in bases
+        ]
+    return list(bases.values()), units
+
+
+@dataclass(frozen=True)
+class CoverageRun:
+    """Coverage of the communities by the units (or the bases, when no unit is imported)."""
+
+    result: CoverageResult
+    communities: list[Community]
+    responders: list[Site]
+    network: Network
+
+
+def coverage(
+    engine: Engine,
+    *,
+    standards: tuple[float, ...],
+    season: str = "dry",
+    off_road_kmh: float = 20.0,
+    weight: str = "population",
+    cruise_kmh: float = 200.0,
+    preparation_hours: float = 1.0,
+) -> CoverageRun:
+    """For each community: the fastest unit and its time, units within each standard, and the gap."""
+    with engine.connect() as conn:
+        communities = repositories.load_communities(conn)
+    if not communities:
+        raise InvalidInput("no communities imported: `pochub import communities FILE` first")
+    bases, units = load_sites(engine)
+    if not bases:
+        raise InvalidInput("no bases imported: `pochub import bases FILE` first")
+    network = load_network(engine, season, off_road_kmh)
+    destinations = community_points(communities)
+    responders = [site for site, _ in units] or bases
+    ground = [site for site, air in units if not air] if units else bases
+    flying = [site for site, air in units if air]
+    rows = []
+    if ground:
+        rows.append(network.hours(ground, destinations))
+    if flying:
+        starts = Points.from_arrays([s.latitude for s in flying], [s.longitude for s in flying])
+        rows.append(
+            helicopter_time_matrix(
+                starts, destinations, cruise_kmh=cruise_kmh, preparation_hours=preparation_hours
+            )
+        )
+    times = np.vstack(rows)
+    ordered = ground + flying
+    result = assess_coverage(times, demand_weights(engine, communities, weight), standards)
+    return CoverageRun(result, communities, ordered if units else responders, network)
+
+
+def read_candidates(path: Path) -> list[Site]:
+    """Candidate sites from a CSV with id, lat, lon (and an optional name)."""
+    if not path.exists():
+        raise InvalidInput(f"{path}: no such file")
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        missing = {"id", "lat", "lon"} - set(reader.fieldnames or [])
+        if missing:
+            raise InvalidInput(
+                f"{path}:1: candidates need columns id, lat, lon (missing {', '.join(sorted(missing))})"
+            )
+        sites = []
+        for row in reader:
+            try:
+                lat, lon = float(row["lat"]), float(row["lon"])
+            except ValueError as exc:
+                raise InvalidInput(f"{path}:{reader.line_num}: lat/lon must be numbers") from exc
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                raise InvalidInput(f"{path}:{reader.line_num}: lat/lon out of range")
+            sites.append(Site(row["id"], row.get("name") or row["id"], lat, lon))
+    if not sites:
+        raise InvalidInput(f"{path}: no candidates")
+    return sites
+
+
+@dataclass(frozen=True)
+class AllocationRun:
+    """A solved deployment plan with what it was solved on."""
+
+    result: AllocationResult
+    model: str
+    candidates: list[Site]
+    bases: list[Site]
+    communities: list[Community]
+    weights: NDArray[np.float64]
+    standard_hours: float
+    current: CoverageResult
+    proposed: CoverageResult
+
+
+def allocate(
+    engine: Engine,
+    model: str,
+    *,
+    p: int = 3,
+    standard_hours: float = 4.0,
+    season: str = "dry",
+    off_road_kmh: float = 20.0,
+    weight: str = "population",
+    candidates_file: Path | None = None,
+    minimum_weight: float = 0.0,
+    time_limit: float = 60.0,
+) -> AllocationRun:
+    """Choose new sites (maximal covering, p-median or set covering) with the existing bases fixed."""
+    with engine.connect() as conn:
+        communities = repositories.load_communities(conn)
+    if not communities:
+        raise InvalidInput("no communities imported: `pochub import communities FILE` first")
+    bases, _ = load_sites(engine)
+    candidates = (
+        read_candidates(candidates_file)
+        if candidates_file
+        else [Site(c.community_id, c.name, c.latitude, c.longitude) for c in communities]
+    )
+    if model in ("mclp", "pmedian") and p > len(candidates):
+        raise Infeasible(f"p = {p} new sites, but there are only {len(candidates)} candidates")
+    if model in ("mclp", "pmedian") and p < 1:
+        raise InvalidInput("--p must be at least 1")
+    network = load_network(engine, season, off_road_kmh)
+    demand = community_points(communities)
+    sites = bases + candidates
+    cost = network.hours(sites, demand).T  # demand x (bases, candidates)
+    weights = demand_weights(engine, communities, weight)
+    existing = list(range(len(bases)))
+    solver = HighsSolver(time_limit_seconds=time_limit)
+    ids = [c.community_id for c in communities]
+    try:
+        if model == "mclp":
+            if not (cost[:, len(bases) :] <= standard_hours).any():
+                raise Infeasible(
+                    f"none of the {len(candidates)} candidate sites reaches a community within "
+                    f"{standard_hours:g} h: no deployment can meet that standard"
+                )
+            result = MaximalCovering.from_cost_matrix(cost, weights, standard_hours, p, existing).solve(
+                solver
+            )
+        elif model == "pmedian":
+            result = PMedian.from_cost_matrix(
+                cost, weights, p, existing, standard_hours=standard_hours, demand_ids=ids
+            ).solve(solver)
+        elif model == "lscp":
+            result = SetCovering.from_cost_matrix(
+                cost, standard_hours, weights, minimum_weight, existing, demand_ids=ids
+            ).solve(solver)
+        else:
+            raise InvalidInput("the model is mclp, pmedian or lscp")
+    except ValueError as exc:
+        raise Infeasible(str(exc)) from exc
+    current = assess_coverage(
+        cost[:, existing].T if existing else np.full((1, len(communities)), np.inf),
+        weights,
+        (standard_hours,),
+    )
+    proposed = assess_coverage(cost[:, result.open_sites].T, weights, (standard_hours,))
+    return AllocationRun(
+        result, model, candidates, bases, communities, weights, standard_hours, current, proposed
+    )
+
+
+def plan_map(run: AllocationRun, engine: Engine, path: Path) -> None:
+    """A map of the plan: admin areas, communities covered or not, existing bases and the new sites."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    with engine.connect() as conn:
+        areas = repositories.load_admin_areas(conn)
+    figure, axis = plt.subplots(figsize=(9, 8), dpi=110)
+    top = min((a.level for a in areas), default=None)
+    for area in areas:
+        for polygon in getattr(area.geometry, "geoms", [area.geometry]):
+            x, y = polygon.exterior.xy
+            axis.plot(
+                x,
+                y,
+                color="#4a5568" if area.level == top else "#cbd5e0",
+                linewidth=1.0 if area.level == top else 0.4,
+            )
+    with engine.connect() as conn:
+        roads = conn.execute(select(tables.roads.c.road_class, tables.roads.c.geometry)).all()
+    widths = {"primary": 1.6, "secondary": 1.1, "tertiary": 0.7, "track": 0.4}
+    for road_class, geometry in roads:
+        line = shapely.from_wkb(geometry)
+        for part in getattr(line, "geoms", [line]):
+            x, y = part.xy
+            axis.plot(x, y, color="#a0aec0", linewidth=widths.get(road_class, 0.5), zorder=1)
+    covered = run.proposed.covered(run.standard_hours)
+    lat = np.array([c.latitude for c in run.communities])
+    lon = np.array([c.longitude for c in run.communities])
+    size = 4 + 40 * np.sqrt(run.weights / max(run.weights.max(), 1.0))
+    axis.scatter(
+        lon[~covered],
+        lat[~covered],
+        s=size[~covered],
+        c="#e53e3e",
+        alpha=0.6,
+        label=f"beyond {run.standard_hours:g} h",
+    )
+    axis.scatter(
+        lon[covered],
+        lat[covered],
+        s=size[covered],
+        c="#38a169",
+        alpha=0.5,
+        label=f"within {run.standard_hours:g} h",
+    )
+    if run.bases:
+        axis.scatter(
+            [b.longitude for b in run.bases],
+            [b.latitude for b in run.bases],
+            marker="s",
+            s=60,
+            c="#2b6cb0",
+            edgecolors="white",
+            label="existing bases",
+        )
+    chosen = [run.candidates[i - len(run.bases)] for i in run.result.sites]
+    axis.scatter(
+        [s.longitude for s in chosen],
+        [s.latitude for s in chosen],
+        marker="*",
+        s=260,
+        c="#d69e2e",
+        edgecolors="black",
+        label="proposed sites",
+    )
+    before, after = run.current.covered_share[0], run.proposed.covered_share[0]
+    axis.set_title(
+        f"{run.model.upper()}: {len(chosen)} new site(s); covered within {run.standard_hours:g} h "
+        f"{before:.0%} -> {after:.0%} ({run.result.status})"
+    )
+    axis.set_aspect("equal")
+    axis.legend(loc="lower left", fontsize=8)
+    figure.tight_layout()
+    figure.savefig(path)
+    plt.close(figure)
+
+
+def site_rows(run: AllocationRun) -> list[dict[str, Any]]:
+    """The new sites as id, name, lat, lon."""
+    return [
+        {"id": s.site_id, "name": s.name, "lat": s.latitude, "lon": s.longitude}
+        for s in (run.candidates[i - len(run.bases)] for i in run.result.sites)
+    ]
