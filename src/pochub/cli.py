@@ -466,6 +466,11 @@ def export_events(
     err.print(f"{written:,} events exported")
 
 
+def as_of_option(help_text: str) -> Any:
+    """The ``--as-of YYYY-MM-DD`` option with its own help text."""
+    return typer.Option("--as-of", parser=date.fromisoformat, metavar="YYYY-MM-DD", help=help_text)
+
+
 def _as_of(value: date | None) -> Any:
     from datetime import UTC, datetime, time
 
@@ -478,15 +483,7 @@ def assess_command(
     area: Annotated[
         str | None, typer.Option(help="Only this area (P-code, or name where events have no code).")
     ] = None,
-    as_of: Annotated[
-        Any,
-        typer.Option(
-            "--as-of",
-            parser=date.fromisoformat,
-            metavar="YYYY-MM-DD",
-            help="Assess as of this day (default: the latest event).",
-        ),
-    ] = None,
+    as_of: Annotated[Any, as_of_option("Assess as of this day (default: the latest event).")] = None,
     level: Annotated[int, typer.Option(min=1, max=2, help="Admin level of the areas (1 or 2).")] = 2,
     output_path: Annotated[
         Path | None, typer.Option("-o", "--output", help="Write FILE.html or FILE.xlsx.")
@@ -656,15 +653,7 @@ def hotspots_command(
     window: Annotated[
         str, typer.Option(help="Events of this span before --as-of: 90d, 12w, 6m, 1y.")
     ] = "90d",
-    as_of: Annotated[
-        Any,
-        typer.Option(
-            "--as-of",
-            parser=date.fromisoformat,
-            metavar="YYYY-MM-DD",
-            help="End of the window (default: the latest event).",
-        ),
-    ] = None,
+    as_of: Annotated[Any, as_of_option("End of the window (default: the latest event).")] = None,
     permutations: Annotated[int, typer.Option(help="Conditional permutations for pseudo p-values.")] = 9999,
     seed: Annotated[int, typer.Option(help="Random seed of the permutations.")] = 0,
     no_fdr: Annotated[
@@ -847,13 +836,7 @@ def forecast_run(
     level: LevelOption = 2,
     resolution: ResolutionOption = 6,
     as_of: Annotated[
-        Any,
-        typer.Option(
-            "--as-of",
-            parser=date.fromisoformat,
-            metavar="YYYY-MM-DD",
-            help="Forecast from the month ending here (default: the last full month).",
-        ),
+        Any, as_of_option("Forecast from the month ending here (default: the last full month).")
     ] = None,
     top: Annotated[int, typer.Option(min=1, help="Rows to print in the table.")] = 20,
     output: Output = OutputFormat.table,
@@ -914,15 +897,7 @@ def surges_command(
     unit: UnitOption = UnitKind.area,
     level: LevelOption = 2,
     resolution: ResolutionOption = 6,
-    as_of: Annotated[
-        Any,
-        typer.Option(
-            "--as-of",
-            parser=date.fromisoformat,
-            metavar="YYYY-MM-DD",
-            help="Test the month ending here (default: the last full month).",
-        ),
-    ] = None,
+    as_of: Annotated[Any, as_of_option("Test the month ending here (default: the last full month).")] = None,
     alpha: Annotated[
         float, typer.Option(min=0.0001, max=0.5, help="Flag when P(X >= observed) <= alpha.")
     ] = 0.01,

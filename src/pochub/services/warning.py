@@ -77,6 +77,25 @@ def analysed_cells(conn: Connection, events: pl.DataFrame, resolution: int, k: i
     return with_k_rings(events["cell"].unique().to_list(), k)
 
 
+def events_on_cells(
+    conn: Connection,
+    start: date,
+    end: date,
+    resolution: int,
+    k: int,
+    *,
+    threat_only: bool = True,
+    category: str | None = None,
+) -> tuple[pl.DataFrame, list[str]]:
+    """The selected events with their H3 ``cell``, and the cells to analyse (see ``analysed_cells``)."""
+    events = selected_events(conn, start, end, threat_only=threat_only, category=category)
+    if events.height:
+        events = events.with_columns(cell=to_cells(events, resolution))
+    else:
+        events = events.with_columns(cell=pl.lit(None, pl.String))
+    return events, analysed_cells(conn, events, resolution, k)
+
+
 @dataclass(frozen=True)
 class HotspotRun:
     """A hotspot analysis and what it covered."""
@@ -113,13 +132,9 @@ def hotspots(
     with engine.connect() as conn:
         as_of = as_of or default_as_of(conn)
         start = as_of.date() - timedelta(days=window_days - 1)
-        events = selected_events(conn, start, as_of.date(), threat_only=threat_only, category=category)
-        events = (
-            events.with_columns(cell=to_cells(events, resolution))
-            if events.height
-            else events.with_columns(cell=pl.lit(None, pl.String))
+        events, cells = events_on_cells(
+            conn, start, as_of.date(), resolution, k, threat_only=threat_only, category=category
         )
-        cells = analysed_cells(conn, events, resolution, k)
     if not cells:
         raise InvalidInput(
             f"no events in the {window_days} days to {as_of.date()} and no boundaries to analyse"
@@ -365,13 +380,7 @@ def emerging(
         end = complete_months_end(as_of.date())
         first_month = end.year * 12 + end.month - 1 - (months - 1)
         start = date(first_month // 12, first_month % 12 + 1, 1)
-        events = selected_events(conn, start, end, threat_only=threat_only)
-        events = (
-            events.with_columns(cell=to_cells(events, resolution))
-            if events.height
-            else events.with_columns(cell=pl.lit(None, pl.String))
-        )
-        cells = analysed_cells(conn, events, resolution, k)
+        events, cells = events_on_cells(conn, start, end, resolution, k, threat_only=threat_only)
     if not cells:
         raise InvalidInput(f"no events in the {months} months to {end} and no boundaries to analyse")
     panel = aggregate(events.rename({"cell": "unit"}), cells, start, end, "month")
