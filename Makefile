@@ -37,10 +37,15 @@ test: $(BIN)/pochub postgres
 	$(MAKE) test-py312
 
 # The core and the importers also run on Python 3.12 (the full suite runs on 3.11 above).
+.venv312/bin/pytest: pyproject.toml
+	$(PYTHON312) -m venv .venv312
+	.venv312/bin/pip install --quiet --upgrade pip
+	.venv312/bin/pip install --quiet -e '.[dev]'
+	touch $@
+
 test-py312:
 	@if [ -n "$(PYTHON312)" ]; then \
-	  [ -x .venv312/bin/pytest ] || { $(PYTHON312) -m venv .venv312 && .venv312/bin/pip install --quiet --upgrade pip \
-	    && .venv312/bin/pip install --quiet -e '.[dev]'; }; \
+	  $(MAKE) .venv312/bin/pytest && \
 	  .venv312/bin/pytest -q -m "not slow" tests/core tests/ingest -p no:cacheprovider; \
 	else echo "python3.12 not found: skipping the 3.12 run"; fi
 
