@@ -134,15 +134,17 @@ class ForecastDistribution:
         """P(count >= 1) per unit, in [0, 1]."""
         if self.atoms is not None:
             return np.asarray((self.atoms >= 1).mean(axis=1), dtype=np.float64)
-        return np.clip(1.0 - self._prob_zero(), 0.0, 1.0)
+        return np.clip(-np.expm1(self._log_prob_zero()), 0.0, 1.0)  # no cancellation for tiny means
 
-    def _prob_zero(self) -> FloatArray:
+    def _log_prob_zero(self) -> FloatArray:
         assert self.size is not None
         mu, r = self.mean_count, self.size
         finite = np.isfinite(r)
         r_safe = np.where(finite, r, 1.0)
-        nb = np.exp(-r_safe * np.log1p(mu / r_safe))
-        return np.asarray(np.where(finite, nb, np.exp(-mu)), dtype=np.float64)
+        return np.asarray(np.where(finite, -r_safe * np.log1p(mu / r_safe), -mu), dtype=np.float64)
+
+    def _prob_zero(self) -> FloatArray:
+        return np.asarray(np.exp(self._log_prob_zero()), dtype=np.float64)
 
     def cdf(self, x: ArrayLike) -> FloatArray:
         """P(count <= x) per unit; ``x`` has one row per unit (shape (units,) or (units, k))."""
