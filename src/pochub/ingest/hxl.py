@@ -322,29 +322,14 @@ def normalise_with(columns: dict[str, str]) -> EventFormat:
                 pl.col("threat_type").is_not_null() & ~pl.col("threat_type").is_in(known_threats),
                 "unknown threat type; known: " + ", ".join(known_threats),
             ),
-            Check(
-                columns.get("fatalities_best", "*"),
-                best_text,
-                ~(pl.col("fatalities_best") >= 0),
-                "must be a whole number >= 0",
-            ),
-            Check(
-                columns.get("fatalities_low", "*"),
-                low_text,
-                ~(pl.col("fatalities_low") >= 0),
-                "must be a whole number >= 0",
-            ),
-            Check(
-                columns.get("fatalities_high", "*"),
-                high_text,
-                ~(pl.col("fatalities_high") >= 0),
-                "must be a whole number >= 0",
-            ),
-            Check(
-                columns.get("civilian_fatalities", "*"),
-                civ_text,
-                ~(pl.col("civilian_fatalities") >= 0),
-                "must be a whole number >= 0",
+            *(
+                Check(columns.get(name, "*"), value, ~(pl.col(name) >= 0), "must be a whole number >= 0")
+                for name, value in (
+                    ("fatalities_best", best_text),
+                    ("fatalities_low", low_text),
+                    ("fatalities_high", high_text),
+                    ("civilian_fatalities", civ_text),
+                )
             ),
             Check(
                 columns.get("date_precision", "*"),

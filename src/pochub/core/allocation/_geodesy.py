@@ -134,3 +134,16 @@ def hilbert_order(latitude: FloatArray, longitude: FloatArray, bits: int = 16) -
         x, y = np.where(~ry, y, x), np.where(~ry, x, y)
         s >>= 1
     return np.argsort(key, kind="stable").astype(np.int64)
+
+
+def with_existing_sites(
+    candidates: Points, existing_sites: Points | None
+) -> tuple[Points, NDArray[np.int64]]:
+    """The candidates followed by the existing sites, and the column indices of the existing ones."""
+    sites = candidates
+    if existing_sites is not None and len(existing_sites):
+        sites = Points(
+            np.concatenate((candidates.latitude, existing_sites.latitude)),
+            np.concatenate((candidates.longitude, existing_sites.longitude)),
+        )
+    return sites, np.arange(len(candidates), len(sites), dtype=np.int64)

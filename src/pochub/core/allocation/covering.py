@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import sparse
 
-from pochub.core.allocation._geodesy import FloatArray, IntArray, Points
+from pochub.core.allocation._geodesy import FloatArray, IntArray, Points, with_existing_sites
 from pochub.core.allocation._maximal_covering import CoverSolution, solve_maximal_covering
 from pochub.core.allocation._reduction import (
     BoolArray,
@@ -86,13 +86,7 @@ def _coverage_from_points(
 ) -> tuple[sparse.csr_array, FloatArray | None, IntArray]:
     """Coverage (and hours, with a road graph) of demand x (candidates then existing sites), and the existing
     columns. Without a graph: great circle at the off-road speed, found by a k-d tree (no dense matrix)."""
-    sites = candidates
-    if existing_sites is not None and len(existing_sites):
-        sites = Points(
-            np.concatenate((candidates.latitude, existing_sites.latitude)),
-            np.concatenate((candidates.longitude, existing_sites.longitude)),
-        )
-    existing = np.arange(len(candidates), len(sites), dtype=np.int64)
+    sites, existing = with_existing_sites(candidates, existing_sites)
     if graph is None:
         speed = profile_speed if profile_speed is not None else SpeedProfile().off_road_kmh
         return great_circle_coverage(demand, sites, standard_hours, speed), None, existing

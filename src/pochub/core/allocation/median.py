@@ -27,7 +27,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 from scipy import sparse
 
-from pochub.core.allocation._geodesy import FloatArray, IntArray, Points
+from pochub.core.allocation._geodesy import FloatArray, IntArray, Points, with_existing_sites
 from pochub.core.allocation._reduction import BoolArray
 from pochub.core.allocation.results import (
     AllocationResult,
@@ -158,13 +158,7 @@ class PMedian:
     ) -> PMedian:
         """From places: road hours on ``graph``, or great-circle hours at the off-road speed (default 20 km/h)
         without one. Existing sites become the columns after the candidates. Builds a dense matrix."""
-        sites = candidates
-        if existing_sites is not None and len(existing_sites):
-            sites = Points(
-                np.concatenate((candidates.latitude, existing_sites.latitude)),
-                np.concatenate((candidates.longitude, existing_sites.longitude)),
-            )
-        existing = np.arange(len(candidates), len(sites), dtype=np.int64)
+        sites, existing = with_existing_sites(candidates, existing_sites)
         if graph is None:
             hours = great_circle_time_matrix(demand, sites, off_road_kmh or 20.0)
         else:
