@@ -1256,6 +1256,17 @@ def serve(
     uvicorn.run(application, host=host or settings.host, port=port or settings.port, log_level="info")
 
 
+def _register_command_groups() -> None:
+    """Command groups that live in pochub.commands (imported here, after the shared helpers above)."""
+    from pochub.commands import access, alert_stats, alerts, notifications, structure
+
+    for module in (structure, access, alerts, alert_stats, notifications):
+        module.register(app)
+
+
+_register_command_groups()
+
+
 def main() -> None:
     """Entry point: run the app, turning PoC Hub errors into messages and exit codes (usage errors exit 2)."""
     try:

@@ -39,6 +39,46 @@ class Settings(BaseSettings):
         ge=0,
         description="Two records of different sources within this many days may be one event.",
     )
+    secret_key: str = Field(
+        default="pochub-development-key-change-me",
+        min_length=16,
+        description="Secret that encrypts informants' names and numbers at rest and signs sessions. "
+        "Set a long random value in production; changing it makes stored sender details unreadable.",
+    )
+    location_fuzz_km: float = Field(
+        default=5.0,
+        ge=0,
+        description="Alert locations are moved by up to this distance in exports and for viewer and partner roles.",
+    )
+    session_hours: float = Field(
+        default=12.0, gt=0, description="Lifetime of a web session cookie, in hours."
+    )
+    token_days: float = Field(default=90.0, gt=0, description="Lifetime of an API bearer token, in days.")
+    merge_window_hours: float = Field(
+        default=2.0,
+        ge=0,
+        description="Reports from the same area within this many hours with similar text merge into one alert.",
+    )
+    merge_similarity: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Text similarity (0-1) above which two reports of one area and window are one incident.",
+    )
+    escalation_interval_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="How often the background worker looks for alerts past their deadline.",
+    )
+    outbox_interval_seconds: float = Field(
+        default=5.0, gt=0, description="How often the background worker delivers pending notifications."
+    )
+    outbox_max_attempts: int = Field(
+        default=8, ge=1, description="Webhook delivery attempts before a notification is marked failed."
+    )
+    workers: bool = Field(
+        default=True, description="Run the escalation and notification workers inside `pochub serve`."
+    )
 
 
 def settings_help() -> list[tuple[str, str, str]]:

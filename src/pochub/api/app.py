@@ -6,7 +6,22 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 
 from pochub import __version__
-from pochub.api.routers import events, health
+from pochub.api.routers import (
+    alert_stats,
+    alerts,
+    audit,
+    auth,
+    bases,
+    communities,
+    events,
+    health,
+    intake,
+    notifications,
+    reports,
+    structures,
+    threats,
+    units,
+)
 from pochub.config import Settings
 from pochub.errors import PocHubError
 from pochub.store.database import connect
@@ -30,6 +45,8 @@ def create_app(settings: Settings) -> FastAPI:
     def home() -> RedirectResponse:
         return RedirectResponse("/docs")
 
-    app.include_router(health.router)
-    app.include_router(events.router)
+    # alert_stats before alerts: /alerts/stats must not be read as an alert reference
+    for module in (health, auth, events, communities, threats, units, bases, structures, intake, alert_stats,
+                   alerts, reports, notifications, audit):  # fmt: skip
+        app.include_router(module.router)
     return app

@@ -187,3 +187,182 @@ threat_overrides = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Index("ix_threat_overrides_threat_key", "threat_key"),
 )
+
+# --- access: users, their sessions and tokens, the append-only audit log ---
+
+users = Table(
+    "users",
+    metadata,
+    Column("user_id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(80), nullable=False, unique=True),
+    Column("display_name", String(200), nullable=False, server_default=""),
+    Column("password_hash", String(200), nullable=False),
+    Column("role", String(24), nullable=False),
+    Column("field_office", String(64)),
+    Column("area_pcodes", Text, nullable=False, server_default="[]"),
+    Column("structure_role", String(120)),
+    Column("active", Boolean, nullable=False, server_default="1"),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+credentials = Table(
+    "credentials",
+    metadata,
+    Column("credential_id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.user_id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(8), nullable=False),  # session (web cookie) | token (API bearer)
+    Column("secret_hash", String(64), nullable=False, unique=True),
+    Column("name", String(120), nullable=False, server_default=""),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+    Index("ix_credentials_user_id", "user_id"),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("audit_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("role", String(24), nullable=False),
+    Column("action", String(40), nullable=False),  # write | read_protected | login | ...
+    Column("entity", String(40), nullable=False),
+    Column("entity_id", String(80), nullable=False, server_default=""),
+    Column("detail", Text, nullable=False, server_default=""),
+    Index("ix_audit_log_at", "at"),
+    Index("ix_audit_log_entity", "entity", "entity_id"),
+)
+
+# --- response: alerts, the reports merged into them, their transitions, the notification outbox ---
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("alert_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("reference", String(32), nullable=False, unique=True),
+    Column("state", String(24), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("alert_network", String(120), nullable=False, server_default=""),
+    Column("text", Text, nullable=False),
+    Column("location_text", String(300), nullable=False, server_default=""),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("pcode", String(32)),
+    Column("field_office", String(64)),
+    Column("community_id", String(64)),
+    Column("threat_type", String(48)),
+    Column("urgency", String(16), nullable=False),
+    Column("body_id", String(120), nullable=False),
+    Column("focal_point_role", String(120)),
+    Column("escalation_level", SmallInteger, nullable=False, server_default="0"),
+    Column("next_step", String(24)),
+    Column("due_at", DateTime(timezone=True)),
+    Column("sender_name", LargeBinary),  # encrypted at rest
+    Column("sender_number", LargeBinary),  # encrypted at rest
+    Column("sender_key", String(64)),  # keyed hash of the number: merges reports without decrypting
+    Column("details", Text, nullable=False, server_default="{}"),  # verification, response, outcome, feedback
+    Column("exercise_id", Integer),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Index("ix_alerts_state_due_at", "state", "due_at"),
+    Index("ix_alerts_field_office", "field_office"),
+    Index("ix_alerts_pcode_received_at", "pcode", "received_at"),
+)
+
+alert_reports = Table(
+    "alert_reports",
+    metadata,
+    Column("report_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column(
+        "alert_id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("alerts.alert_id"),
+        nullable=False,
+    ),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("external_id", String(128), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("sender_name", LargeBinary),
+    Column("sender_number", LargeBinary),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("pcode", String(32)),
+    Column("recorded_by", String(80), nullable=False, server_default=""),
+    UniqueConstraint("channel", "external_id"),
+    Index("ix_alert_reports_alert_id", "alert_id"),
+)
+
+alert_transitions = Table(
+    "alert_transitions",
+    metadata,
+    Column(
+        "transition_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column(
+        "alert_id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("alerts.alert_id"),
+        nullable=False,
+    ),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("role", String(24), nullable=False),
+    Column("action", String(24), nullable=False),
+    Column("from_state", String(24), nullable=False),
+    Column("to_state", String(24), nullable=False),
+    Column("reason", Text, nullable=False, server_default=""),
+    Column("detail", Text, nullable=False, server_default="{}"),
+    Index("ix_alert_transitions_alert_id", "alert_id"),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("effect_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column("dedupe_key", String(200), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("alert_id", BigInteger().with_variant(Integer, "sqlite")),
+    Column("kind", String(40), nullable=False),
+    Column("target", String(120), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("status", String(12), nullable=False),  # pending | delivered | failed | skipped
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("delivered_at", DateTime(timezone=True)),
+    Column("exercise_id", Integer),
+    Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+)
+
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("endpoint_id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(120), nullable=False, unique=True),
+    Column("url", Text, nullable=False),
+    Column("targets", Text, nullable=False, server_default='["*"]'),  # bodies or roles it serves
+    Column("secret", String(200), nullable=False, server_default=""),
+    Column("active", Boolean, nullable=False, server_default="1"),
+)
+
+deliveries = Table(
+    "deliveries",
+    metadata,
+    Column("delivery_id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True),
+    Column(
+        "effect_id",
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("outbox.effect_id"),
+        nullable=False,
+    ),
+    Column("endpoint_id", Integer, ForeignKey("webhook_endpoints.endpoint_id"), nullable=False),
+    Column("attempt", Integer, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("status_code", Integer),
+    Column("error", Text, nullable=False, server_default=""),
+    Column("delivered", Boolean, nullable=False),
+    UniqueConstraint("effect_id", "endpoint_id", "attempt"),
+    Index("ix_deliveries_effect_id", "effect_id"),
+)

@@ -1,0 +1,9 @@
+"""`pochub` commands: notifications."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the `pochub` app."""
