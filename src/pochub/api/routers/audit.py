@@ -1,7 +1,88 @@
-"""The audit API."""
+"""The audit log, for the administrator and the Senior PoC Adviser: filtered, newest first, paginated."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel
+
+from pochub.api.auth import require_roles
+from pochub.api.deps import DbConnection
+from pochub.core.models.access import Role, User
+from pochub.errors import InvalidInput
+from pochub.store import audit
 
 router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+
+Auditor = Annotated[User, Depends(require_roles(Role.ADMIN, Role.POC_ADVISER))]
+
+
+class AuditEntryOut(BaseModel):
+    """One audit log entry."""
+
+    audit_id: int
+    at: datetime
+    actor: str
+    role: str
+    action: str
+    entity: str
+    entity_id: str
+    detail: str
+
+
+class AuditPage(BaseModel):
+    """A page of the audit log and how many entries match in all."""
+
+    total: int
+    limit: int
+    offset: int
+    items: list[AuditEntryOut]
+
+
+@router.get("")
+def list_audit(
+    _user: Auditor,
+    conn: DbConnection,
+    actor: Annotated[str | None, Query(max_length=80)] = None,
+    role: Annotated[str | None, Query(max_length=24)] = None,
+    action: Annotated[str | None, Query(max_length=40)] = None,
+    entity: Annotated[str | None, Query(max_length=40)] = None,
+    entity_id: Annotated[str | None, Query(max_length=80)] = None,
+    since: Annotated[datetime | None, Query(description="ISO 8601; inclusive")] = None,
+    until: Annotated[datetime | None, Query(description="ISO 8601; exclusive")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> AuditPage:
+    """Audit entries matching every filter, newest first."""
+    if since is not None and until is not None and until <= since:
+        raise InvalidInput("until must be after since")
+    total = audit.count(
+        conn,
+        actor=actor,
+        role=role,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        since=since,
+        until=until,
+    )
+    entries = audit.query(
+        conn,
+        actor=actor,
+        role=role,
+        action=action,
+        entity=entity,
+        entity_id=entity_id,
+        since=since,
+        until=until,
+        limit=limit,
+        offset=offset,
+    )
+    return AuditPage(
+        total=total,
+        limit=limit,
+        offset=offset,
+        items=[AuditEntryOut.model_validate(entry, from_attributes=True) for entry in entries],
+    )

@@ -1,0 +1,49 @@
+"""Users and bearer tokens for API tests: ``user, token = make_user(engine, "analyst")``."""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import Engine
+
+from pochub.core.models.access import Role, User
+from pochub.services.access import create_user, issue_credential
+
+_numbers = itertools.count(1)
+
+
+def make_user(
+    engine: Engine,
+    role: Role | str,
+    *,
+    field_office: str | None = None,
+    username: str | None = None,
+    area_pcodes: tuple[str, ...] = (),
+    password: str | None = None,
+    display_name: str = "",
+) -> tuple[User, str]:
+    """A new user of ``role`` and a bearer token for them (valid for a day).
+
+    Field officers and CLAs need ``field_office`` (known to the stored structure, if one is stored) or
+    ``area_pcodes``, exactly as in production.
+    """
+    name = username or f"{Role(role).value}-{next(_numbers)}-{secrets.token_hex(3)}"
+    user = create_user(
+        engine,
+        name,
+        password or secrets.token_urlsafe(16),
+        role,
+        field_office=field_office,
+        area_pcodes=area_pcodes,
+        display_name=display_name,
+        actor="test",
+    )
+    token = issue_credential(engine, user, "token", timedelta(days=1), name="test")
+    return user, token
+
+
+def auth_header(token: str) -> dict[str, str]:
+    """The Authorization header for ``token``."""
+    return {"Authorization": f"Bearer {token}"}
