@@ -1,9 +1,265 @@
-"""`pochub` commands: access."""
+"""`pochub users ...` and `pochub audit`: accounts, API tokens and the audit log, from the command line.
+
+Whoever runs these commands has the database itself, so they act as the administrator; their actions are
+audited as ``cli:<operating-system user>``.
+"""
 
 from __future__ import annotations
 
+import getpass
+import json
+import re
+import sys
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Annotated
+
 import typer
+from rich.table import Table
+
+from pochub.cli import err, out, state
+from pochub.core.models.access import Role
+from pochub.errors import InvalidInput
+
+users_app = typer.Typer(help="User accounts, their roles and areas, and API tokens.", no_args_is_help=True)
+
+_RELATIVE = re.compile(r"^(\d+(?:\.\d+)?)([dhm])$")
+
+
+class ListFormat(StrEnum):
+    """How a listing is printed."""
+
+    table = "table"
+    json = "json"
+
+
+def cli_actor() -> str:
+    """Who runs the command, for the audit log."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):  # no user name in containers without a passwd entry
+        return "cli"
+
+
+def parse_since(value: str, now: datetime) -> datetime:
+    """An ISO date or date-time (UTC when naive), or a duration back from now: 7d, 12h, 30m."""
+    match = _RELATIVE.match(value.strip())
+    if match:
+        amount, unit = float(match.group(1)), match.group(2)
+        return (
+            now
+            - {"d": timedelta(days=amount), "h": timedelta(hours=amount), "m": timedelta(minutes=amount)}[
+                unit
+            ]
+        )
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise InvalidInput(
+            f"--since {value!r}: an ISO date or date-time, or a duration like 7d, 12h, 30m"
+        ) from exc
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _read_password(password: str | None, password_stdin: bool) -> str:
+    if password is not None and password_stdin:
+        raise InvalidInput("give --password or --password-stdin, not both")
+    if password_stdin:
+        line = sys.stdin.readline().rstrip("\r\n")
+        if not line:
+            raise InvalidInput("--password-stdin: no password on standard input")
+        return line
+    if password is not None:
+        return password
+    if not sys.stdin.isatty():
+        raise InvalidInput("no password: use --password-stdin when standard input is not a terminal")
+    entered: str = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    return entered
+
+
+def users_add(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="Sign-in name.")],
+    role: Annotated[Role, typer.Option("--role", help="What the user does; decides what they see.")],
+    field_office: Annotated[
+        str | None,
+        typer.Option("--field-office", help="Field office id in the structure (field_officer, cla)."),
+    ] = None,
+    area: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--area", help="Area P-code of responsibility (repeatable; default: the field office's)."
+        ),
+    ] = None,
+    name: Annotated[str, typer.Option("--name", help="Display name.")] = "",
+    structure_role: Annotated[
+        str | None, typer.Option("--structure-role", help="The post the user holds in the structure.")
+    ] = None,
+    password: Annotated[
+        str | None,
+        typer.Option("--password", help="The password (visible in shell history: prefer the prompt)."),
+    ] = None,
+    password_stdin: Annotated[
+        bool,
+        typer.Option("--password-stdin", help="Read the password from the first line of standard input."),
+    ] = False,
+) -> None:
+    """Create a user (asks for the password unless --password or --password-stdin is given)."""
+    from pochub.services.access import create_user
+
+    secret = _read_password(password, password_stdin)
+    user = create_user(
+        state(ctx).engine(),
+        username,
+        secret,
+        role,
+        field_office=field_office,
+        area_pcodes=tuple(area or ()),
+        display_name=name,
+        structure_role=structure_role,
+        actor=cli_actor(),
+    )
+    scope = "mission-wide"
+    if not user.mission_wide:
+        scope = f"field office {user.field_office or '-'}, areas {', '.join(user.area_pcodes) or '-'}"
+    err.print(f"user {user.username} created: {user.role.value}, {scope}")
+
+
+def users_list(
+    ctx: typer.Context,
+    output: Annotated[ListFormat, typer.Option("--format", help="Table or JSON.")] = ListFormat.table,
+) -> None:
+    """List users with their role, scope, status and any setup problem."""
+    from pochub.services.access import list_users
+
+    records = list_users(state(ctx).engine())
+    if output == ListFormat.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "username": r.user.username,
+                        "display_name": r.user.display_name,
+                        "role": r.user.role.value,
+                        "field_office": r.user.field_office,
+                        "area_pcodes": list(r.user.area_pcodes),
+                        "structure_role": r.user.structure_role,
+                        "active": r.active,
+                        "created_at": r.created_at.isoformat(),
+                        "problem": r.problem,
+                    }
+                    for r in records
+                ]
+            )
+        )
+        return
+    table = Table(title="users")
+    for column in ("username", "name", "role", "field office", "areas", "active", "problem"):
+        table.add_column(column)
+    for r in records:
+        table.add_row(
+            r.user.username,
+            r.user.display_name,
+            r.user.role.value,
+            r.user.field_office or "",
+            ", ".join(r.user.area_pcodes) if not r.user.mission_wide else "(mission-wide)",
+            "yes" if r.active else "no",
+            r.problem,
+        )
+    out.print(table)
+
+
+def users_deactivate(
+    ctx: typer.Context, username: Annotated[str, typer.Argument(help="The user to deactivate.")]
+) -> None:
+    """Deactivate a user and revoke their sessions and tokens (users are never deleted: the log names them)."""
+    from pochub.services.access import deactivate_user
+
+    deactivate_user(state(ctx).engine(), username, actor=cli_actor())
+    err.print(f"user {username} deactivated; their sessions and tokens are revoked")
+
+
+def users_token(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="Whose token.")],
+    name: Annotated[str, typer.Option("--name", help="What the token is for (shown in the audit log).")] = "",
+    days: Annotated[
+        float | None, typer.Option("--days", min=0.01, help="Lifetime in days (default: POCHUB_TOKEN_DAYS).")
+    ] = None,
+) -> None:
+    """Issue an API bearer token for a user and print it (shown once)."""
+    from pochub.services.access import get_user, issue_credential
+
+    st = state(ctx)
+    engine = st.engine()
+    user = get_user(engine, username)
+    lifetime = timedelta(days=days if days is not None else st.settings.token_days)
+    token = issue_credential(engine, user, "token", lifetime, name=name or "cli", actor=cli_actor())
+    print(token)
+    err.print(
+        f"token for {username}, valid {days if days is not None else st.settings.token_days:g} days: "
+        "send it as 'Authorization: Bearer TOKEN'"
+    )
+
+
+def audit_command(
+    ctx: typer.Context,
+    actor: Annotated[str | None, typer.Option("--actor", help="Only this actor.")] = None,
+    entity: Annotated[
+        str | None, typer.Option("--entity", help="Only this entity (user, alert, ...).")
+    ] = None,
+    entity_id: Annotated[str | None, typer.Option("--entity-id", help="Only this record.")] = None,
+    action: Annotated[
+        str | None, typer.Option("--action", help="Only this action (write, read_protected, login, ...).")
+    ] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="ISO date or date-time, or a duration back: 7d, 12h, 30m.")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many entries.")] = 200,
+    output: Annotated[ListFormat, typer.Option("--format", help="Table or JSON.")] = ListFormat.table,
+) -> None:
+    """Show the audit log, newest first: every write, sign-in and read of protected fields."""
+    from pochub.store import audit
+
+    moment = parse_since(since, datetime.now(UTC)) if since else None
+    with state(ctx).engine().connect() as conn:
+        entries = audit.query(
+            conn, actor=actor, entity=entity, entity_id=entity_id, action=action, since=moment, limit=limit
+        )
+    if output == ListFormat.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "audit_id": e.audit_id,
+                        "at": e.at.isoformat(),
+                        "actor": e.actor,
+                        "role": e.role,
+                        "action": e.action,
+                        "entity": e.entity,
+                        "entity_id": e.entity_id,
+                        "detail": e.detail,
+                    }
+                    for e in entries
+                ]
+            )
+        )
+        return
+    table = Table(title="audit log", caption=f"{len(entries)} entries, newest first")
+    for column in ("at (UTC)", "actor", "role", "action", "entity", "id", "detail"):
+        table.add_column(column)
+    for e in entries:
+        table.add_row(
+            e.at.strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.role, e.action, e.entity, e.entity_id, e.detail
+        )
+    out.print(table)
 
 
 def register(app: typer.Typer) -> None:
-    """Add this module's commands to the `pochub` app."""
+    """Add `pochub users ...` and `pochub audit` to the `pochub` app."""
+    users_app.command("add")(users_add)
+    users_app.command("list")(users_list)
+    users_app.command("deactivate")(users_deactivate)
+    users_app.command("token")(users_token)
+    app.add_typer(users_app, name="users")
+    app.command("audit")(audit_command)

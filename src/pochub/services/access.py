@@ -277,9 +277,14 @@ def issue_credential(
     lifetime: timedelta,
     name: str = "",
     *,
+    actor: str | None = None,
+    actor_role: str | None = None,
     now: datetime | None = None,
 ) -> str:
-    """A new random secret for ``user`` (shown once; only its SHA-256 is stored). Tokens are audited."""
+    """A new random secret for active ``user`` (shown once; only its SHA-256 is stored). Tokens are audited.
+
+    ``actor`` is who issues it when that is not the user themself (an administrator at the command line).
+    """
     if kind not in ("session", "token"):
         raise InvalidInput(f"credential kind {kind!r}: session or token")
     if lifetime <= timedelta(0):
@@ -287,6 +292,13 @@ def issue_credential(
     moment = _now(now)
     secret = secrets.token_urlsafe(32)
     with engine.begin() as conn:
+        active = conn.execute(
+            select(tables.users.c.active).where(tables.users.c.user_id == user.user_id)
+        ).scalar_one_or_none()
+        if active is None:
+            raise NotFound(f"no user named {user.username!r}")
+        if not active:
+            raise Forbidden(f"user {user.username!r} is deactivated")
         conn.execute(
             insert(tables.credentials).values(
                 user_id=user.user_id,
@@ -300,12 +312,12 @@ def issue_credential(
         if kind == "token":
             audit.record(
                 conn,
-                actor=user.username,
-                role=user.role.value,
+                actor=actor or user.username,
+                role=actor_role or (user.role.value if actor is None else "admin"),
                 action="write",
                 entity="credential",
                 entity_id=user.username,
-                detail=f"issued API token {name!r} until {(moment + lifetime).isoformat(timespec='seconds')}",
+                detail=f"issued API token {name!r} for {user.username} until {(moment + lifetime).isoformat(timespec='seconds')}",
                 at=moment,
             )
     return secret
