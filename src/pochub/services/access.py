@@ -93,7 +93,9 @@ def _field_offices(document: dict[str, Any]) -> dict[str, tuple[str, ...]]:
     for entry in entries:
         if isinstance(entry, dict) and entry.get("id") is not None:
             pcodes = entry.get("area_pcodes") or []
-            offices[str(entry["id"])] = tuple(str(p) for p in pcodes) if isinstance(pcodes, list) else ()
+            offices[str(entry["id"])] = (
+                tuple(str(p).strip() for p in pcodes if str(p).strip()) if isinstance(pcodes, list) else ()
+            )
     return offices
 
 
