@@ -82,3 +82,38 @@ def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> 
         return CliResult(code, captured.out, captured.err)
 
     return run
+
+
+def _schema_url(schema: str) -> str:
+    return f"{PG_SERVER}?options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def demo_engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """A small demo mission (100 communities, ~400 events, the structure) on each backend, shared by a module.
+
+    Tests that write to it must use their own references or areas so that they do not depend on each other.
+    """
+    from pochub.config import Settings
+    from pochub.services.demo_mission import load_demo
+
+    admin = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.db'}"
+    else:
+        schema = f"d_{uuid.uuid4().hex[:12]}"
+        admin = create_engine(PG_SERVER)
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE SCHEMA {schema}"))
+        url = _schema_url(schema)
+    eng = connect(url)
+    upgrade(eng)
+    load_demo(eng, Settings(database_url=url), seed=1, n_communities=100, n_events=300)
+    try:
+        yield eng
+    finally:
+        eng.dispose()
+        if admin is not None:
+            with admin.begin() as conn:
+                conn.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+            admin.dispose()

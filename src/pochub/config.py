@@ -60,7 +60,7 @@ class Settings(BaseSettings):
         description="Reports from the same area within this many hours with similar text merge into one alert.",
     )
     merge_similarity: float = Field(
-        default=0.5,
+        default=0.6,
         ge=0,
         le=1,
         description="Text similarity (0-1) above which two reports of one area and window are one incident.",

@@ -39,7 +39,6 @@ from pochub.core.workflow.lifecycle import (
     MergeReport,
     Notify,
     RecordOutcome,
-    RoutedTo,
     TransitionRecorded,
     Transmit,
     Verify,
@@ -47,6 +46,7 @@ from pochub.core.workflow.lifecycle import (
     apply,
     receive,
 )
+from pochub.core.workflow.structure import Route
 from pochub.errors import Forbidden, InvalidInput, InvalidTransition
 
 T0 = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
@@ -65,12 +65,12 @@ class Rules:
     def escalation_roles(self) -> tuple[str, ...]:
         return ("senior_poc_adviser",)
 
-    def route(self, threat_type: str | None, urgency: str, pcode: str | None) -> RoutedTo:
+    def route(self, threat_type: str | None, urgency: str, pcode: str | None) -> Route:
         if urgency == "immediate":
-            return RoutedTo("joc", "poc_fp_fo1", "fo1", ("fwg1", "mwg"))
+            return Route("joc", "poc_fp_fo1", "fo1", ("fwg1", "mwg"))
         if pcode and pcode.startswith("KT01"):
-            return RoutedTo("fwg1", "poc_fp_fo1", "fo1")
-        return RoutedTo("mwg", "poc_officer", None)
+            return Route("fwg1", "poc_fp_fo1", "fo1")
+        return Route("mwg", "poc_officer", None)
 
     def deadline(self, step: str, urgency: str) -> timedelta:
         return timedelta(hours=HOURS[step] * FACTOR[urgency])

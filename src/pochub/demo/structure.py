@@ -254,34 +254,36 @@ def _bodies(
     return bodies
 
 
+def _local_rules(threat: str | None, urgency: str, offices: tuple[FieldOffice, ...]) -> list[dict[str, Any]]:
+    """One rule per field office: its working group, or the JOC (telling the office) when immediate."""
+    rules = []
+    for office in offices:
+        local = field_wg(office)
+        body, notify = (JOC, [local, MISSION_WG]) if urgency == "immediate" else (local, [])
+        rules.append(
+            {"threat_type": threat, "urgency": urgency, "area_pcodes": list(office.area_pcodes), "body": body,
+             "notify": notify}
+        )  # fmt: skip
+    return rules
+
+
 def _routing(offices: tuple[FieldOffice, ...]) -> dict[str, Any]:
-    """Routing rules: threat type x urgency (x area) -> body, first match wins."""
+    """Routing rules: threat type x urgency (x area) -> body, first match wins.
+
+    An alert not yet classified (no threat type) goes by urgency and area like a classified one.
+    """
     rules: list[dict[str, Any]] = []
     for threat in ThreatType:
         for urgency in URGENCY_LEVELS:
             if threat in MISSION_LEVEL_THREATS and urgency != "immediate":
                 rules.append(
-                    {
-                        "threat_type": threat.value,
-                        "urgency": urgency,
-                        "area_pcodes": None,
-                        "body": MISSION_WG,
-                        "notify": [],
-                    }
-                )
-                continue
-            for office in offices:
-                local = field_wg(office)
-                body, notify = (JOC, [local, MISSION_WG]) if urgency == "immediate" else (local, [])
-                rules.append(
-                    {
-                        "threat_type": threat.value,
-                        "urgency": urgency,
-                        "area_pcodes": list(office.area_pcodes),
-                        "body": body,
-                        "notify": notify,
-                    }
-                )
+                    {"threat_type": threat.value, "urgency": urgency, "area_pcodes": None, "body": MISSION_WG,
+                     "notify": []}
+                )  # fmt: skip
+            else:
+                rules += _local_rules(threat.value, urgency, offices)
+    for urgency in URGENCY_LEVELS:
+        rules += _local_rules(None, urgency, offices)
     return {"urgency_levels": URGENCY_LEVELS, "default_body": MISSION_WG, "rules": rules}
 
 

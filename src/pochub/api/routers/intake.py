@@ -1,7 +1,100 @@
-"""The intake API."""
+"""Intake webhooks: SMS gateways (form-encoded), RapidPro/TextIt (JSON) and KoBo REST services (JSON).
+
+Gateways authenticate with an API token of a service account (`pochub users add gateway --role cla`, then
+`pochub users token gateway`), sent as a bearer token or, for gateways that cannot set headers, as the
+``token`` query parameter. The answer comes only after the alert is committed; a gateway retry of the same
+message (same id) returns the same alert.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPAuthorizationCredentials
+from sqlalchemy import Engine
+
+from pochub.api.auth import AppSettings, bearer_scheme, cookie_scheme
+from pochub.api.deps import DbConnection, get_engine
+from pochub.api.routers.alerts import INTAKE_ROLES, intake_out
+from pochub.api.schemas.alerts import IntakeOut
+from pochub.core.models.access import User
+from pochub.core.models.alerts import Report
+from pochub.core.workflow.lifecycle import Actor
+from pochub.errors import Forbidden, InvalidInput
+from pochub.ingest.alert_intake import read_kobo, read_rapidpro, read_sms_form
+from pochub.services import alerts
+from pochub.services.access import user_for_secret
 
 router = APIRouter(prefix="/api/v1/intake", tags=["intake"])
+MAX_FORM_FIELDS = 200
+
+
+def gateway_user(
+    conn: DbConnection,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    session: Annotated[str | None, Depends(cookie_scheme)],
+    token: Annotated[
+        str | None, Query(max_length=200, description="API token, for gateways without headers.")
+    ] = None,
+) -> User:
+    """The service account (or signed-in user) posting; 401 without a valid credential, 403 for other roles."""
+    from pochub.api.auth import current_user
+
+    now = datetime.now(UTC)
+    if token and bearer is None and not session:
+        found = user_for_secret(conn, token, "token", now)
+        if found is None:
+            current_user(conn, None, None)  # raises the same 401 as every other route
+        user = found
+    else:
+        user = current_user(conn, bearer, session)
+    assert user is not None
+    if user.role not in INTAKE_ROLES:
+        raise Forbidden(f"a {user.role.value} account cannot post alerts; use a CLA service account")
+    return user
+
+
+Gateway = Annotated[User, Depends(gateway_user)]
+Engine_ = Annotated[Engine, Depends(get_engine)]
+
+
+async def _store(
+    engine: Engine, settings: Any, user: User, read: Callable[[Any, datetime], Report], payload: Any
+) -> IntakeOut:
+    now = datetime.now(UTC)
+    report = read(payload, now)
+    result = await run_in_threadpool(
+        alerts.receive_report, engine, settings, report, actor=Actor(user.username, user.role.value), now=now
+    )
+    return intake_out(result)
+
+
+@router.post("/sms", response_model=IntakeOut, status_code=201)
+async def sms(request: Request, engine: Engine_, settings: AppSettings, user: Gateway) -> IntakeOut:
+    """An SMS gateway's form-encoded post (Twilio, Africa's Talking, FrontlineSMS, Telerivet, SMSSync...)."""
+    try:
+        form = await request.form(max_fields=MAX_FORM_FIELDS)
+    except Exception as exc:  # the multipart parser raises several kinds of errors on a malformed body
+        raise InvalidInput(f"sms: the body is not a readable form post: {exc}") from exc
+    fields: Mapping[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
+    return await _store(engine, settings, user, read_sms_form, fields)
+
+
+@router.post("/rapidpro", response_model=IntakeOut, status_code=201)
+async def rapidpro(
+    engine: Engine_, settings: AppSettings, user: Gateway, payload: Annotated[dict[str, Any], Body()]
+) -> IntakeOut:
+    """A RapidPro or TextIt flow webhook (contact, input, results, run) or a plain message."""
+    return await _store(engine, settings, user, read_rapidpro, payload)
+
+
+@router.post("/kobo", response_model=IntakeOut, status_code=201)
+async def kobo(
+    engine: Engine_, settings: AppSettings, user: Gateway, payload: Annotated[dict[str, Any], Body()]
+) -> IntakeOut:
+    """A KoBo Toolbox (or ODK Central) REST-service submission."""
+    return await _store(engine, settings, user, read_kobo, payload)

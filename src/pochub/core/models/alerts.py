@@ -148,3 +148,38 @@ class AlertState:
     review: str = ""
     next_step: str | None = None
     due_at: datetime | None = None
+
+
+class Channel(StrEnum):
+    """How a report reached the mission."""
+
+    SMS = "sms"
+    RAPIDPRO = "rapidpro"
+    KOBO = "kobo"
+    MANUAL = "manual"
+    API = "api"
+    EXERCISE = "exercise"
+
+
+@dataclass(frozen=True)
+class Report:
+    """One report from a community, as received: several reports of one incident merge into one alert.
+
+    ``external_id`` is the gateway's or form's own id: a gateway that retries a post never creates a second
+    report. The sender's name and number are personal data; the service encrypts them before storing.
+    """
+
+    channel: Channel
+    external_id: str
+    received_at: datetime
+    text: str
+    sender_name: str | None = None
+    sender_number: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    pcode: str | None = None
+    location_text: str = ""
+    community_id: str | None = None
+    threat_type: str | None = None
+    urgency: Urgency | None = None
+    alert_network: str = ""

@@ -34,6 +34,7 @@ from pochub.core.models.alerts import (
     Verification,
 )
 from pochub.core.models.taxonomy import ThreatType
+from pochub.core.workflow.structure import Route
 from pochub.errors import Forbidden, InvalidInput, InvalidTransition
 
 SYSTEM = "system"
@@ -50,20 +51,10 @@ class Actor:
     role: str
 
 
-@dataclass(frozen=True)
-class RoutedTo:
-    """Where the structure sends an alert: the responsible body, its focal point, who else is told."""
-
-    body_id: str
-    focal_point_role: str | None
-    field_office: str | None
-    notify: tuple[str, ...] = ()
-
-
 class WorkflowRules(Protocol):
     """What the lifecycle needs from the coordination structure."""
 
-    def route(self, threat_type: str | None, urgency: str, pcode: str | None) -> RoutedTo:
+    def route(self, threat_type: str | None, urgency: str, pcode: str | None) -> Route:
         """The body responsible for an alert of this threat type, urgency and place."""
 
     def deadline(self, step: str, urgency: str) -> timedelta:

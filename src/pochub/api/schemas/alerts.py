@@ -1,0 +1,154 @@
+"""Request and response bodies of the alert API (one model per lifecycle action, so OpenAPI says what each needs)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from pochub.core.models.alerts import Decision, FeedbackChannel, Phase, Tier, Urgency, Verification
+from pochub.core.models.taxonomy import ThreatType
+from pochub.core.workflow import lifecycle
+
+Note: Any = Field(default="", max_length=4000, description="Why, or what was done (stored with the transition).")
+Units: Any = Field(default_factory=list, max_length=50, description="Unit ids (`pochub import units`).")
+
+
+class Body(BaseModel):
+    """Unknown fields are refused, so a misspelt field is an error rather than silently ignored."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class AlertIn(Body):
+    """An alert entered by a CLA (a phone call, a radio message) or sent by another system."""
+
+    text: str = Field(min_length=1, max_length=4000, description="What the community reported.")
+    external_id: str | None = Field(
+        default=None,
+        max_length=128,
+        description="The caller's own id: posting it again returns the same alert.",
+    )
+    channel: Literal["manual", "api"] = "manual"
+    pcode: str | None = Field(default=None, max_length=32)
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    location_text: str = Field(default="", max_length=300)
+    community_id: str | None = Field(default=None, max_length=64)
+    threat_type: ThreatType | None = None
+    urgency: Urgency | None = None
+    sender_name: str | None = Field(
+        default=None, max_length=200, description="Encrypted at rest; need-to-know."
+    )
+    sender_number: str | None = Field(
+        default=None, max_length=64, description="Encrypted at rest; need-to-know."
+    )
+    alert_network: str = Field(default="", max_length=120)
+    received_at: datetime | None = Field(
+        default=None, description="When the community called (default: now)."
+    )
+
+
+class IntakeOut(BaseModel):
+    """The committed alert a report became (or joined)."""
+
+    reference: str
+    merged: bool
+    duplicate: bool
+    state: str
+    body: str
+    field_office: str | None
+    due_at: str | None
+    reply: str = Field(description="A message the gateway may send back to the sender.")
+
+
+class AlertPage(BaseModel):
+    """One page of alerts."""
+
+    items: list[dict[str, Any]]
+    total: int
+    limit: int
+    offset: int
+    next: str | None
+
+
+class AcknowledgeIn(Body):
+    note: str = Note
+
+    def action(self) -> lifecycle.Action:
+        return lifecycle.Acknowledge(self.note)
+
+
+class VerifyIn(Body):
+    result: Verification
+    note: str = Note
+
+    def action(self) -> lifecycle.Action:
+        return lifecycle.Verify(self.result, self.note)
+
+
+class ClassifyIn(Body):
+    threat_type: ThreatType
+    urgency: Urgency
+    note: str = Note
+
+    def action(self) -> lifecycle.Action:
+        return lifecycle.Classify(self.threat_type, self.urgency, self.note)
+
+
+class TransmitIn(Body):
+    note: str = Note
+
+    def action(self) -> lifecycle.Action:
+        return lifecycle.Transmit(self.note)
+
+
+class DecideIn(Body):
+    decision: Decision
+    tier: Tier | None = None
+    phase: Phase | None = None
+    units: list[str] = Units
+    reason: str = Note
+
+    def action(self) -> lifecycle.Action:
+        return lifecycle.Decide(self.decision, self.tier, self.phase, tuple(self.units), self.reason)
+
+
+class DeployIn(Body):
+    units: list[str] = Units
+    note: str = Note
+
+    def action(self) -> lifecycle.Action:
+        return lifecycle.Deploy(tuple(self.units), self.note)
+
+
+class RecordOutcomeIn(Body):
+    outcome: str = Field(min_length=1, max_length=4000)
+    civilians_harmed: int | None = Field(default=None, ge=0, le=1_000_000)
+
+    def action(self) -> lifecycle.Action:
+        return lifecycle.RecordOutcome(self.outcome, self.civilians_harmed)
+
+
+class GiveFeedbackIn(Body):
+    channel: FeedbackChannel
+    message: str = Field(min_length=1, max_length=1000, description="What the community was told.")
+    given_at: datetime | None = Field(default=None, description="When (default: now).")
+
+    def action(self) -> lifecycle.Action:
+        return lifecycle.GiveFeedback(self.channel, self.message, self.given_at)
+
+
+class CloseIn(Body):
+    note: str = Note
+
+    def action(self) -> lifecycle.Action:
+        return lifecycle.Close(self.note)
+
+
+class ReviewIn(Body):
+    lessons: str = Field(min_length=1, max_length=4000)
+
+    def action(self) -> lifecycle.Action:
+        return lifecycle.AfterActionReview(self.lessons)

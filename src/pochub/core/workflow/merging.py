@@ -1,0 +1,121 @@
+"""Repeated reports of one incident: same area, close in time, similar text -> one alert with several reports.
+
+Communities often alert several times about one attack (the chief calls, then a teacher sends an SMS). Merging
+keeps the inbox to one alert per incident while keeping every report. Similarity is the better of a token-set
+overlap (robust to word order and extra words) and difflib's sequence ratio (robust to spelling), on text with
+case, accents and punctuation removed, so that it works the same in French and English.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from difflib import SequenceMatcher
+
+_WORD = re.compile(r"[a-z0-9]+")
+STEM = 5
+MIN_SHARED = 2
+"""Two reports must share at least this many content words to merge on words alone."""
+STOP_WORDS = frozenset(
+    [
+        "the",
+        "and",
+        "with",
+        "from",
+        "this",
+        "that",
+        "there",
+        "have",
+        "has",
+        "are",
+        "was",
+        "were",
+        "for",
+        "not",
+        "but",
+        "our",
+        "you",
+        "they",
+        "them",
+        "les",
+        "des",
+        "une",
+        "dans",
+        "pour",
+        "par",
+        "sur",
+        "avec",
+        "est",
+        "sont",
+        "pas",
+        "que",
+        "qui",
+        "nous",
+        "vous",
+        "ils",
+        "elles",
+        "aux",
+        "ont",
+    ]
+)
+
+
+def normalise_text(text: str) -> str:
+    """Lower case, accents and punctuation removed, single spaces."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(_WORD.findall(plain))
+
+
+def _stems(normalised: str) -> set[str]:
+    """Content words cut to five letters: a cheap stemmer that treats attack/attacked/attaque alike."""
+    return {word[:STEM] for word in normalised.split() if len(word) > 2 and word not in STOP_WORDS}
+
+
+def similarity(first: str, second: str) -> float:
+    """How alike two reports read, from 0 (nothing shared) to 1 (one says all the other says)."""
+    a, b = normalise_text(first), normalise_text(second)
+    if not a or not b:
+        return 0.0
+    stems_a, stems_b = _stems(a), _stems(b)
+    shared = len(stems_a & stems_b)
+    overlap = shared / min(len(stems_a), len(stems_b)) if shared >= MIN_SHARED else 0.0
+    return max(overlap, SequenceMatcher(None, a, b).ratio())
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """An open alert a new report could belong to."""
+
+    alert_id: int
+    pcode: str | None
+    last_report_at: datetime
+    texts: tuple[str, ...]
+
+
+def matching_alert(
+    *,
+    text: str,
+    pcode: str | None,
+    received_at: datetime,
+    candidates: Iterable[Candidate],
+    window: timedelta,
+    threshold: float,
+) -> int | None:
+    """The open alert this report repeats (same area within ``window``, similar text), or None.
+
+    A report without a place never merges: the area is what makes two similar messages one incident.
+    """
+    if pcode is None:
+        return None
+    best: tuple[float, int] | None = None
+    for candidate in candidates:
+        if candidate.pcode != pcode or abs(received_at - candidate.last_report_at) > window:
+            continue
+        score = max((similarity(text, seen) for seen in candidate.texts), default=0.0)
+        if score >= threshold and (best is None or score > best[0]):
+            best = (score, candidate.alert_id)
+    return best[1] if best else None

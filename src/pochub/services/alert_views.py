@@ -1,0 +1,186 @@
+"""What a user may see of alerts: scoped lists, one alert with its history, exports, protected fields audited.
+
+Sender names and numbers are decrypted only for roles with a need to know, only on the single-alert view, and
+every such read is written to the audit log. Viewers and partners, and every export, see locations moved by up
+to ``settings.location_fuzz_km`` (the same offset every time, so repeated reads cannot be averaged out).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Engine
+
+from pochub.config import Settings
+from pochub.core.models.access import User, can_read_protected, location_fuzzed
+from pochub.core.workflow.lifecycle import allowed_actions
+from pochub.services.alerts import visible_alert
+from pochub.services.protection import Protector
+from pochub.store import alert_repository as repository
+from pochub.store import audit
+from pochub.store.alert_repository import AlertFilter
+
+
+def _location(row: Any, protector: Protector, km: float, fuzzed: bool) -> tuple[float | None, float | None]:
+    if row.latitude is None or row.longitude is None:
+        return None, None
+    if fuzzed and km > 0:
+        return protector.fuzz_location(row.latitude, row.longitude, km, row.reference)
+    return row.latitude, row.longitude
+
+
+def summary(
+    row: Any, user: User, protector: Protector, settings: Settings, now: datetime, *, export: bool = False
+) -> dict[str, Any]:
+    """One alert as a list shows it: no sender details, location fuzzed where the role or an export needs it."""
+    state = repository.state_from_row(row)
+    latitude, longitude = _location(
+        row, protector, settings.location_fuzz_km, export or location_fuzzed(user.role)
+    )
+    due = state.due_at
+    return {
+        "reference": row.reference,
+        "state": state.status.value,
+        "received_at": repository.utc(row.received_at).isoformat(),  # type: ignore[union-attr]
+        "channel": row.channel,
+        "alert_network": row.alert_network,
+        "text": row.text,
+        "location_text": row.location_text,
+        "latitude": latitude,
+        "longitude": longitude,
+        "location_fuzzed_km": settings.location_fuzz_km if (export or location_fuzzed(user.role)) else 0.0,
+        "pcode": row.pcode,
+        "field_office": row.field_office,
+        "community_id": row.community_id,
+        "threat_type": row.threat_type,
+        "urgency": row.urgency,
+        "body": row.body_id,
+        "focal_point_role": row.focal_point_role,
+        "escalation_level": row.escalation_level,
+        "reports": state.reports,
+        "next_step": state.next_step,
+        "due_at": due.isoformat() if due else None,
+        "overdue": bool(due and due < now),
+        "allowed_actions": [a.value for a in allowed_actions(state, user.role.value)],
+    }
+
+
+def list_alerts(
+    engine: Engine, settings: Settings, user: User, chosen: AlertFilter, *, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """The user's alerts (their area only, for area-scoped roles), most urgent first, and the total."""
+    protector = Protector(settings.secret_key)
+    now = datetime.now(UTC)
+    with engine.connect() as conn:
+        rows, total = repository.list_alerts(conn, user, chosen, limit=limit, offset=offset)
+    return [summary(row, user, protector, settings, now) for row in rows], total
+
+
+def _history(conn: Any, alert_id: int) -> list[dict[str, Any]]:
+    return [
+        {
+            "at": repository.utc(t.at).isoformat(),  # type: ignore[union-attr]
+            "action": t.action,
+            "from_state": t.from_state,
+            "to_state": t.to_state,
+            "actor": t.actor,
+            "role": t.role,
+            "reason": t.reason,
+            "detail": orjson.loads(t.detail or "{}"),
+        }
+        for t in repository.transitions(conn, alert_id)
+    ]
+
+
+def alert_detail(engine: Engine, settings: Settings, reference: str, user: User) -> dict[str, Any]:
+    """One alert with its decisions, history and reports; sender details only for need-to-know roles (audited)."""
+    protector = Protector(settings.secret_key)
+    now = datetime.now(UTC)
+    protected = can_read_protected(user.role)
+    with engine.begin() as conn:
+        row = visible_alert(conn, reference, user)
+        view = summary(row, user, protector, settings, now)
+        details = orjson.loads(row.details or "{}")
+        view.update(
+            verification=details.get("verification"),
+            verification_note=details.get("verification_note", ""),
+            response=details.get("response"),
+            deployed_units=details.get("deployed_units", []),
+            outcome=details.get("outcome", ""),
+            civilians_harmed=details.get("civilians_harmed"),
+            feedback=details.get("feedback"),
+            review=details.get("review", ""),
+            history=_history(conn, row.alert_id),
+        )
+        reports = []
+        for report in repository.reports_of(conn, row.alert_id):
+            item: dict[str, Any] = {
+                "received_at": repository.utc(report.received_at).isoformat(),  # type: ignore[union-attr]
+                "channel": report.channel,
+                "text": report.text,
+                "recorded_by": report.recorded_by,
+            }
+            if protected:
+                item["sender_name"] = protector.decrypt(report.sender_name)
+                item["sender_number"] = protector.decrypt(report.sender_number)
+            reports.append(item)
+        view["reports_received"] = reports
+        if protected:
+            view["sender"] = {
+                "name": protector.decrypt(row.sender_name),
+                "number": protector.decrypt(row.sender_number),
+            }
+            audit.record(
+                conn, actor=user.username, role=user.role.value, action="read_protected", entity="alert",
+                entity_id=reference, detail="sender name and number", at=now,
+            )  # fmt: skip
+    return view
+
+
+def history(engine: Engine, reference: str, user: User) -> list[dict[str, Any]]:
+    """The alert's transitions, oldest first."""
+    with engine.connect() as conn:
+        row = visible_alert(conn, reference, user)
+        return _history(conn, row.alert_id)
+
+
+EXPORT_COLUMNS = (
+    "reference", "state", "received_at", "channel", "alert_network", "pcode", "field_office", "threat_type",
+    "urgency", "body", "latitude", "longitude", "location_fuzzed_km", "reports", "next_step", "due_at", "overdue",
+)  # fmt: skip
+
+
+def export_alerts(
+    engine: Engine, settings: Settings, user: User, chosen: AlertFilter, *, fmt: str, limit: int = 50_000
+) -> str:
+    """Alerts as GeoJSON or CSV: never sender details, locations always fuzzed, message text left out."""
+    protector = Protector(settings.secret_key)
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        rows, _ = repository.list_alerts(conn, user, chosen, limit=limit, offset=0)
+        audit.record(
+            conn, actor=user.username, role=user.role.value, action="export", entity="alert",
+            detail=f"{len(rows)} alerts as {fmt}", at=now,
+        )  # fmt: skip
+    items = [summary(row, user, protector, settings, now, export=True) for row in rows]
+    if fmt == "geojson":
+        features = [
+            {
+                "type": "Feature",
+                "geometry": None
+                if item["latitude"] is None
+                else {"type": "Point", "coordinates": [item["longitude"], item["latitude"]]},
+                "properties": {k: item[k] for k in EXPORT_COLUMNS if k not in ("latitude", "longitude")},
+            }
+            for item in items
+        ]
+        return orjson.dumps({"type": "FeatureCollection", "features": features}).decode()
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(items)
+    return buffer.getvalue()

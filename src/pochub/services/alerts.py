@@ -1,0 +1,382 @@
+"""Alert use cases: intake (with merging), lifecycle actions, escalation of overdue alerts.
+
+Each use case is one transaction: the alert, its report, its transition, its outbox rows and the audit entry
+are committed together or not at all, and intake answers its caller only after that commit, so an alert that
+was acknowledged to a sender is never lost. Routing, deadlines and escalation come from the mission's current
+coordination structure.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import numpy as np
+import orjson
+from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy.exc import IntegrityError
+
+from pochub.config import Settings
+from pochub.core.geography.areas import AreaIndex
+from pochub.core.models.access import User, in_area
+from pochub.core.models.alerts import AlertState, Report, Urgency
+from pochub.core.workflow.lifecycle import (
+    SYSTEM,
+    Action,
+    Actor,
+    Effect,
+    Escalate,
+    MergeReport,
+    apply,
+    receive,
+)
+from pochub.core.workflow.merging import matching_alert
+from pochub.core.workflow.rules import StructureRules
+from pochub.core.workflow.structure import parse_structure
+from pochub.errors import Forbidden, InvalidInput, NotFound
+from pochub.services.protection import Protector, normalise_number
+from pochub.store import alert_repository as repository
+from pochub.store import audit, repositories, tables
+
+STRUCTURE_TTL_SECONDS = 5.0
+AREAS_TTL_SECONDS = 300.0
+
+
+@dataclass(frozen=True)
+class IntakeResult:
+    """What intake tells the caller once the alert is committed."""
+
+    reference: str
+    alert_id: int
+    report_id: int
+    merged: bool
+    duplicate: bool
+    state: str
+    body_id: str
+    field_office: str | None
+    due_at: datetime | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready figures (ids and times as strings where needed)."""
+        return {
+            "reference": self.reference,
+            "merged": self.merged,
+            "duplicate": self.duplicate,
+            "state": self.state,
+            "body": self.body_id,
+            "field_office": self.field_office,
+            "due_at": self.due_at.isoformat() if self.due_at else None,
+        }
+
+
+class _Cache:
+    """Per-engine values that change rarely (the structure, the admin areas), refreshed after a short time."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._values: dict[tuple[int, str], tuple[float, Any]] = {}
+
+    def get(self, engine_key: int, name: str, ttl: float, load: Callable[[], Any]) -> Any:
+        now = time.monotonic()
+        with self._lock:
+            found = self._values.get((engine_key, name))
+        if found is not None and now - found[0] < ttl:
+            return found[1]
+        value = load()
+        with self._lock:
+            self._values[(engine_key, name)] = (now, value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._values.clear()
+
+
+CACHE = _Cache()
+
+
+def _load_rules(conn: Connection) -> StructureRules:
+    """The rules of the mission's current (latest stored) coordination structure."""
+    structures = tables.structures
+    row = conn.execute(
+        select(structures.c.document).order_by(structures.c.structure_id.desc()).limit(1)
+    ).scalar_one_or_none()
+    if row is None:
+        raise InvalidInput(
+            "no coordination structure is stored: alerts are routed by it "
+            "(`pochub structure import FILE`, or `pochub demo`)"
+        )
+    return StructureRules(parse_structure(orjson.loads(row), source="stored structure"))
+
+
+def rules_for(conn: Connection) -> StructureRules:
+    """The current structure's rules (cached a few seconds per engine)."""
+    return CACHE.get(id(conn.engine), "rules", STRUCTURE_TTL_SECONDS, lambda: _load_rules(conn))  # type: ignore[no-any-return]
+
+
+def _area_index(conn: Connection) -> AreaIndex | None:
+    def load() -> AreaIndex | None:
+        areas = repositories.load_admin_areas(conn)
+        if not areas:
+            return None
+        finest = max(a.level for a in areas)
+        return AreaIndex.build(areas, finest)
+
+    return CACHE.get(id(conn.engine), "areas", AREAS_TTL_SECONDS, load)  # type: ignore[no-any-return]
+
+
+def _place(conn: Connection, report: Report) -> tuple[str | None, float | None, float | None]:
+    """The report's P-code and coordinates: given, from its community, or by point-in-polygon."""
+    pcode, lat, lon = report.pcode, report.latitude, report.longitude
+    if report.community_id and (pcode is None or lat is None):
+        community = conn.execute(
+            select(
+                tables.communities.c.pcode, tables.communities.c.latitude, tables.communities.c.longitude
+            ).where(tables.communities.c.community_id == report.community_id)
+        ).first()
+        if community is not None:
+            pcode = pcode or community.pcode
+            if lat is None or lon is None:
+                lat, lon = community.latitude, community.longitude
+    if pcode is None and lat is not None and lon is not None:
+        index = _area_index(conn)
+        if index is not None:
+            codes, _ = index.locate(np.array([lat]), np.array([lon]))
+            pcode = codes[0]
+    return pcode, lat, lon
+
+
+def _reference(received_at: datetime) -> str:
+    """A short reference a CLA can read over the phone: date and eight random base-32 letters."""
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    return f"A{received_at:%y%m%d}-" + "".join(secrets.choice(alphabet) for _ in range(8))
+
+
+def _payload(reference: str, state: AlertState) -> dict[str, Any]:
+    """What a notification says about an alert: never who sent it."""
+    return {
+        "reference": reference,
+        "state": state.status.value,
+        "urgency": state.urgency.value,
+        "threat_type": state.threat_type,
+        "pcode": state.pcode,
+        "field_office": state.field_office,
+        "body": state.body_id,
+        "escalation_level": state.escalation_level,
+        "next_step": state.next_step,
+        "due_at": state.due_at.isoformat() if state.due_at else None,
+    }
+
+
+def _report_values(
+    report: Report, protector: Protector, pcode: str | None, recorded_by: str
+) -> dict[str, Any]:
+    number = normalise_number(report.sender_number) if report.sender_number else None
+    return {
+        "received_at": report.received_at,
+        "channel": report.channel.value,
+        "external_id": report.external_id,
+        "text": report.text,
+        "sender_name": protector.encrypt(report.sender_name),
+        "sender_number": protector.encrypt(number),
+        "latitude": report.latitude,
+        "longitude": report.longitude,
+        "pcode": pcode,
+        "recorded_by": recorded_by,
+    }
+
+
+def _existing(conn: Connection, report: Report) -> IntakeResult | None:
+    found = repository.find_report(conn, report.channel.value, report.external_id)
+    if found is None:
+        return None
+    row = conn.execute(select(tables.alerts).where(tables.alerts.c.alert_id == found.alert_id)).one()
+    return IntakeResult(
+        row.reference, row.alert_id, found.report_id, False, True, row.state, row.body_id, row.field_office,
+        repository.utc(row.due_at),
+    )  # fmt: skip
+
+
+def _receive_in(
+    conn: Connection, settings: Settings, report: Report, actor: Actor, now: datetime, exercise_id: int | None
+) -> IntakeResult:
+    """Intake inside the caller's transaction."""
+    previous = _existing(conn, report)
+    if previous is not None:
+        return previous
+    rules = rules_for(conn)
+    protector = Protector(settings.secret_key)
+    pcode, lat, lon = _place(conn, report)
+    placed = Report(**{**report.__dict__, "pcode": pcode, "latitude": lat, "longitude": lon})
+    values = _report_values(placed, protector, pcode, actor.username)
+    window = timedelta(hours=settings.merge_window_hours)
+    target = None
+    if pcode is not None and window > timedelta(0):
+        candidates = repository.merge_candidates(conn, pcode, report.received_at, window, exercise_id)
+        target = matching_alert(
+            text=report.text,
+            pcode=pcode,
+            received_at=report.received_at,
+            candidates=candidates,
+            window=window,
+            threshold=settings.merge_similarity,
+        )
+    if target is not None:
+        row = repository.lock_alert_by_id(conn, target)
+        state, effects = apply(
+            repository.state_from_row(row), MergeReport(), Actor(actor.username, SYSTEM), now, rules=rules
+        )
+        repository.save_state(conn, row.alert_id, row.version, state, now)
+        repository.record_effects(conn, row.alert_id, effects, _payload(row.reference, state), exercise_id)
+        report_id = repository.insert_report(conn, row.alert_id, values)
+        return IntakeResult(
+            row.reference, row.alert_id, report_id, True, False, state.status.value, state.body_id,
+            state.field_office, state.due_at,
+        )  # fmt: skip
+    state, effects = receive(
+        received_at=report.received_at,
+        urgency=report.urgency or Urgency.HIGH,
+        threat_type=report.threat_type,
+        pcode=pcode,
+        rules=rules,
+        actor=actor,
+    )
+    reference = _reference(report.received_at)
+    alert_id = repository.insert_alert(
+        conn,
+        state,
+        {
+            "reference": reference,
+            "received_at": report.received_at,
+            "channel": report.channel.value,
+            "alert_network": report.alert_network,
+            "text": report.text,
+            "location_text": report.location_text,
+            "latitude": lat,
+            "longitude": lon,
+            "community_id": report.community_id,
+            "sender_name": values["sender_name"],
+            "sender_number": values["sender_number"],
+            "sender_key": protector.sender_key(report.sender_number),
+            "exercise_id": exercise_id,
+        },
+        now,
+    )
+    repository.record_effects(conn, alert_id, effects, _payload(reference, state), exercise_id)
+    report_id = repository.insert_report(conn, alert_id, values)
+    return IntakeResult(
+        reference, alert_id, report_id, False, False, state.status.value, state.body_id, state.field_office,
+        state.due_at,
+    )  # fmt: skip
+
+
+def receive_report(
+    engine: Engine,
+    settings: Settings,
+    report: Report,
+    *,
+    actor: Actor,
+    now: datetime | None = None,
+    exercise_id: int | None = None,
+) -> IntakeResult:
+    """Store a community's report as a new alert or as another report of an open one; committed on return.
+
+    The same report posted twice (a gateway's retry, the same ``external_id`` on the same channel) returns the
+    first result and stores nothing new; two concurrent posts of one report are settled by the unique key.
+    """
+    moment = now or datetime.now(UTC)
+    try:
+        with engine.begin() as conn:
+            result = _receive_in(conn, settings, report, actor, moment, exercise_id)
+            audit.record(
+                conn, actor=actor.username, role=actor.role, action="write", entity="alert",
+                entity_id=result.reference, detail=f"intake {report.channel.value}" + (" (merged)" if result.merged else ""),
+                at=moment,
+            )  # fmt: skip
+            return result
+    except IntegrityError:
+        with engine.connect() as conn:
+            again = _existing(conn, report)
+        if again is None:
+            raise
+        return again
+
+
+def visible_alert(conn: Connection, reference: str, user: User) -> Any:
+    """The alert row (locked on PostgreSQL); NotFound, or Forbidden outside the user's area."""
+    row = repository.lock_alert(conn, reference)
+    if row is None:
+        raise NotFound(f"no alert {reference!r}")
+    if not in_area(user, pcode=row.pcode, field_office=row.field_office):
+        raise Forbidden(f"alert {reference} is outside your area of responsibility")
+    return row
+
+
+def act(
+    engine: Engine,
+    settings: Settings,
+    reference: str,
+    action: Action,
+    user: User,
+    *,
+    now: datetime | None = None,
+) -> AlertState:
+    """Take one lifecycle action on an alert as ``user``; refused actions change nothing."""
+    moment = now or datetime.now(UTC)
+    with engine.begin() as conn:
+        row = visible_alert(conn, reference, user)
+        state, effects = apply(
+            repository.state_from_row(row),
+            action,
+            Actor(user.username, user.role.value),
+            moment,
+            rules=rules_for(conn),
+        )
+        repository.save_state(conn, row.alert_id, row.version, state, moment)
+        repository.record_effects(conn, row.alert_id, effects, _payload(reference, state), row.exercise_id)
+        audit.record(
+            conn, actor=user.username, role=user.role.value, action="write", entity="alert", entity_id=reference,
+            detail=action.name.value, at=moment,
+        )  # fmt: skip
+    return state
+
+
+def escalate_overdue(
+    engine: Engine, *, now: datetime | None = None, worker: str = "escalation-worker"
+) -> list[str]:
+    """Escalate every open alert whose deadline (plus the structure's grace) has passed; their references."""
+    moment = now or datetime.now(UTC)
+    escalated: list[str] = []
+    with engine.begin() as conn:
+        rules = rules_for(conn)
+        for alert_id in repository.overdue(conn, moment - rules.grace):
+            row = repository.lock_alert_by_id(conn, alert_id)
+            effects: tuple[Effect, ...]
+            state, effects = apply(
+                repository.state_from_row(row), Escalate(), Actor(worker, SYSTEM), moment, rules=rules
+            )
+            repository.save_state(conn, row.alert_id, row.version, state, moment)
+            repository.record_effects(
+                conn, row.alert_id, effects, _payload(row.reference, state), row.exercise_id
+            )
+            audit.record(
+                conn, actor=worker, role=SYSTEM, action="write", entity="alert", entity_id=row.reference,
+                detail=f"escalated to {state.body_id} (level {state.escalation_level})", at=moment,
+            )  # fmt: skip
+            escalated.append(row.reference)
+    return escalated
+
+
+def count_alerts(engine: Engine) -> int:
+    """Operational alerts in the store (exercise alerts are never counted)."""
+    with engine.connect() as conn:
+        return int(
+            conn.execute(
+                select(func.count()).select_from(tables.alerts).where(tables.alerts.c.exercise_id.is_(None))
+            ).scalar_one()
+        )

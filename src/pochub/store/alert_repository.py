@@ -1,0 +1,400 @@
+"""Alerts in the store: rows <-> lifecycle states, transitions, reports and outbox rows, scoped queries.
+
+One alert row holds the state the workflow needs; what a person decided (verification, response, outcome,
+feedback, lessons) is kept in its ``details`` JSON; every change is also one ``alert_transitions`` row, and
+every notification one ``outbox`` row written in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, Row, and_, case, false, func, insert, or_, select, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from pochub.core.models.access import User
+from pochub.core.models.alerts import (
+    OPEN_STATUSES,
+    AlertState,
+    AlertStatus,
+    Decision,
+    Feedback,
+    FeedbackChannel,
+    Phase,
+    Response,
+    Tier,
+    Urgency,
+    Verification,
+)
+from pochub.core.workflow.lifecycle import Notify, TransitionRecorded
+from pochub.core.workflow.merging import Candidate
+from pochub.errors import Conflict
+from pochub.store import tables
+
+ALERTS = tables.alerts
+OPEN = sorted(s.value for s in OPEN_STATUSES)
+
+
+def utc(moment: datetime | None) -> datetime | None:
+    """An aware UTC datetime (SQLite returns naive values; they were stored as UTC)."""
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _details(state: AlertState) -> dict[str, Any]:
+    """What people decided, for the ``details`` JSON."""
+    response = state.response
+    feedback = state.feedback
+    return {
+        "reports": state.reports,
+        "escalated_from": state.escalated_from,
+        "verification": state.verification.value if state.verification else None,
+        "verification_note": state.verification_note,
+        "response": None
+        if response is None
+        else {
+            "decision": response.decision.value,
+            "tier": response.tier.value if response.tier else None,
+            "phase": response.phase.value if response.phase else None,
+            "units": list(response.units),
+            "reason": response.reason,
+        },
+        "deployed_units": list(state.deployed_units),
+        "outcome": state.outcome,
+        "civilians_harmed": state.civilians_harmed,
+        "feedback": None
+        if feedback is None
+        else {
+            "channel": feedback.channel.value,
+            "message": feedback.message,
+            "given_at": feedback.given_at.isoformat(),
+        },
+        "review": state.review,
+    }
+
+
+def state_from_row(row: Row[Any] | Any) -> AlertState:
+    """The lifecycle state of a stored alert."""
+    details = orjson.loads(row.details or "{}")
+    response = details.get("response")
+    feedback = details.get("feedback")
+    received = utc(row.received_at)
+    assert received is not None
+    return AlertState(
+        status=AlertStatus(row.state),
+        received_at=received,
+        urgency=Urgency(row.urgency),
+        body_id=row.body_id,
+        threat_type=row.threat_type,
+        pcode=row.pcode,
+        field_office=row.field_office,
+        focal_point_role=row.focal_point_role,
+        escalation_level=row.escalation_level,
+        escalated_from=details.get("escalated_from"),
+        reports=int(details.get("reports", 1)),
+        verification=Verification(details["verification"]) if details.get("verification") else None,
+        verification_note=details.get("verification_note", ""),
+        response=None
+        if not response
+        else Response(
+            Decision(response["decision"]),
+            Tier(response["tier"]) if response.get("tier") else None,
+            Phase(response["phase"]) if response.get("phase") else None,
+            tuple(response.get("units", ())),
+            response.get("reason", ""),
+        ),
+        deployed_units=tuple(details.get("deployed_units", ())),
+        outcome=details.get("outcome", ""),
+        civilians_harmed=details.get("civilians_harmed"),
+        feedback=None
+        if not feedback
+        else Feedback(
+            FeedbackChannel(feedback["channel"]),
+            feedback["message"],
+            datetime.fromisoformat(feedback["given_at"]),
+        ),
+        review=details.get("review", ""),
+        next_step=row.next_step,
+        due_at=utc(row.due_at),
+    )
+
+
+def state_columns(state: AlertState, now: datetime) -> dict[str, Any]:
+    """The alert row's columns that follow from its state."""
+    return {
+        "state": state.status.value,
+        "updated_at": now,
+        "threat_type": state.threat_type,
+        "urgency": state.urgency.value,
+        "body_id": state.body_id,
+        "focal_point_role": state.focal_point_role,
+        "field_office": state.field_office,
+        "pcode": state.pcode,
+        "escalation_level": state.escalation_level,
+        "next_step": state.next_step,
+        "due_at": state.due_at,
+        "details": orjson.dumps(_details(state)).decode(),
+    }
+
+
+def insert_alert(conn: Connection, state: AlertState, columns: dict[str, Any], now: datetime) -> int:
+    """Store a new alert; returns its id."""
+    values = {**state_columns(state, now), **columns, "version": 1}
+    result = conn.execute(insert(ALERTS).values(**values).returning(ALERTS.c.alert_id))
+    return int(result.scalar_one())
+
+
+def save_state(conn: Connection, alert_id: int, version: int, state: AlertState, now: datetime) -> None:
+    """Store the new state if nobody changed the alert since it was read (else Conflict, nothing written)."""
+    result = conn.execute(
+        update(ALERTS)
+        .where(ALERTS.c.alert_id == alert_id, ALERTS.c.version == version)
+        .values(**state_columns(state, now), version=version + 1)
+    )
+    if result.rowcount != 1:
+        raise Conflict("the alert was changed by someone else meanwhile: reload it and try again")
+
+
+def lock_alert(conn: Connection, reference: str) -> Row[Any] | None:
+    """The alert row, locked for this transaction on PostgreSQL (SQLite has one writer anyway)."""
+    query = select(ALERTS).where(ALERTS.c.reference == reference)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return conn.execute(query).first()
+
+
+def lock_alert_by_id(conn: Connection, alert_id: int) -> Row[Any]:
+    """The alert row by id, locked on PostgreSQL."""
+    query = select(ALERTS).where(ALERTS.c.alert_id == alert_id)
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update()
+    return conn.execute(query).one()
+
+
+def record_effects(
+    conn: Connection,
+    alert_id: int,
+    effects: Sequence[TransitionRecorded | Notify],
+    payload: dict[str, Any],
+    exercise_id: int | None,
+) -> int:
+    """Store the transition and one outbox row per notification; returns the transition id.
+
+    The outbox row's dedupe key names the transition, the kind and the target: one effect, one notification,
+    however often the worker runs.
+    """
+    transition_id = 0
+    record: TransitionRecorded | None = None
+    for effect in effects:
+        if isinstance(effect, TransitionRecorded):
+            record = effect
+            transition_id = int(
+                conn.execute(
+                    insert(tables.alert_transitions)
+                    .values(
+                        alert_id=alert_id,
+                        at=effect.at,
+                        actor=effect.actor,
+                        role=effect.role,
+                        action=effect.action.value,
+                        from_state=effect.from_status.value,
+                        to_state=effect.to_status.value,
+                        reason=effect.reason,
+                        detail=orjson.dumps(dict(effect.detail)).decode(),
+                    )
+                    .returning(tables.alert_transitions.c.transition_id)
+                ).scalar_one()
+            )
+    assert record is not None, "every effect list starts with its transition"
+    rows = [
+        {
+            "dedupe_key": f"{alert_id}:{transition_id}:{effect.kind}:{effect.target}",
+            "created_at": record.at,
+            "alert_id": alert_id,
+            "kind": effect.kind,
+            "target": effect.target,
+            "payload": orjson.dumps({**payload, "kind": effect.kind, "reason": effect.reason}).decode(),
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": record.at,
+            "exercise_id": exercise_id,
+        }
+        for effect in dict.fromkeys(e for e in effects if isinstance(e, Notify))
+    ]
+    if rows:
+        conn.execute(insert(tables.outbox), rows)
+    return transition_id
+
+
+def insert_report(conn: Connection, alert_id: int, values: dict[str, Any]) -> int:
+    """Store one report of an alert; returns its id."""
+    result = conn.execute(
+        insert(tables.alert_reports)
+        .values(alert_id=alert_id, **values)
+        .returning(tables.alert_reports.c.report_id)
+    )
+    return int(result.scalar_one())
+
+
+def find_report(conn: Connection, channel: str, external_id: str) -> Any:
+    """A report already received from this channel with this id (a gateway's retry)."""
+    reports = tables.alert_reports
+    return conn.execute(
+        select(reports.c.report_id, reports.c.alert_id, ALERTS.c.reference, ALERTS.c.state, ALERTS.c.body_id)
+        .join(ALERTS, ALERTS.c.alert_id == reports.c.alert_id)
+        .where(reports.c.channel == channel, reports.c.external_id == external_id)
+    ).first()
+
+
+def merge_candidates(
+    conn: Connection, pcode: str, received_at: datetime, window: timedelta, exercise_id: int | None
+) -> list[Candidate]:
+    """Open alerts of this area with a report within ``window`` of ``received_at``, with their texts."""
+    reports = tables.alert_reports
+    rows = conn.execute(
+        select(reports.c.alert_id, reports.c.received_at, reports.c.text)
+        .join(ALERTS, ALERTS.c.alert_id == reports.c.alert_id)
+        .where(
+            ALERTS.c.pcode == pcode,
+            ALERTS.c.state.in_(OPEN),
+            reports.c.received_at >= received_at - window,
+            reports.c.received_at <= received_at + window,
+            ALERTS.c.exercise_id.is_(None) if exercise_id is None else ALERTS.c.exercise_id == exercise_id,
+        )
+        .order_by(reports.c.alert_id)
+        .limit(500)
+    ).all()
+    grouped: dict[int, tuple[datetime, list[str]]] = {}
+    for alert_id, at, text in rows:
+        moment = utc(at)
+        assert moment is not None
+        last, texts = grouped.get(alert_id, (moment, []))
+        texts.append(text)
+        grouped[alert_id] = (max(last, moment), texts)
+    return [Candidate(alert_id, pcode, last, tuple(texts)) for alert_id, (last, texts) in grouped.items()]
+
+
+def scope_condition(user: User) -> ColumnElement[bool] | None:
+    """The SQL condition limiting alerts to the user's area (None for mission-wide roles)."""
+    if user.mission_wide:
+        return None
+    conditions: list[ColumnElement[bool]] = []
+    if user.field_office:
+        conditions.append(ALERTS.c.field_office == user.field_office)
+    conditions += [ALERTS.c.pcode.like(f"{area}%") for area in user.area_pcodes]
+    return or_(*conditions) if conditions else false()
+
+
+@dataclass(frozen=True)
+class AlertFilter:
+    """What an alert list is narrowed to."""
+
+    states: tuple[str, ...] = ()
+    open_only: bool = False
+    field_office: str | None = None
+    urgency: str | None = None
+    threat_type: str | None = None
+    pcode: str | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    overdue_at: datetime | None = None
+    exercise_id: int | None = None
+
+
+def _conditions(user: User, chosen: AlertFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [
+        ALERTS.c.exercise_id.is_(None)
+        if chosen.exercise_id is None
+        else ALERTS.c.exercise_id == chosen.exercise_id
+    ]
+    scope = scope_condition(user)
+    if scope is not None:
+        conditions.append(scope)
+    if chosen.states:
+        conditions.append(ALERTS.c.state.in_(chosen.states))
+    if chosen.open_only:
+        conditions.append(ALERTS.c.state.in_(OPEN))
+    for column, value in (
+        (ALERTS.c.field_office, chosen.field_office),
+        (ALERTS.c.urgency, chosen.urgency),
+        (ALERTS.c.threat_type, chosen.threat_type),
+    ):
+        if value is not None:
+            conditions.append(column == value)
+    if chosen.pcode:
+        conditions.append(ALERTS.c.pcode.like(f"{chosen.pcode}%"))
+    if chosen.bbox:
+        min_lon, min_lat, max_lon, max_lat = chosen.bbox
+        conditions.append(
+            and_(ALERTS.c.longitude.between(min_lon, max_lon), ALERTS.c.latitude.between(min_lat, max_lat))
+        )
+    if chosen.start:
+        conditions.append(ALERTS.c.received_at >= chosen.start)
+    if chosen.end:
+        conditions.append(ALERTS.c.received_at <= chosen.end)
+    if chosen.overdue_at:
+        conditions.append(and_(ALERTS.c.due_at < chosen.overdue_at, ALERTS.c.state.in_(OPEN)))
+    return conditions
+
+
+URGENCY_ORDER = {"immediate": 0, "high": 1, "routine": 2}
+
+
+def list_alerts(
+    conn: Connection, user: User, chosen: AlertFilter, *, limit: int, offset: int
+) -> tuple[list[Row[Any]], int]:
+    """The user's alerts matching the filter, most urgent and soonest due first, and how many match."""
+    conditions = _conditions(user, chosen)
+    total = int(conn.execute(select(func.count()).select_from(ALERTS).where(*conditions)).scalar_one())
+    urgency_rank = case(URGENCY_ORDER, value=ALERTS.c.urgency, else_=3)
+    rows = conn.execute(
+        select(ALERTS)
+        .where(*conditions)
+        .order_by(ALERTS.c.due_at.is_(None), urgency_rank, ALERTS.c.due_at, ALERTS.c.alert_id.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    return list(rows), total
+
+
+def overdue(conn: Connection, before: datetime, limit: int = 500) -> list[int]:
+    """Ids of open alerts whose deadline passed before ``before`` (locked and skipped when busy on PostgreSQL)."""
+    query = (
+        select(ALERTS.c.alert_id)
+        .where(ALERTS.c.state.in_(OPEN), ALERTS.c.due_at < before)
+        .order_by(ALERTS.c.due_at)
+        .limit(limit)
+    )
+    if conn.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return [int(i) for i in conn.execute(query).scalars()]
+
+
+def transitions(conn: Connection, alert_id: int) -> list[Row[Any]]:
+    """The alert's history, oldest first."""
+    history = tables.alert_transitions
+    return list(
+        conn.execute(
+            select(history)
+            .where(history.c.alert_id == alert_id)
+            .order_by(history.c.at, history.c.transition_id)
+        ).all()
+    )
+
+
+def reports_of(conn: Connection, alert_id: int) -> list[Row[Any]]:
+    """The alert's reports, oldest first."""
+    reports = tables.alert_reports
+    return list(
+        conn.execute(
+            select(reports)
+            .where(reports.c.alert_id == alert_id)
+            .order_by(reports.c.received_at, reports.c.report_id)
+        ).all()
+    )
