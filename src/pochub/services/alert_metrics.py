@@ -1,0 +1,105 @@
+"""Response times of the stored alerts: timelines from alerts and their transitions, measured by the core.
+
+Exercise alerts (``exercise_id`` set) are training, not response, and never enter the figures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import ColumnElement, Connection, Engine, false, func, or_, select
+
+from pochub.core.models.access import User
+from pochub.core.workflow.metrics import (
+    CLOSING_ACTIONS,
+    DIMENSIONS,
+    STEPS,
+    AlertTimeline,
+    ResponseTimes,
+)
+from pochub.core.workflow.metrics import response_times as measure
+from pochub.errors import InvalidInput
+from pochub.store.tables import alert_transitions, alerts
+
+MEASURED_ACTIONS = (*STEPS, *sorted(CLOSING_ACTIONS))
+
+
+def as_utc(value: datetime) -> datetime:
+    """``value`` as an aware UTC time (SQLite hands back naive times, which are stored in UTC)."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def area_condition(viewer: User) -> ColumnElement[bool]:
+    """The alerts of ``viewer``'s area: their field office's, or placed in one of their area P-codes."""
+    parts: list[ColumnElement[bool]] = [
+        alerts.c.pcode.startswith(pcode, autoescape=True) for pcode in viewer.area_pcodes
+    ]
+    if viewer.field_office is not None:
+        parts.append(alerts.c.field_office == viewer.field_office)
+    return or_(*parts) if parts else false()
+
+
+def alert_timelines(
+    conn: Connection,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    field_office: str | None = None,
+    viewer: User | None = None,
+) -> list[AlertTimeline]:
+    """Timelines of the real (non-exercise) alerts received in [since, until), optionally of one field office.
+
+    An area-scoped ``viewer`` (field officer, CLA) counts only the alerts of their area of responsibility.
+    """
+    if since is not None and until is not None and since >= until:
+        raise InvalidInput(f"--since {since.isoformat()} is not before --until {until.isoformat()}")
+    chosen: ColumnElement[bool] = alerts.c.exercise_id.is_(None)
+    if since is not None:
+        chosen &= alerts.c.received_at >= as_utc(since)
+    if until is not None:
+        chosen &= alerts.c.received_at < as_utc(until)
+    if field_office is not None:
+        chosen &= alerts.c.field_office == field_office
+    if viewer is not None and not viewer.mission_wide:
+        chosen &= area_condition(viewer)
+    rows = conn.execute(
+        select(alerts.c.alert_id, alerts.c.received_at, alerts.c.field_office, alerts.c.alert_network)
+        .where(chosen)
+        .order_by(alerts.c.alert_id)
+    ).all()
+    firsts = conn.execute(
+        select(alert_transitions.c.alert_id, alert_transitions.c.action, func.min(alert_transitions.c.at))
+        .join(alerts, alerts.c.alert_id == alert_transitions.c.alert_id)
+        .where(chosen, alert_transitions.c.action.in_(MEASURED_ACTIONS))
+        .group_by(alert_transitions.c.alert_id, alert_transitions.c.action)
+    ).all()
+    first_action_at: dict[int, dict[str, datetime]] = {}
+    for alert_id, action, at in firsts:
+        first_action_at.setdefault(alert_id, {})[action] = as_utc(at)
+    return [
+        AlertTimeline(
+            alert_id,
+            as_utc(received_at),
+            office,
+            network,
+            first_action_at.get(alert_id, {}),
+        )
+        for alert_id, received_at, office, network in rows
+    ]
+
+
+def response_times(
+    engine: Engine,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    field_office: str | None = None,
+    viewer: User | None = None,
+    dimensions: Sequence[str] = DIMENSIONS,
+    now: datetime | None = None,
+) -> ResponseTimes:
+    """Median and 90th-percentile hours from receipt to each step, per field office and per alert network."""
+    with engine.connect() as conn:
+        timelines = alert_timelines(conn, since=since, until=until, field_office=field_office, viewer=viewer)
+    return measure(timelines, dimensions=dimensions, now=None if now is None else as_utc(now))
