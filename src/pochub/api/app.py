@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import JSONResponse
 
 from pochub import __version__
 from pochub.api.routers import (
     alert_stats,
     alerts,
+    areas,
     audit,
     auth,
     bases,
     communities,
+    event_cells,
     events,
     health,
     intake,
@@ -25,28 +31,42 @@ from pochub.api.routers import (
 from pochub.config import Settings
 from pochub.errors import PocHubError
 from pochub.store.database import connect
+from pochub.web import pages
 
 
 def create_app(settings: Settings) -> FastAPI:
     """Build the application for ``settings`` (its own engine; nothing read from the environment here)."""
+
+    @asynccontextmanager
+    async def lifespan(application: FastAPI) -> AsyncIterator[None]:
+        """Start the escalation and notification workers with the server (unless settings.workers is off)."""
+        from pochub.services.workers import start_workers
+
+        workers = start_workers(application.state.engine, settings) if settings.workers else None
+        try:
+            yield
+        finally:
+            if workers is not None:
+                workers.shutdown()
+
     app = FastAPI(
+        lifespan=lifespan,
         title="PoC Hub",
         version=__version__,
         description="Protection of civilians: evidence, threats, capacities, response, coordination.",
     )
     app.state.settings = settings
     app.state.engine = connect(settings.database_url)
+    app.add_middleware(GZipMiddleware, minimum_size=1024)  # field offices' connections are slow
 
     @app.exception_handler(PocHubError)
     async def pochub_error(_request: Request, exc: PocHubError) -> JSONResponse:
         return JSONResponse(status_code=exc.http_status, content={"detail": str(exc)})
 
-    @app.get("/", include_in_schema=False)
-    def home() -> RedirectResponse:
-        return RedirectResponse("/docs")
-
+    app.include_router(event_cells.router)  # before events: /events/cells is not an event
     # alert_stats before alerts: /alerts/stats must not be read as an alert reference
-    for module in (health, auth, events, communities, threats, units, bases, structures, intake, alert_stats,
-                   alerts, reports, notifications, audit):  # fmt: skip
+    for module in (health, auth, events, communities, areas, threats, units, bases, structures, intake,
+                   alert_stats, alerts, reports, notifications, audit):  # fmt: skip
         app.include_router(module.router)
+    app.include_router(pages.router)  # the web pages ("/" is the operational picture), after the API
     return app

@@ -1,12 +1,185 @@
-"""`pochub alerts`: community alerts through the coordination structure."""
+"""`pochub alerts`: community alerts through the coordination structure (list, show, add, act, escalate, export)."""
 
 from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 
 alerts_app = typer.Typer(
     help="Community alerts: intake, lifecycle, escalation and response times.", no_args_is_help=True
 )
+
+
+class ListFormat(StrEnum):
+    """How `pochub alerts list` prints."""
+
+    table = "table"
+    json = "json"
+
+
+def _user(ctx: typer.Context, username: str) -> Any:
+    """The stored user the command acts as (roles and areas apply to the CLI as to the API)."""
+    from pochub.cli import state
+    from pochub.services.access import get_user
+
+    return get_user(state(ctx).engine(), username)
+
+
+AsUser = Annotated[str, typer.Option("--as", help="Act as this user (their role and area apply).")]
+
+
+@alerts_app.command("list")
+def list_alerts(
+    ctx: typer.Context,
+    as_user: AsUser,
+    open_only: Annotated[bool, typer.Option("--open", help="Only alerts still needing action.")] = False,
+    overdue: Annotated[bool, typer.Option(help="Only open alerts past their deadline.")] = False,
+    limit: Annotated[int, typer.Option(min=1, max=10_000)] = 50,
+    format: Annotated[ListFormat, typer.Option("--format")] = ListFormat.table,
+) -> None:
+    """The alerts a user sees, most urgent and soonest due first."""
+    from rich.table import Table
+
+    from pochub.cli import out, state
+    from pochub.services.alert_views import list_alerts as views
+    from pochub.store.alert_repository import AlertFilter
+
+    st = state(ctx)
+    chosen = AlertFilter(open_only=open_only, overdue_at=datetime.now(UTC) if overdue else None)
+    items, total = views(st.engine(), st.settings, _user(ctx, as_user), chosen, limit=limit, offset=0)
+    if format is ListFormat.json:
+        print(json.dumps({"total": total, "items": items}, indent=1))
+        return
+    table = Table(
+        "reference", "state", "urgency", "threat", "area", "body", "next step", "due", title=f"{total} alerts"
+    )
+    for item in items:
+        due = (item["due_at"] or "")[:16] + (" OVERDUE" if item["overdue"] else "")
+        table.add_row(
+            item["reference"], item["state"], item["urgency"], item["threat_type"] or "-", item["pcode"] or "-",
+            item["body"], item["next_step"] or "-", due,
+        )  # fmt: skip
+    out.print(table)
+
+
+@alerts_app.command("show")
+def show(ctx: typer.Context, reference: str, as_user: AsUser) -> None:
+    """One alert with its history (sender details only for need-to-know roles; the read is audited)."""
+    from pochub.cli import state
+    from pochub.services.alert_views import alert_detail
+
+    st = state(ctx)
+    print(json.dumps(alert_detail(st.engine(), st.settings, reference, _user(ctx, as_user)), indent=1))
+
+
+@alerts_app.command("add")
+def add(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="What the community reported.")],
+    as_user: AsUser,
+    pcode: Annotated[str | None, typer.Option(help="P-code of the place.")] = None,
+    community: Annotated[str | None, typer.Option(help="Community id (its place is used).")] = None,
+    urgency: Annotated[str | None, typer.Option(help="immediate | high | routine")] = None,
+    sender_number: Annotated[str | None, typer.Option(help="Informant's number (encrypted at rest).")] = None,
+    sender_name: Annotated[str | None, typer.Option(help="Informant's name (encrypted at rest).")] = None,
+) -> None:
+    """Log an alert received by phone or radio, as a CLA would."""
+    from pochub.cli import err, state
+    from pochub.core.models.alerts import Channel, Report
+    from pochub.core.workflow.lifecycle import Actor
+    from pochub.ingest.alert_intake import urgency_from
+    from pochub.services.alerts import receive_report
+
+    st = state(ctx)
+    user = _user(ctx, as_user)
+    now = datetime.now(UTC)
+    report = Report(
+        Channel.MANUAL, f"cli:{user.username}:{now.isoformat()}", now, text, sender_name=sender_name,
+        sender_number=sender_number, pcode=pcode, community_id=community, urgency=urgency_from(urgency),
+    )  # fmt: skip
+    result = receive_report(
+        st.engine(), st.settings, report, actor=Actor(user.username, user.role.value), now=now
+    )
+    err.print(f"alert {result.reference}: {'merged into an open alert' if result.merged else 'new'}, "
+              f"routed to {result.body_id} (field office {result.field_office or '-'}), next step due {result.due_at}")  # fmt: skip
+    print(result.reference)
+
+
+@alerts_app.command("act")
+def act(
+    ctx: typer.Context,
+    reference: str,
+    action: Annotated[
+        str, typer.Argument(help="acknowledge, verify, classify, transmit, decide, deploy, ...")
+    ],
+    as_user: AsUser,
+    fields: Annotated[
+        str, typer.Option("--fields", help='The action\'s fields as JSON, e.g. \'{"result": "confirmed"}\'.')
+    ] = "{}",
+) -> None:
+    """Take one lifecycle action (the same rules as the API: wrong role or state is refused)."""
+    from pydantic import ValidationError
+
+    from pochub.api.schemas import alerts as schemas
+    from pochub.cli import err, state
+    from pochub.errors import InvalidInput
+    from pochub.services.alerts import act as take
+
+    models: dict[str, type[schemas.ActionBody]] = {
+        "acknowledge": schemas.AcknowledgeIn, "verify": schemas.VerifyIn, "classify": schemas.ClassifyIn,
+        "transmit": schemas.TransmitIn, "decide": schemas.DecideIn, "deploy": schemas.DeployIn,
+        "record-outcome": schemas.RecordOutcomeIn, "give-feedback": schemas.GiveFeedbackIn,
+        "close": schemas.CloseIn, "after-action-review": schemas.ReviewIn,
+    }  # fmt: skip
+    model = models.get(action.replace("_", "-"))
+    if model is None:
+        raise InvalidInput(f"unknown action {action!r} (known: {', '.join(models)})")
+    try:
+        body = model.model_validate_json(fields)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'fields'}: {e['msg']}" for e in exc.errors())
+        raise InvalidInput(f"--fields for {action}: {problems}") from exc
+    st = state(ctx)
+    new = take(st.engine(), st.settings, reference, body.action(), _user(ctx, as_user))
+    err.print(
+        f"alert {reference}: {new.status.value}; next step {new.next_step or '-'} due {new.due_at or '-'}"
+    )
+
+
+@alerts_app.command("escalate")
+def escalate(ctx: typer.Context) -> None:
+    """One escalation pass now (`pochub serve` runs one every POCHUB_ESCALATION_INTERVAL_SECONDS)."""
+    from pochub.cli import err, state
+    from pochub.services.alerts import escalate_overdue
+
+    escalated = escalate_overdue(state(ctx).engine(), worker="cli")
+    err.print(f"{len(escalated)} overdue alert(s) escalated")
+    for reference in escalated:
+        print(reference)
+
+
+@alerts_app.command("export")
+def export(
+    ctx: typer.Context,
+    as_user: AsUser,
+    output: Annotated[Path, typer.Option("-o", "--output", help="File to write (.geojson or .csv).")],
+) -> None:
+    """Alerts for sharing: locations fuzzed, no sender details, no message text."""
+    from pochub.cli import err, state
+    from pochub.services.alert_views import export_alerts
+    from pochub.store.alert_repository import AlertFilter
+
+    st = state(ctx)
+    fmt = "csv" if output.suffix.lower() == ".csv" else "geojson"
+    output.write_text(
+        export_alerts(st.engine(), st.settings, _user(ctx, as_user), AlertFilter(), fmt=fmt), encoding="utf-8"
+    )
+    err.print(f"wrote {output}")
 
 
 def register(app: typer.Typer) -> None:

@@ -21,6 +21,14 @@ class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class ActionBody(Body):
+    """The fields of one lifecycle action."""
+
+    def action(self) -> lifecycle.Action:
+        """The core action these fields describe."""
+        raise NotImplementedError
+
+
 class AlertIn(Body):
     """An alert entered by a CLA (a phone call, a radio message) or sent by another system."""
 
@@ -73,14 +81,14 @@ class AlertPage(BaseModel):
     next: str | None
 
 
-class AcknowledgeIn(Body):
+class AcknowledgeIn(ActionBody):
     note: str = Note
 
     def action(self) -> lifecycle.Action:
         return lifecycle.Acknowledge(self.note)
 
 
-class VerifyIn(Body):
+class VerifyIn(ActionBody):
     result: Verification
     note: str = Note
 
@@ -88,7 +96,7 @@ class VerifyIn(Body):
         return lifecycle.Verify(self.result, self.note)
 
 
-class ClassifyIn(Body):
+class ClassifyIn(ActionBody):
     threat_type: ThreatType
     urgency: Urgency
     note: str = Note
@@ -97,14 +105,14 @@ class ClassifyIn(Body):
         return lifecycle.Classify(self.threat_type, self.urgency, self.note)
 
 
-class TransmitIn(Body):
+class TransmitIn(ActionBody):
     note: str = Note
 
     def action(self) -> lifecycle.Action:
         return lifecycle.Transmit(self.note)
 
 
-class DecideIn(Body):
+class DecideIn(ActionBody):
     decision: Decision
     tier: Tier | None = None
     phase: Phase | None = None
@@ -115,7 +123,7 @@ class DecideIn(Body):
         return lifecycle.Decide(self.decision, self.tier, self.phase, tuple(self.units), self.reason)
 
 
-class DeployIn(Body):
+class DeployIn(ActionBody):
     units: list[str] = Units
     note: str = Note
 
@@ -123,7 +131,7 @@ class DeployIn(Body):
         return lifecycle.Deploy(tuple(self.units), self.note)
 
 
-class RecordOutcomeIn(Body):
+class RecordOutcomeIn(ActionBody):
     outcome: str = Field(min_length=1, max_length=4000)
     civilians_harmed: int | None = Field(default=None, ge=0, le=1_000_000)
 
@@ -131,7 +139,7 @@ class RecordOutcomeIn(Body):
         return lifecycle.RecordOutcome(self.outcome, self.civilians_harmed)
 
 
-class GiveFeedbackIn(Body):
+class GiveFeedbackIn(ActionBody):
     channel: FeedbackChannel
     message: str = Field(min_length=1, max_length=1000, description="What the community was told.")
     given_at: datetime | None = Field(default=None, description="When (default: now).")
@@ -140,14 +148,14 @@ class GiveFeedbackIn(Body):
         return lifecycle.GiveFeedback(self.channel, self.message, self.given_at)
 
 
-class CloseIn(Body):
+class CloseIn(ActionBody):
     note: str = Note
 
     def action(self) -> lifecycle.Action:
         return lifecycle.Close(self.note)
 
 
-class ReviewIn(Body):
+class ReviewIn(ActionBody):
     lessons: str = Field(min_length=1, max_length=4000)
 
     def action(self) -> lifecycle.Action:
