@@ -107,6 +107,9 @@ def test_logout_revokes_the_session(client: TestClient, engine: Engine) -> None:
     client.cookies.clear()
     assert client.get("/api/v1/auth/me", headers=auth_header(token)).status_code == 401
     assert client.post("/api/v1/auth/logout").status_code == 401
+    _, admin_token = make_user(engine, Role.ADMIN)
+    log = client.get("/api/v1/audit", params={"actor": "planner1"}, headers=auth_header(admin_token)).json()
+    assert [i["action"] for i in log["items"]] == ["logout", "login"]
 
 
 def test_a_user_issues_a_named_token_for_themself(client: TestClient, engine: Engine) -> None:

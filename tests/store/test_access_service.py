@@ -14,6 +14,7 @@ from pochub.core.models.access import Role
 from pochub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from pochub.services import access
 from pochub.store import audit, tables
+from tests.api.access_helpers import cheap_password_hashing
 
 PASSWORD = "correct horse battery staple"
 T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
@@ -164,8 +165,30 @@ def test_credentials_store_only_a_hash_and_expire(engine: Engine) -> None:
     assert not access.revoke_credential(engine, session, now=T0)
     with engine.connect() as conn:
         assert access.user_for_secret(conn, session, "session", T0 + timedelta(hours=1)) is None
-    [issued] = [e for e in all_audit(engine) if e.entity == "credential"]
-    assert "dashboard" in issued.detail and token not in issued.detail
+    assert access.revoke_credential(engine, token, now=T0)
+    credential_entries = [e for e in all_audit(engine) if e.entity == "credential"]
+    # newest first: the token revoked, the session signed out, the token issued
+    assert [e.action for e in credential_entries] == ["write", "logout", "write"]
+    assert "revoked API token 'dashboard'" in credential_entries[0].detail
+    assert "issued API token 'dashboard'" in credential_entries[2].detail
+    assert not any(secret in e.detail for e in credential_entries for secret in (session, token))
+
+
+def test_outdated_password_hashes_are_upgraded_at_sign_in(engine: Engine) -> None:
+    with cheap_password_hashing():
+        access.create_user(engine, "old.hash", PASSWORD, "analyst")
+    stored = _password_hash(engine)
+    assert access.PASSWORD_HASHER.check_needs_rehash(stored)
+    access.authenticate(engine, "old.hash", PASSWORD, now=T0)
+    upgraded = _password_hash(engine)
+    assert upgraded != stored and not access.PASSWORD_HASHER.check_needs_rehash(upgraded)
+    assert access.authenticate(engine, "old.hash", PASSWORD, now=T0).username == "old.hash"
+
+
+def _password_hash(engine: Engine) -> str:
+    with engine.connect() as conn:
+        value: str = conn.execute(select(tables.users.c.password_hash)).scalar_one()
+    return value
 
 
 def test_user_list_flags_scoped_users_who_would_see_nothing(engine: Engine) -> None:

@@ -347,17 +347,33 @@ def user_for_secret(conn: Connection, secret: str, kind: CredentialKind, now: da
 
 
 def revoke_credential(engine: Engine, secret: str, *, now: datetime | None = None) -> bool:
-    """Revoke the credential ``secret`` (sign-out); True when one was live."""
+    """Revoke the credential ``secret`` (sign-out), audited; True when one was live."""
+    moment = _now(now)
+    cred = tables.credentials.c
     with engine.begin() as conn:
-        result = conn.execute(
+        row = conn.execute(
+            select(cred.credential_id, cred.kind, cred.name, tables.users.c.username, tables.users.c.role)
+            .join(tables.users, tables.users.c.user_id == cred.user_id)
+            .where(cred.secret_hash == hash_secret(secret), cred.revoked_at.is_(None))
+        ).first()
+        if row is None:
+            return False
+        conn.execute(
             update(tables.credentials)
-            .where(
-                tables.credentials.c.secret_hash == hash_secret(secret),
-                tables.credentials.c.revoked_at.is_(None),
-            )
-            .values(revoked_at=_now(now))
+            .where(cred.credential_id == row.credential_id)
+            .values(revoked_at=moment)
         )
-        return bool(result.rowcount)
+        audit.record(
+            conn,
+            actor=row.username,
+            role=row.role,
+            action="logout" if row.kind == "session" else "write",
+            entity="credential",
+            entity_id=row.username,
+            detail="signed out" if row.kind == "session" else f"revoked API token {row.name!r}",
+            at=moment,
+        )
+        return True
 
 
 def get_user(engine: Engine, username: str) -> User:

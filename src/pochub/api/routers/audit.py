@@ -14,7 +14,15 @@ from pochub.core.models.access import Role, User
 from pochub.errors import InvalidInput
 from pochub.store import audit
 
-router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+router = APIRouter(
+    prefix="/api/v1/audit",
+    tags=["audit"],
+    responses={
+        401: {"description": "Not signed in, or the token or session is not valid."},
+        403: {"description": "Only the administrator and the Senior PoC Adviser read the audit log."},
+        422: {"description": "A filter is malformed or out of range."},
+    },
+)
 
 Auditor = Annotated[User, Depends(require_roles(Role.ADMIN, Role.POC_ADVISER))]
 

@@ -115,7 +115,19 @@ async def _login_request(request: Request) -> LoginRequest:
         ) from None
 
 
-@router.post("/login", openapi_extra=_LOGIN_BODY)
+_SIGNED_IN: dict[int | str, dict[str, Any]] = {
+    401: {"description": "Not signed in, or the token or session is not valid."}
+}
+
+
+@router.post(
+    "/login",
+    openapi_extra=_LOGIN_BODY,
+    responses={
+        401: {"description": "Wrong username or password, a deactivated user, or too many failed sign-ins."},
+        422: {"description": "The body is not a JSON or form body of username and password."},
+    },
+)
 async def login(request: Request, response: Response, engine: Db, settings: AppSettings) -> LoginOut:
     """Sign in: sets the session cookie and returns the same session as a bearer token."""
     body = await _login_request(request)
@@ -139,7 +151,7 @@ async def login(request: Request, response: Response, engine: Db, settings: AppS
     return LoginOut(access_token=secret, expires_at=datetime.now(UTC) + lifetime, user=user_out(user))
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=_SIGNED_IN)
 def logout(
     user: CurrentUser,
     engine: Db,
@@ -155,13 +167,13 @@ def logout(
     return response
 
 
-@router.get("/me")
+@router.get("/me", responses=_SIGNED_IN)
 def me(user: CurrentUser) -> UserOut:
     """The signed-in user, their scope and what their role may see."""
     return user_out(user)
 
 
-@router.post("/tokens", status_code=status.HTTP_201_CREATED)
+@router.post("/tokens", status_code=status.HTTP_201_CREATED, responses=_SIGNED_IN)
 def create_token(user: CurrentUser, engine: Db, settings: AppSettings, body: TokenRequest) -> TokenOut:
     """Issue a named API token for oneself (shown once; send it as ``Authorization: Bearer TOKEN``)."""
     lifetime = timedelta(days=body.days if body.days is not None else settings.token_days)
