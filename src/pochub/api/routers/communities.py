@@ -1,7 +1,91 @@
-"""The communities API."""
+"""Communities: where civilians live, as GeoJSON points, filtered by box, P-code and population, paged.
+
+Focal points' names are left out (they are people at risk if identified); ``has_focal_point`` says whether the
+community has one.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
-router = APIRouter(prefix="/api/v1/communities", tags=["communities"])
+from fastapi import APIRouter, Depends, Path, Query, Request
+from pydantic import BaseModel, Field
+
+from pochub.api.auth import current_user
+from pochub.api.deps import DbConnection
+from pochub.api.filters import AreaCode, BBoxText, parse_bbox
+from pochub.api.geojson import Feature, FeaturePage, Point, feature, point_geometry
+from pochub.api.pagination import PageRequest, page_fields, paging
+from pochub.api.responses import NOT_FOUND, SIGNED_IN
+from pochub.errors import NotFound
+from pochub.store import place_queries
+from pochub.store.place_queries import CommunityFilter
+
+router = APIRouter(
+    prefix="/api/v1/communities",
+    tags=["communities"],
+    dependencies=[Depends(current_user)],
+    responses=SIGNED_IN,
+)
+
+CommunityPaging = Annotated[PageRequest, Depends(paging(default=500, maximum=5000))]
+
+
+class CommunityProperties(BaseModel):
+    """What is known of a community."""
+
+    community_id: str
+    name: str
+    population: int
+    pcode: str | None = Field(description="The admin area it lies in.")
+    vulnerable_groups: list[str]
+    self_protection_capacities: list[str]
+    has_focal_point: bool
+    phone_coverage: bool
+    radio_coverage: bool
+
+
+class CommunityFeature(Feature[Point, CommunityProperties]):
+    """A community at its location."""
+
+
+class CommunityCollection(FeaturePage[CommunityFeature]):
+    """One page of communities."""
+
+
+def community_feature(row: dict[str, Any]) -> dict[str, Any]:
+    """A community row as a Feature (the focal point's name dropped)."""
+    properties = {k: v for k, v in row.items() if k not in ("latitude", "longitude", "focal_point")}
+    properties["has_focal_point"] = bool(row["focal_point"])
+    return feature(point_geometry(row["longitude"], row["latitude"]), properties, row["community_id"])
+
+
+@router.get("", response_model=CommunityCollection)
+def list_communities(
+    request: Request,
+    conn: DbConnection,
+    page: CommunityPaging,
+    bbox: BBoxText = None,
+    area: AreaCode = None,
+    min_population: Annotated[int | None, Query(ge=0, le=1_000_000_000)] = None,
+) -> dict[str, Any]:
+    """Communities as a GeoJSON FeatureCollection, in id order, one page at a time."""
+    chosen = CommunityFilter(bbox=parse_bbox(bbox), area=area, min_population=min_population)
+    total = place_queries.count_communities(conn, chosen)
+    rows = place_queries.list_communities(conn, chosen, page.limit, page.offset)
+    return {
+        "type": "FeatureCollection",
+        "features": [community_feature(r) for r in rows],
+        **page_fields(request, page, total),
+    }
+
+
+@router.get("/{community_id}", response_model=CommunityFeature, responses=NOT_FOUND)
+def get_community(
+    conn: DbConnection, community_id: Annotated[str, Path(min_length=1, max_length=64)]
+) -> dict[str, Any]:
+    """One community as a GeoJSON Feature."""
+    row = place_queries.community(conn, community_id)
+    if row is None:
+        raise NotFound(f"no community {community_id!r}")
+    return community_feature(row)

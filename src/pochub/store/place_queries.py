@@ -1,0 +1,171 @@
+"""Read queries over places: communities (filtered, counted, paged) and admin areas (by level, simplified)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import shapely
+from shapely.geometry.base import BaseGeometry
+from sqlalchemy import Connection, Select, func, select
+
+from pochub.store.tables import admin_areas, communities
+
+BBox = tuple[float, float, float, float]
+"""min_lon, min_lat, max_lon, max_lat."""
+
+KM_PER_DEGREE = 111.32
+"""Kilometres per degree of latitude (and of longitude at the equator)."""
+
+
+@dataclass(frozen=True)
+class CommunityFilter:
+    """Which communities a query covers: inside a box, under a P-code, at least this many people."""
+
+    bbox: BBox | None = None
+    area: str | None = None
+    min_population: int | None = None
+
+    def apply(self, query: Select[Any]) -> Select[Any]:
+        """Add this filter's conditions to ``query``."""
+        c = communities.c
+        if self.bbox:
+            min_lon, min_lat, max_lon, max_lat = self.bbox
+            query = query.where(c.longitude.between(min_lon, max_lon), c.latitude.between(min_lat, max_lat))
+        if self.area:
+            query = query.where(c.pcode.startswith(self.area, autoescape=True))
+        if self.min_population is not None:
+            query = query.where(c.population >= self.min_population)
+        return query
+
+
+def _community(row: Any) -> dict[str, Any]:
+    return {
+        "community_id": row.community_id,
+        "name": row.name,
+        "latitude": row.latitude,
+        "longitude": row.longitude,
+        "population": row.population,
+        "pcode": row.pcode,
+        "vulnerable_groups": [g for g in row.vulnerable_groups.split(";") if g],
+        "self_protection_capacities": [g for g in row.self_protection_capacities.split(";") if g],
+        "focal_point": row.focal_point,
+        "phone_coverage": bool(row.phone_coverage),
+        "radio_coverage": bool(row.radio_coverage),
+    }
+
+
+def count_communities(conn: Connection, chosen: CommunityFilter) -> int:
+    """How many communities match."""
+    return int(conn.execute(chosen.apply(select(func.count()).select_from(communities))).scalar_one())
+
+
+def list_communities(
+    conn: Connection, chosen: CommunityFilter, limit: int, offset: int
+) -> list[dict[str, Any]]:
+    """One page of the matching communities, in id order, as dicts (groups and capacities as lists)."""
+    query = chosen.apply(select(communities)).order_by(communities.c.community_id).limit(limit).offset(offset)
+    return [_community(row) for row in conn.execute(query)]
+
+
+def community(conn: Connection, community_id: str) -> dict[str, Any] | None:
+    """One community by id, or None."""
+    row = conn.execute(select(communities).where(communities.c.community_id == community_id)).first()
+    return _community(row) if row else None
+
+
+@dataclass(frozen=True)
+class AreaFilter:
+    """Which admin areas a query covers: one level, under a P-code, touching a box."""
+
+    level: int | None = None
+    area: str | None = None
+    bbox: BBox | None = None
+
+    def apply(self, query: Select[Any]) -> Select[Any]:
+        """Add this filter's conditions to ``query`` (the box tests the stored bounds, not the shape)."""
+        a = admin_areas.c
+        if self.level is not None:
+            query = query.where(a.level == self.level)
+        if self.area:
+            query = query.where(a.pcode.startswith(self.area, autoescape=True))
+        if self.bbox:
+            min_lon, min_lat, max_lon, max_lat = self.bbox
+            query = query.where(
+                a.max_lon >= min_lon, a.min_lon <= max_lon, a.max_lat >= min_lat, a.min_lat <= max_lat
+            )
+        return query
+
+
+def area_levels(conn: Connection) -> list[dict[str, Any]]:
+    """The stored admin levels with how many areas each has and the boundary versions they came from."""
+    a = admin_areas.c
+    rows = conn.execute(
+        select(
+            a.level, func.count().label("areas"), func.min(a.boundary_version), func.max(a.boundary_version)
+        )
+        .group_by(a.level)
+        .order_by(a.level)
+    ).all()
+    return [
+        {"level": int(level), "areas": int(n), "boundary_versions": sorted({first, last})}
+        for level, n, first, last in rows
+    ]
+
+
+def count_areas(conn: Connection, chosen: AreaFilter) -> int:
+    """How many admin areas match."""
+    return int(conn.execute(chosen.apply(select(func.count()).select_from(admin_areas))).scalar_one())
+
+
+def _simplified(wkb: list[bytes], tolerance: float) -> list[BaseGeometry]:
+    shapes = shapely.from_wkb(np.array(wkb, dtype=object))
+    if tolerance > 0:
+        shapes = shapely.simplify(shapes, tolerance, preserve_topology=True)
+    return list(shapes)
+
+
+def _area(row: Any, shape: BaseGeometry) -> dict[str, Any]:
+    return {
+        "pcode": row.pcode,
+        "name": row.name,
+        "level": int(row.level),
+        "parent_pcode": row.parent_pcode,
+        "boundary_version": row.boundary_version,
+        "bbox": (row.min_lon, row.min_lat, row.max_lon, row.max_lat),
+        "geometry": shape,
+    }
+
+
+def list_areas(
+    conn: Connection, chosen: AreaFilter, limit: int, offset: int, tolerance: float = 0.0
+) -> list[dict[str, Any]]:
+    """One page of the matching areas in P-code order, their boundaries simplified to ``tolerance`` degrees
+    (topology kept, so no ring collapses into an invalid shape)."""
+    query = chosen.apply(select(admin_areas)).order_by(admin_areas.c.pcode).limit(limit).offset(offset)
+    rows = conn.execute(query).all()
+    shapes = _simplified([r.geometry for r in rows], tolerance) if rows else []
+    return [_area(row, shape) for row, shape in zip(rows, shapes, strict=True)]
+
+
+def area(conn: Connection, pcode: str, tolerance: float = 0.0) -> dict[str, Any] | None:
+    """One admin area by P-code (boundary simplified to ``tolerance``), or None."""
+    row = conn.execute(select(admin_areas).where(admin_areas.c.pcode == pcode)).first()
+    return _area(row, _simplified([row.geometry], tolerance)[0]) if row else None
+
+
+def top_level_area_km2(conn: Connection) -> float:
+    """The surface of the top-level boundaries in square kilometres (equirectangular at each area's centre:
+    close enough to bound a grid's size before building it). Zero when no boundary is stored."""
+    a = admin_areas.c
+    top = conn.execute(select(func.min(a.level))).scalar_one()
+    if top is None:
+        return 0.0
+    rows = conn.execute(select(a.geometry, a.min_lat, a.max_lat).where(a.level == top)).all()
+    total = 0.0
+    for wkb, min_lat, max_lat in rows:
+        degrees2 = float(shapely.area(shapely.from_wkb(wkb)))
+        total += degrees2 * KM_PER_DEGREE**2 * math.cos(math.radians((min_lat + max_lat) / 2))
+    return total
