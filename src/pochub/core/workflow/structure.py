@@ -1,0 +1,696 @@
+"""The coordination structure as the workflow reads it: parsing, validation, routing, deadlines, escalation.
+
+The structure is data (ARCHITECTURE.md): alerts are routed by its rules (first match wins, ``None`` matches
+anything, areas match by P-code prefix), their deadlines come from its table of hours per lifecycle step scaled
+by urgency, and overdue alerts climb its escalation paths. ``validate_structure`` names every element at fault
+so that a mission can repair its file: areas without a PoC focal point, reporting-line cycles, rules or paths
+naming bodies that do not exist, unknown roles, threat types and urgencies, deadlines out of lifecycle order
+and P-codes no field office covers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from pochub.core.models.coordination import (
+    LIFECYCLE_STEPS,
+    Body,
+    CoordinatorModel,
+    Escalation,
+    FieldOffice,
+    FocalPoint,
+    Headquarters,
+    Level,
+    Mission,
+    Post,
+    Routing,
+    RoutingRule,
+    Structure,
+)
+from pochub.core.models.taxonomy import ThreatType
+from pochub.errors import InvalidInput
+
+THREAT_TYPES = frozenset(t.value for t in ThreatType)
+
+
+@dataclass(frozen=True)
+class StructureProblem:
+    """One thing wrong with a structure, and the element it is wrong in."""
+
+    element: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.element}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where an alert goes: the responsible body, the focal point who acts for it, who else hears of it."""
+
+    body_id: str
+    focal_point_role: str | None
+    field_office: str | None
+    notify: tuple[str, ...] = ()
+
+
+# --- parsing -----------------------------------------------------------------------------------------------
+
+
+class _Reader:
+    """Reads plain data into values, collecting every shape error with the element it is in."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.errors: list[str] = []
+
+    def fail(self, element: str, message: str) -> None:
+        self.errors.append(f"{element}: {message}")
+
+    def mapping(self, value: Any, element: str) -> Mapping[str, Any]:
+        if isinstance(value, Mapping):
+            return value
+        self.fail(element, f"expected a mapping, got {type(value).__name__}")
+        return {}
+
+    def items(self, value: Any, element: str) -> Sequence[Any]:
+        if value is None:
+            return ()
+        if isinstance(value, list | tuple):
+            return value
+        self.fail(element, f"expected a list, got {type(value).__name__}")
+        return ()
+
+    def text(self, data: Mapping[str, Any], key: str, element: str, *, required: bool = False) -> str:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.fail(element, f"{key} is required")
+            return ""
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            self.fail(element, f"{key} must be text, got {type(value).__name__}")
+            return ""
+        return str(value)
+
+    def optional_text(self, data: Mapping[str, Any], key: str, element: str) -> str | None:
+        return self.text(data, key, element) if data.get(key) is not None else None
+
+    def strings(self, value: Any, element: str) -> tuple[str, ...]:
+        result = []
+        for i, item in enumerate(self.items(value, element)):
+            if isinstance(item, str | int) and not isinstance(item, bool):
+                result.append(str(item))
+            else:
+                self.fail(f"{element}[{i}]", f"expected text, got {type(item).__name__}")
+        return tuple(result)
+
+    def number(self, value: Any, element: str, default: float) -> float:
+        if value is None:
+            return default
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.fail(element, f"expected a number, got {value!r}")
+            return default
+        return float(value)
+
+    def day(self, value: Any, element: str) -> date | None:
+        if value is None or isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(element, f"expected a date YYYY-MM-DD, got {value!r}")
+            return None
+
+
+def _mission(reader: _Reader, data: Any) -> Mission:
+    element = "mission"
+    values = reader.mapping(data, element) if data is not None else {}
+    model_text = reader.optional_text(values, "coordinator_model", element)
+    model = None
+    if model_text is not None:
+        try:
+            model = CoordinatorModel(model_text)
+        except ValueError:
+            known = ", ".join(m.value for m in CoordinatorModel)
+            reader.fail(f"{element}.coordinator_model", f"unknown model {model_text!r} (known: {known})")
+    hq = reader.mapping(values.get("headquarters") or {}, f"{element}.headquarters")
+    return Mission(
+        name=reader.text(values, "name", element, required=True),
+        acronym=reader.text(values, "acronym", element),
+        country=reader.text(values, "country", element),
+        country_code=reader.text(values, "country_code", element),
+        boundary_version=reader.text(values, "boundary_version", element),
+        coordinator_model=model,
+        headquarters=Headquarters(
+            base=reader.optional_text(hq, "base", f"{element}.headquarters"),
+            town=reader.optional_text(hq, "town", f"{element}.headquarters"),
+            pcode=reader.optional_text(hq, "pcode", f"{element}.headquarters"),
+        ),
+        reference_date=reader.day(values.get("reference_date"), f"{element}.reference_date"),
+    )
+
+
+def _field_office(reader: _Reader, data: Any, index: int) -> FieldOffice:
+    values = reader.mapping(data, f"field_offices[{index}]")
+    office_id = reader.text(values, "id", f"field_offices[{index}]", required=True)
+    element = f"field_offices[{office_id or index}]"
+    focal = values.get("poc_focal_point")
+    focal_point = None
+    if isinstance(focal, str):
+        focal_point = FocalPoint(role=focal)
+    elif focal is not None:
+        focal_values = reader.mapping(focal, f"{element}.poc_focal_point")
+        role = reader.text(focal_values, "role", f"{element}.poc_focal_point", required=True)
+        focal_point = FocalPoint(role=role, name=reader.text(focal_values, "name", element)) if role else None
+    return FieldOffice(
+        id=office_id,
+        name=reader.text(values, "name", element) or office_id,
+        area_pcodes=reader.strings(values.get("area_pcodes"), f"{element}.area_pcodes"),
+        town=reader.text(values, "town", element),
+        base=reader.optional_text(values, "base", element),
+        sector=reader.text(values, "sector", element),
+        head_of_office=reader.optional_text(values, "head_of_office", element),
+        poc_focal_point=focal_point,
+    )
+
+
+def _members(reader: _Reader, data: Any, element: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    if isinstance(data, list):  # a plain list of roles: no component given
+        return (("unspecified", reader.strings(data, element)),)
+    values = reader.mapping(data, element) if data is not None else {}
+    return tuple(
+        (str(component), reader.strings(roles, f"{element}.{component}"))
+        for component, roles in values.items()
+    )
+
+
+def _classification(reader: _Reader, values: Mapping[str, Any], element: str) -> str:
+    """Information classification rules: one text, or a list of rules (one a line)."""
+    rules = values.get("information_classification")
+    if isinstance(rules, list):
+        return "\n".join(reader.strings(rules, f"{element}.information_classification"))
+    return reader.text(values, "information_classification", element)
+
+
+def _body(reader: _Reader, data: Any, index: int) -> Body:
+    values = reader.mapping(data, f"bodies[{index}]")
+    body_id = reader.text(values, "id", f"bodies[{index}]", required=True)
+    element = f"bodies[{body_id or index}]"
+    level_text = reader.text(values, "level", element, required=True)
+    try:
+        level = Level(level_text)
+    except ValueError:
+        if level_text:
+            reader.fail(
+                f"{element}.level", f"unknown level {level_text!r} (strategic, operational, tactical)"
+            )
+        level = Level.OPERATIONAL
+    quorum = values.get("quorum")
+    if quorum is not None and (isinstance(quorum, bool) or not isinstance(quorum, int) or quorum < 1):
+        reader.fail(f"{element}.quorum", f"expected a positive whole number, got {quorum!r}")
+        quorum = None
+    return Body(
+        id=body_id,
+        name=reader.text(values, "name", element) or body_id,
+        level=level,
+        chair=reader.text(values, "chair", element, required=True),
+        members=_members(reader, values.get("members"), f"{element}.members"),
+        secretariat=reader.optional_text(values, "secretariat", element),
+        observers=reader.strings(values.get("observers"), f"{element}.observers"),
+        meeting_frequency=reader.text(values, "meeting_frequency", element),
+        area_pcodes=reader.strings(values.get("area_pcodes"), f"{element}.area_pcodes"),
+        reports_to=reader.optional_text(values, "reports_to", element),
+        field_office=reader.optional_text(values, "field_office", element),
+        purpose=reader.text(values, "purpose", element),
+        quorum=quorum,
+        extraordinary_meeting_trigger=reader.text(values, "extraordinary_meeting_trigger", element),
+        standing_inputs=reader.strings(values.get("standing_inputs"), f"{element}.standing_inputs"),
+        outputs=reader.strings(values.get("outputs"), f"{element}.outputs"),
+        co_chair=reader.optional_text(values, "co_chair", element),
+        information_classification=_classification(reader, values, element),
+        review_date=reader.day(values.get("review_date"), f"{element}.review_date"),
+    )
+
+
+def _post(reader: _Reader, data: Any, index: int) -> Post:
+    values = reader.mapping(data, f"roles[{index}]")
+    role_id = reader.text(values, "id", f"roles[{index}]", required=True)
+    element = f"roles[{role_id or index}]"
+    return Post(
+        id=role_id,
+        title=reader.text(values, "title", element) or role_id,
+        component=reader.text(values, "component", element) or "civilian",
+        name=reader.text(values, "name", element),
+        field_office=reader.optional_text(values, "field_office", element),
+    )
+
+
+def _routing(reader: _Reader, data: Any) -> Routing:
+    values = reader.mapping(data, "routing")
+    levels = values.get("urgency_levels")
+    if isinstance(levels, Mapping):
+        urgency_levels = tuple((str(k), str(v or "")) for k, v in levels.items())
+    else:
+        urgency_levels = tuple((u, "") for u in reader.strings(levels, "routing.urgency_levels"))
+    if not urgency_levels:
+        reader.fail("routing.urgency_levels", "at least one urgency level is required")
+    rules = []
+    for i, rule in enumerate(reader.items(values.get("rules"), "routing.rules")):
+        element = f"routing.rules[{i}]"
+        rule_values = reader.mapping(rule, element)
+        area = rule_values.get("area_pcodes")
+        rules.append(
+            RoutingRule(
+                body=reader.text(rule_values, "body", element, required=True),
+                threat_type=reader.optional_text(rule_values, "threat_type", element),
+                urgency=reader.optional_text(rule_values, "urgency", element),
+                area_pcodes=None if area is None else reader.strings(area, f"{element}.area_pcodes"),
+                notify=reader.strings(rule_values.get("notify"), f"{element}.notify"),
+            )
+        )
+    return Routing(
+        urgency_levels=urgency_levels,
+        default_body=reader.text(values, "default_body", "routing", required=True),
+        rules=tuple(rules),
+    )
+
+
+def _hours_table(reader: _Reader, data: Any, element: str) -> tuple[tuple[str, float], ...]:
+    values = reader.mapping(data, element) if data is not None else {}
+    return tuple((str(k), reader.number(v, f"{element}.{k}", 0.0)) for k, v in values.items())
+
+
+def _escalation(reader: _Reader, data: Any) -> Escalation:
+    values = reader.mapping(data, "escalation") if data is not None else {}
+    paths = reader.mapping(values.get("paths") or {}, "escalation.paths")
+    return Escalation(
+        trigger=reader.text(values, "trigger", "escalation") or "deadline_missed",
+        grace_hours=reader.number(values.get("grace_hours"), "escalation.grace_hours", 1.0),
+        path_rule=reader.text(values, "path_rule", "escalation") or "reports_to",
+        paths=tuple(
+            (str(body), reader.strings(path, f"escalation.paths[{body}]")) for body, path in paths.items()
+        ),
+        notify_roles=reader.strings(values.get("notify_roles"), "escalation.notify_roles"),
+    )
+
+
+def parse_structure(document: Mapping[str, Any], *, source: str = "structure") -> Structure:
+    """The structure in ``document`` (plain data, as YAML or JSON loads it); InvalidInput names every element
+    of the wrong shape. Meaning (do the ids exist, is there a cycle) is ``validate_structure``'s job."""
+    reader = _Reader(source)
+    if not isinstance(document, Mapping):
+        raise InvalidInput(f"{source}: a structure is a mapping, got {type(document).__name__}")
+    for key in ("mission", "bodies", "routing"):
+        if key not in document:
+            reader.fail(key, "is required")
+    structure = Structure(
+        mission=_mission(reader, document.get("mission")),
+        field_offices=tuple(
+            _field_office(reader, o, i)
+            for i, o in enumerate(reader.items(document.get("field_offices"), "field_offices"))
+        ),
+        bodies=tuple(
+            _body(reader, b, i) for i, b in enumerate(reader.items(document.get("bodies"), "bodies"))
+        ),
+        roles=tuple(_post(reader, r, i) for i, r in enumerate(reader.items(document.get("roles"), "roles"))),
+        routing=_routing(reader, document.get("routing") or {}),
+        deadlines_hours=_hours_table(reader, document.get("deadlines_hours"), "deadlines_hours"),
+        escalation=_escalation(reader, document.get("escalation")),
+        deadlines_measured_from=str(document.get("deadlines_measured_from") or "received"),
+        deadline_factor_by_urgency=_hours_table(
+            reader, document.get("deadline_factor_by_urgency"), "deadline_factor_by_urgency"
+        ),
+    )
+    if reader.errors:
+        listed = "\n".join(f"  {e}" for e in reader.errors)
+        raise InvalidInput(f"{source}: {len(reader.errors)} problem(s) in the structure:\n{listed}")
+    return structure
+
+
+# --- validation --------------------------------------------------------------------------------------------
+
+
+def _duplicates(ids: Sequence[str], element: str) -> list[StructureProblem]:
+    seen: set[str] = set()
+    problems = []
+    for item in ids:
+        if item in seen:
+            problems.append(StructureProblem(f"{element}[{item}]", f"duplicate id {item!r}"))
+        seen.add(item)
+    return problems
+
+
+def _office_element(office: FieldOffice) -> str:
+    return f"field_offices[{office.id}] ({office.name})"
+
+
+def _role_problems(structure: Structure) -> list[StructureProblem]:
+    """Chairs, secretariats, members, heads of office, focal points and notified roles must be roles."""
+    known = structure.posts_by_id
+    problems = []
+
+    def check(element: str, what: str, role: str | None) -> None:
+        if role is not None and role not in known:
+            problems.append(StructureProblem(element, f"{what} {role!r} is not a role of the structure"))
+
+    for body in structure.bodies:
+        element = f"bodies[{body.id}]"
+        check(element, "chair", body.chair)
+        check(element, "co-chair", body.co_chair)
+        check(element, "secretariat", body.secretariat)
+        for component, roles in body.members:
+            for role in roles:
+                check(f"{element}.members.{component}", "member", role)
+        if body.chair and body.member_roles and body.chair not in body.member_roles:
+            problems.append(StructureProblem(element, f"chair {body.chair!r} is not among the members"))
+        if body.quorum is not None and body.quorum > len(set(body.member_roles)):
+            problems.append(
+                StructureProblem(
+                    element, f"quorum {body.quorum} exceeds the {len(body.member_roles)} members"
+                )
+            )
+        if body.field_office is not None and structure.field_office(body.field_office) is None:
+            problems.append(StructureProblem(element, f"field office {body.field_office!r} does not exist"))
+    for office in structure.field_offices:
+        check(_office_element(office), "head of office", office.head_of_office)
+        if office.poc_focal_point is not None:
+            check(_office_element(office), "PoC focal point", office.poc_focal_point.role)
+    for post in structure.roles:
+        if post.field_office is not None and structure.field_office(post.field_office) is None:
+            problems.append(
+                StructureProblem(f"roles[{post.id}]", f"field office {post.field_office!r} does not exist")
+            )
+    for role in structure.escalation.notify_roles:
+        check("escalation.notify_roles", "role", role)
+    return problems
+
+
+def _focal_point_problems(structure: Structure) -> list[StructureProblem]:
+    """Every area of responsibility needs a PoC focal point."""
+    problems = []
+    for office in structure.field_offices:
+        if not office.area_pcodes:
+            problems.append(
+                StructureProblem(_office_element(office), "has no area of responsibility (P-codes)")
+            )
+        if office.poc_focal_point is None:
+            for area in office.area_pcodes:
+                problems.append(
+                    StructureProblem(_office_element(office), f"area {area} has no PoC focal point")
+                )
+    return problems
+
+
+def reporting_cycles(structure: Structure) -> list[tuple[str, ...]]:
+    """Every cycle in the reporting lines, each as the bodies around it (first body repeated at the end)."""
+    parent = {b.id: b.reports_to for b in structure.bodies}
+    cycles: list[tuple[str, ...]] = []
+    done: set[str] = set()
+    for start in parent:
+        trail: list[str] = []
+        node: str | None = start
+        while node is not None and node in parent and node not in done and node not in trail:
+            trail.append(node)
+            node = parent[node]
+        if node is not None and node in trail:
+            loop = trail[trail.index(node) :]
+            pivot = loop.index(min(loop))  # one spelling per cycle, whatever body it was found from
+            loop = loop[pivot:] + loop[:pivot]
+            cycles.append((*loop, loop[0]))
+        done.update(trail)
+    return cycles
+
+
+def _reporting_problems(structure: Structure) -> list[StructureProblem]:
+    problems = [
+        StructureProblem(f"bodies[{b.id}]", f"reports to {b.reports_to!r}, which does not exist")
+        for b in structure.bodies
+        if b.reports_to is not None and b.reports_to not in structure.bodies_by_id
+    ]
+    problems += [
+        StructureProblem("bodies", f"reporting-line cycle {' -> '.join(cycle)}")
+        for cycle in reporting_cycles(structure)
+    ]
+    return problems
+
+
+def _routing_problems(structure: Structure) -> list[StructureProblem]:
+    bodies = structure.bodies_by_id
+    urgencies = set(structure.routing.urgencies)
+    problems = []
+    if structure.routing.default_body and structure.routing.default_body not in bodies:
+        problems.append(
+            StructureProblem(
+                "routing.default_body", f"body {structure.routing.default_body!r} does not exist"
+            )
+        )
+    for i, rule in enumerate(structure.routing.rules):
+        element = f"routing.rules[{i}]"
+        if rule.body not in bodies:
+            problems.append(StructureProblem(element, f"body {rule.body!r} does not exist"))
+        for target in rule.notify:
+            if target not in bodies and target not in structure.posts_by_id:
+                problems.append(StructureProblem(element, f"notify {target!r} is neither a body nor a role"))
+        if rule.urgency is not None and rule.urgency not in urgencies:
+            problems.append(
+                StructureProblem(
+                    element,
+                    f"unknown urgency {rule.urgency!r} (known: {', '.join(structure.routing.urgencies)})",
+                )
+            )
+        if rule.threat_type is not None and rule.threat_type not in THREAT_TYPES:
+            problems.append(
+                StructureProblem(
+                    element,
+                    f"unknown threat type {rule.threat_type!r} (known: {', '.join(sorted(THREAT_TYPES))})",
+                )
+            )
+        if rule.area_pcodes is not None and not rule.area_pcodes:
+            problems.append(StructureProblem(element, "area_pcodes is empty: the rule can never match"))
+    return problems
+
+
+def _deadline_problems(structure: Structure) -> list[StructureProblem]:
+    hours = dict(structure.deadlines_hours)
+    problems = [
+        StructureProblem(
+            f"deadlines_hours.{step}", f"unknown lifecycle step (known: {', '.join(LIFECYCLE_STEPS)})"
+        )
+        for step in hours
+        if step not in LIFECYCLE_STEPS
+    ]
+    problems += [
+        StructureProblem("deadlines_hours", f"no deadline for step {step!r}")
+        for step in LIFECYCLE_STEPS
+        if step not in hours
+    ]
+    previous: tuple[str, float] | None = None
+    for step in LIFECYCLE_STEPS:
+        if step not in hours:
+            continue
+        if hours[step] <= 0:
+            problems.append(
+                StructureProblem(f"deadlines_hours.{step}", f"must be positive, got {hours[step]:g}")
+            )
+        if previous is not None and hours[step] < previous[1]:
+            problems.append(
+                StructureProblem(
+                    f"deadlines_hours.{step}",
+                    f"{hours[step]:g} h comes before the {previous[1]:g} h of the earlier step {previous[0]!r}",
+                )
+            )
+        previous = (step, hours[step])
+    urgencies = set(structure.routing.urgencies)
+    for urgency, factor in structure.deadline_factor_by_urgency:
+        if urgency not in urgencies:
+            problems.append(StructureProblem(f"deadline_factor_by_urgency.{urgency}", "unknown urgency"))
+        if factor <= 0:
+            problems.append(StructureProblem(f"deadline_factor_by_urgency.{urgency}", "must be positive"))
+    return problems
+
+
+def _escalation_problems(structure: Structure) -> list[StructureProblem]:
+    bodies = structure.bodies_by_id
+    problems = []
+    if structure.escalation.path_rule not in ("reports_to", "explicit"):
+        problems.append(StructureProblem("escalation.path_rule", "must be 'reports_to' or 'explicit'"))
+    if structure.escalation.grace_hours < 0:
+        problems.append(StructureProblem("escalation.grace_hours", "must not be negative"))
+    for body_id, path in structure.escalation.paths:
+        element = f"escalation.paths[{body_id}]"
+        if body_id not in bodies:
+            problems.append(StructureProblem(element, f"body {body_id!r} does not exist"))
+        for step in path:
+            if step not in bodies:
+                problems.append(StructureProblem(element, f"body {step!r} does not exist"))
+        if len(set(path)) != len(path):
+            problems.append(StructureProblem(element, f"names a body twice: {' -> '.join(path)}"))
+    return problems
+
+
+def _leaf_pcodes(pcodes: Collection[str]) -> list[str]:
+    """The known P-codes with no known P-code below them (their parents are covered through them)."""
+    ordered = sorted(set(pcodes))
+    leaves = []
+    for i, pcode in enumerate(ordered):
+        following = ordered[i + 1] if i + 1 < len(ordered) else ""
+        if not following.startswith(pcode):
+            leaves.append(pcode)
+    return leaves
+
+
+def _coverage_problems(structure: Structure, known_pcodes: Collection[str] | None) -> list[StructureProblem]:
+    problems = []
+    offices = structure.field_offices
+    for i, office in enumerate(offices):
+        for other in offices[i + 1 :]:
+            for area in office.area_pcodes:
+                for other_area in other.area_pcodes:
+                    if area.startswith(other_area) or other_area.startswith(area):
+                        problems.append(
+                            StructureProblem(
+                                _office_element(office),
+                                f"area {area} overlaps area {other_area} of field office {other.id}",
+                            )
+                        )
+    if known_pcodes is None:
+        return problems
+    known = set(known_pcodes)
+    for office in offices:
+        for area in office.area_pcodes:
+            if area not in known:
+                problems.append(
+                    StructureProblem(
+                        _office_element(office), f"area {area} is not a known P-code (boundaries)"
+                    )
+                )
+    for pcode in _leaf_pcodes(known):
+        if not any(office.covers(pcode) for office in offices):
+            problems.append(
+                StructureProblem(
+                    "boundaries", f"area {pcode} (from boundaries) is not covered by any field office"
+                )
+            )
+    return problems
+
+
+def validate_structure(
+    structure: Structure, known_pcodes: Collection[str] | None = None
+) -> list[StructureProblem]:
+    """Every problem of ``structure``, each naming its element; an empty list means it is valid.
+
+    With ``known_pcodes`` (the imported boundaries) every leaf P-code must be covered by a field office and
+    every field office's area must be a known P-code.
+    """
+    problems = (
+        _duplicates([b.id for b in structure.bodies], "bodies")
+        + _duplicates([r.id for r in structure.roles], "roles")
+        + _duplicates([o.id for o in structure.field_offices], "field_offices")
+        + _role_problems(structure)
+        + _focal_point_problems(structure)
+        + _reporting_problems(structure)
+        + _routing_problems(structure)
+        + _deadline_problems(structure)
+        + _escalation_problems(structure)
+        + _coverage_problems(structure, known_pcodes)
+    )
+    if not structure.bodies:
+        problems.insert(0, StructureProblem("bodies", "the structure has no coordination body"))
+    return problems
+
+
+# --- routing, deadlines, escalation --------------------------------------------------------------------------
+
+
+def field_office_of(structure: Structure, pcode: str | None) -> FieldOffice | None:
+    """The field office whose area holds ``pcode`` (the most specific area when several do)."""
+    if pcode is None:
+        return None
+    best: tuple[int, FieldOffice] | None = None
+    for office in structure.field_offices:
+        for area in office.area_pcodes:
+            if pcode.startswith(area) and (best is None or len(area) > best[0]):
+                best = (len(area), office)
+    return best[1] if best is not None else None
+
+
+def _fallback_body(structure: Structure) -> str:
+    """The default body or, when it does not exist, the top of the structure: an alert is never dropped."""
+    if structure.routing.default_body in structure.bodies_by_id:
+        return structure.routing.default_body
+    for body in structure.bodies:
+        if body.reports_to is None:
+            return body.id
+    if structure.bodies:
+        return structure.bodies[0].id
+    raise InvalidInput("the coordination structure has no body to route alerts to")
+
+
+def route(structure: Structure, *, threat_type: str | None, urgency: str, pcode: str | None) -> Route:
+    """The body responsible for an alert: the first matching rule whose body exists, else the default body.
+
+    The focal point is the PoC focal point of the field office whose area holds ``pcode``, else the body's
+    secretariat (else its chair).
+    """
+    bodies = structure.bodies_by_id
+    body_id: str | None = None
+    notify: tuple[str, ...] = ()
+    for rule in structure.routing.rules:
+        if rule.body in bodies and rule.matches(threat_type, urgency, pcode):
+            body_id, notify = rule.body, tuple(n for n in rule.notify if n != rule.body)
+            break
+    if body_id is None:
+        body_id = _fallback_body(structure)
+    office = field_office_of(structure, pcode)
+    body = bodies[body_id]
+    if office is not None and office.poc_focal_point is not None:
+        focal_point: str | None = office.poc_focal_point.role
+    else:
+        focal_point = body.secretariat or body.chair or None
+    return Route(body_id, focal_point, office.id if office is not None else None, notify)
+
+
+def deadline(structure: Structure, step: str, urgency: str) -> timedelta:
+    """How long after the alert was received ``step`` is due, at this urgency."""
+    hours = dict(structure.deadlines_hours)
+    if step not in hours:
+        raise InvalidInput(f"no deadline for step {step!r} (the structure has: {', '.join(hours)})")
+    if urgency not in structure.routing.urgencies:
+        raise InvalidInput(f"unknown urgency {urgency!r} (known: {', '.join(structure.routing.urgencies)})")
+    factor = dict(structure.deadline_factor_by_urgency).get(urgency, 1.0)
+    return timedelta(hours=hours[step] * factor)
+
+
+def escalation_path(structure: Structure, body_id: str) -> tuple[str, ...]:
+    """The bodies above ``body_id`` an overdue alert climbs to, nearest first (the body itself excluded).
+
+    The path written in ``escalation.paths`` wins; otherwise (``path_rule: reports_to``) the reporting line.
+    """
+    path = structure.escalation.explicit_path(body_id)
+    if path is not None:
+        steps = path[1:] if path and path[0] == body_id else path
+        return tuple(dict.fromkeys(s for s in steps if s != body_id))
+    if structure.escalation.path_rule != "reports_to":
+        return ()
+    line: list[str] = []
+    body = structure.body(body_id)
+    while body is not None and body.reports_to is not None and body.reports_to not in line:
+        if body.reports_to == body_id:
+            break
+        line.append(body.reports_to)
+        body = structure.body(body.reports_to)
+    return tuple(line)
+
+
+def escalation_target(structure: Structure, body_id: str, level: int) -> str | None:
+    """The body ``level`` steps up the escalation path of ``body_id`` (level 0 is the body itself); None when
+    the path is exhausted."""
+    if level < 0:
+        raise InvalidInput(f"escalation level must not be negative, got {level}")
+    if level == 0:
+        return body_id
+    path = escalation_path(structure, body_id)
+    return path[level - 1] if level <= len(path) else None

@@ -1,0 +1,29 @@
+"""The side-by-side comparison of the four coordinator models as HTML (or PDF)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pochub.core.models.coordination import CoordinatorModel
+from pochub.core.toolkit.coordinator_models import FACTORS, PROFILES
+from pochub.documents.terms_of_reference import ENVIRONMENT
+
+
+def render_html(current: CoordinatorModel | None = None) -> str:
+    """The comparison, outlining the model the mission uses."""
+    return ENVIRONMENT.get_template("models_comparison.html.j2").render(
+        profiles=PROFILES, factors=FACTORS, current=current
+    )
+
+
+def write_comparison(path: Path, current: CoordinatorModel | None = None) -> Path:
+    """Write the comparison as HTML, or as PDF when ``path`` ends in .pdf."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    html = render_html(current)
+    if path.suffix.lower() == ".pdf":
+        from weasyprint import HTML
+
+        HTML(string=html).write_pdf(path)
+    else:
+        path.write_text(html, encoding="utf-8")
+    return path

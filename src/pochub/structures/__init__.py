@@ -1,0 +1,1 @@
+"""Coordination structure templates, one per coordinator model of the DPKO/DFS study (package data)."""
