@@ -19,13 +19,17 @@ from starlette.testclient import TestClient
 
 from pochub.api.app import create_app
 from pochub.config import Settings
+from pochub.ingest.acled import ACLED
+from pochub.ingest.events import ImportOptions
+from pochub.services import threat_listing
 from pochub.services.demo_mission import load_demo
+from pochub.services.imports import import_events
 from pochub.services.threats import assess
 from pochub.services.warning import area_signals
 from pochub.store import tables
 from pochub.store.database import connect, upgrade
 from tests.api.access_helpers import auth_header, make_user
-from tests.conftest import PG_SERVER
+from tests.conftest import PG_SERVER, shared_file
 
 N_COMMUNITIES = 200
 
@@ -451,3 +455,26 @@ def test_any_page_holds_what_remains_and_links_on_only_when_more_remain(
     body = served.get("/api/v1/communities", limit=limit, offset=offset)
     assert len(body["features"]) == max(0, min(limit, N_COMMUNITIES - offset))
     assert (body["next"] is not None) == (offset + limit < N_COMMUNITIES)
+
+
+def test_hotspots_without_boundaries_are_bounded_by_the_events(
+    engine: Engine, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import_events(
+        engine,
+        shared_file("acled-mali/acled_mali_2017-01-01_2019-02-27.csv"),
+        ACLED,
+        ImportOptions(),
+        Settings(),
+        kind="acled",
+    )
+    _, token = make_user(engine, "viewer")
+    client = TestClient(create_app(Settings(database_url=database_url, workers=False)))
+    params = {"resolution": 6, "window_days": 365, "permutations": 99}
+    response = client.get("/api/v1/threats/hotspots", params=params, headers=auth_header(token))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["events"] > 0 and body["cells"] == len(body["features"]) > body["events"] / 10
+    monkeypatch.setattr(threat_listing, "MAX_CELLS", body["events"])
+    refused = client.get("/api/v1/threats/hotspots", params=params, headers=auth_header(token))
+    assert refused.status_code == 422 and "coarser resolution" in refused.json()["detail"]

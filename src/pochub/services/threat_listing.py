@@ -4,7 +4,7 @@ bounded so that one request stays fast."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 import h3
 from sqlalchemy import Engine
@@ -77,11 +77,19 @@ def bounded_hotspots(
     seed: int,
     threat_only: bool,
 ) -> HotspotRun:
-    """Gi* hot spots as ``services.warning.hotspots`` computes them, refused (InvalidInput) when the grid over
-    the stored boundaries would exceed ``MAX_CELLS`` cells or ``MAX_WORK`` cell-permutations."""
+    """Gi* hot spots as ``services.warning.hotspots`` computes them, refused (InvalidInput) when the grid would
+    exceed ``MAX_CELLS`` cells or ``MAX_WORK`` cell-permutations: the cells covering the stored boundaries, or
+    without boundaries at most the window's events times the cells of a k-ring."""
     with engine.connect() as conn:
         surface = place_queries.top_level_area_km2(conn)
-    cells = surface / float(h3.average_hexagon_area(resolution, unit="km^2"))
+        if surface > 0:
+            cells = surface / float(h3.average_hexagon_area(resolution, unit="km^2"))
+        else:  # no boundaries: the events' cells and their k-rings, at most this many
+            last = (as_of or event_queries.date_range(conn, EventFilter())[1]) or date.today()
+            window = EventFilter(
+                start=last - timedelta(days=window_days - 1), end=last, threat_only=threat_only
+            )
+            cells = float(event_queries.count(conn, window) * (1 + 3 * k * (k + 1)))
     if cells > MAX_CELLS:
         raise InvalidInput(
             f"resolution {resolution} would analyse about {cells:,.0f} cells (at most {MAX_CELLS:,}): "
