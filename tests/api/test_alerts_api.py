@@ -82,7 +82,7 @@ def counts(engine: Engine) -> tuple[int, int, int]:
 def test_sms_alert_is_routed_and_walks_every_step(
     client: TestClient, people: dict[str, Any], demo_engine: Engine
 ) -> None:
-    lat, lon, pcode = place_in(demo_engine, "KT02")
+    lat, lon, _ = place_in(demo_engine, "KT02")
     first = sms(
         client, people, "SM-walk-1", "Armed men attacked Kibali village tonight, houses burnt", lat, lon
     )
