@@ -10,7 +10,7 @@ export POCHUB_SHARED ?= $(abspath ../shared)
 DEMO_DB ?= sqlite:///demo.db
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test test-py312 bench lint postgres clean
+.PHONY: demo test test-py312 bench lint postgres clean web
 
 $(BIN)/pochub: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,17 +20,33 @@ $(BIN)/pochub: pyproject.toml
 
 venv: $(BIN)/pochub
 
+# The web application's assets (Leaflet, Chart.js from npm, bundled by esbuild), rebuilt only when a source changes.
+WEB := src/pochub/web
+WEB_ASSETS := $(WEB)/static/dist/manifest.json
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+$(WEB_ASSETS): node_modules/.package-lock.json $(wildcard $(WEB)/assets/*) $(WEB)/build.mjs
+	npm run --silent build
+
+web: $(WEB_ASSETS)
+
+# The browser the web tests drive: Debian's (a browser download at test time cannot work on these machines).
+/usr/bin/chromium:
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update
+	$(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y chromium
+
 postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL is not up"; exit 1
 
-demo: $(BIN)/pochub
+demo: $(BIN)/pochub $(WEB_ASSETS)
 	rm -f demo.db demo.db-wal demo.db-shm
 	$(BIN)/pochub --database $(DEMO_DB) db upgrade
 	$(BIN)/pochub --database $(DEMO_DB) demo --seed 1
 	$(BIN)/pochub --database $(DEMO_DB) serve
 
-test: $(BIN)/pochub postgres
+test: $(BIN)/pochub postgres $(WEB_ASSETS) /usr/bin/chromium
 	$(BIN)/ruff check src tests $(wildcard bench)
 	$(BIN)/mypy
 	$(BIN)/pytest -n 2 --dist loadfile
@@ -58,4 +74,4 @@ lint: $(BIN)/pochub
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) .venv312 demo.db* pochub.db* .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .venv312 demo.db* pochub.db* .pytest_cache .mypy_cache .ruff_cache node_modules $(WEB)/static/dist

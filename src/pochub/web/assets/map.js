@@ -1,0 +1,461 @@
+// The operational picture: admin areas as the offline base map (no tile server), events (H3 cells when zoomed
+// out, points when zoomed in), communities, bases and their units, a time slider and a details panel.
+// Every string shown comes translated from the page (#map-config); every request goes to this server only.
+import L from "leaflet";
+import "leaflet/dist/leaflet.css";
+import "./map.css";
+
+const config = JSON.parse(document.getElementById("map-config").textContent);
+const text = config.strings;
+const POINT_ZOOM = 10; // from this zoom on, events are drawn one by one
+const POINT_LIMIT = 3000;
+
+const numberFormat = new Intl.NumberFormat(config.language);
+const monthFormat = new Intl.DateTimeFormat(config.language, { month: "short", year: "numeric", timeZone: "UTC" });
+
+const map = L.map("map", {
+  preferCanvas: true,
+  zoomSnap: 0.5,
+  zoomControl: false,
+  attributionControl: false,
+  minZoom: 4,
+  maxZoom: 14,
+  keyboardPanDelta: 120,
+});
+L.control.zoom({ zoomInTitle: text.zoom_in, zoomOutTitle: text.zoom_out }).addTo(map);
+L.control.scale({ imperial: false }).addTo(map);
+map.getContainer().setAttribute("aria-label", text.map_label);
+map.setView([0, 20], 5);
+
+const layers = {
+  areas: L.layerGroup().addTo(map),
+  events: L.layerGroup().addTo(map),
+  communities: L.layerGroup().addTo(map),
+  bases: L.layerGroup().addTo(map),
+};
+map.createPane("areasPane").style.zIndex = 250;
+
+// ---- requests ----
+const status = document.getElementById("map-status");
+function say(message) {
+  status.textContent = message;
+}
+
+async function getJSON(url, signal) {
+  const response = await fetch(url, { signal, credentials: "same-origin", headers: { Accept: "application/json" } });
+  if (response.status === 401) {
+    window.location.assign(`/login?next=${encodeURIComponent(window.location.pathname)}`);
+    throw new Error("signed out");
+  }
+  if (!response.ok) {
+    const error = new Error(`${response.status} ${url}`);
+    error.status = response.status;
+    throw error;
+  }
+  return response.json();
+}
+
+/** Every page of a paged list (features of a FeatureCollection, or items). */
+async function getAll(url, key = "features") {
+  const collected = [];
+  let next = url;
+  while (next) {
+    const page = await getJSON(next);
+    collected.push(...(page[key] || []));
+    next = page.next ? page.next.replace(/^https?:\/\/[^/]+/, "") : null;
+  }
+  return collected;
+}
+
+function unavailable(layer) {
+  const box = document.querySelector(`input[data-layer="${layer}"]`);
+  if (box) {
+    box.disabled = true;
+    box.closest("label").append(` (${text.not_available})`);
+  }
+}
+
+// ---- the details panel ----
+const panel = document.getElementById("details-body");
+const panelTitle = document.getElementById("details-title");
+
+function show(title, rows, extra) {
+  panelTitle.textContent = title;
+  panel.replaceChildren();
+  const list = document.createElement("dl");
+  for (const [label, value] of rows) {
+    if (value === null || value === undefined || value === "") continue;
+    const term = document.createElement("dt");
+    term.textContent = label;
+    const definition = document.createElement("dd");
+    definition.textContent = value;
+    list.append(term, definition);
+  }
+  panel.append(list);
+  if (extra) panel.append(extra);
+  document.getElementById("details").focus({ preventScroll: true });
+}
+
+const label = (table, key) => (key ? (config[table] && config[table][key]) || key : "");
+const yesNo = (value) => (value ? text.yes : text.no);
+const count = (value) => (value === null || value === undefined ? "" : numberFormat.format(value));
+
+// ---- admin areas ----
+async function loadAreas() {
+  try {
+    const [regions, districts] = await Promise.all([
+      getAll("/api/v1/areas?level=1&tolerance=0.005&limit=5000"),
+      getAll("/api/v1/areas?level=2&tolerance=0.005&limit=5000"),
+    ]);
+    const districtLayer = L.geoJSON(districts, {
+      pane: "areasPane",
+      style: { color: "#6b7a8f", weight: 1, fillColor: "#eef1ea", fillOpacity: 1 },
+      onEachFeature: (feature, layer) => {
+        layer.on("click", () => showArea(feature.properties));
+        layer.bindTooltip(feature.properties.name, { sticky: true });
+      },
+    });
+    const regionLayer = L.geoJSON(regions, {
+      pane: "areasPane",
+      interactive: false,
+      style: { color: "#3d4a5c", weight: 2.5, fill: false },
+    });
+    layers.areas.addLayer(districtLayer).addLayer(regionLayer);
+    const bounds = (districts.length ? districtLayer : regionLayer).getBounds();
+    if (bounds.isValid()) {
+      map.fitBounds(bounds);
+      map.setMaxBounds(bounds.pad(0.5));
+    }
+    return bounds.isValid();
+  } catch (error) {
+    unavailable("areas");
+    return false;
+  }
+}
+
+function showArea(area) {
+  show(area.name, [
+    [text.kind, text.admin_area],
+    [text.pcode, area.pcode],
+    [text.level, area.level],
+    [text.parent, area.parent_pcode],
+  ]);
+}
+
+// ---- events ----
+const monthInput = document.getElementById("period-end");
+const lengthInput = document.getElementById("period-length");
+const periodOutput = document.getElementById("period-label");
+let eventsRequest = null;
+
+function monthStart(month) {
+  return `${month}-01`;
+}
+function monthEnd(month) {
+  const [year, number] = month.split("-").map(Number);
+  const last = new Date(Date.UTC(year, number, 0)).getUTCDate();
+  return `${month}-${String(last).padStart(2, "0")}`;
+}
+function monthName(month) {
+  const [year, number] = month.split("-").map(Number);
+  return monthFormat.format(new Date(Date.UTC(year, number - 1, 1)));
+}
+
+/** The period the slider shows: [first date, last date] (null when there are no events). */
+function period() {
+  if (!config.months.length) return null;
+  const end = Number(monthInput.value);
+  const length = lengthInput.value === "all" ? config.months.length : Number(lengthInput.value);
+  const start = Math.max(0, end - length + 1);
+  return { start: config.months[start], end: config.months[end] };
+}
+
+function describePeriod() {
+  const chosen = period();
+  if (!chosen) {
+    periodOutput.textContent = text.no_events;
+    return;
+  }
+  const value =
+    chosen.start === chosen.end ? monthName(chosen.end) : `${monthName(chosen.start)} – ${monthName(chosen.end)}`;
+  periodOutput.textContent = value;
+  monthInput.setAttribute("aria-valuetext", monthName(chosen.end));
+}
+
+function viewBox() {
+  const b = map.getBounds().pad(0.15);
+  const clamp = (v, low, high) => Math.min(high, Math.max(low, v));
+  return [
+    clamp(b.getWest(), -180, 180),
+    clamp(b.getSouth(), -90, 90),
+    clamp(b.getEast(), -180, 180),
+    clamp(b.getNorth(), -90, 90),
+  ]
+    .map((v) => v.toFixed(4))
+    .join(",");
+}
+
+function resolutionFor(zoom) {
+  return Math.max(2, Math.min(7, Math.round(zoom) - 3));
+}
+
+const CELL_CLASSES = [1, 3, 10, 25, 50];
+const CELL_COLOURS = ["#fde4c2", "#fdb97d", "#f4804a", "#d9492b", "#a3161b"];
+function cellColour(events) {
+  let index = 0;
+  CELL_CLASSES.forEach((threshold, i) => {
+    if (events >= threshold) index = i;
+  });
+  return CELL_COLOURS[index];
+}
+
+async function loadEvents() {
+  const chosen = period();
+  describePeriod();
+  layers.events.clearLayers();
+  if (!chosen) return;
+  if (eventsRequest) eventsRequest.abort();
+  eventsRequest = new AbortController();
+  const signal = eventsRequest.signal;
+  const zoom = map.getZoom();
+  const params = new URLSearchParams({ bbox: viewBox(), start: monthStart(chosen.start), end: monthEnd(chosen.end) });
+  say(text.loading);
+  try {
+    if (zoom >= POINT_ZOOM) {
+      params.set("limit", POINT_LIMIT);
+      const data = await getJSON(`/api/v1/events?${params}`, signal);
+      drawEventPoints(data.features);
+      say(
+        data.truncated
+          ? text.events_truncated.replace("{count}", count(data.features.length))
+          : text.events_shown.replace("{count}", count(data.features.length)),
+      );
+    } else {
+      params.set("resolution", resolutionFor(zoom));
+      const data = await getJSON(`/api/v1/events/cells?${params}`, signal);
+      drawEventCells(data.features);
+      say(
+        text.events_in_cells
+          .replace("{count}", count(data.events))
+          .replace("{cells}", count(data.features.length)),
+      );
+    }
+    document.body.dataset.eventsReady = zoom >= POINT_ZOOM ? "points" : "cells";
+  } catch (error) {
+    if (error.name === "AbortError") return;
+    if (error.message !== "signed out") {
+      say(text.load_failed);
+      unavailable("events");
+    }
+  }
+}
+
+function drawEventCells(features) {
+  const layer = L.geoJSON(features, {
+    style: (feature) => ({
+      color: "#7a2a12",
+      weight: 0.5,
+      fillColor: cellColour(feature.properties.events),
+      fillOpacity: 0.75,
+    }),
+    onEachFeature: (feature, shape) => {
+      shape.on("click", () => showCell(feature.properties, shape));
+    },
+  });
+  layers.events.addLayer(layer);
+}
+
+function drawEventPoints(features) {
+  const layer = L.geoJSON(features, {
+    pointToLayer: (feature, latlng) =>
+      L.circleMarker(latlng, {
+        radius: 3 + Math.min(6, Math.sqrt(feature.properties.fatalities_best || 0)),
+        color: "#4b1010",
+        weight: 0.8,
+        fillColor: feature.properties.threat_type ? "#c62828" : "#8d8d8d",
+        fillOpacity: 0.85,
+      }),
+    onEachFeature: (feature, marker) => marker.on("click", () => showEvent(feature)),
+  });
+  layers.events.addLayer(layer);
+}
+
+function showCell(cell, shape) {
+  const zoomIn = document.createElement("button");
+  zoomIn.type = "button";
+  zoomIn.textContent = text.zoom_to_events;
+  zoomIn.addEventListener("click", () => map.fitBounds(shape.getBounds(), { maxZoom: POINT_ZOOM }));
+  show(
+    text.events_here,
+    [
+      [text.period, periodOutput.textContent],
+      [text.events, count(cell.events)],
+      [text.fatalities, count(cell.fatalities)],
+      [text.civilian_fatalities, count(cell.civilian_fatalities)],
+      [text.main_threat, label("threats", cell.threat_type)],
+      [text.cell, cell.cell],
+    ],
+    zoomIn,
+  );
+}
+
+function showEvent(event) {
+  const p = event.properties;
+  show(label("categories", p.category) || text.event, [
+    [text.date, p.event_date],
+    [text.threat, label("threats", p.threat_type)],
+    [text.event_type, [p.source_event_type, p.source_sub_event_type].filter(Boolean).join(" – ")],
+    [text.location, [p.location, p.admin2_name, p.admin1_name].filter(Boolean).join(", ")],
+    [text.actors, [p.actor1, p.actor2].filter(Boolean).join(" / ")],
+    [text.fatalities, count(p.fatalities_best)],
+    [text.civilian_fatalities, count(p.civilian_fatalities)],
+    [text.source, [p.source, p.source_id].filter(Boolean).join(" ")],
+    [text.source_grade, p.source_grade],
+    [text.notes, p.notes],
+  ]);
+}
+
+// ---- communities ----
+const RISK_COLOURS = {
+  "very low": "#2e7d32",
+  low: "#9ccc65",
+  medium: "#fbc02d",
+  high: "#ef6c00",
+  unacceptable: "#b71c1c",
+};
+const UNKNOWN_RISK = "#5c6bc0";
+let areaRisk = {};
+
+async function loadCommunities() {
+  try {
+    const communities = await getAll("/api/v1/communities?limit=5000");
+    const layer = L.geoJSON(communities, {
+      pointToLayer: (feature, latlng) =>
+        L.circleMarker(latlng, {
+          radius: Math.max(2.5, Math.min(9, Math.sqrt(feature.properties.population) / 25)),
+          color: "#1b1b1b",
+          weight: 0.6,
+          fillColor: RISK_COLOURS[riskOf(feature.properties)] || UNKNOWN_RISK,
+          fillOpacity: 0.9,
+        }),
+      onEachFeature: (feature, marker) => marker.on("click", () => showCommunity(feature.properties)),
+    });
+    layers.communities.addLayer(layer);
+  } catch (error) {
+    unavailable("communities");
+  }
+}
+
+/** A community's risk band: the highest band of its admin area's threats (none when not assessed). */
+function riskOf(community) {
+  return community.risk_band || areaRisk[community.pcode] || null;
+}
+
+function showCommunity(c) {
+  show(c.name, [
+    [text.kind, text.community],
+    [text.population, count(c.population)],
+    [text.risk, label("bands", riskOf(c)) || text.not_assessed],
+    [text.pcode, c.pcode],
+    [text.vulnerable_groups, (c.vulnerable_groups || []).join(", ")],
+    [text.self_protection, (c.self_protection_capacities || []).join(", ")],
+    [text.focal_point, yesNo(c.has_focal_point)],
+    [text.phone_coverage, yesNo(c.phone_coverage)],
+    [text.radio_coverage, yesNo(c.radio_coverage)],
+  ]);
+}
+
+// ---- bases and units ----
+const BASE_LETTERS = { mission_hq: "M", sector_hq: "S", company_operating_base: "C", temporary_operating_base: "T" };
+let unitsByBase = {};
+
+async function loadBases() {
+  try {
+    const [bases, units] = await Promise.all([getAll("/api/v1/bases?limit=5000"), getAll("/api/v1/units?limit=5000", "items")]);
+    unitsByBase = {};
+    for (const unit of units) (unitsByBase[unit.home_base.base_id] ||= []).push(unit);
+    for (const base of bases) {
+      const [lon, lat] = base.geometry.coordinates;
+      const p = base.properties;
+      const marker = L.marker([lat, lon], {
+        icon: L.divIcon({
+          className: `base-icon base-${p.base_type}`,
+          html: `<span aria-hidden="true">${BASE_LETTERS[p.base_type] || "B"}</span>`,
+          iconSize: [20, 20],
+        }),
+        title: `${p.name} (${label("baseTypes", p.base_type)})`,
+        alt: p.name,
+        keyboard: true,
+        riseOnHover: true,
+      });
+      marker.on("click", () => showBase(p));
+      // a focused base is a button: Enter or Space opens it (Leaflet only makes it focusable)
+      marker.on("keypress", (event) => {
+        if (event.originalEvent.key === "Enter" || event.originalEvent.key === " ") showBase(p);
+      });
+      layers.bases.addLayer(marker);
+    }
+  } catch (error) {
+    unavailable("bases");
+  }
+}
+
+function showBase(base) {
+  const units = unitsByBase[base.base_id] || [];
+  const heading = document.createElement("h3");
+  heading.textContent = `${text.units} (${units.length})`;
+  const list = document.createElement("ul");
+  list.className = "units";
+  for (const unit of units) {
+    const item = document.createElement("li");
+    const name = document.createElement("strong");
+    name.textContent = unit.name;
+    item.append(
+      name,
+      document.createElement("br"),
+      `${label("unitTypes", unit.unit_type)} · ${text.strength} ${count(unit.strength)} · ` +
+        `${text.readiness} ${label("readiness", unit.readiness)} · ${text.tiers} ${(unit.tiers || []).join(", ")}`,
+    );
+    list.append(item);
+  }
+  const extra = document.createElement("div");
+  extra.append(heading, list);
+  show(
+    base.name,
+    [
+      [text.kind, label("baseTypes", base.base_type)],
+      [text.capacity, count(base.capacity)],
+      [text.pcode, base.pcode],
+    ],
+    extra,
+  );
+}
+
+// ---- layer switches, slider, start-up ----
+for (const box of document.querySelectorAll("input[data-layer]")) {
+  box.addEventListener("change", () => {
+    const layer = layers[box.dataset.layer];
+    if (box.checked) map.addLayer(layer);
+    else map.removeLayer(layer);
+  });
+}
+
+let pending = null;
+function reloadSoon() {
+  clearTimeout(pending);
+  pending = setTimeout(loadEvents, 200);
+}
+monthInput.addEventListener("input", describePeriod);
+monthInput.addEventListener("change", reloadSoon);
+monthInput.addEventListener("input", reloadSoon);
+lengthInput.addEventListener("change", reloadSoon);
+map.on("moveend", reloadSoon);
+
+async function start() {
+  describePeriod();
+  await loadAreas();
+  reloadSoon(); // coalesced with the moveend of fitting the map to the areas: one request
+  await Promise.all([loadCommunities(), loadBases()]);
+  document.body.dataset.layersReady = "true";
+}
+start();

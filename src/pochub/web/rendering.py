@@ -1,0 +1,85 @@
+"""Rendering pages: the Jinja2 environment (autoescaped, gettext in every template) and the built assets' names."""
+
+from __future__ import annotations
+
+import gettext
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
+
+from pochub.web.i18n import LANGUAGE_COOKIE, LANGUAGES, choose_language, translations
+
+WEB_DIR = Path(__file__).parent
+TEMPLATE_DIR = WEB_DIR / "templates"
+STATIC_DIR = WEB_DIR / "static"
+DIST_DIR = STATIC_DIR / "dist"
+
+
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    catalogue: gettext.GNUTranslations = context["translations"]
+    return catalogue.gettext(message)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, number: int) -> str:
+    catalogue: gettext.GNUTranslations = context["translations"]
+    return catalogue.ngettext(singular, plural, number)
+
+
+@cache
+def environment() -> Environment:
+    """The templates' environment; ``_``/``gettext``/``ngettext`` use the ``translations`` of the render."""
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=select_autoescape(default=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(gettext=_gettext, ngettext=_ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["asset"] = asset
+    return env
+
+
+@cache
+def _manifest(modified: float) -> dict[str, str]:
+    names: dict[str, str] = json.loads((DIST_DIR / "manifest.json").read_text(encoding="utf-8"))
+    return names
+
+
+def asset(name: str) -> str:
+    """The URL of a built asset: its content-hashed name from the build's manifest (read again after a build)."""
+    manifest = DIST_DIR / "manifest.json"
+    names = _manifest(manifest.stat().st_mtime) if manifest.exists() else {}
+    return f"/static/dist/{names.get(name, name)}"
+
+
+def language_of(request: Request) -> str:
+    """The language this request is answered in (cookie, else Accept-Language, else English)."""
+    return choose_language(request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language"))
+
+
+def render(request: Request, template: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:
+    """Render ``template`` in the request's language, with the shared layout's values."""
+    language = language_of(request)
+    values = {
+        "request": request,
+        "language": language,
+        "languages": LANGUAGES,
+        "translations": translations(language),
+        "path": request.url.path,
+        "user": None,
+        **context,
+    }
+    html = environment().get_template(template).render(values)
+    response = HTMLResponse(html, status_code=status_code)
+    response.headers["Content-Language"] = language
+    response.headers["Vary"] = "Accept-Language, Cookie"
+    return response

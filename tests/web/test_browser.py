@@ -1,0 +1,295 @@
+"""The web application in a real browser (Debian's Chromium, headless, through Playwright) on the demo mission,
+served by `pochub serve` as `make demo` serves it: sign-in, the operational picture and its layers, keyboard use,
+French. Screenshots of each page go to tests/web/artifacts/."""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from pochub.web.rendering import DIST_DIR
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).parent / "artifacts"
+POCHUB = Path(sys.executable).with_name("pochub")
+PASSWORD = "field office password"
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def pochub(database: str, *args: str, stdin: str | None = None) -> None:
+    """Run a `pochub` command on the test database; fail with its output when it fails."""
+    result = subprocess.run(
+        [str(POCHUB), "--database", database, *args], input=stdin, capture_output=True, text=True, timeout=600
+    )
+    assert result.returncode == 0, f"pochub {' '.join(args)}: {result.stdout}\n{result.stderr}"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`pochub serve` on a fresh demo mission (seed 1) with a PoC adviser and a field officer; its base URL."""
+    assert (DIST_DIR / "manifest.json").exists(), "web assets not built: run `make web`"
+    database = f"sqlite:///{tmp_path_factory.mktemp('web') / 'demo.db'}"
+    pochub(database, "db", "upgrade")
+    pochub(database, "demo", "--seed", "1", "--events", "3000", "--communities", "400")
+    pochub(
+        database,
+        "users",
+        "add",
+        "adviser",
+        "--role",
+        "poc_adviser",
+        "--name",
+        "Amina Diallo",
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
+    pochub(
+        database,
+        "users",
+        "add",
+        "officer",
+        "--role",
+        "field_officer",
+        "--field-office",
+        "fo_besu",
+        "--name",
+        "Jean Kabila",
+        "--password-stdin",
+        stdin=PASSWORD + "\n",
+    )
+    port = free_port()
+    env = {**os.environ, "POCHUB_WORKERS": "false"}
+    process = subprocess.Popen(
+        [str(POCHUB), "--database", database, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(f"{url}/login", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError):
+                pass
+            assert process.poll() is None, (
+                f"pochub serve stopped: {process.stderr.read() if process.stderr else ''}"
+            )
+            time.sleep(0.5)
+        else:
+            pytest.fail("pochub serve did not answer within 60 s")
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Headless Debian Chromium (installed by `make test` when missing)."""
+    assert CHROMIUM.exists(), "Chromium missing: apt-get install -y chromium (make test does it)"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser, server: str) -> Iterator[Page]:
+    """A fresh browser context (no cookies) in English, that fails the test on any script error and on any
+    request that leaves the server."""
+    context = browser.new_context(base_url=server, locale="en-GB", viewport={"width": 1400, "height": 900})
+    errors: list[str] = []
+    outside: list[str] = []
+    tab = context.new_page()
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.on(
+        "request",
+        lambda request: None if request.url.startswith((server, "data:")) else outside.append(request.url),
+    )
+    yield tab
+    context.close()
+    assert not errors, f"script errors: {errors}"
+    assert not outside, f"requests outside the server: {outside}"
+
+
+def screenshot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def sign_in(page: Page, username: str) -> None:
+    page.goto("/")
+    expect(page).to_have_url(re.compile(r"/login\?next=/$"))
+    page.get_by_label("User name").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/$"))
+
+
+def wait_for_map(page: Page, events: str = "cells") -> None:
+    expect(page.locator("body")).to_have_attribute("data-layers-ready", "true", timeout=30_000)
+    expect(page.locator("body")).to_have_attribute("data-events-ready", events, timeout=30_000)
+
+
+def test_sign_in_says_what_is_wrong_then_shows_the_operational_picture(page: Page) -> None:
+    page.goto("/")
+    page.get_by_role("button", name="Sign in").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Enter your user name.")
+    expect(alert).to_contain_text("Enter your password.")
+    expect(page.get_by_label("User name")).to_have_attribute("aria-invalid", "true")
+    page.get_by_label("User name").fill("officer")
+    page.get_by_label("Password").fill("not the password")
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("alert")).to_contain_text("The user name or the password is not right")
+    expect(page.get_by_label("User name")).to_have_value("officer")
+    screenshot(page, "login-error")
+
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    wait_for_map(page)
+    expect(page.get_by_text("Jean Kabila · Field officer")).to_be_visible()
+    expect(page.locator("#map-status")).to_have_text(re.compile(r"^[\d,]+ events in [\d,]+ hexagons\."))
+    # the demo layers: admin areas and hexagons and communities on the canvas, the 18 bases as markers
+    assert page.locator("#map canvas").count() >= 1
+    expect(page.locator(".base-icon")).to_have_count(18)
+    for layer in ("Admin areas", "Events", "Communities", "Bases and units"):
+        expect(page.get_by_label(layer)).to_be_checked()
+        expect(page.get_by_label(layer)).to_be_enabled()
+    expect(
+        page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Operational picture")
+    ).to_have_attribute("aria-current", "page")
+    screenshot(page, "picture")
+
+    page.get_by_label("Bases and units").uncheck()
+    expect(page.locator(".base-icon")).to_have_count(0)
+    page.get_by_label("Bases and units").check()
+    expect(page.locator(".base-icon")).to_have_count(18)
+
+
+def test_keyboard_reaches_bases_the_time_slider_and_the_zoom(page: Page) -> None:
+    sign_in(page, "adviser")
+    wait_for_map(page)
+    # a base is a keyboard button: focus it, press Enter, and the panel shows it with its units
+    base = page.get_by_role("button", name=re.compile(r"\(Mission headquarters\)$"))
+    base.focus()
+    page.keyboard.press("Enter")
+    details = page.locator("#details")
+    expect(details.get_by_role("heading", level=3)).to_have_text(re.compile(r"^Units \(\d+\)$"))
+    expect(details).to_contain_text("Mission headquarters")
+    screenshot(page, "picture-base-details")
+
+    # the time slider: one month back with the arrow key changes the period and reloads the events
+    slider = page.get_by_label("Up to the month")
+    before = page.locator("#period-label").inner_text()
+    slider.focus()
+    page.keyboard.press("ArrowLeft")
+    expect(page.locator("#period-label")).not_to_have_text(before)
+    slider.focus()
+    page.keyboard.press("End")  # back to the last month
+    expect(page.locator("#period-label")).to_have_text(before)
+    total = page.request.get("/api/v1/events/count").json()["events"]
+    assert total > 2500
+    page.get_by_label("Period").select_option("all")
+    expect(page.locator("#map-status")).to_have_text(re.compile(rf"^{total:,} events in [\d,]+ hexagons"))
+
+    # zooming in with the keyboard switches the events from hexagons to points
+    page.locator("#map").focus()
+    for _ in range(4):
+        page.keyboard.press("Equal")
+        page.wait_for_timeout(350)
+    wait_for_map(page, events="points")
+    expect(page.locator("#map-status")).to_have_text(
+        re.compile(r"events shown\.|first [\d,]+ events are shown")
+    )
+    screenshot(page, "picture-zoomed")
+
+
+def test_the_user_switches_to_french(page: Page) -> None:
+    sign_in(page, "adviser")
+    wait_for_map(page)
+    page.get_by_label("Language").select_option("fr")
+    page.get_by_role("button", name="Apply").click()
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    wait_for_map(page)
+    navigation = page.get_by_role("navigation", name="Navigation principale")
+    for label in ("Situation opérationnelle", "Alertes reçues", "Matrice des menaces", "Graphiques"):
+        expect(navigation.get_by_role("link", name=label)).to_be_visible()
+    expect(page.get_by_label("Jusqu'au mois")).to_be_visible()
+    expect(page.get_by_label("Communautés")).to_be_checked()
+    expect(page.get_by_role("heading", name="Détails")).to_be_visible()
+    expect(page.locator("#map-status")).to_have_text(re.compile(r"événements dans [\d\s\u202f]+ hexagones"))
+    expect(page.get_by_role("button", name="Se déconnecter")).to_be_visible()
+    expect(page.get_by_role("button", name="Zoom avant")).to_be_visible()
+    screenshot(page, "picture-fr")
+
+    page.get_by_role("link", name="Graphiques").click()
+    expect(page.get_by_role("heading", name="Événements et victimes civiles par mois")).to_be_visible()
+    threats = page.get_by_role("region", name="Événements par menace pour les civils")
+    threats.get_by_text("Les chiffres sous forme de tableau").click()
+    expect(threats.get_by_role("row", name=re.compile("^Meurtres"))).to_be_visible()
+    screenshot(page, "charts-fr")
+
+    # the choice stays after signing out
+    page.get_by_role("button", name="Se déconnecter").click()
+    expect(page.get_by_role("heading", name="Connexion à PoC Hub")).to_be_visible()
+
+
+def test_charts_and_the_pages_to_come(page: Page) -> None:
+    sign_in(page, "adviser")
+    page.get_by_role("link", name="Charts").click()
+    expect(page.get_by_role("heading", name="Events and civilian fatalities by month")).to_be_visible()
+    for chart in ("month", "threat", "category"):
+        assert page.locator(f"#chart-{chart}").evaluate("canvas => canvas.width > 0 && canvas.height > 0")
+    page.get_by_label("From", exact=True).fill("2026-01-01")
+    page.get_by_label("To", exact=True).fill("2025-01-01")
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_role("alert")).to_have_text("The last date is before the first date.")
+    page.get_by_label("To", exact=True).fill("2026-12-31")
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_role("alert")).to_have_count(0)
+    screenshot(page, "charts")
+    for link, name in (
+        ("Alert inbox", "alerts"),
+        ("Coverage and allocation", "coverage"),
+        ("Coordination", "coordination"),
+    ):
+        page.get_by_role("navigation", name="Main navigation").get_by_role("link", name=link).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(link)
+        screenshot(page, name)
