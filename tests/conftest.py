@@ -10,9 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import Engine, create_engine, text
 
 from pochub.store.database import connect, upgrade
+
+# tests never assert a time: a loaded CI machine must not fail a property test for being slow
+hypothesis_settings.register_profile("pochub", deadline=None)
+hypothesis_settings.load_profile("pochub")
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("POCHUB_SHARED", ROOT.parent / "shared")).resolve()
