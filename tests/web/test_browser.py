@@ -162,7 +162,7 @@ def sign_in(page: Page, username: str) -> None:
     expect(page).to_have_url(re.compile(r"/$"))
 
 
-def wait_for_map(page: Page, events: str = "cells") -> None:
+def wait_for_map(page: Page, events: str | re.Pattern[str] = "cells") -> None:
     expect(page.locator("body")).to_have_attribute("data-layers-ready", "true", timeout=30_000)
     expect(page.locator("body")).to_have_attribute("data-events-ready", events, timeout=30_000)
 
@@ -293,3 +293,28 @@ def test_charts_and_the_pages_to_come(page: Page) -> None:
         page.get_by_role("navigation", name="Main navigation").get_by_role("link", name=link).click()
         expect(page.get_by_role("heading", level=1)).to_have_text(link)
         screenshot(page, name)
+
+
+def test_the_threat_matrix_links_each_row_to_its_evidence_on_the_map(page: Page) -> None:
+    sign_in(page, "adviser")
+    page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Threat matrix").click()
+    expect(page.get_by_role("heading", name="Threat matrix", level=1)).to_be_visible()
+    risk = page.get_by_role("columnheader", name=re.compile("^Risk"))
+    risk.get_by_role("link").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("columnheader", name=re.compile("^Risk"))).to_have_attribute(
+        "aria-sort", "descending"
+    )
+    first = page.locator("tr.more details").first
+    first.locator("summary").focus()
+    page.keyboard.press("Enter")
+    expect(first.get_by_role("button", name="Record the override")).to_be_visible()
+    expect(first.get_by_label("Reason")).to_be_visible()
+    screenshot(page, "threats")
+    first.get_by_role("button", name="Record the override").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter the new value.")
+    page.locator("tr.more details[open]").get_by_role("link", name="Show the evidence on the map").click()
+    wait_for_map(page, events=re.compile("^(cells|points)$"))
+    expect(page.locator("#details")).to_contain_text("Admin area")
+    expect(page).to_have_url(re.compile(r"/\?area=[A-Z0-9]+&end=\d{4}-\d{2}&length=\d+$"))
+    screenshot(page, "picture-evidence")

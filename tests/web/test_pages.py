@@ -27,8 +27,12 @@ PASSWORD = "a long enough password"
 def client(engine: Engine, database_url: str) -> Iterator[TestClient]:
     """The application on a migrated database holding one PoC adviser."""
     create_user(engine, "adviser", PASSWORD, "poc_adviser", display_name="Amina Diallo")
-    with TestClient(create_app(Settings(database_url=database_url, workers=False))) as test_client:
-        yield test_client
+    app = create_app(Settings(database_url=database_url, workers=False))
+    try:
+        with TestClient(app) as test_client:
+            yield test_client
+    finally:
+        app.state.engine.dispose()  # the server's pool: PostgreSQL connections are shared by every suite
 
 
 def sign_in(client: TestClient) -> None:
@@ -150,10 +154,14 @@ def test_navigation_and_placeholders(client: TestClient) -> None:
     )
 
 
-def test_the_picture_and_charts_of_the_demo_mission(engine: Engine, database_url: str) -> None:
+def test_the_picture_and_charts_of_the_demo_mission(
+    engine: Engine, database_url: str, request: pytest.FixtureRequest
+) -> None:
     load_demo(engine, Settings(), seed=2, n_communities=300, n_events=2000)
     create_user(engine, "adviser", PASSWORD, "poc_adviser")
-    with TestClient(create_app(Settings(database_url=database_url, workers=False))) as client:
+    app = create_app(Settings(database_url=database_url, workers=False))
+    request.addfinalizer(app.state.engine.dispose)
+    with TestClient(app) as client:
         assert client.get("/api/v1/events/cells").status_code == 401
         sign_in(client)
         page = client.get("/")

@@ -3,6 +3,12 @@
 The catalogues are the ``.po`` files under ``web/locale``; they are compiled in memory (no build step, nothing to
 forget to regenerate). The language comes from the ``pochub_lang`` cookie the selector sets, else from the
 browser's ``Accept-Language``, else English.
+
+After changing a page's strings, extract them and merge them into both catalogues, then translate what is new
+(tests/web/test_i18n.py fails while any string lacks its English or French text)::
+
+    pybabel extract -F src/pochub/web/babel.cfg -o src/pochub/web/locale/messages.pot --no-wrap .
+    pybabel update -i src/pochub/web/locale/messages.pot -d src/pochub/web/locale --no-wrap
 """
 
 from __future__ import annotations

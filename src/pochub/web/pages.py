@@ -11,7 +11,6 @@ import mimetypes
 from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Annotated
-from urllib.parse import quote
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
@@ -22,28 +21,17 @@ from pochub.errors import Forbidden, NotFound
 from pochub.services.access import authenticate, issue_credential, revoke_credential
 from pochub.store import event_queries
 from pochub.store.event_queries import EventFilter
+from pochub.web import threat_matrix
 from pochub.web.i18n import LANGUAGE_COOKIE, LANGUAGES
-from pochub.web.rendering import STATIC_DIR, language_of, render
+from pochub.web.rendering import STATIC_DIR, language_of, local_path, render, to_login
 
 router = APIRouter(include_in_schema=False)
+router.include_router(threat_matrix.router)
 
 LANGUAGE_COOKIE_SECONDS = 365 * 24 * 3600
 
 UPCOMING = ("alerts", "coverage", "coordination")
 """Pages whose API is not final yet; each says what will be there (the alert inbox and alert page go at /alerts)."""
-
-
-def local_path(target: str | None) -> str:
-    """``target`` when it is a path on this site, else the home page (no open redirects)."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
-        return "/"
-    return target
-
-
-def to_login(request: Request) -> RedirectResponse:
-    """Send an anonymous visitor to the login page, to come back to this page afterwards."""
-    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/login?next={quote(here, safe='/')}", status_code=303)
 
 
 @router.get("/login")

@@ -7,9 +7,10 @@ import json
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
 from jinja2.runtime import Context
 
@@ -83,3 +84,16 @@ def render(request: Request, template: str, *, status_code: int = 200, **context
     response.headers["Content-Language"] = language
     response.headers["Vary"] = "Accept-Language, Cookie"
     return response
+
+
+def local_path(target: str | None) -> str:
+    """``target`` when it is a path on this site, else the home page (no open redirects)."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+def to_login(request: Request) -> RedirectResponse:
+    """Send an anonymous visitor to the login page, to come back to this page afterwards."""
+    here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/login?next={quote(here, safe='/')}", status_code=303)

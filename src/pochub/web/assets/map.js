@@ -7,9 +7,10 @@ import "./map.css";
 
 const config = JSON.parse(document.getElementById("map-config").textContent);
 const text = config.strings;
-const POINT_ZOOM = 10; // from this zoom on, events are drawn one by one
+const POINT_ZOOM = 9; // from this zoom on, events are drawn one by one
 const POINT_LIMIT = 3000;
 
+const wanted = new URLSearchParams(window.location.search); // ?area=P-CODE&end=YYYY-MM&length=N (from the matrix)
 const numberFormat = new Intl.NumberFormat(config.language);
 const monthFormat = new Intl.DateTimeFormat(config.language, { month: "short", year: "numeric", timeZone: "UTC" });
 
@@ -122,15 +123,32 @@ async function loadAreas() {
     });
     layers.areas.addLayer(districtLayer).addLayer(regionLayer);
     const bounds = (districts.length ? districtLayer : regionLayer).getBounds();
+    const focus = focusArea(districtLayer, regionLayer);
     if (bounds.isValid()) {
-      map.fitBounds(bounds);
       map.setMaxBounds(bounds.pad(0.5));
+      map.fitBounds(focus ? focus.getBounds() : bounds, { padding: focus ? [20, 20] : [0, 0] });
     }
     return bounds.isValid();
   } catch (error) {
     unavailable("areas");
     return false;
   }
+}
+
+/** The area the URL asks for (a threat's evidence), outlined and described in the panel; null if none. */
+function focusArea(...groups) {
+  const pcode = wanted.get("area");
+  let found = null;
+  for (const group of groups) {
+    group.eachLayer((layer) => {
+      if (pcode && !found && layer.feature.properties.pcode === pcode) found = layer;
+    });
+  }
+  if (found) {
+    found.setStyle({ color: "#0d3b66", weight: 4 });
+    showArea(found.feature.properties);
+  }
+  return found;
 }
 
 function showArea(area) {
@@ -147,6 +165,8 @@ const monthInput = document.getElementById("period-end");
 const lengthInput = document.getElementById("period-length");
 const periodOutput = document.getElementById("period-label");
 let eventsRequest = null;
+if (wanted.has("end") && config.months.includes(wanted.get("end"))) monthInput.value = config.months.indexOf(wanted.get("end"));
+if ([...lengthInput.options].some((option) => option.value === wanted.get("length"))) lengthInput.value = wanted.get("length");
 
 function monthStart(month) {
   return `${month}-01`;
@@ -196,7 +216,7 @@ function viewBox() {
 }
 
 function resolutionFor(zoom) {
-  return Math.max(2, Math.min(7, Math.round(zoom) - 3));
+  return Math.max(2, Math.min(6, Math.floor(zoom) - 3));
 }
 
 const CELL_CLASSES = [1, 3, 10, 25, 50];
@@ -326,15 +346,32 @@ const RISK_COLOURS = {
 const UNKNOWN_RISK = "#5c6bc0";
 let areaRisk = {};
 
+const BAND_ORDER = ["very low", "low", "medium", "high", "unacceptable"];
+
+/** The highest risk band of each admin area in the threat matrix (communities take their area's). */
+async function loadAreaRisk() {
+  try {
+    const rows = await getAll("/api/v1/threats?limit=1000", "items");
+    const risk = {};
+    for (const row of rows) {
+      const current = risk[row.area_pcode];
+      if (!current || BAND_ORDER.indexOf(row.band) > BAND_ORDER.indexOf(current)) risk[row.area_pcode] = row.band;
+    }
+    areaRisk = risk;
+  } catch (error) {
+    areaRisk = {};
+  }
+}
+
 async function loadCommunities() {
   try {
-    const communities = await getAll("/api/v1/communities?limit=5000");
+    const [communities] = await Promise.all([getAll("/api/v1/communities?limit=5000"), loadAreaRisk()]);
     const layer = L.geoJSON(communities, {
       pointToLayer: (feature, latlng) =>
         L.circleMarker(latlng, {
-          radius: Math.max(2.5, Math.min(9, Math.sqrt(feature.properties.population) / 25)),
-          color: "#1b1b1b",
-          weight: 0.6,
+          radius: Math.max(3, Math.min(9, Math.sqrt(feature.properties.population) / 25)),
+          color: "#ffffff", // a white ring tells communities from events (dark rings)
+          weight: 1.5,
           fillColor: RISK_COLOURS[riskOf(feature.properties)] || UNKNOWN_RISK,
           fillOpacity: 0.9,
         }),
@@ -346,9 +383,14 @@ async function loadCommunities() {
   }
 }
 
-/** A community's risk band: the highest band of its admin area's threats (none when not assessed). */
+/** A community's risk band: the highest band of the threats of its admin area (or the areas above it). */
 function riskOf(community) {
-  return community.risk_band || areaRisk[community.pcode] || null;
+  if (community.risk_band) return community.risk_band;
+  let best = null;
+  for (const [pcode, band] of Object.entries(areaRisk)) {
+    if (community.pcode && community.pcode.startsWith(pcode) && BAND_ORDER.indexOf(band) > BAND_ORDER.indexOf(best)) best = band;
+  }
+  return best;
 }
 
 function showCommunity(c) {
