@@ -1258,9 +1258,9 @@ def serve(
 
 def _register_command_groups() -> None:
     """Command groups that live in pochub.commands (imported here, after the shared helpers above)."""
-    from pochub.commands import access, alert_stats, alerts, notifications, structure
+    from pochub.commands import access, alert_stats, alerts, exercise, notifications, structure
 
-    for module in (structure, access, alerts, alert_stats, notifications):
+    for module in (structure, access, alerts, alert_stats, notifications, exercise):
         module.register(app)
 
 

@@ -20,6 +20,7 @@ from pochub.api.routers import (
     communities,
     event_cells,
     events,
+    exercises,
     health,
     intake,
     notifications,
@@ -66,7 +67,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(event_cells.router)  # before events: /events/cells is not an event
     # alert_stats before alerts: /alerts/stats must not be read as an alert reference
     for module in (health, auth, events, communities, areas, threats, units, bases, structures, intake,
-                   alert_stats, alerts, reports, notifications, audit):  # fmt: skip
+                   alert_stats, alerts, reports, notifications, audit, exercises):  # fmt: skip
         app.include_router(module.router)
     app.include_router(pages.router)  # the web pages ("/" is the operational picture), after the API
     return app

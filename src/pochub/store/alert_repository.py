@@ -367,7 +367,7 @@ def overdue(conn: Connection, before: datetime, limit: int = 500) -> list[int]:
     """Ids of open alerts whose deadline passed before ``before`` (locked and skipped when busy on PostgreSQL)."""
     query = (
         select(ALERTS.c.alert_id)
-        .where(ALERTS.c.state.in_(OPEN), ALERTS.c.due_at < before)
+        .where(ALERTS.c.state.in_(OPEN), ALERTS.c.due_at < before, ALERTS.c.exercise_id.is_(None))
         .order_by(ALERTS.c.due_at)
         .limit(limit)
     )

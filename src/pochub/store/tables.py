@@ -366,3 +366,103 @@ deliveries = Table(
     UniqueConstraint("effect_id", "endpoint_id", "attempt"),
     Index("ix_deliveries_effect_id", "effect_id"),
 )
+
+# --- training: exercises, their teams and members, injects, deliveries to teams, decisions, scores ---
+# An exercise alert's ``alerts.exercise_id`` (and its outbox rows') is the id of the TEAM whose play it belongs to
+# (``exercise_teams.team_id``): each team plays its own copy of every inject, so teams never see or merge each
+# other's alerts. Events replayed from real data stay in ``exercise_injects``, never in ``events``.
+
+exercises = Table(
+    "exercises",
+    metadata,
+    Column("exercise_id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("source", String(32), nullable=False),  # demo | acled | ucdp | hxl | scripted
+    Column("description", Text, nullable=False, server_default=""),
+    Column("settings", Text, nullable=False, server_default="{}"),  # difficulty, area, period, standard ...
+    Column("status", String(12), nullable=False),  # planned | running | paused | finished
+    Column("scenario_start", DateTime(timezone=True), nullable=False),
+    Column("scenario_end", DateTime(timezone=True), nullable=False),
+    Column("speed", Float, nullable=False),  # exercise seconds per real second
+    Column("elapsed_seconds", Float, nullable=False, server_default="0"),  # exercise time at the anchor
+    Column("anchor_at", DateTime(timezone=True)),  # real time the clock last started (null unless running)
+    Column("created_by", String(80), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+exercise_teams = Table(
+    "exercise_teams",
+    metadata,
+    Column("team_id", Integer, primary_key=True, autoincrement=True),
+    Column("exercise_id", Integer, ForeignKey("exercises.exercise_id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(120), nullable=False),
+    UniqueConstraint("exercise_id", "name"),
+)
+
+exercise_members = Table(
+    "exercise_members",
+    metadata,
+    Column("member_id", Integer, primary_key=True, autoincrement=True),
+    Column("team_id", Integer, ForeignKey("exercise_teams.team_id", ondelete="CASCADE"), nullable=False),
+    Column("user_id", Integer, ForeignKey("users.user_id"), nullable=False),
+    Column("post_id", String(120)),  # the role of the coordination structure the trainee plays
+    UniqueConstraint("team_id", "user_id"),
+)
+
+exercise_injects = Table(
+    "exercise_injects",
+    metadata,
+    Column("inject_id", Integer, primary_key=True, autoincrement=True),
+    Column("exercise_id", Integer, ForeignKey("exercises.exercise_id", ondelete="CASCADE"), nullable=False),
+    Column("kind", String(24), nullable=False),  # community_alert | rumour | road_cut | unit_unavailable | event
+    Column("at", DateTime(timezone=True), nullable=False),  # exercise time it is delivered
+    Column("title", String(300), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("latitude", Float),
+    Column("longitude", Float),
+    Column("pcode", String(32)),
+    Column("community_id", String(64)),
+    Column("threat_type", String(48)),
+    Column("urgency", String(16)),
+    Column("details", Text, nullable=False, server_default="{}"),  # source event, expected answer, units, roads
+    Column("origin", String(32), nullable=False),  # scripted | demo | acled | ucdp | hxl | facilitator
+    Column("delivered_at", DateTime(timezone=True)),  # exercise time it was delivered (null until then)
+    Index("ix_exercise_injects_exercise_id_at", "exercise_id", "at"),
+)
+
+exercise_deliveries = Table(
+    "exercise_deliveries",
+    metadata,
+    Column("delivery_id", Integer, primary_key=True, autoincrement=True),
+    Column("inject_id", Integer, ForeignKey("exercise_injects.inject_id", ondelete="CASCADE"), nullable=False),
+    Column("team_id", Integer, ForeignKey("exercise_teams.team_id", ondelete="CASCADE"), nullable=False),
+    Column("alert_reference", String(32)),  # the alert the inject became (none for situation injects)
+    Column("delivered_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("inject_id", "team_id"),
+)
+
+exercise_decisions = Table(
+    "exercise_decisions",
+    metadata,
+    Column("decision_id", Integer, primary_key=True, autoincrement=True),
+    Column("exercise_id", Integer, ForeignKey("exercises.exercise_id", ondelete="CASCADE"), nullable=False),
+    Column("team_id", Integer, ForeignKey("exercise_teams.team_id", ondelete="CASCADE"), nullable=False),
+    Column("alert_reference", String(32), nullable=False),
+    Column("action", String(24), nullable=False),
+    Column("actor", String(80), nullable=False),
+    Column("post_id", String(120)),
+    Column("at", DateTime(timezone=True), nullable=False),  # exercise time
+    Column("real_at", DateTime(timezone=True), nullable=False),
+    Column("detail", Text, nullable=False, server_default="{}"),
+    Index("ix_exercise_decisions_team_id", "team_id"),
+)
+
+exercise_scores = Table(
+    "exercise_scores",
+    metadata,
+    Column("score_id", Integer, primary_key=True, autoincrement=True),
+    Column("exercise_id", Integer, ForeignKey("exercises.exercise_id", ondelete="CASCADE"), nullable=False),
+    Column("computed_at", DateTime(timezone=True), nullable=False),  # exercise time scored at
+    Column("document", Text, nullable=False),  # every team's scores with their explanations (JSON)
+    Index("ix_exercise_scores_exercise_id", "exercise_id"),
+)
