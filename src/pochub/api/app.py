@@ -71,3 +71,8 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(module.router)
     app.include_router(pages.router)  # the web pages ("/" is the operational picture), after the API
     return app
+
+
+def create_app_from_environment() -> FastAPI:
+    """The application for the POCHUB_* environment: the factory each `pochub serve --workers N` process runs."""
+    return create_app(Settings())

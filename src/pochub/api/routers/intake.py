@@ -17,54 +17,49 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import Engine
 
-from pochub.api.auth import AppSettings, bearer_scheme, cookie_scheme
-from pochub.api.deps import DbConnection, get_engine
+from pochub.api.auth import bearer_scheme, cached_user, cookie_scheme
 from pochub.api.routers.alerts import INTAKE_ROLES, intake_out
 from pochub.api.schemas.alerts import IntakeOut
+from pochub.config import Settings
 from pochub.core.models.access import User
 from pochub.core.models.alerts import Report
 from pochub.core.workflow.lifecycle import Actor
 from pochub.errors import Forbidden, InvalidInput
 from pochub.ingest.alert_intake import read_kobo, read_rapidpro, read_sms_form
 from pochub.services import alerts
-from pochub.services.access import user_for_secret
 
 router = APIRouter(prefix="/api/v1/intake", tags=["intake"])
 MAX_FORM_FIELDS = 200
 
 
-def gateway_user(
-    conn: DbConnection,
+async def gateway_user(
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
     session: Annotated[str | None, Depends(cookie_scheme)],
+    request: Request,
     token: Annotated[
         str | None, Query(max_length=200, description="API token, for gateways without headers.")
     ] = None,
 ) -> User:
-    """The service account (or signed-in user) posting; 401 without a valid credential, 403 for other roles."""
-    from pochub.api.auth import current_user
+    """The service account (or signed-in user) posting; 401 without a valid credential, 403 for other roles.
 
-    now = datetime.now(UTC)
-    if token and bearer is None and not session:
-        found = user_for_secret(conn, token, "token", now)
-        if found is None:
-            current_user(conn, None, None)  # raises the same 401 as every other route
-        user = found
-    else:
-        user = current_user(conn, bearer, session)
-    assert user is not None
+    The credential is checked at most every ``CREDENTIAL_CACHE_SECONDS`` per server process (gateways post in
+    bursts), so a revoked token is refused within those few seconds.
+    """
+    user = await cached_user(request.app.state.engine, bearer, session, token)
     if user.role not in INTAKE_ROLES:
         raise Forbidden(f"a {user.role.value} account cannot post alerts; use a CLA service account")
     return user
 
 
 Gateway = Annotated[User, Depends(gateway_user)]
-Engine_ = Annotated[Engine, Depends(get_engine)]
 
 
 async def _store(
-    engine: Engine, settings: Any, user: User, read: Callable[[Any, datetime], Report], payload: Any
+    request: Request, user: User, read: Callable[[Any, datetime], Report], payload: Any
 ) -> IntakeOut:
+    """Read the gateway's payload and store it (in the thread pool); answered once committed."""
+    engine: Engine = request.app.state.engine
+    settings: Settings = request.app.state.settings
     now = datetime.now(UTC)
     report = read(payload, now)
     result = await run_in_threadpool(
@@ -74,27 +69,23 @@ async def _store(
 
 
 @router.post("/sms", response_model=IntakeOut, status_code=201)
-async def sms(request: Request, engine: Engine_, settings: AppSettings, user: Gateway) -> IntakeOut:
+async def sms(request: Request, user: Gateway) -> IntakeOut:
     """An SMS gateway's form-encoded post (Twilio, Africa's Talking, FrontlineSMS, Telerivet, SMSSync...)."""
     try:
         form = await request.form(max_fields=MAX_FORM_FIELDS)
     except Exception as exc:  # the multipart parser raises several kinds of errors on a malformed body
         raise InvalidInput(f"sms: the body is not a readable form post: {exc}") from exc
     fields: Mapping[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
-    return await _store(engine, settings, user, read_sms_form, fields)
+    return await _store(request, user, read_sms_form, fields)
 
 
 @router.post("/rapidpro", response_model=IntakeOut, status_code=201)
-async def rapidpro(
-    engine: Engine_, settings: AppSettings, user: Gateway, payload: Annotated[dict[str, Any], Body()]
-) -> IntakeOut:
+async def rapidpro(request: Request, user: Gateway, payload: Annotated[dict[str, Any], Body()]) -> IntakeOut:
     """A RapidPro or TextIt flow webhook (contact, input, results, run) or a plain message."""
-    return await _store(engine, settings, user, read_rapidpro, payload)
+    return await _store(request, user, read_rapidpro, payload)
 
 
 @router.post("/kobo", response_model=IntakeOut, status_code=201)
-async def kobo(
-    engine: Engine_, settings: AppSettings, user: Gateway, payload: Annotated[dict[str, Any], Body()]
-) -> IntakeOut:
+async def kobo(request: Request, user: Gateway, payload: Annotated[dict[str, Any], Body()]) -> IntakeOut:
     """A KoBo Toolbox (or ODK Central) REST-service submission."""
-    return await _store(engine, settings, user, read_kobo, payload)
+    return await _store(request, user, read_kobo, payload)

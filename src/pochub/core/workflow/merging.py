@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 _WORD = re.compile(r"[a-z0-9]+")
 STEM = 5
@@ -63,8 +64,10 @@ STOP_WORDS = frozenset(
 )
 
 
+@lru_cache(maxsize=8192)
 def normalise_text(text: str) -> str:
-    """Lower case, accents and punctuation removed, single spaces."""
+    """Lower case, accents and punctuation removed, single spaces (remembered for recent texts: every intake
+    compares the new report with the open alerts' reports of its area)."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     plain = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(_WORD.findall(plain))
@@ -111,11 +114,55 @@ def matching_alert(
     """
     if pcode is None:
         return None
+    eligible = [c for c in candidates if c.pcode == pcode and abs(received_at - c.last_report_at) <= window]
+    bounds = iter(similarity_bounds(text, [seen for c in eligible for seen in c.texts]))
     best: tuple[float, int] | None = None
-    for candidate in candidates:
-        if candidate.pcode != pcode or abs(received_at - candidate.last_report_at) > window:
-            continue
-        score = max((similarity(text, seen) for seen in candidate.texts), default=0.0)
+    for candidate in eligible:
+        # the exact similarity only where its upper bound can reach the threshold: same result, far less work
+        score = max(
+            (similarity(text, seen) for seen in candidate.texts if next(bounds) >= threshold), default=0.0
+        )
         if score >= threshold and (best is None or score > best[0]):
             best = (score, candidate.alert_id)
     return best[1] if best else None
+
+
+def similarity_bounds(first: str, others: Sequence[str]) -> list[float]:
+    """An upper bound of ``similarity(first, other)`` for each of ``others``, computed together and cheaply.
+
+    difflib's ratio is 2M/T where its matching blocks (M characters) are a common subsequence, so
+    2·LCS/T bounds it; the word overlap is computed exactly. The longest common subsequences of ``first`` with
+    every other text come from one bit-parallel pass (Hyyrö's LCS recurrence, 2004) over ``first`` with the
+    others side by side in one integer, a zero guard bit above each so that no carry crosses into the next.
+    """
+    a = normalise_text(first)
+    normalised = [normalise_text(other) for other in others]
+    if not a:
+        return [0.0] * len(others)
+    stems_a = _stems(a)
+    masks: dict[str, int] = {}
+    lanes: list[tuple[int, int]] = []
+    offset = 0
+    for b in normalised:
+        for i, character in enumerate(b):
+            masks[character] = masks.get(character, 0) | (1 << (offset + i))
+        lanes.append((offset, len(b)))
+        offset += len(b) + 1
+    live = 0
+    for start, length in lanes:
+        live |= ((1 << length) - 1) << start
+    vector = live
+    for character in a:
+        u = vector & masks.get(character, 0)
+        vector = ((vector + u) | (vector - u)) & live
+    bounds = []
+    for (start, length), b in zip(lanes, normalised, strict=True):
+        if not b:
+            bounds.append(0.0)
+            continue
+        common = length - ((vector >> start) & ((1 << length) - 1)).bit_count()
+        stems_b = _stems(b)
+        shared = len(stems_a & stems_b)
+        overlap = shared / min(len(stems_a), len(stems_b)) if shared >= MIN_SHARED else 0.0
+        bounds.append(max(overlap, 2 * common / (len(a) + length)))
+    return bounds
