@@ -88,6 +88,12 @@ class State:
                 ensure_schema(self._engine)
         return self._engine
 
+    def close(self) -> None:
+        """Release the database connections when the command ends (in-process runs must not leak them)."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
 
 def state(ctx: typer.Context) -> State:
     """The shared options of the running command."""
@@ -107,6 +113,7 @@ def main_options(
     """PoC Hub: evidence, threats, capacities, response, coordination and training for PoC."""
     settings = Settings() if database is None else Settings(database_url=database)
     ctx.obj = State(settings)
+    ctx.call_on_close(ctx.obj.close)
 
 
 @app.command("settings")
