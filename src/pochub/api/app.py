@@ -32,7 +32,7 @@ from pochub.api.routers import (
 from pochub.config import Settings
 from pochub.errors import PocHubError
 from pochub.store.database import connect
-from pochub.web import pages
+from pochub.web import alert_pages, pages
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -69,6 +69,7 @@ def create_app(settings: Settings) -> FastAPI:
     for module in (health, auth, events, communities, areas, threats, units, bases, structures, intake,
                    alert_stats, alerts, reports, notifications, audit, exercises):  # fmt: skip
         app.include_router(module.router)
+    app.include_router(alert_pages.router)  # before pages: /alerts is the inbox, not a placeholder
     app.include_router(pages.router)  # the web pages ("/" is the operational picture), after the API
     return app
 

@@ -35,6 +35,7 @@ const layers = {
   bases: L.layerGroup().addTo(map),
 };
 map.createPane("areasPane").style.zIndex = 250;
+window.pochubMap = { L, map, show, getJSON }; // for the layers other bundles add (alert_layer.js)
 
 // ---- requests ----
 const status = document.getElementById("map-status");

@@ -1,0 +1,543 @@
+"""The alert pages: the inbox of the user's area, the form a CLA logs a call with, and one alert's page with the
+actions the user's role may take in its state.
+
+Everything is rendered on the server and posted as plain forms (a field office's connection may drop the
+scripts); the services decide what a user may see and do: the list is scoped to the user's area, sender
+details come only for need-to-know roles, and every action goes through ``services.alerts.act``, whose
+refusals (403 role, 409 state, 422 content) are shown in the page in the user's language.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy import Connection, select
+from starlette.datastructures import FormData
+
+from pochub.api.auth import OptionalUser
+from pochub.api.routers.alerts import INTAKE_ROLES
+from pochub.api.schemas import alerts as bodies
+from pochub.core.models.access import User, covers_pcode
+from pochub.core.models.alerts import (
+    AlertStatus,
+    Channel,
+    Decision,
+    FeedbackChannel,
+    Phase,
+    Report,
+    Tier,
+    Urgency,
+    Verification,
+)
+from pochub.core.models.taxonomy import ThreatType
+from pochub.core.workflow.lifecycle import ACTION_ROLES, Action, Actor
+from pochub.core.workflow.metrics import STEPS
+from pochub.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
+from pochub.services import alert_views, alerts
+from pochub.services.alert_metrics import response_times
+from pochub.services.structures import current_structure
+from pochub.store import tables
+from pochub.store.alert_repository import AlertFilter
+from pochub.store.capacity_queries import UnitFilter, list_units
+from pochub.web.rendering import render, to_login
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 50
+"""Alerts per inbox page."""
+SHOWN = ("open", "overdue", "all")
+"""Which alerts the inbox shows: still needing action (the default), past their deadline, or every one."""
+ACTION_BODIES: Mapping[str, type[bodies.ActionBody]] = {
+    "acknowledge": bodies.AcknowledgeIn,
+    "verify": bodies.VerifyIn,
+    "classify": bodies.ClassifyIn,
+    "transmit": bodies.TransmitIn,
+    "decide": bodies.DecideIn,
+    "deploy": bodies.DeployIn,
+    "record_outcome": bodies.RecordOutcomeIn,
+    "give_feedback": bodies.GiveFeedbackIn,
+    "close": bodies.CloseIn,
+    "after_action_review": bodies.ReviewIn,
+}
+"""The lifecycle actions a person takes from the alert page, by action name, with the fields each needs."""
+LIST_FIELDS = frozenset({"units"})
+NUMBER_DIGITS = re.compile(r"\d")
+NUMBER_CHARACTERS = re.compile(r"^\+?[\d\s().\-/]+$")
+CHOICES: Mapping[str, Sequence[str]] = {
+    "states": [s.value for s in AlertStatus],
+    "urgencies": [u.value for u in Urgency],
+    "threat_types": [t.value for t in ThreatType],
+    "verifications": [v.value for v in Verification],
+    "decisions": [d.value for d in Decision],
+    "tiers": [t.value for t in Tier],
+    "phases": [p.value for p in Phase],
+    "feedback_channels": [c.value for c in FeedbackChannel],
+}
+"""The codes the forms offer (the templates name them in the user's language)."""
+
+
+def may_log_alerts(user: User) -> bool:
+    """May ``user`` log a new alert (the roles the intake API accepts)?"""
+    return user.role in INTAKE_ROLES
+
+
+# --- the inbox ---
+
+
+@dataclass(frozen=True)
+class InboxQuery:
+    """The inbox's filters, as read from the query string (unknown values ignored)."""
+
+    state: str = ""
+    urgency: str = ""
+    show: str = "open"
+    page: int = 1
+
+    def alert_filter(self, now: datetime) -> AlertFilter:
+        """The service's filter for these choices."""
+        return AlertFilter(
+            states=(self.state,) if self.state else (),
+            urgency=self.urgency or None,
+            open_only=self.show == "open",
+            overdue_at=now if self.show == "overdue" else None,
+        )
+
+    def parameters(self, **changes: str) -> str:
+        """This query's string with ``changes`` (defaults left out)."""
+        values = {"state": self.state, "urgency": self.urgency, "show": self.show, "page": str(self.page)}
+        values.update(changes)
+        if values["show"] == "open":
+            values["show"] = ""
+        if values["page"] == "1":
+            values["page"] = ""
+        return urlencode({k: v for k, v in values.items() if v})
+
+
+def read_inbox_query(given: Mapping[str, str]) -> InboxQuery:
+    """The inbox's filters from a query string's values."""
+    state = given.get("state", "")
+    urgency = given.get("urgency", "")
+    show = given.get("show", "open")
+    page = given.get("page", "1")
+    return InboxQuery(
+        state=state if state in CHOICES["states"] else "",
+        urgency=urgency if urgency in CHOICES["urgencies"] else "",
+        show=show if show in SHOWN else "open",
+        page=int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1,
+    )
+
+
+def _names(conn: Connection) -> dict[str, dict[str, str]]:
+    """Names of the field offices, bodies and posts of the current structure (the data carries their ids)."""
+    structure = current_structure(conn)
+    if structure is None:
+        return {"offices": {}, "bodies": {}, "posts": {}}
+    return {
+        "offices": {office.id: office.name for office in structure.field_offices},
+        "bodies": {body.id: body.name for body in structure.bodies},
+        "posts": {post.id: post.title for post in structure.roles},
+    }
+
+
+def _response_chart(user: User, request: Request, offices: Mapping[str, str]) -> dict[str, Any]:
+    """Median and 90th-percentile hours to each step, overall and per field office (of the user's area)."""
+    result = response_times(
+        request.app.state.engine, viewer=user, dimensions=("field_office",), now=datetime.now(UTC)
+    )
+
+    def group(found: Any) -> dict[str, Any]:
+        return {
+            "group": found.group,
+            "name": offices.get(found.group, found.group),
+            "alerts": found.alerts,
+            "steps": {s.step: s.as_dict() for s in found.steps},
+        }
+
+    return {
+        "steps": list(STEPS),
+        "overall": group(result.overall),
+        "offices": [group(found) for found in result.groups.get("field_office", ())],
+    }
+
+
+@router.get("/alerts")
+def alert_inbox(request: Request, user: OptionalUser) -> Response:
+    """The alerts of the user's area, most urgent and soonest due first, with filters and response times."""
+    if user is None:
+        return to_login(request)
+    query = read_inbox_query(request.query_params)
+    engine, settings = request.app.state.engine, request.app.state.settings
+    now = datetime.now(UTC)
+    items, total = alert_views.list_alerts(
+        engine, settings, user, query.alert_filter(now), limit=PAGE_SIZE, offset=(query.page - 1) * PAGE_SIZE
+    )
+    with engine.connect() as conn:
+        names = _names(conn)
+        areas = _area_names(conn, {item["pcode"] for item in items if item["pcode"]})
+    return render(
+        request,
+        "alert_inbox.html",
+        user=user,
+        items=items,
+        total=total,
+        query=query,
+        page_size=PAGE_SIZE,
+        choices=CHOICES,
+        names=names,
+        areas=areas,
+        can_log=may_log_alerts(user),
+        chart=_response_chart(user, request, names["offices"]),
+    )
+
+
+# --- logging a new alert ---
+
+
+def _area_names(conn: Connection, pcodes: set[str]) -> dict[str, str]:
+    """Names of the admin areas with these P-codes."""
+    if not pcodes:
+        return {}
+    areas = tables.admin_areas
+    rows = conn.execute(select(areas.c.pcode, areas.c.name).where(areas.c.pcode.in_(sorted(pcodes))))
+    return {pcode: name for pcode, name in rows}
+
+
+def _places(conn: Connection, user: User) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The admin areas and communities ``user`` may log an alert in (their area only, for area-scoped roles)."""
+    areas, communities = tables.admin_areas, tables.communities
+    area_rows = conn.execute(
+        select(areas.c.pcode, areas.c.name, areas.c.level).order_by(areas.c.level, areas.c.name)
+    ).all()
+    community_rows = conn.execute(
+        select(communities.c.community_id, communities.c.name, communities.c.pcode).order_by(
+            communities.c.name, communities.c.community_id
+        )
+    ).all()
+
+    def mine(pcode: str | None) -> bool:
+        return user.mission_wide or covers_pcode(user.area_pcodes, pcode)
+
+    return (
+        [{"pcode": r.pcode, "name": r.name, "level": r.level} for r in area_rows if mine(r.pcode)],
+        [{"id": r.community_id, "name": r.name, "pcode": r.pcode} for r in community_rows if mine(r.pcode)],
+    )
+
+
+NEW_ALERT_FIELDS = (
+    "text",
+    "pcode",
+    "community_id",
+    "location_text",
+    "urgency",
+    "threat_type",
+    "sender_name",
+    "sender_number",
+    "alert_network",
+    "form_id",
+)
+LIMITS = {"text": 4000, "location_text": 300, "sender_name": 200, "sender_number": 64, "alert_network": 120}
+
+
+def check_new_alert(
+    form: Mapping[str, str], areas: Sequence[Mapping[str, Any]], communities: Sequence[Mapping[str, Any]]
+) -> dict[str, str]:
+    """What is wrong with a new alert's form: field -> message code (empty when it can be logged)."""
+    errors: dict[str, str] = {}
+    if not form["text"]:
+        errors["text"] = "missing_text"
+    for field, limit in LIMITS.items():
+        if len(form[field]) > limit:
+            errors[field] = "too_long"
+    pcodes = {a["pcode"] for a in areas}
+    community = next((c for c in communities if c["id"] == form["community_id"]), None)
+    if not form["pcode"] and not form["community_id"]:
+        errors["pcode"] = "missing_place"
+    if form["pcode"] and form["pcode"] not in pcodes:
+        errors["pcode"] = "unknown_pcode"
+    if form["community_id"] and community is None:
+        errors["community_id"] = "unknown_community"
+    elif (
+        community is not None
+        and form["pcode"] in pcodes
+        and not (community["pcode"] or "").startswith(form["pcode"])
+    ):
+        errors["community_id"] = "place_mismatch"
+    if form["urgency"] not in CHOICES["urgencies"]:
+        errors["urgency"] = "choose_urgency"
+    if form["threat_type"] and form["threat_type"] not in CHOICES["threat_types"]:
+        errors["threat_type"] = "choose_threat"
+    number = form["sender_number"]
+    if number and "sender_number" not in errors:
+        digits = len(NUMBER_DIGITS.findall(number))
+        if not NUMBER_CHARACTERS.match(number) or not 6 <= digits <= 15:
+            errors["sender_number"] = "bad_number"
+    return errors
+
+
+def _new_alert_page(
+    request: Request,
+    user: User,
+    *,
+    form: Mapping[str, str] | None = None,
+    errors: Mapping[str, str] | None = None,
+    status_code: int = 200,
+) -> Response:
+    with request.app.state.engine.connect() as conn:
+        areas, communities = _places(conn, user)
+    values = dict(form or {})
+    values.setdefault("form_id", secrets.token_urlsafe(12))
+    return render(
+        request,
+        "alert_new.html",
+        status_code=status_code,
+        user=user,
+        form=values,
+        errors=errors or {},
+        areas=areas,
+        communities=communities,
+        choices=CHOICES,
+    )
+
+
+@router.get("/alerts/new")
+def new_alert_page(request: Request, user: OptionalUser) -> Response:
+    """The form a CLA (or focal point) logs a community's call with."""
+    if user is None:
+        return to_login(request)
+    if not may_log_alerts(user):
+        return _refused(request, user, 403, "may_not_log")
+    return _new_alert_page(request, user)
+
+
+@router.post("/alerts/new")
+async def log_alert(request: Request, user: OptionalUser) -> Response:
+    """Check the form and log the alert (routed by the structure); say what is wrong otherwise."""
+    if user is None:
+        return to_login(request)
+    if not may_log_alerts(user):
+        return _refused(request, user, 403, "may_not_log")
+    posted = await request.form()
+    form = {name: _value(posted, name) for name in NEW_ALERT_FIELDS}
+    engine, settings = request.app.state.engine, request.app.state.settings
+    with engine.connect() as conn:
+        areas, communities = _places(conn, user)
+    errors = check_new_alert(form, areas, communities)
+    if errors:
+        return _new_alert_page(request, user, form=form, errors=errors, status_code=422)
+    now = datetime.now(UTC)
+    report = Report(
+        channel=Channel.MANUAL,
+        external_id=f"web:{user.username}:{form['form_id'] or secrets.token_urlsafe(12)}"[:128],
+        received_at=now,
+        text=form["text"],
+        sender_name=form["sender_name"] or None,
+        sender_number=form["sender_number"] or None,
+        pcode=form["pcode"] or None,
+        location_text=form["location_text"],
+        community_id=form["community_id"] or None,
+        threat_type=form["threat_type"] or None,
+        urgency=Urgency(form["urgency"]),
+        alert_network=form["alert_network"],
+    )
+    try:
+        result = alerts.receive_report(
+            engine, settings, report, actor=Actor(user.username, user.role.value), now=now
+        )
+    except InvalidInput as exc:
+        form["detail"] = str(exc)
+        return _new_alert_page(request, user, form=form, errors={"form": "not_logged"}, status_code=422)
+    outcome = "merged" if result.merged else "logged"
+    return RedirectResponse(f"/alerts/{result.reference}?{outcome}=1", status_code=303)
+
+
+# --- one alert and its actions ---
+
+
+def _value(posted: FormData, name: str) -> str:
+    """A posted text value, stripped ('' when absent or a file)."""
+    value = posted.get(name)
+    return value.strip() if isinstance(value, str) else ""
+
+
+@dataclass(frozen=True)
+class ActionProblem:
+    """Why an action posted from the alert page was not taken: HTTP status, message code, fields, details."""
+
+    status: int
+    code: str
+    fields: Mapping[str, str]
+    detail: str = ""
+
+
+def _refused(request: Request, user: User, status: int, code: str, detail: str = "") -> Response:
+    """A page that says why the user cannot see or do this (not found, another area, not their role)."""
+    return render(request, "alert_refused.html", status_code=status, user=user, code=code, detail=detail)
+
+
+def _field_code(error: Mapping[str, Any]) -> str:
+    """The message code of one pydantic error."""
+    kind = str(error.get("type", ""))
+    if kind == "missing" or kind == "string_too_short":
+        return "required"
+    if kind in {"enum", "literal_error"}:
+        return "choose"
+    if kind == "string_too_long" or kind == "too_long":
+        return "too_long"
+    if kind.startswith("int") or kind.startswith("greater") or kind.startswith("less"):
+        return "whole_number"
+    if kind.startswith("datetime"):
+        return "date_time"
+    return "invalid"
+
+
+def read_action(name: str, posted: FormData) -> Action | ActionProblem:
+    """The lifecycle action a posted form describes, or what is wrong with the form."""
+    model = ACTION_BODIES[name]
+    values: dict[str, Any] = {}
+    for field in model.model_fields:
+        if field in LIST_FIELDS:
+            values[field] = [v.strip() for v in posted.getlist(field) if isinstance(v, str) and v.strip()]
+        elif text := _value(posted, field):
+            values[field] = text
+    fields: dict[str, str] = {}
+    if name == "decide":
+        fields.update(_decision_problems(values))
+    if name == "give_feedback" and "given_at" in values:
+        try:
+            given = datetime.fromisoformat(values["given_at"])
+        except ValueError:
+            fields["given_at"] = "date_time"
+        else:
+            values["given_at"] = given if given.tzinfo else given.replace(tzinfo=UTC)
+    try:
+        body = model.model_validate(values)
+    except ValidationError as exc:
+        for error in exc.errors():
+            field = str(error["loc"][0]) if error["loc"] else "form"
+            fields.setdefault(field, _field_code(error))
+    if fields:
+        return ActionProblem(422, "check_fields", fields)
+    return body.action()
+
+
+def _decision_problems(values: Mapping[str, Any]) -> dict[str, str]:
+    """Doctrine's minimum content of a response decision, checked here to say it in the user's language."""
+    decision = values.get("decision")
+    problems: dict[str, str] = {}
+    if decision == Decision.RESPOND.value:
+        for field in ("tier", "phase"):
+            if not values.get(field):
+                problems[field] = "required_for_response"
+        if values.get("tier") == Tier.PHYSICAL_PROTECTION.value and not values.get("units"):
+            problems["units"] = "units_for_tier_two"
+    elif decision in (Decision.NO_RESPONSE.value, Decision.REFER.value) and not values.get("reason"):
+        problems["reason"] = "reason_for_no_response"
+    return problems
+
+
+def _units(conn: Connection) -> list[dict[str, Any]]:
+    """The mission's units (the store's), for the response decision and the deployment."""
+    return list_units(conn, UnitFilter(), limit=5000, offset=0)
+
+
+def _alert_page(
+    request: Request,
+    user: User,
+    reference: str,
+    *,
+    problem: ActionProblem | None = None,
+    action: str = "",
+    form: Mapping[str, Any] | None = None,
+) -> Response:
+    """Render one alert (with a refused action's message and the form as it was posted)."""
+    engine, settings = request.app.state.engine, request.app.state.settings
+    try:
+        view = alert_views.alert_detail(engine, settings, reference, user)
+    except NotFound:
+        return _refused(request, user, 404, "not_found")
+    except Forbidden:
+        return _refused(request, user, 403, "outside_area")
+    with engine.connect() as conn:
+        names = _names(conn)
+        areas = _area_names(conn, {view["pcode"]} if view["pcode"] else set())
+        units = _units(conn) if {"decide", "deploy"} & set(view["allowed_actions"]) else []
+        community = None
+        if view["community_id"]:
+            community = conn.execute(
+                select(tables.communities.c.name).where(
+                    tables.communities.c.community_id == view["community_id"]
+                )
+            ).scalar_one_or_none()
+    unit_names = {u["unit_id"]: u["name"] for u in units}
+    return render(
+        request,
+        "alert_page.html",
+        status_code=problem.status if problem else 200,
+        user=user,
+        alert=view,
+        names=names,
+        areas=areas,
+        community=community,
+        units=units,
+        unit_names=unit_names,
+        choices=CHOICES,
+        problem=problem,
+        failed_action=action,
+        form=form or {},
+        done=request.query_params.get("done", ""),
+        logged=request.query_params.get("logged") == "1",
+        merged=request.query_params.get("merged") == "1",
+        action_roles=ACTION_ROLES,
+    )
+
+
+@router.get("/alerts/{reference}")
+def alert_page(request: Request, user: OptionalUser, reference: str) -> Response:
+    """One alert: details, reports, the full history, and the actions the user's role may take now."""
+    if user is None:
+        return to_login(request)
+    if len(reference) > 32:
+        return _refused(request, user, 404, "not_found")
+    return _alert_page(request, user, reference)
+
+
+@router.post("/alerts/{reference}/{action}")
+async def take_action(request: Request, user: OptionalUser, reference: str, action: str) -> Response:
+    """Take one lifecycle action posted from the alert page; a refusal is shown in the page, nothing changed."""
+    if user is None:
+        return to_login(request)
+    if action not in ACTION_BODIES or len(reference) > 32:
+        return _refused(request, user, 404, "not_found")
+    posted = await request.form()
+    form: dict[str, Any] = {name: _value(posted, name) for name in posted}
+    form["units"] = [v for v in posted.getlist("units") if isinstance(v, str)]
+    read = read_action(action, posted)
+    if isinstance(read, ActionProblem):
+        return _alert_page(request, user, reference, problem=read, action=action, form=form)
+    engine, settings = request.app.state.engine, request.app.state.settings
+    try:
+        alerts.act(engine, settings, reference, read, user)
+    except NotFound:
+        return _refused(request, user, 404, "not_found")
+    except Forbidden as exc:
+        code = "outside_area" if "area" in str(exc) else "not_your_role"
+        problem = ActionProblem(403, code, {}, str(exc))
+    except (InvalidTransition, Conflict) as exc:
+        problem = ActionProblem(409, "wrong_state", {}, str(exc))
+    except InvalidInput as exc:
+        problem = ActionProblem(422, "rejected", {}, str(exc))
+    else:
+        return RedirectResponse(f"/alerts/{reference}?done={action}#history", status_code=303)
+    return _alert_page(request, user, reference, problem=problem, action=action, form=form)
+
+
+__all__ = ["InboxQuery", "check_new_alert", "read_action", "read_inbox_query", "router"]
