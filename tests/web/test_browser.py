@@ -4,13 +4,16 @@ French. Screenshots of each page go to tests/web/artifacts/."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +29,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).parent / "artifacts"
 POCHUB = Path(sys.executable).with_name("pochub")
 PASSWORD = "field office password"
+SERVED: dict[str, str] = {}
+"""The served test database (set by the ``server`` fixture)."""
 LAUNCH_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -85,6 +90,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "--password-stdin",
         stdin=PASSWORD + "\n",
     )
+    SERVED["database"] = database  # for the fixtures that add people (the alert tests)
     port = free_port()
     env = {**os.environ, "POCHUB_WORKERS": "false"}
     process = subprocess.Popen(
@@ -318,3 +324,157 @@ def test_the_threat_matrix_links_each_row_to_its_evidence_on_the_map(page: Page)
     expect(page.locator("#details")).to_contain_text("Admin area")
     expect(page).to_have_url(re.compile(r"/\?area=[A-Z0-9]+&end=\d{4}-\d{2}&length=\d+$"))
     screenshot(page, "picture-evidence")
+
+# --- alerts: from an SMS gateway's post to closed through the pages, and what a viewer never sees ---
+
+SENDER = "+243810000333"
+
+
+@pytest.fixture(scope="module")
+def sms_alert(server: str) -> dict[str, str]:
+    """A CLA, a viewer and a CLA service account on the served mission; an alert posted by the gateway, as an
+    SMS gateway posts (form-encoded, the token as a query parameter); its reference and the sender's number."""
+    database = SERVED["database"]
+    for name, role, office in (("cla", "cla", "fo_besu"), ("viewer", "viewer", None), ("gateway", "cla", "fo_besu")):
+        extra = ["--field-office", office] if office else []
+        pochub(database, "users", "add", name, "--role", role, *extra, "--password-stdin", stdin=PASSWORD + "\n")
+    token = subprocess.run(
+        [str(POCHUB), "--database", database, "users", "token", "gateway", "--name", "sms gateway"],
+        capture_output=True, text=True, timeout=120, check=True,
+    ).stdout.strip().splitlines()[-1]  # fmt: skip
+    path = database.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as conn:
+        lat, lon = conn.execute(
+            "SELECT latitude, longitude FROM communities WHERE pcode LIKE 'KT02%' ORDER BY community_id LIMIT 1"
+        ).fetchone()
+    form = urllib.parse.urlencode(
+        {"From": SENDER, "Body": "Armed men are at the Kibali market now", "MessageSid": "SM-browser-1",
+         "Latitude": str(lat), "Longitude": str(lon)}
+    ).encode()  # fmt: skip
+    request = urllib.request.Request(
+        f"{server}/api/v1/intake/sms?token={token}", data=form, method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )  # fmt: skip
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.status == 201
+        body = json.loads(response.read())
+    assert body["field_office"] == "fo_besu"
+    return {"reference": body["reference"], "sender": SENDER}
+
+
+def take(page: Page, action: str, button: str, fill: dict[str, str] | None = None) -> None:
+    """Fill an action's form on the alert page and submit it; wait for the page to say it is done."""
+    form = page.locator(f'form.action[action$="/{action}"]')
+    for label, value in (fill or {}).items():
+        control = form.get_by_label(label, exact=True)
+        if control.evaluate("e => e.tagName") == "SELECT":
+            control.select_option(value)
+        else:
+            control.fill(value)
+    form.get_by_role("button", name=button).click()
+    expect(page.get_by_role("status").filter(has_text="Done:")).to_contain_text(f"Done: {button}.")
+
+
+def test_an_sms_alert_goes_from_intake_to_closed_through_the_pages(
+    page: Page, browser: Browser, server: str, sms_alert: dict[str, str]
+) -> None:
+    reference = sms_alert["reference"]
+    cla = browser.new_context(base_url=server, locale="en-GB", viewport={"width": 1400, "height": 900}).new_page()
+    try:
+        sign_in(cla, "cla")
+        cla.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Alert inbox").click()
+        expect(cla.get_by_role("heading", level=1)).to_have_text("Alert inbox")
+        row = cla.get_by_role("row").filter(has=cla.get_by_role("link", name=reference))
+        expect(row).to_contain_text("received")
+        screenshot(cla, "alert-inbox")
+        row.get_by_role("link", name=reference).click()
+        expect(cla.get_by_role("heading", level=1)).to_have_text(f"Alert {reference}")
+        expect(cla.locator(".sender")).to_contain_text(sms_alert["sender"])  # a CLA calls the sender back
+        screenshot(cla, "alert-received")
+        # the keyboard alone: the note, then Tab to the button and Enter
+        note = cla.locator('form.action[action$="/acknowledge"]').get_by_label("Note (optional)")
+        note.focus()
+        cla.keyboard.type("called the sender back")
+        cla.keyboard.press("Tab")
+        cla.keyboard.press("Enter")
+        expect(cla.get_by_role("status").filter(has_text="Done:")).to_contain_text("Done: Acknowledge.")
+        assert cla.locator("form.action").count() == 0  # verification is for the field officer
+
+        sign_in(page, "officer")
+        expect(page.locator("body")).to_have_attribute("data-alerts-ready", "true", timeout=30_000)
+        assert int(page.locator("body").get_attribute("data-alerts-shown") or "0") >= 1
+        page.get_by_role("button", name=re.compile(rf"^Alert {reference}")).focus()
+        page.keyboard.press("Enter")
+        expect(page.locator("#details")).to_contain_text(f"Alert {reference}")
+        screenshot(page, "picture-alerts")
+        page.locator("#details").get_by_role("link", name="Open the alert's page").click()
+        take(page, "verify", "Verify", {"Verification result": "confirmed", "Note (optional)": "two sources"})
+        take(page, "classify", "Classify", {"Threat": "killing", "Urgency": "immediate"})
+        take(page, "transmit", "Transmit")
+        decide = page.locator('form.action[action$="/decide"]')
+        decide.get_by_role("button", name="Decide the response").click()
+        expect(page.get_by_role("alert")).to_contain_text("A response needs its tier and its phase.")
+        expect(page.locator("#decide-tier")).to_have_attribute("aria-invalid", "true")
+        screenshot(page, "alert-decide-refused")
+        decide = page.locator('form.action[action$="/decide"]')
+        decide.get_by_label("Tier", exact=True).select_option("II")
+        decide.get_by_label("Phase", exact=True).select_option("response")
+        decide.locator('input[name="units"]').first.check()
+        decide.get_by_role("button", name="Decide the response").click()
+        expect(page.get_by_role("status").filter(has_text="Done:")).to_contain_text("Done: Decide the response.")
+        take(page, "deploy", "Deploy")
+        take(page, "record_outcome", "Record the outcome", {"Outcome": "a patrol went; the group withdrew"})
+        screenshot(page, "alert-outcome")
+
+        cla.goto(f"/alerts/{reference}")
+        take(cla, "give_feedback", "Record the feedback", {
+            "How the community was told": "radio", "What the community was told": "A patrol came and stays tonight.",
+        })  # fmt: skip
+        page.reload()
+        take(page, "close", "Close", {"Note (optional)": "nothing left to do"})
+        expect(page.locator(".status-line")).to_contain_text("State: closed")
+        history = page.locator("#history")
+        for step in ("Received", "Acknowledge", "Verify", "Classify", "Transmit", "Decide the response", "Deploy",
+                     "Record the outcome", "Record the feedback", "Close"):  # fmt: skip
+            expect(history.get_by_role("cell", name=step, exact=True)).to_have_count(1)
+        screenshot(page, "alert-closed")
+        page.goto("/alerts?show=all")
+        expect(page.get_by_role("row").filter(has=page.get_by_role("link", name=reference))).to_contain_text("closed")
+        expect(page.locator("#response-table")).to_contain_text("Field Office Besu")
+        expect(page.locator("body")).to_have_attribute("data-response-chart", "ready")
+        screenshot(page, "alert-inbox-response-times")
+    finally:
+        cla.context.close()
+
+
+def test_a_viewer_finds_no_sender_numbers_on_any_page(page: Page, sms_alert: dict[str, str]) -> None:
+    sign_in(page, "viewer")
+    expect(page.locator("body")).to_have_attribute("data-alerts-ready", "true", timeout=30_000)
+    digits = sms_alert["sender"].removeprefix("+")
+    seen: list[str] = []
+
+    def check(name: str) -> None:
+        seen.append(page.url)
+        for text in (page.content(), page.locator("body").inner_text()):
+            assert digits not in text, f"the sender's number is on {page.url}"
+        screenshot(page, f"viewer-{name}")
+
+    check("picture")
+    nav = page.get_by_role("navigation", name="Main navigation")
+    expect(nav.get_by_role("link", name="Log an alert")).to_have_count(0)  # a viewer logs no alerts
+    page.goto("/alerts?show=all")
+    check("alerts")
+    links = [a.get_attribute("href") for a in page.locator("table.inbox tbody th a").all()][:10]
+    assert f"/alerts/{sms_alert['reference']}" in links
+    for href in links:
+        page.goto(str(href))
+        expect(page.locator("form.action")).to_have_count(0)  # a viewer takes no action
+        expect(page.locator(".sender")).to_have_count(0)
+        check(f"alert-{len(seen)}")
+    page.goto(f"/alerts/{sms_alert['reference']}")
+    expect(page.get_by_text(re.compile("moved by up to [0-9.]+ km to protect the informants"))).to_be_visible()
+    for link in ("Threat matrix", "Coverage and allocation", "Coordination", "Charts"):
+        page.get_by_role("navigation", name="Main navigation").get_by_role("link", name=link).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(link)
+        check(link.lower().replace(" ", "-"))
+    assert page.goto("/alerts/new").status == 403
