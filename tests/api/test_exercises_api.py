@@ -94,6 +94,8 @@ def test_two_teams_play_an_exercise_through_the_api(client: TestClient, demo_eng
         client.post(f"{base}/alerts/{red_alert}/acknowledge", json={}, headers=auth_header(red)).status_code
         == 409
     )
+    operational_route = client.post(f"/api/v1/alerts/{red_alert}/close", json={}, headers=auth_header(admin))
+    assert operational_route.status_code == 409 and "exercise" in operational_route.json()["detail"]
 
     scored = client.post(f"{base}/score", headers=auth_header(trainer))
     assert scored.status_code == 200, scored.text

@@ -38,7 +38,7 @@ from pochub.core.workflow.lifecycle import (
 from pochub.core.workflow.merging import matching_alert
 from pochub.core.workflow.rules import StructureRules
 from pochub.core.workflow.structure import parse_structure
-from pochub.errors import Forbidden, InvalidInput, NotFound
+from pochub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from pochub.services.protection import Protector, normalise_number
 from pochub.store import alert_repository as repository
 from pochub.store import audit, repositories, tables
@@ -325,11 +325,22 @@ def act(
     user: User,
     *,
     now: datetime | None = None,
+    exercise: bool = False,
 ) -> AlertState:
-    """Take one lifecycle action on an alert as ``user``; refused actions change nothing."""
+    """Take one lifecycle action on an alert as ``user``; refused actions change nothing.
+
+    Exercise alerts live on exercise time and are played through the exercise (``exercise=True``, as
+    pochub.services.exercises does); the operational routes refuse them so that the two never mix.
+    """
     moment = now or datetime.now(UTC)
     with engine.begin() as conn:
         row = visible_alert(conn, reference, user)
+        if (row.exercise_id is not None) != exercise:
+            raise Conflict(
+                f"alert {reference} is an exercise alert: play it through its exercise"
+                if row.exercise_id is not None
+                else f"alert {reference} is an operational alert, not part of an exercise"
+            )
         state, effects = apply(
             repository.state_from_row(row),
             action,

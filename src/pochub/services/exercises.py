@@ -848,7 +848,7 @@ def team_act(
         ).scalar_one_or_none()
     if owner != team_id:
         raise NotFound(f"no alert {reference!r} in your team's play")
-    state = alert_service.act(engine, settings, reference, action, user, now=at)
+    state = alert_service.act(engine, settings, reference, action, user, now=at, exercise=True)
     with engine.begin() as conn:
         conn.execute(
             insert(DECISIONS).values(
