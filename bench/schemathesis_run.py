@@ -35,7 +35,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from sqlalchemy import create_engine, text
 
-from _common import RESULTS_DIR, machine_markdown, md_table, text_table
+from _common import DATA_DIR, RESULTS_DIR, machine_markdown, md_table, text_table
 from pochub.config import Settings
 from pochub.services.access import create_user, issue_credential
 from pochub.services.demo_mission import load_demo
@@ -187,12 +187,17 @@ def run(argv: Sequence[str] | None = None) -> str:
     ]  # fmt: skip
     print(text_table(header, rows))
     errors = [e for t in tallies for e in t.server_errors]
+    kinds = Counter(
+        f"{e.split(' (')[0]}: {e.split(': ', 1)[1].split(' for ')[0].splitlines()[0][:160]}" for e in errors
+    )
     found = (
         "No 5xx: every generated request got a 2xx, 3xx or 4xx answer."
         if not errors
-        else f"**{len(errors)} server errors**:\n\n"
-        + "\n".join(f"- `{e.splitlines()[0][:300]}`" for e in errors[:30])
+        else f"**{len(errors)} server errors** (operation: error, count):\n\n"
+        + "\n".join(f"- `{kind}` ({count})" for kind, count in kinds.most_common())
     )
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+    (DATA_DIR / "schemathesis-errors.txt").write_text("\n\n".join(errors) + "\n", encoding="utf-8")
     import schemathesis as st_module
 
     text_out = "\n\n".join([

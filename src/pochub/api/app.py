@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 
 from pochub import __version__
 from pochub.api.routers import (
@@ -63,6 +64,16 @@ def create_app(settings: Settings) -> FastAPI:
     @app.exception_handler(PocHubError)
     async def pochub_error(_request: Request, exc: PocHubError) -> JSONResponse:
         return JSONResponse(status_code=exc.http_status, content={"detail": str(exc)})
+
+    @app.exception_handler(DataError)
+    @app.exception_handler(OverflowError)
+    async def value_refused(_request: Request, _exc: Exception) -> JSONResponse:
+        """A value the database cannot store (an id beyond its integers, a NUL character in text): the
+        request's fault, found by fuzzing the API (bench/schemathesis_run.py)."""
+        return JSONResponse(
+            status_code=422,
+            content={"detail": "a value is out of range or holds a character that cannot be stored (NUL)"},
+        )
 
     app.include_router(event_cells.router)  # before events: /events/cells is not an event
     # alert_stats before alerts: /alerts/stats must not be read as an alert reference

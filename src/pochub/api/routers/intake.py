@@ -8,12 +8,16 @@ message (same id) returns the same alert.
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from functools import partial
 from typing import Annotated, Any
 
+import anyio
+import anyio.to_thread
 from fastapi import APIRouter, Body, Depends, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials
 from sqlalchemy import Engine
 
@@ -52,6 +56,20 @@ async def gateway_user(
 
 
 Gateway = Annotated[User, Depends(gateway_user)]
+INTAKE_THREADS = 8
+"""Intake transactions a server process runs at once (fewer than its engine's 15 pooled connections): more
+threads would only queue for a connection and for the interpreter lock; waiting posts wait in the event loop."""
+_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _intake_limiter() -> anyio.CapacityLimiter:
+    """The intake limiter of the running event loop (a limiter belongs to one loop)."""
+    loop = asyncio.get_running_loop()
+    if loop not in _limiters:
+        _limiters[loop] = anyio.CapacityLimiter(INTAKE_THREADS)
+    return _limiters[loop]
 
 
 async def _store(
@@ -62,8 +80,10 @@ async def _store(
     settings: Settings = request.app.state.settings
     now = datetime.now(UTC)
     report = read(payload, now)
-    result = await run_in_threadpool(
-        alerts.receive_report, engine, settings, report, actor=Actor(user.username, user.role.value), now=now
+    actor = Actor(user.username, user.role.value)
+    result = await anyio.to_thread.run_sync(
+        partial(alerts.receive_report, engine, settings, report, actor=actor, now=now),
+        limiter=_intake_limiter(),
     )
     return intake_out(result)
 

@@ -16,6 +16,8 @@ from datetime import datetime, timedelta
 from difflib import SequenceMatcher
 from functools import lru_cache
 
+import numpy as np
+
 _WORD = re.compile(r"[a-z0-9]+")
 STEM = 5
 MIN_SHARED = 2
@@ -73,9 +75,10 @@ def normalise_text(text: str) -> str:
     return " ".join(_WORD.findall(plain))
 
 
-def _stems(normalised: str) -> set[str]:
+@lru_cache(maxsize=8192)
+def _stems(normalised: str) -> frozenset[str]:
     """Content words cut to five letters: a cheap stemmer that treats attack/attacked/attaque alike."""
-    return {word[:STEM] for word in normalised.split() if len(word) > 2 and word not in STOP_WORDS}
+    return frozenset(word[:STEM] for word in normalised.split() if len(word) > 2 and word not in STOP_WORDS)
 
 
 def similarity(first: str, second: str) -> float:
@@ -140,27 +143,34 @@ def similarity_bounds(first: str, others: Sequence[str]) -> list[float]:
     if not a:
         return [0.0] * len(others)
     stems_a = _stems(a)
-    masks: dict[str, int] = {}
     lanes: list[tuple[int, int]] = []
     offset = 0
     for b in normalised:
-        for i, character in enumerate(b):
-            masks[character] = masks.get(character, 0) | (1 << (offset + i))
         lanes.append((offset, len(b)))
         offset += len(b) + 1
-    live = 0
-    for start, length in lanes:
-        live |= ((1 << length) - 1) << start
+    # normalised text is ASCII letters, digits and spaces; NUL marks the guard bits
+    codes = np.frombuffer("".join(b + "\0" for b in normalised).encode("ascii"), dtype=np.uint8)
+
+    def bits(where: np.ndarray) -> int:
+        return int.from_bytes(np.packbits(where, bitorder="little").tobytes(), "little")
+
+    masks = {character: bits(codes == ord(character)) for character in set(a)}
+    live = bits(codes != 0)
     vector = live
     for character in a:
-        u = vector & masks.get(character, 0)
+        u = vector & masks[character]
         vector = ((vector + u) | (vector - u)) & live
+    # ones left in a lane = its characters outside the common subsequence; counted for all lanes at once
+    ones = np.unpackbits(
+        np.frombuffer(vector.to_bytes((codes.size + 7) // 8, "little"), dtype=np.uint8), bitorder="little"
+    )[: codes.size]
+    before = np.concatenate(([0], np.cumsum(ones, dtype=np.int64)))
     bounds = []
     for (start, length), b in zip(lanes, normalised, strict=True):
         if not b:
             bounds.append(0.0)
             continue
-        common = length - ((vector >> start) & ((1 << length) - 1)).bit_count()
+        common = length - int(before[start + length] - before[start])
         stems_b = _stems(b)
         shared = len(stems_a & stems_b)
         overlap = shared / min(len(stems_a), len(stems_b)) if shared >= MIN_SHARED else 0.0
