@@ -340,8 +340,10 @@ def process_tree_cpu(pid: int) -> float:
     return total
 
 
-def load_run(server: Server, mission: Mission, args: argparse.Namespace, index: int) -> RunFigures:
-    """One steady run against a running server."""
+def load_run(
+    server: Server, mission: Mission, args: argparse.Namespace, index: int, rate: float | None = None
+) -> RunFigures:
+    """One steady run against a running server (at ``rate``, default ``args.rate``)."""
     assert server.proc is not None
     messages = Messages(mission.points, args.seed + index, f"R{index}")
     cpu_before = process_tree_cpu(server.proc.pid)
@@ -350,7 +352,7 @@ def load_run(server: Server, mission: Mission, args: argparse.Namespace, index: 
             server.base,
             mission.token,
             messages,
-            rate=args.rate,
+            rate=rate or args.rate,
             seconds=args.duration,
             connections=args.connections,
         )
@@ -457,11 +459,16 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=5)
     parser.add_argument("--keep", action="store_true", help="keep the scratch schema")
+    parser.add_argument(
+        "--below-rate", type=float, default=None,
+        help="also one run at this lower offered rate, to show latency below saturation (default 40; quick 0)",
+    )  # fmt: skip
     parser.add_argument("--schema", default=None, help="reuse this kept schema (no demo load; not dropped)")
     args = parser.parse_args(list(argv))
     args.rate = args.rate or (200.0 if args.quick else 550.0)
     args.duration = args.duration or (10.0 if args.quick else 60.0)
     args.runs = args.runs or (1 if args.quick else 3)
+    args.below_rate = args.below_rate if args.below_rate is not None else (0.0 if args.quick else 40.0)
     args.kill_seconds = args.kill_seconds or (8.0 if args.quick else 30.0)
     return args
 
@@ -483,13 +490,17 @@ def run(argv: Sequence[str] | None = None) -> str:
         for index in range(1, args.runs + 1):
             empty_alerts(engine)
             runs.append(load_run(server, mission, args, index))
+        below = None
+        if args.below_rate:
+            empty_alerts(engine)
+            below = load_run(server, mission, args, 0, rate=args.below_rate)
         killed = kill_phase(server, mission, engine, args)
     finally:
         server.stop()
         engine.dispose()
         if not args.keep and not args.schema:
             drop_mission(mission)
-    return report(args, mission, runs, killed, load_before)
+    return report(args, mission, runs, killed, load_before, below)
 
 
 def report(
@@ -498,6 +509,7 @@ def report(
     runs: list[RunFigures],
     killed: KillFigures,
     load_before: float,
+    below: RunFigures | None = None,
 ) -> str:
     """Print the tables; write and return the Markdown section."""
     header = ["run", "offered", "accepted (2xx)", "accepted/s", "p50 ms", "p95 ms", "p99 ms", "max ms",
@@ -517,6 +529,8 @@ def report(
         f"median (min–max) of {len(runs)}", "", "", throughput.fmt(",.0f"), p50.fmt(",.1f"), p95.fmt(",.1f"),
         p99.fmt(",.1f"), "", "", "", cpu_ms.fmt(",.1f"),
     ])  # fmt: skip
+    if below is not None:
+        table.append(row(f"at {args.below_rate:,.0f}/s offered", below))
     print(text_table(header, table))
     met = throughput.median >= TARGET_RATE and p99.median < TARGET_P99_MS
     verdict = "met" if met else "**not met**"
@@ -552,7 +566,13 @@ def report(
         "PostgreSQL not counted); at that cost both cores, with nothing else running, would accept about "
         f"{2000 / cpu_ms.median:,.0f}/s. When the offered rate exceeds what the server accepts, requests queue for "
         "the bounded connections, so latency grows to the run's length (requests still queued "
-        f"{BACKLOG_GRACE_SECONDS:.0f} s after the end are not sent and counted as errors).",
+        f"{BACKLOG_GRACE_SECONDS:.0f} s after the end are not sent and counted as errors)."
+        + (
+            f" The last row is one more run at {args.below_rate:,.0f} posts/s offered, below what the server "
+            "accepted here, so its latencies are service times rather than queueing."
+            if below is not None
+            else ""
+        ),
         "### SIGKILL mid-load",
         f"The same load for {args.kill_seconds:.0f} s; at {killed.killed_at:.0f} s the server's process group gets "
         "SIGKILL, the generator keeps offering (those requests cannot connect), then the server is started again "
