@@ -325,6 +325,123 @@ def test_the_threat_matrix_links_each_row_to_its_evidence_on_the_map(page: Page)
     expect(page).to_have_url(re.compile(r"/\?area=[A-Z0-9]+&end=\d{4}-\d{2}&length=\d+$"))
     screenshot(page, "picture-evidence")
 
+
+# --- planning: the map's new layers, coverage and allocation, coordination, forecast against actual ---
+
+
+def test_the_picture_shows_roads_hot_spots_and_protection_gaps(page: Page) -> None:
+    sign_in(page, "adviser")
+    wait_for_map(page)
+    expect(page.locator("body")).to_have_attribute("data-ready", "true", timeout=30_000)
+    for layer in ("Roads", "Protection gaps"):
+        expect(page.get_by_label(layer)).to_be_checked()
+        expect(page.get_by_label(layer)).to_be_enabled()
+    expect(page.locator("#coverage-figures")).to_have_text(
+        re.compile(
+            r"^[\d.]+ % of the population within 2 h; [\d,]+ communities \([\d,]+ people\) beyond it\.$"
+        )
+    )
+    before = page.locator("#coverage-figures").inner_text()
+    page.get_by_label("Response standard").select_option("8")
+    expect(page.locator("#coverage-figures")).to_contain_text("within 8 h")
+    assert page.locator("#coverage-figures").inner_text() != before
+    for layer in ("Hot spots (Gi*)", "Emerging hot spots", "Units' reach around bases"):
+        page.get_by_label(layer).check()
+        expect(page.get_by_label(layer)).to_be_enabled()
+    screenshot(page, "picture-layers")
+
+
+def test_a_planner_runs_an_allocation_and_sees_the_plan_on_the_map(page: Page) -> None:
+    sign_in(page, "adviser")
+    page.get_by_role("navigation", name="Main navigation").get_by_role(
+        "link", name="Coverage and allocation"
+    ).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Coverage and allocation")
+    expect(page.locator("body")).to_have_attribute("data-coverage-ready", "true", timeout=30_000)
+    expect(page.locator("#posture-figures")).to_contain_text("Covered within 4 h")
+    assert page.locator(".coverage-base").count() == 18
+    screenshot(page, "coverage")
+
+    form = page.locator("#plan-form")
+    form.get_by_label("New sites (p)").fill("0")
+    form.get_by_role("button", name="Run the plan").click()
+    expect(page.get_by_role("alert")).to_contain_text("Enter a whole number of new sites from 1 to 50.")
+    expect(page.locator("#plan-form").get_by_label("New sites (p)")).to_have_attribute("aria-invalid", "true")
+
+    form = page.locator("#plan-form")
+    form.get_by_label("Maximal covering (MCLP)", exact=False).check()
+    form.get_by_label("New sites (p)").fill("3")
+    form.get_by_label("Response standard").fill("2h")
+    form.get_by_role("button", name="Run the plan").click()
+    result = page.locator("#plan-result")
+    expect(result).to_be_visible(timeout=60_000)
+    expect(result.get_by_role("heading", level=2)).to_have_text("Proposed plan: Maximal covering")
+    expect(result).to_contain_text(
+        re.compile(r"Solver status: (optimal \(proven\)|stopped at the time limit)")
+    )
+    expect(page.locator("#plan-sites tbody tr")).to_have_count(3)
+    expect(page.locator("body")).to_have_attribute("data-coverage-ready", "true", timeout=30_000)
+    expect(page.locator(".coverage-site")).to_have_count(3)  # the proposed sites on the map
+    expect(page.locator(".coverage-base")).to_have_count(18)
+    current, proposed = (
+        float(cell.replace(" %", ""))
+        for cell in page.locator("#plan-comparison tbody tr").first.locator("td").all_inner_texts()
+    )
+    assert proposed >= current
+    screenshot(page, "coverage-plan")
+
+
+def test_the_coordination_page_and_the_checklist(page: Page) -> None:
+    sign_in(page, "adviser")
+    page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Coordination").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Coordination")
+    organogram = page.get_by_role("img", name=re.compile("^Organogram of the coordination bodies"))
+    expect(organogram).to_be_visible()
+    page.wait_for_function("() => document.querySelector('.organogram img').naturalWidth > 0")
+    bodies = page.locator("#bodies tbody tr")
+    assert bodies.count() > 3
+    expect(page.locator("#models")).to_contain_text("this mission")
+    screenshot(page, "coordination")
+
+    before = page.locator("#checklist-overall").inner_text()
+    first = page.locator("#checklist-form fieldset.question").first
+    first.get_by_label("Answer").select_option("no")
+    first.get_by_label("Due date").fill("soon")
+    page.get_by_role("button", name="Score these answers").click()
+    expect(page.get_by_role("alert")).to_contain_text("Write the due date as YYYY-MM-DD")
+    first = page.locator("#checklist-form fieldset.question").first
+    first.get_by_label("Due date").fill("2026-06-30")
+    for select in page.locator("#checklist-form select").all():
+        select.select_option("yes")
+    page.get_by_role("button", name="Score these answers").click()
+    expect(page.locator("#checklist-overall")).to_have_text("Overall score: 100 %")
+    assert before != "Overall score: 100 %"
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download the answers (YAML)").click()
+    assert download.value.suggested_filename.startswith("checklist-answers-")
+    screenshot(page, "coordination-scored")
+
+    terms = page.get_by_role("link", name=re.compile("^Terms of reference of ")).first
+    name = terms.inner_text().removeprefix("Terms of reference of ")
+    terms.click()
+    expect(page.locator("body")).to_contain_text(name)
+    screenshot(page, "terms-of-reference")
+
+
+def test_forecast_against_actual_on_the_charts_page(page: Page) -> None:
+    sign_in(page, "adviser")
+    page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Charts").click()
+    expect(page.locator("body")).to_have_attribute("data-forecast-ready", "true", timeout=60_000)
+    expect(page.locator("#forecast-status")).to_contain_text(
+        re.compile(r"Mean absolute error over 12 months")
+    )
+    assert page.locator("#chart-forecast").evaluate("canvas => canvas.width > 0 && canvas.height > 0")
+    page.locator("#forecast").get_by_text("The figures as a table").click()
+    expect(page.locator("#forecast-table tbody tr")).to_have_count(12)
+    page.locator("#forecast").scroll_into_view_if_needed()
+    screenshot(page, "charts-forecast")
+
+
 # --- alerts: from an SMS gateway's post to closed through the pages, and what a viewer never sees ---
 
 SENDER = "+243810000333"

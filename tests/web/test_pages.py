@@ -147,10 +147,8 @@ def test_navigation_and_placeholders(client: TestClient) -> None:
     assert 'aria-current="page">Alert inbox</a>' in page.text
     for href in ("/", "/alerts", "/threats", "/coverage", "/coordination", "/charts"):
         assert f'<a href="{href}"' in page.text
-    assert (
-        "Cette page est en cours de construction."
-        in client.get("/coverage", headers={"Accept-Language": "fr"}).text
-    )
+    coverage = client.get("/coverage", headers={"Accept-Language": "fr"}).text  # tests/web/test_planning_pages.py
+    assert "<h1>Couverture et déploiement</h1>" in coverage
 
 
 def test_the_picture_and_charts_of_the_demo_mission(

@@ -17,6 +17,7 @@ const result = await build({
     app: join(here, "assets", "app.css"),
     map: join(here, "assets", "map.js"),
     charts: join(here, "assets", "charts.js"),
+    coverage: join(here, "assets", "coverage.js"),
     alerts: join(here, "assets", "alerts.js"),
     alert_layer: join(here, "assets", "alert_layer.js"),
     "alerts-style": join(here, "assets", "alerts.css"),

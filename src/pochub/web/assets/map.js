@@ -33,9 +33,21 @@ const layers = {
   events: L.layerGroup().addTo(map),
   communities: L.layerGroup().addTo(map),
   bases: L.layerGroup().addTo(map),
+  roads: L.layerGroup().addTo(map),
+  hotspots: L.layerGroup(),
+  emerging: L.layerGroup(),
+  gaps: L.layerGroup().addTo(map),
+  reach: L.layerGroup(),
 };
 map.createPane("areasPane").style.zIndex = 250;
+// the layers are fetched at once but drawn after the areas frame the map and the events are asked for
+let markFramed;
+const framed = new Promise((resolve) => {
+  markFramed = resolve;
+});
 window.pochubMap = { L, map, show, getJSON }; // for the layers other bundles add (alert_layer.js)
+map.createPane("roadsPane").style.zIndex = 260;
+map.createPane("cellsPane").style.zIndex = 300;
 
 // ---- requests ----
 const status = document.getElementById("map-status");
@@ -127,7 +139,7 @@ async function loadAreas() {
     const focus = focusArea(districtLayer, regionLayer);
     if (bounds.isValid()) {
       map.setMaxBounds(bounds.pad(0.5));
-      map.fitBounds(focus ? focus.getBounds() : bounds, { padding: focus ? [20, 20] : [0, 0] });
+      map.fitBounds(focus ? focus.getBounds() : bounds, { padding: focus ? [20, 20] : [0, 0], animate: false });
     }
     return bounds.isValid();
   } catch (error) {
@@ -230,7 +242,13 @@ function cellColour(events) {
   return CELL_COLOURS[index];
 }
 
+let lastAsked = null;
+function detailFor(zoom) {
+  return zoom >= POINT_ZOOM ? "points" : resolutionFor(zoom);
+}
+
 async function loadEvents() {
+  lastAsked = { box: map.getBounds().pad(0.15), detail: detailFor(map.getZoom()) };
   const chosen = period();
   describePeriod();
   layers.events.clearLayers();
@@ -366,7 +384,15 @@ async function loadAreaRisk() {
 
 async function loadCommunities() {
   try {
-    const [communities] = await Promise.all([getAll("/api/v1/communities?limit=5000"), loadAreaRisk()]);
+    // one cached response with each community's risk band (server-side); the paged API is the fallback
+    let communities;
+    try {
+      communities = (await getJSON("/map/communities.json")).features;
+    } catch (error) {
+      if (error.message === "signed out") throw error;
+      [communities] = await Promise.all([getAll("/api/v1/communities?limit=5000"), loadAreaRisk()]);
+    }
+    await framed;
     const layer = L.geoJSON(communities, {
       pointToLayer: (feature, latlng) =>
         L.circleMarker(latlng, {
@@ -415,6 +441,7 @@ let unitsByBase = {};
 async function loadBases() {
   try {
     const [bases, units] = await Promise.all([getAll("/api/v1/bases?limit=5000"), getAll("/api/v1/units?limit=5000", "items")]);
+    await framed;
     unitsByBase = {};
     for (const unit of units) (unitsByBase[unit.home_base.base_id] ||= []).push(unit);
     for (const base of bases) {
@@ -475,8 +502,22 @@ function showBase(base) {
 }
 
 // ---- layer switches, slider, start-up ----
+const drawLater = {};
+/** Draw a layer now when its switch is on, else the first time it is switched on (``again``: redraw on reload). */
+function whenShown(name, draw, again = false) {
+  const box = document.querySelector(`input[data-layer="${name}"]`);
+  if (!box || box.checked) {
+    draw();
+    delete drawLater[name];
+  } else if (again || !drawLater[name]) drawLater[name] = draw;
+}
+
 for (const box of document.querySelectorAll("input[data-layer]")) {
   box.addEventListener("change", () => {
+    if (box.checked && drawLater[box.dataset.layer]) {
+      drawLater[box.dataset.layer]();
+      delete drawLater[box.dataset.layer];
+    }
     const layer = layers[box.dataset.layer];
     if (box.checked) map.addLayer(layer);
     else map.removeLayer(layer);
@@ -492,13 +533,163 @@ monthInput.addEventListener("input", describePeriod);
 monthInput.addEventListener("change", reloadSoon);
 monthInput.addEventListener("input", reloadSoon);
 lengthInput.addEventListener("change", reloadSoon);
-map.on("moveend", reloadSoon);
+// a move that stays inside the box last asked for, at the same detail, needs no new request (a resize as the
+// side panel fills, a small pan)
+map.on("moveend", () => {
+  if (!lastAsked || !lastAsked.box.contains(map.getBounds()) || lastAsked.detail !== detailFor(map.getZoom())) reloadSoon();
+});
+
+// ---- roads, hot spots, protection gaps and the bases' reach (aggregated and cached on the server) ----
+const ROAD_STYLES = {
+  primary: { color: "#8a6d3b", weight: 2.6 },
+  secondary: { color: "#a58a5a", weight: 1.8 },
+  tertiary: { color: "#b9a27a", weight: 1.2 },
+  track: { color: "#c8b99a", weight: 0.8, dashArray: "3 3" },
+};
+
+async function loadRoads() {
+  try {
+    const data = await getJSON("/map/roads.json");
+    await framed;
+    const layer = L.geoJSON(data.features, {
+      pane: "roadsPane",
+      style: (feature) => ({ opacity: 0.9, ...(ROAD_STYLES[feature.properties.road_class] || ROAD_STYLES.track) }),
+      onEachFeature: (feature, line) => line.on("click", () => showRoad(feature.properties)),
+    });
+    layers.roads.addLayer(layer);
+  } catch (error) {
+    if (error.message !== "signed out") unavailable("roads");
+  }
+}
+
+function showRoad(road) {
+  show(label("roadClasses", road.road_class) || text.road, [
+    [text.kind, text.road],
+    [text.surface, label("surfaces", road.surface)],
+  ]);
+}
+
+const HOT_COLOURS = { hot99: "#b2182b", hot95: "#ef8a62", hot90: "#fddbc7", cold90: "#d1e5f0", cold95: "#67a9cf", cold99: "#2166ac" };
+const PATTERN_COLOURS = { new: "#7b3294", consecutive: "#c2a5cf", intensifying: "#40004b", persistent: "#762a83", diminishing: "#9970ab", sporadic: "#e7d4e8", oscillating: "#d9f0d3", historical: "#a6dba0" };
+let hotspotInfo = {};
+
+async function loadHotspots() {
+  try {
+    const data = await getJSON("/map/hotspots.json");
+    await framed;
+    hotspotInfo = data;
+    const cells = (keep) => data.features.filter(keep);
+    // hidden at start: drawn the first time they are switched on (keeps the start-up's main thread short)
+    whenShown("hotspots", () => layers.hotspots.addLayer(L.geoJSON(cells((f) => f.properties.class !== "none"), {
+      pane: "cellsPane",
+      style: (f) => ({ color: "#5a0f14", weight: 0.6, fillColor: HOT_COLOURS[f.properties.class], fillOpacity: 0.55 }),
+      onEachFeature: (feature, shape) => shape.on("click", () => showHotspot(feature.properties)),
+    })));
+    whenShown("emerging", () => layers.emerging.addLayer(L.geoJSON(cells((f) => f.properties.pattern), {
+      pane: "cellsPane",
+      style: (f) => ({ color: "#3f1d4d", weight: 1, fillColor: PATTERN_COLOURS[f.properties.pattern] || "#c2a5cf", fillOpacity: 0.6 }),
+      onEachFeature: (feature, shape) => shape.on("click", () => showHotspot(feature.properties)),
+    })));
+  } catch (error) {
+    if (error.message !== "signed out") {
+      unavailable("hotspots");
+      unavailable("emerging");
+    }
+  }
+}
+
+function showHotspot(cell) {
+  show(text.hotspot_cell, [
+    [text.hotspot_class, label("hotspotClasses", cell.class)],
+    [text.gi_z, cell.z === null || cell.z === undefined ? "" : cell.z.toFixed(2)],
+    [text.hotspot_window.replace("{days}", hotspotInfo.window_days), count(cell.count)],
+    [text.emerging_pattern, label("patterns", cell.pattern)],
+    [text.emerging_window.replace("{months}", hotspotInfo.months), count(cell.events_in_months)],
+    [text.cell, cell.cell],
+  ]);
+}
+
+const standardInput = document.getElementById("coverage-standard");
+const coverageOutput = document.getElementById("coverage-figures");
+let coverageRequest = 0;
+
+async function loadCoverage() {
+  const request = ++coverageRequest;
+  const standard = standardInput ? standardInput.value : "2";
+  try {
+    const data = await getJSON(`/map/coverage.json?standard=${encodeURIComponent(standard)}&season=dry`);
+    await framed;
+    if (request !== coverageRequest) return;
+    layers.gaps.clearLayers();
+    layers.reach.clearLayers();
+    whenShown("reach", () => layers.reach.addLayer(L.geoJSON(data.features.filter((f) => f.properties.kind === "reach"), {
+      pane: "cellsPane",
+      style: { color: "#1565c0", weight: 1.2, fillColor: "#64b5f6", fillOpacity: 0.15, dashArray: "4 3" },
+      onEachFeature: (feature, shape) => shape.on("click", () => showReach(feature.properties, data)),
+    })), true);
+    const gaps = L.geoJSON(data.features.filter((f) => f.properties.kind === "gap"), {
+      pointToLayer: (feature, latlng) =>
+        L.circleMarker(latlng, { radius: 6, color: "#000000", weight: 2, fill: false, dashArray: "2 2" }),
+      onEachFeature: (feature, marker) => marker.on("click", () => showGap(feature.properties, data)),
+    });
+    layers.gaps.addLayer(gaps);
+    if (coverageOutput) {
+      coverageOutput.textContent = data.covered_share === undefined
+        ? text.coverage_unavailable
+        : text.coverage_figures
+            .replace("{share}", `${Math.round(data.covered_share * 1000) / 10}`)
+            .replace("{hours}", numberFormat.format(data.standard_hours))
+            .replace("{gaps}", count(data.gap_communities))
+            .replace("{population}", count(data.gap_population));
+    }
+  } catch (error) {
+    if (error.message !== "signed out") {
+      unavailable("gaps");
+      unavailable("reach");
+    }
+  }
+}
+
+function showGap(gap, data) {
+  show(gap.name, [
+    [text.kind, text.protection_gap],
+    [text.population, count(gap.population)],
+    [text.fastest_response, gap.fastest_hours === null ? text.not_reached : `${numberFormat.format(gap.fastest_hours)} h`],
+    [text.standard, `${numberFormat.format(data.standard_hours)} h`],
+  ]);
+}
+
+function showReach(reach, data) {
+  show(reach.name, [
+    [text.kind, text.base_reach],
+    [text.communities_reached.replace("{hours}", numberFormat.format(data.standard_hours)), count(reach.communities)],
+  ]);
+}
+if (standardInput) standardInput.addEventListener("change", loadCoverage);
 
 async function start() {
   describePeriod();
+  // the layers that do not depend on the view load beside the areas; the events once the map is framed
+  const layersLoaded = Promise.all([loadCommunities(), loadBases(), loadRoads(), loadHotspots(), loadCoverage()]);
   await loadAreas();
-  reloadSoon(); // coalesced with the moveend of fitting the map to the areas: one request
-  await Promise.all([loadCommunities(), loadBases()]);
+  clearTimeout(pending); // the moveend of framing the map: load now, once
+  loadEvents();
+  markFramed();
+  await layersLoaded;
   document.body.dataset.layersReady = "true";
+  await eventsSettled();
+  document.body.dataset.ready = "true"; // every layer drawn: the operational picture is interactive
+}
+
+/** Resolves when the first events request has been answered (drawn, or failed). */
+function eventsSettled() {
+  return new Promise((resolve) => {
+    const check = () => {
+      const failed = document.querySelector('input[data-layer="events"]:disabled');
+      if (!config.months.length || document.body.dataset.eventsReady || failed) resolve();
+      else setTimeout(check, 25);
+    };
+    check();
+  });
 }
 start();

@@ -1,0 +1,391 @@
+"""The operational picture's heavier layers, aggregated and simplified on the server and cached: roads,
+communities with their risk band, Gi* and emerging hot spots, and the coverage of communities (protection gaps
+and each base's reach) within a response standard.
+
+Each layer is computed once and kept as JSON bytes until the data behind it change (a fingerprint of the tables'
+row counts and latest ids, read on every request: a few milliseconds) or ``CACHE_SECONDS`` pass, so the map
+loads in one short request per layer however large the mission. Every route needs a signed-in user (401 JSON).
+"""
+
+from __future__ import annotations
+
+import gzip
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import h3
+import numpy as np
+import orjson
+import shapely
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from sqlalchemy import Connection, Engine, func, select
+
+from pochub.api.auth import OptionalUser
+from pochub.api.routers.communities import community_feature
+from pochub.core.allocation.travel import Season
+from pochub.errors import InvalidInput
+from pochub.services.allocation import coverage
+from pochub.services.threat_listing import bounded_hotspots, list_threats
+from pochub.services.warning import emerging
+from pochub.store import place_queries, tables
+from pochub.store.place_queries import CommunityFilter
+
+router = APIRouter(include_in_schema=False)
+
+CACHE_SECONDS = 600.0
+"""A cached layer is recomputed after this long even when the fingerprint has not changed (in-place updates)."""
+FINGERPRINT_SECONDS = 2.0
+"""The page asks for its layers together: one fingerprint read serves the requests of the same moment."""
+BAND_ORDER = ("very low", "low", "medium", "high", "unacceptable")
+ROAD_TOLERANCE = 0.002
+"""Degrees (about 200 m) the roads are simplified to: finer than the map shows at the mission's scale."""
+HULL_TOLERANCE = 0.01
+HOTSPOT_RESOLUTION = 6
+HOTSPOT_WINDOW_DAYS = 180
+EMERGING_MONTHS = 12
+STANDARDS = (1.0, 2.0, 4.0, 8.0)
+"""Response standards (hours) the map offers for the protection gaps."""
+
+
+def fingerprint(conn: Connection) -> tuple[Any, ...]:
+    """What changes when the data behind a layer change: row counts and latest ids of the tables read."""
+    values: list[Any] = []
+    for table in (tables.communities, tables.bases, tables.units, tables.roads, tables.structures):
+        values.append(conn.execute(select(func.count()).select_from(table)).scalar_one())
+    values.extend(conn.execute(select(func.count(), func.max(tables.events.c.id))).one())
+    values.extend(conn.execute(select(func.count(), func.max(tables.imports.c.id))).one())
+    values.extend(conn.execute(select(func.count(), func.max(tables.threat_overrides.c.override_id))).one())
+    return tuple(values)
+
+
+@dataclass
+class _Entry:
+    version: tuple[Any, ...]
+    made: float
+    body: bytes
+    packed: bytes
+
+
+class LayerCache:
+    """JSON bodies by (database, layer, parameters), valid while the data's fingerprint is unchanged."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[Any, ...], _Entry] = {}
+        self._locks: dict[tuple[Any, ...], threading.Lock] = {}
+        self._versions: dict[str, tuple[float, tuple[Any, ...]]] = {}
+        self._guard = threading.Lock()
+
+    def _version(self, engine: Engine) -> tuple[Any, ...]:
+        url = str(engine.url)
+        with self._guard:
+            seen = self._versions.get(url)
+        if seen is not None and time.monotonic() - seen[0] < FINGERPRINT_SECONDS:
+            return seen[1]
+        with engine.connect() as conn:
+            version = fingerprint(conn)
+        with self._guard:
+            self._versions[url] = (time.monotonic(), version)
+        return version
+
+    def _entry(self, engine: Engine, key: tuple[Any, ...], build: Callable[[], Any]) -> _Entry:
+        full = (str(engine.url), *key)
+        version = self._version(engine)
+        with self._guard:
+            lock = self._locks.setdefault(full, threading.Lock())
+        with lock:
+            entry = self._entries.get(full)
+            if entry is None or entry.version != version or time.monotonic() - entry.made > CACHE_SECONDS:
+                body = orjson.dumps(build(), option=orjson.OPT_SERIALIZE_NUMPY)
+                entry = _Entry(version, time.monotonic(), body, gzip.compress(body, compresslevel=6, mtime=0))
+                self._entries[full] = entry
+            return entry
+
+    def get(self, engine: Engine, key: tuple[Any, ...], build: Callable[[], Any]) -> bytes:
+        """The cached JSON body of ``key``, or ``build()`` serialised (one build at a time per key)."""
+        return self._entry(engine, key, build).body
+
+    def response(self, request: Request, key: tuple[Any, ...], build: Callable[[], Any]) -> Response:
+        """The cached layer as a JSON response, gzipped once for every browser that takes gzip."""
+        entry = self._entry(request.app.state.engine, key, build)
+        headers = {"Cache-Control": "private, no-cache", "Vary": "Accept-Encoding"}
+        if "gzip" in request.headers.get("accept-encoding", ""):
+            headers["Content-Encoding"] = "gzip"
+            return Response(entry.packed, media_type="application/json", headers=headers)
+        return Response(entry.body, media_type="application/json", headers=headers)
+
+    def clear(self) -> None:
+        """Forget every layer and fingerprint (tests)."""
+        with self._guard:
+            self._entries.clear()
+            self._versions.clear()
+
+
+CACHE = LayerCache()
+
+
+def signed_out() -> Response:
+    """401 for a request without a valid session or token (JSON, as the API answers it)."""
+    return Response(
+        orjson.dumps({"detail": "sign in: send a bearer token or the session cookie"}),
+        status_code=401,
+        media_type="application/json",
+    )
+
+
+def _invalid(message: str) -> Response:
+    return Response(orjson.dumps({"detail": message}), status_code=422, media_type="application/json")
+
+
+def _rounded(geometry: dict[str, Any]) -> dict[str, Any]:
+    """A GeoJSON geometry with coordinates rounded to 5 decimals (about a metre): smaller payloads."""
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, float):
+            return round(value, 5)
+        if isinstance(value, list | tuple):
+            return [walk(v) for v in value]
+        return value
+
+    return {"type": geometry["type"], "coordinates": walk(geometry["coordinates"])}
+
+
+# --- roads -------------------------------------------------------------------------------------------------
+
+
+def roads_layer(engine: Engine) -> dict[str, Any]:
+    """Every road simplified, with its class and surface."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(
+                tables.roads.c.road_id,
+                tables.roads.c.road_class,
+                tables.roads.c.surface,
+                tables.roads.c.geometry,
+            )
+        ).all()
+    features = []
+    for road_id, road_class, surface, blob in rows:
+        line = shapely.simplify(shapely.from_wkb(blob), ROAD_TOLERANCE)
+        features.append(
+            {
+                "type": "Feature",
+                "id": road_id,
+                "geometry": _rounded(shapely.geometry.mapping(line)),
+                "properties": {"road_id": road_id, "road_class": road_class, "surface": surface},
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+@router.get("/map/roads.json")
+def roads(request: Request, user: OptionalUser) -> Response:
+    """The roads, simplified for the map."""
+    if user is None:
+        return signed_out()
+    engine = request.app.state.engine
+    return CACHE.response(request, ("roads",), lambda: roads_layer(engine))
+
+
+# --- communities with their risk ---------------------------------------------------------------------------
+
+
+def area_bands(engine: Engine) -> dict[str, str]:
+    """The highest risk band of each admin area in the threat matrix."""
+    bands: dict[str, str] = {}
+    for record in list_threats(engine, level=2).records:
+        current = bands.get(record.area_pcode)
+        if current is None or BAND_ORDER.index(record.band) > BAND_ORDER.index(current):
+            bands[record.area_pcode] = record.band
+    return bands
+
+
+def band_of(pcode: str | None, bands: dict[str, str]) -> str | None:
+    """The band of the area a community lies in (or of the nearest area above it with a band)."""
+    code = pcode or ""
+    while code:
+        if code in bands:
+            return bands[code]
+        code = code[:-1]
+    return None
+
+
+def communities_layer(engine: Engine) -> dict[str, Any]:
+    """Every community (as GET /api/v1/communities lists them) with ``risk_band``: its area's highest band."""
+    bands = area_bands(engine)
+    with engine.connect() as conn:
+        rows = place_queries.list_communities(conn, CommunityFilter(), 1_000_000, 0)
+    features = []
+    for row in rows:
+        item = community_feature(row)
+        item["geometry"] = _rounded(item["geometry"])
+        item["properties"]["risk_band"] = band_of(row.get("pcode"), bands)
+        features.append(item)
+    return {"type": "FeatureCollection", "features": features}
+
+
+@router.get("/map/communities.json")
+def communities(request: Request, user: OptionalUser) -> Response:
+    """Every community with its risk band, in one response."""
+    if user is None:
+        return signed_out()
+    engine = request.app.state.engine
+    return CACHE.response(request, ("communities",), lambda: communities_layer(engine))
+
+
+# --- hot spots ---------------------------------------------------------------------------------------------
+
+
+def hotspots_layer(engine: Engine) -> dict[str, Any]:
+    """H3 cells that are Gi* hot or cold spots over the last ``HOTSPOT_WINDOW_DAYS`` days (z-test on the
+    normal approximation: too few events per window for permutation p-values to survive the FDR correction)
+    or that show an emerging hot spot pattern over the last ``EMERGING_MONTHS`` complete months."""
+    try:
+        run = bounded_hotspots(
+            engine,
+            resolution=HOTSPOT_RESOLUTION,
+            k=1,
+            window_days=HOTSPOT_WINDOW_DAYS,
+            as_of=None,
+            permutations=0,
+            seed=0,
+            threat_only=True,
+        )
+    except InvalidInput:
+        return {"type": "FeatureCollection", "features": [], "window_days": HOTSPOT_WINDOW_DAYS}
+    cells: dict[str, dict[str, Any]] = {}
+    for cell, z, cls in zip(run.result.cells, run.result.z, run.result.classes, strict=True):
+        if cls != "none":
+            cells[cell] = {"cell": cell, "class": cls, "z": round(float(z), 2), "count": run.counts[cell]}
+    months = 0
+    try:
+        trend = emerging(engine, resolution=HOTSPOT_RESOLUTION, months=EMERGING_MONTHS)
+    except InvalidInput:
+        trend = None
+    if trend is not None:
+        months = trend.months
+        for cell, pattern in zip(trend.result.units, trend.result.categories, strict=True):
+            if pattern == "no_pattern" or pattern.startswith("cold_"):
+                continue
+            cells.setdefault(
+                cell, {"cell": cell, "class": "none", "z": None, "count": run.counts.get(cell, 0)}
+            )
+            cells[cell]["pattern"] = pattern
+            cells[cell]["events_in_months"] = trend.counts.get(cell, 0)
+    features = [
+        {"type": "Feature", "id": cell, "geometry": _rounded(h3.cells_to_geo([cell])), "properties": props}
+        for cell, props in cells.items()
+    ]
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "as_of": run.as_of.date().isoformat(),
+        "window_days": HOTSPOT_WINDOW_DAYS,
+        "months": months,
+        "resolution": HOTSPOT_RESOLUTION,
+    }
+
+
+@router.get("/map/hotspots.json")
+def hotspots(request: Request, user: OptionalUser) -> Response:
+    """Gi* hot and cold spots and emerging hot spots, as H3 cells."""
+    if user is None:
+        return signed_out()
+    engine = request.app.state.engine
+    return CACHE.response(request, ("hotspots",), lambda: hotspots_layer(engine))
+
+
+# --- coverage: protection gaps and each base's reach -------------------------------------------------------
+
+
+def coverage_layer(engine: Engine, standard: float, season: str) -> dict[str, Any]:
+    """Communities the units do not reach within ``standard`` hours (the gaps), the area each base's units
+    reach first within it (the hull of those communities), and the mission-wide figures."""
+    try:
+        run = coverage(engine, standards=(standard,), season=season)
+    except InvalidInput as exc:
+        return {"type": "FeatureCollection", "features": [], "standard_hours": standard, "problem": str(exc)}
+    result = run.result
+    base_of = {}
+    with engine.connect() as conn:
+        for unit_id, home in conn.execute(select(tables.units.c.unit_id, tables.units.c.home_base)):
+            base_of[unit_id] = home
+        names = dict(conn.execute(select(tables.bases.c.base_id, tables.bases.c.name)).all())
+    features: list[dict[str, Any]] = []
+    reached: dict[str, list[tuple[float, float]]] = {}
+    for i, community in enumerate(run.communities):
+        hours = float(result.fastest_hours[i])
+        unit = int(result.fastest_unit[i])
+        if unit >= 0 and hours <= standard:
+            site = run.responders[unit].site_id
+            reached.setdefault(base_of.get(site, site), []).append((community.longitude, community.latitude))
+            continue
+        features.append(
+            {
+                "type": "Feature",
+                "id": community.community_id,
+                "geometry": {
+                    "type": "Point",
+                    "coordinates": [round(community.longitude, 5), round(community.latitude, 5)],
+                },
+                "properties": {
+                    "kind": "gap",
+                    "community_id": community.community_id,
+                    "name": community.name,
+                    "population": community.population,
+                    "fastest_hours": round(hours, 2) if np.isfinite(hours) else None,
+                },
+            }
+        )
+    for base_id, points in reached.items():
+        hull = shapely.concave_hull(shapely.MultiPoint(points), ratio=0.4).buffer(0.03)
+        hull = shapely.simplify(hull, HULL_TOLERANCE)
+        features.append(
+            {
+                "type": "Feature",
+                "id": f"reach-{base_id}",
+                "geometry": _rounded(shapely.geometry.mapping(hull)),
+                "properties": {
+                    "kind": "reach",
+                    "base_id": base_id,
+                    "name": names.get(base_id, base_id),
+                    "communities": len(points),
+                },
+            }
+        )
+    gap_population = sum(f["properties"]["population"] for f in features if f["properties"]["kind"] == "gap")
+    median = float(result.median_response_hours)
+    return {
+        "type": "FeatureCollection",
+        "features": features,
+        "standard_hours": standard,
+        "season": season,
+        "covered_share": round(float(result.covered_share[0]), 4),
+        "gap_communities": sum(1 for f in features if f["properties"]["kind"] == "gap"),
+        "gap_population": gap_population,
+        "median_response_hours": round(median, 2) if np.isfinite(median) else None,
+        "roads": run.network.graph is not None,
+    }
+
+
+@router.get("/map/coverage.json")
+def coverage_map(
+    request: Request,
+    user: OptionalUser,
+    standard: Annotated[float, Query()] = 2.0,
+    season: Annotated[str, Query()] = "dry",
+) -> Response:
+    """The protection gaps and the bases' reach within one of ``STANDARDS`` in one season."""
+    if user is None:
+        return signed_out()
+    if standard not in STANDARDS:
+        return _invalid(f"standard must be one of {', '.join(f'{s:g}' for s in STANDARDS)} hours")
+    if season not in {s.value for s in Season}:
+        return _invalid(f"season must be one of {', '.join(s.value for s in Season)}")
+    engine = request.app.state.engine
+    return CACHE.response(
+        request, ("coverage", standard, season), lambda: coverage_layer(engine, standard, season)
+    )
