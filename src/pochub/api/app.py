@@ -33,7 +33,7 @@ from pochub.api.routers import (
 from pochub.config import Settings
 from pochub.errors import PocHubError
 from pochub.store.database import connect
-from pochub.web import alert_pages, pages, planning_pages
+from pochub.web import alert_pages, exercise_pages, pages, planning_pages
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -82,6 +82,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(module.router)
     app.include_router(alert_pages.router)  # before pages: /alerts is the inbox, not a placeholder
     app.include_router(planning_pages.router)  # before pages: /coverage and /coordination, not placeholders
+    app.include_router(exercise_pages.router)  # before pages: the facilitator's and the trainees' exercise pages
     app.include_router(pages.router)  # the web pages ("/" is the operational picture), after the API
     return app
 
