@@ -1224,9 +1224,13 @@ def demo(
     communities: Annotated[int, typer.Option(help="Number of communities.")] = 2000,
     events: Annotated[int, typer.Option(help="Minimum number of ACLED-format events.")] = 20000,
     keep_files: Annotated[Path | None, typer.Option(help="Keep the generated files in this folder.")] = None,
+    accounts: Annotated[
+        bool, typer.Option(help="Create one sign-in per role and print the passwords.")
+    ] = True,
 ) -> None:
     """Generate the fictional demo mission and store it through the normal importers."""
-    from pochub.services.demo_mission import load_demo
+    from pochub.services.demo_mission import create_demo_accounts, load_demo
+    from pochub.services.structures import require_structure
 
     st = state(ctx)
     summaries = load_demo(
@@ -1241,6 +1245,15 @@ def demo(
             str(figures.get("duplicates_linked", "")),
         )
     err.print(table)
+    if accounts:
+        office = require_structure(st.engine()).field_offices[0].id
+        made = create_demo_accounts(st.engine(), office)
+        logins = Table("user", "role", "field office", "password", title="demo sign-ins (shown once)")
+        for account in made:
+            logins.add_row(
+                account.username, account.role, account.field_office or "mission-wide", account.password
+            )
+        out.print(logins if made else "demo sign-ins already exist (their passwords were shown when made)")
 
 
 @app.command("serve")

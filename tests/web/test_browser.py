@@ -63,7 +63,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     assert (DIST_DIR / "manifest.json").exists(), "web assets not built: run `make web`"
     database = f"sqlite:///{tmp_path_factory.mktemp('web') / 'demo.db'}"
     pochub(database, "db", "upgrade")
-    pochub(database, "demo", "--seed", "1", "--events", "3000", "--communities", "400")
+    pochub(database, "demo", "--seed", "1", "--events", "3000", "--communities", "400", "--no-accounts")
     pochub(
         database,
         "users",
@@ -595,3 +595,99 @@ def test_a_viewer_finds_no_sender_numbers_on_any_page(page: Page, sms_alert: dic
         expect(page.get_by_role("heading", level=1)).to_have_text(link)
         check(link.lower().replace(" ", "-"))
     assert page.goto("/alerts/new").status == 403
+
+
+# --- training: a facilitator runs an exercise, a trainee plays an inject through the play pages ---
+
+INJECT_TEXT = "Exercise inject: armed men seen near the Kibali school"
+
+
+@pytest.fixture(scope="module")
+def exercise_people(server: str) -> None:
+    """A trainer (the facilitator) and a trainee (a PoC adviser, mission-wide) on the served mission."""
+    database = SERVED["database"]
+    for name, role in (("trainer", "trainer"), ("trainee", "poc_adviser")):
+        pochub(database, "users", "add", name, "--role", role, "--password-stdin", stdin=PASSWORD + "\n")
+
+
+def test_a_facilitator_runs_an_exercise_and_a_trainee_acknowledges_an_inject(
+    page: Page, browser: Browser, server: str, exercise_people: None
+) -> None:
+    sign_in(page, "trainer")
+    page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Exercises").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Exercises")
+    expect(page.get_by_role("region", name="Exercise")).to_contain_text("EXERCISE")
+    page.get_by_role("button", name="Create the exercise").click()  # no name: the form says so
+    expect(page.get_by_role("alert")).to_contain_text("Give the exercise a name.")
+    expect(page.get_by_label("Name", exact=True)).to_have_attribute("aria-invalid", "true")
+    screenshot(page, "exercise-create-refused")
+    page.get_by_label("Name", exact=True).fill("Browser drill")
+    page.get_by_label("the demo mission").check()
+    page.get_by_label("Difficulty").select_option("easy")
+    page.get_by_role("button", name="Create the exercise").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Exercise Browser drill")
+    expect(page.get_by_role("status")).to_contain_text("The exercise was created.")
+    expect(page.locator("#clock-status")).to_have_text("planned (not started)")
+
+    page.get_by_label("Team name").fill("Blue")
+    page.get_by_label("Member 1: user name").fill("trainee")
+    page.get_by_label("Member 1: post").select_option("poc_officer")
+    page.get_by_role("button", name="Add the team").click()
+    expect(page.get_by_role("status")).to_have_text("Done: the team was added.")
+    expect(page.locator("#teams")).to_contain_text("trainee · post: Protection of Civilians Officer")
+    page.get_by_role("button", name="Start").click()
+    expect(page.locator("#clock-status")).to_have_text("running")
+    page.get_by_label("Kind").select_option("community_alert")
+    page.get_by_label("When (offset from now)").fill("0m")
+    page.get_by_label("P-code").fill("KT01")
+    page.get_by_label("Text", exact=True).fill(INJECT_TEXT)
+    page.get_by_role("button", name="Add the inject").click()
+    expect(page.get_by_role("status")).to_have_text("Done: the inject was added to the schedule.")
+    row = page.locator("#inject-schedule tbody tr").filter(has_text=INJECT_TEXT)
+    expect(row).to_contain_text("delivered")
+    screenshot(page, "exercise-control")
+
+    trainee = browser.new_context(
+        base_url=server, locale="en-GB", viewport={"width": 1400, "height": 900}
+    ).new_page()
+    try:
+        sign_in(trainee, "trainee")
+        trainee.get_by_role("navigation", name="Main navigation").get_by_role(
+            "link", name="Exercises"
+        ).click()
+        trainee.get_by_role("link", name="Browser drill").click()
+        expect(trainee.get_by_role("heading", level=1)).to_have_text(
+            "Exercise Browser drill: your team's alerts"
+        )
+        banner = trainee.get_by_role("region", name="Exercise")
+        expect(banner).to_contain_text("EXERCISE")
+        expect(banner).to_contain_text("Your team: Blue")
+        assert (
+            trainee.get_by_role("link", name="Alert inbox").count() == 1
+        )  # the operational inbox, in the nav only
+        screenshot(trainee, "exercise-feed")
+        alert_row = trainee.get_by_role("row").filter(has_text=INJECT_TEXT)
+        reference = alert_row.get_by_role("link").inner_text()
+        alert_row.get_by_role("link").click()
+        expect(trainee.get_by_role("heading", level=1)).to_have_text(f"Alert {reference}")
+        expect(trainee.get_by_role("region", name="Exercise")).to_contain_text("EXERCISE")
+        note = trainee.locator('form.action[action$="/acknowledge"]').get_by_label("Note (optional)")
+        note.focus()
+        trainee.keyboard.type("Blue has it")
+        trainee.keyboard.press("Tab")
+        trainee.keyboard.press("Enter")
+        expect(trainee.get_by_role("status").filter(has_text="Done:")).to_contain_text("Done: Acknowledge.")
+        expect(trainee.locator("#history")).to_contain_text("Blue has it")
+        assert re.search(rf"/exercises/\d+/play/{reference}\?done=acknowledge", trainee.url)
+        screenshot(trainee, "exercise-alert-acknowledged")
+        trainee.goto("/alerts?show=all")  # exercise alerts never reach the operational inbox
+        expect(trainee.get_by_role("link", name=reference)).to_have_count(0)
+    finally:
+        trainee.context.close()
+
+    page.reload()
+    page.get_by_role("button", name="Score every team now").click()
+    expect(page.get_by_role("status")).to_have_text("Done: every team was scored.")
+    expect(page.locator("#scores")).to_contain_text(re.compile(r"Blue: [\d.]+ out of 100"))
+    expect(page.get_by_role("link", name="The after-action review (PDF)")).to_be_visible()
+    screenshot(page, "exercise-scored")

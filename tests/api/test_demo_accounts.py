@@ -1,0 +1,43 @@
+"""`pochub demo` prints one sign-in per role; each signs in to the API with the printed password."""
+
+from __future__ import annotations
+
+import re
+
+from starlette.testclient import TestClient
+
+from pochub.api.app import create_app
+from pochub.config import Settings
+from pochub.services.demo_mission import create_demo_accounts
+from pochub.store.database import connect
+from tests.conftest import CliRunner
+
+
+def test_demo_prints_sign_ins_that_work(cli: CliRunner, database_url: str) -> None:
+    made = cli("--database", database_url, "demo", "--events", "300", "--communities", "100")
+    assert made.code == 0, made.err
+    rows = re.findall(r"│ (\w+)\s+│ (\w+)\s+│ ([\w-]+)\s+│ (\S+)\s+│", made.out)
+    roles = {role for _, role, _, _ in rows}
+    assert roles == {
+        "admin",
+        "poc_adviser",
+        "analyst",
+        "field_officer",
+        "cla",
+        "planner",
+        "trainer",
+        "viewer",
+        "partner",
+    }
+    with TestClient(create_app(Settings(database_url=database_url, workers=False))) as client:
+        for username, role, office, password in rows:
+            signed = client.post("/api/v1/auth/login", json={"username": username, "password": password})
+            assert signed.status_code == 200, (username, signed.text)
+            me = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {signed.json()['access_token']}"})
+            assert me.json()["role"] == role
+            assert (me.json()["field_office"] or "mission-wide") == office
+    engine = connect(database_url)
+    try:
+        assert create_demo_accounts(engine, "fo_besu") == []  # made once: existing sign-ins are kept
+    finally:
+        engine.dispose()
