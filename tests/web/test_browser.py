@@ -616,7 +616,7 @@ def test_a_facilitator_runs_an_exercise_and_a_trainee_acknowledges_an_inject(
     sign_in(page, "trainer")
     page.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Exercises").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Exercises")
-    expect(page.get_by_role("region", name="Exercise")).to_contain_text("EXERCISE")
+    expect(page.get_by_role("region", name="Exercise", exact=True)).to_contain_text("EXERCISE")
     page.get_by_role("button", name="Create the exercise").click()  # no name: the form says so
     expect(page.get_by_role("alert")).to_contain_text("Give the exercise a name.")
     expect(page.get_by_label("Name", exact=True)).to_have_attribute("aria-invalid", "true")
@@ -659,7 +659,7 @@ def test_a_facilitator_runs_an_exercise_and_a_trainee_acknowledges_an_inject(
         expect(trainee.get_by_role("heading", level=1)).to_have_text(
             "Exercise Browser drill: your team's alerts"
         )
-        banner = trainee.get_by_role("region", name="Exercise")
+        banner = trainee.get_by_role("region", name="Exercise", exact=True)
         expect(banner).to_contain_text("EXERCISE")
         expect(banner).to_contain_text("Your team: Blue")
         assert (
@@ -670,7 +670,7 @@ def test_a_facilitator_runs_an_exercise_and_a_trainee_acknowledges_an_inject(
         reference = alert_row.get_by_role("link").inner_text()
         alert_row.get_by_role("link").click()
         expect(trainee.get_by_role("heading", level=1)).to_have_text(f"Alert {reference}")
-        expect(trainee.get_by_role("region", name="Exercise")).to_contain_text("EXERCISE")
+        expect(trainee.get_by_role("region", name="Exercise", exact=True)).to_contain_text("EXERCISE")
         note = trainee.locator('form.action[action$="/acknowledge"]').get_by_label("Note (optional)")
         note.focus()
         trainee.keyboard.type("Blue has it")

@@ -275,6 +275,7 @@ def _list_page(
     engine = request.app.state.engine
     with engine.connect() as conn:
         mine = _my_exercises(conn, user)
+        post_names = _names(conn)["posts"]
     if not is_facilitator(user) and not mine:
         return _refused(request, user, 403, "not_facilitator")
     return render(
@@ -285,6 +286,7 @@ def _list_page(
         facilitator=is_facilitator(user),
         listed=exercises.list_exercises(engine) if is_facilitator(user) else [],
         mine=mine,
+        post_names=post_names,
         form={**CREATE_DEFAULTS, **(form or {})},
         errors=errors or {},
         detail=detail,
