@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Row, and_, case, false, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, and_, bindparam, case, false, func, insert, or_, select, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from pochub.core.models.access import User
@@ -142,19 +142,31 @@ def state_columns(state: AlertState, now: datetime) -> dict[str, Any]:
     }
 
 
+# statements built once: executed with parameter dicts, they skip re-coercing every value on each intake
+_INSERT_ALERT = insert(ALERTS).returning(ALERTS.c.alert_id)
+_SAVE_STATE = update(ALERTS).where(
+    ALERTS.c.alert_id == bindparam("match_alert_id"), ALERTS.c.version == bindparam("match_version")
+)
+_INSERT_TRANSITION = insert(tables.alert_transitions).returning(tables.alert_transitions.c.transition_id)
+_INSERT_REPORT = insert(tables.alert_reports).returning(tables.alert_reports.c.report_id)
+
+
 def insert_alert(conn: Connection, state: AlertState, columns: dict[str, Any], now: datetime) -> int:
     """Store a new alert; returns its id."""
     values = {**state_columns(state, now), **columns, "version": 1}
-    result = conn.execute(insert(ALERTS).values(**values).returning(ALERTS.c.alert_id))
-    return int(result.scalar_one())
+    return int(conn.execute(_INSERT_ALERT, values).scalar_one())
 
 
 def save_state(conn: Connection, alert_id: int, version: int, state: AlertState, now: datetime) -> None:
     """Store the new state if nobody changed the alert since it was read (else Conflict, nothing written)."""
     result = conn.execute(
-        update(ALERTS)
-        .where(ALERTS.c.alert_id == alert_id, ALERTS.c.version == version)
-        .values(**state_columns(state, now), version=version + 1)
+        _SAVE_STATE,
+        {
+            **state_columns(state, now),
+            "version": version + 1,
+            "match_alert_id": alert_id,
+            "match_version": version,
+        },
     )
     if result.rowcount != 1:
         raise Conflict("the alert was changed by someone else meanwhile: reload it and try again")
@@ -195,19 +207,18 @@ def record_effects(
             record = effect
             transition_id = int(
                 conn.execute(
-                    insert(tables.alert_transitions)
-                    .values(
-                        alert_id=alert_id,
-                        at=effect.at,
-                        actor=effect.actor,
-                        role=effect.role,
-                        action=effect.action.value,
-                        from_state=effect.from_status.value,
-                        to_state=effect.to_status.value,
-                        reason=effect.reason,
-                        detail=orjson.dumps(dict(effect.detail)).decode(),
-                    )
-                    .returning(tables.alert_transitions.c.transition_id)
+                    _INSERT_TRANSITION,
+                    {
+                        "alert_id": alert_id,
+                        "at": effect.at,
+                        "actor": effect.actor,
+                        "role": effect.role,
+                        "action": effect.action.value,
+                        "from_state": effect.from_status.value,
+                        "to_state": effect.to_status.value,
+                        "reason": effect.reason,
+                        "detail": orjson.dumps(dict(effect.detail)).decode(),
+                    },
                 ).scalar_one()
             )
     assert record is not None, "every effect list starts with its transition"
@@ -233,12 +244,7 @@ def record_effects(
 
 def insert_report(conn: Connection, alert_id: int, values: dict[str, Any]) -> int:
     """Store one report of an alert; returns its id."""
-    result = conn.execute(
-        insert(tables.alert_reports)
-        .values(alert_id=alert_id, **values)
-        .returning(tables.alert_reports.c.report_id)
-    )
-    return int(result.scalar_one())
+    return int(conn.execute(_INSERT_REPORT, {"alert_id": alert_id, **values}).scalar_one())
 
 
 def find_report(conn: Connection, channel: str, external_id: str) -> Any:

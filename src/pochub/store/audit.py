@@ -41,6 +41,9 @@ def _utc(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+_INSERT = insert(tables.audit_log)
+
+
 def record(
     conn: Connection,
     *,
@@ -54,15 +57,16 @@ def record(
 ) -> None:
     """Append one entry to the audit log inside the caller's transaction."""
     conn.execute(
-        insert(tables.audit_log).values(
-            at=_utc(at) if at is not None else datetime.now(UTC),
-            actor=actor[:_ACTOR_LENGTH],
-            role=str(role)[:24],
-            action=action[:40],
-            entity=entity[:40],
-            entity_id=str(entity_id)[:_ENTITY_ID_LENGTH],
-            detail=detail,
-        )
+        _INSERT,
+        {
+            "at": _utc(at) if at is not None else datetime.now(UTC),
+            "actor": actor[:_ACTOR_LENGTH],
+            "role": str(role)[:24],
+            "action": action[:40],
+            "entity": entity[:40],
+            "entity_id": str(entity_id)[:_ENTITY_ID_LENGTH],
+            "detail": detail,
+        },
     )
 
 
