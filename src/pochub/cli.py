@@ -498,6 +498,9 @@ def assess_command(
     ] = None,
     output: Output = OutputFormat.table,
     top: Annotated[int, typer.Option(min=1, help="How many threats to print.")] = 10,
+    language: Annotated[
+        str, typer.Option("--language", help="The HTML matrix's language: en (English) or fr (French).")
+    ] = "en",
 ) -> None:
     """Compute the PoC threat matrix from the evidence; print the top threats; write HTML or XLSX."""
     from pochub.services.threats import assess
@@ -506,6 +509,8 @@ def assess_command(
 
     if output_path is not None and output_path.suffix.lower() not in (".html", ".xlsx"):
         raise InvalidInput(f"-o {output_path}: write a .html or .xlsx file")
+    if language not in ("en", "fr"):
+        raise InvalidInput(f"--language {language!r}: choose en or fr")
     engine = state(ctx).engine()
     matrix = assess(engine, level=level, area=area, as_of=_as_of(as_of), signals=area_signals)
     if output_path is not None:
@@ -515,7 +520,7 @@ def assess_command(
         with engine.connect() as conn:
             events = event_queries.by_ids(conn, ids)
         if output_path.suffix.lower() == ".html":
-            output_path.write_text(render_html(matrix, events, area), encoding="utf-8")
+            output_path.write_text(render_html(matrix, events, area, language), encoding="utf-8")
         else:
             write_xlsx(matrix, events, output_path)
         err.print(f"threat matrix ({len(matrix.records)} threats) written to {output_path}")

@@ -10,6 +10,8 @@ from typing import Annotated, Any
 
 import typer
 
+from pochub.commands.language import DocumentLanguage, LanguageOption
+
 exercise_app = typer.Typer(
     help="Training exercises: scenarios, the exercise clock, injects, teams, scores and after-action review.",
     no_args_is_help=True,
@@ -291,6 +293,7 @@ def report(
     exercise: ExerciseRef,
     as_user: AsUser,
     output: Annotated[Path, typer.Option("-o", "--output", help="aar.html or aar.pdf")],
+    language: LanguageOption = DocumentLanguage.en,
 ) -> None:
     """The after-action review: timeline, the map at key moments with the optimal plan, scores, lessons."""
     from pochub.cli import err
@@ -298,7 +301,7 @@ def report(
     from pochub.services.exercises import review
 
     _, engine, user = _context(ctx, as_user)
-    write_review(review(engine, _exercise_id(engine, exercise), user), output)
+    write_review(review(engine, _exercise_id(engine, exercise), user), output, language.value)
     err.print(f"wrote {output}")
 
 

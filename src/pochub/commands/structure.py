@@ -16,6 +16,7 @@ import typer
 from rich.table import Table
 
 from pochub.cli import err, out, state
+from pochub.commands.language import DocumentLanguage, LanguageOption
 from pochub.core.models.coordination import CoordinatorModel
 from pochub.errors import InvalidInput
 
@@ -139,6 +140,7 @@ def organogram(
     ctx: typer.Context,
     output: Annotated[Path, typer.Option("-o", "--output", help="The SVG file to write.")],
     structure_file: StructureOption = None,
+    language: LanguageOption = DocumentLanguage.en,
 ) -> None:
     """Draw the structure's organogram (SVG): bodies by level with their reporting lines."""
     from pochub.documents.organogram import organogram_svg
@@ -146,7 +148,7 @@ def organogram(
 
     structure = require_structure(state(ctx).engine(), structure_file)
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(organogram_svg(structure), encoding="utf-8")
+    output.write_text(organogram_svg(structure, language.value), encoding="utf-8")
     err.print(f"wrote {output} ({len(structure.bodies)} bodies)", highlight=False)
 
 
@@ -157,6 +159,7 @@ def terms_of_reference(
     structure_file: StructureOption = None,
     output_format: Annotated[TorFormat, typer.Option("--format", help="HTML, PDF or both.")] = TorFormat.both,
     body: Annotated[str | None, typer.Option("--body", help="Only this body's terms of reference.")] = None,
+    language: LanguageOption = DocumentLanguage.en,
 ) -> None:
     """Write the terms of reference of every body (HTML and PDF) and an index with the organogram."""
     from pochub.documents.terms_of_reference import write_terms_of_reference
@@ -171,6 +174,7 @@ def terms_of_reference(
         html=output_format != TorFormat.pdf,
         pdf=output_format != TorFormat.html,
         body=body,
+        language=language.value,
     )
     err.print(f"wrote {len(written)} files to {output}", highlight=False)
 
@@ -182,6 +186,7 @@ def compare_models(
         Path | None, typer.Option("-o", "--output", help="Write the comparison (.html or .pdf).")
     ] = None,
     structure_file: StructureOption = None,
+    language: LanguageOption = DocumentLanguage.en,
 ) -> None:
     """Compare the four coordinator models: advantages, drawbacks, the contexts that suit each."""
     from pochub.core.toolkit.coordinator_models import FACTORS, PROFILES
@@ -197,7 +202,7 @@ def compare_models(
             stored = current_structure(conn)
         current = stored.mission.coordinator_model if stored is not None else None
     if output is not None:
-        err.print(f"wrote {write_comparison(output, current)}", highlight=False)
+        err.print(f"wrote {write_comparison(output, current, language.value)}", highlight=False)
         return
     table = Table("", *(p.title + (" (this mission)" if p.model == current else "") for p in PROFILES),
                   title="PoC coordinator models", show_lines=True)  # fmt: skip
@@ -261,6 +266,7 @@ def checklist(
     output_format: Annotated[ReportFormat, typer.Option("--format", help="Scores as a table or JSON.")] = (
         ReportFormat.table
     ),
+    language: LanguageOption = DocumentLanguage.en,
 ) -> None:
     """The ten-task PoC coordination checklist: a self-assessment with a score per task and remedial measures."""
     from pochub.documents.checklist import write_report
@@ -280,7 +286,7 @@ def checklist(
         raise InvalidInput(f"--as-of {as_of!r}: expected YYYY-MM-DD") from exc
     assessment = assess_checklist(structure, answers, day)
     if output is not None:
-        err.print(f"wrote {write_report(assessment, output)}", highlight=False)
+        err.print(f"wrote {write_report(assessment, output, language.value)}", highlight=False)
     if output_format == ReportFormat.json:
         print(json.dumps({
             "mission": assessment.mission, "as_of": day.isoformat(), "score": round(assessment.score, 1),

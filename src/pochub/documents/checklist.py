@@ -1,22 +1,24 @@
-"""The coordination checklist self-assessment as an HTML (or PDF) report."""
+"""The coordination checklist self-assessment as an HTML (or PDF) report, in English or French (the report's
+headings and labels; the toolkit's questions and the answers stay as written)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from pochub.core.toolkit.checklist import ChecklistAssessment
-from pochub.documents.terms_of_reference import ENVIRONMENT
+from pochub.documents.templating import render
+from pochub.i18n import DEFAULT_LANGUAGE
 
 
-def render_html(assessment: ChecklistAssessment) -> str:
+def render_html(assessment: ChecklistAssessment, language: str = DEFAULT_LANGUAGE) -> str:
     """Scores per task, then every question with its answer, evidence and remedial measure."""
-    return ENVIRONMENT.get_template("checklist_report.html.j2").render(assessment=assessment)
+    return render("checklist_report.html.j2", language, assessment=assessment)
 
 
-def write_report(assessment: ChecklistAssessment, path: Path) -> Path:
+def write_report(assessment: ChecklistAssessment, path: Path, language: str = DEFAULT_LANGUAGE) -> Path:
     """Write the report as HTML, or as PDF when ``path`` ends in .pdf."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    html = render_html(assessment)
+    html = render_html(assessment, language)
     if path.suffix.lower() == ".pdf":
         from weasyprint import HTML
 

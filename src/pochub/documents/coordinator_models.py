@@ -1,4 +1,5 @@
-"""The side-by-side comparison of the four coordinator models as HTML (or PDF)."""
+"""The side-by-side comparison of the four coordinator models as HTML (or PDF), in English or French (the
+document's headings, labels and ratings; the toolkit's profiles stay as written)."""
 
 from __future__ import annotations
 
@@ -6,20 +7,21 @@ from pathlib import Path
 
 from pochub.core.models.coordination import CoordinatorModel
 from pochub.core.toolkit.coordinator_models import FACTORS, PROFILES
-from pochub.documents.terms_of_reference import ENVIRONMENT
+from pochub.documents.templating import render
+from pochub.i18n import DEFAULT_LANGUAGE
 
 
-def render_html(current: CoordinatorModel | None = None) -> str:
+def render_html(current: CoordinatorModel | None = None, language: str = DEFAULT_LANGUAGE) -> str:
     """The comparison, outlining the model the mission uses."""
-    return ENVIRONMENT.get_template("models_comparison.html.j2").render(
-        profiles=PROFILES, factors=FACTORS, current=current
-    )
+    return render("models_comparison.html.j2", language, profiles=PROFILES, factors=FACTORS, current=current)
 
 
-def write_comparison(path: Path, current: CoordinatorModel | None = None) -> Path:
+def write_comparison(
+    path: Path, current: CoordinatorModel | None = None, language: str = DEFAULT_LANGUAGE
+) -> Path:
     """Write the comparison as HTML, or as PDF when ``path`` ends in .pdf."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    html = render_html(current)
+    html = render_html(current, language)
     if path.suffix.lower() == ".pdf":
         from weasyprint import HTML
 

@@ -1,44 +1,51 @@
-"""Terms of reference of the coordination bodies as HTML and PDF (WeasyPrint), with an index page."""
+"""Terms of reference of the coordination bodies as HTML and PDF (WeasyPrint), with an index page, in English or
+French (the documents' headings and labels; the structure's and doctrine's own text stays as written)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from jinja2 import Environment, PackageLoader, select_autoescape
-
 from pochub.core.models.coordination import Structure
 from pochub.core.toolkit.organogram import layout
 from pochub.core.toolkit.terms_of_reference import TermsOfReference, all_terms_of_reference
 from pochub.documents.organogram import render_svg
+from pochub.documents.templating import ENVIRONMENT, render
+from pochub.i18n import DEFAULT_LANGUAGE
 
-ENVIRONMENT = Environment(
-    loader=PackageLoader("pochub.documents", "templates"), autoescape=select_autoescape(["html", "j2"])
-)
+__all__ = ["ENVIRONMENT", "render_html", "render_index", "render_pdf", "write_terms_of_reference"]
 
 
-def render_html(tor: TermsOfReference) -> str:
+def render_html(tor: TermsOfReference, language: str = DEFAULT_LANGUAGE) -> str:
     """One body's terms of reference as a self-contained HTML page."""
-    return ENVIRONMENT.get_template("tor_body.html.j2").render(tor=tor)
+    return render("tor_body.html.j2", language, tor=tor)
 
 
-def render_pdf(tor: TermsOfReference) -> bytes:
+def render_pdf(tor: TermsOfReference, language: str = DEFAULT_LANGUAGE) -> bytes:
     """One body's terms of reference as PDF."""
     from weasyprint import HTML
 
-    pdf: bytes = HTML(string=render_html(tor)).write_pdf()
+    pdf: bytes = HTML(string=render_html(tor, language)).write_pdf()
     return pdf
 
 
-def render_index(structure: Structure, terms: tuple[TermsOfReference, ...], *, pdf: bool) -> str:
+def render_index(
+    structure: Structure, terms: tuple[TermsOfReference, ...], *, pdf: bool, language: str = DEFAULT_LANGUAGE
+) -> str:
     """The index page: the organogram and a link to every body's terms of reference."""
-    svg = render_svg(layout(structure)).split("?>", 1)[-1]
-    return ENVIRONMENT.get_template("tor_index.html.j2").render(
-        mission=structure.mission.name, terms=terms, organogram=svg, pdf=pdf
+    svg = render_svg(layout(structure), language).split("?>", 1)[-1]
+    return render(
+        "tor_index.html.j2", language, mission=structure.mission.name, terms=terms, organogram=svg, pdf=pdf
     )
 
 
 def write_terms_of_reference(
-    structure: Structure, folder: Path, *, html: bool = True, pdf: bool = True, body: str | None = None
+    structure: Structure,
+    folder: Path,
+    *,
+    html: bool = True,
+    pdf: bool = True,
+    body: str | None = None,
+    language: str = DEFAULT_LANGUAGE,
 ) -> list[Path]:
     """Write ``BODY.html`` and/or ``BODY.pdf`` for every body (or one) and ``index.html``; returns the paths."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -49,14 +56,14 @@ def write_terms_of_reference(
     for tor in terms:
         if html:
             path = folder / f"{tor.body_id}.html"
-            path.write_text(render_html(tor), encoding="utf-8")
+            path.write_text(render_html(tor, language), encoding="utf-8")
             written.append(path)
         if pdf:
             path = folder / f"{tor.body_id}.pdf"
-            path.write_bytes(render_pdf(tor))
+            path.write_bytes(render_pdf(tor, language))
             written.append(path)
     if body is None:
         index = folder / "index.html"
-        index.write_text(render_index(structure, terms, pdf=pdf), encoding="utf-8")
+        index.write_text(render_index(structure, terms, pdf=pdf, language=language), encoding="utf-8")
         written.append(index)
     return written

@@ -1,4 +1,6 @@
-"""The PoC threat matrix as a document: HTML (self-contained) and XLSX, every row linked to its evidence."""
+"""The PoC threat matrix as a document: HTML (self-contained, in English or French: its headings, labels and risk
+bands; threats' descriptions, response options and indicators stay as the core writes them) and XLSX, every row
+linked to its evidence."""
 
 from __future__ import annotations
 
@@ -6,18 +8,20 @@ from pathlib import Path
 from typing import Any
 
 import xlsxwriter
-from jinja2 import Environment, PackageLoader, select_autoescape
 
 from pochub.core.threats.matrix import ThreatMatrix, ThreatRecord
-
-_ENVIRONMENT = Environment(
-    loader=PackageLoader("pochub.documents", "templates"), autoescape=select_autoescape(["html", "j2"])
-)
+from pochub.documents.templating import render
+from pochub.i18n import DEFAULT_LANGUAGE
 
 
-def render_html(matrix: ThreatMatrix, events: dict[int, dict[str, Any]], area: str | None = None) -> str:
+def render_html(
+    matrix: ThreatMatrix,
+    events: dict[int, dict[str, Any]],
+    area: str | None = None,
+    language: str = DEFAULT_LANGUAGE,
+) -> str:
     """The matrix and, below it, each threat's evidence events, linked both ways."""
-    return _ENVIRONMENT.get_template("threat_matrix.html.j2").render(matrix=matrix, events=events, area=area)
+    return render("threat_matrix.html.j2", language, matrix=matrix, events=events, area=area)
 
 
 MATRIX_COLUMNS = (

@@ -1,11 +1,12 @@
 """Languages of the web application: gettext catalogues (Babel) compiled when first used, and the user's choice.
 
-The catalogues are the ``.po`` files under ``web/locale``; they are compiled in memory (no build step, nothing to
-forget to regenerate). The language comes from the ``pochub_lang`` cookie the selector sets, else from the
-browser's ``Accept-Language``, else English.
+The catalogues are the ``.po`` files under ``web/locale``, loaded by :mod:`pochub.i18n` (the generated documents
+use the same ones); they are compiled in memory (no build step, nothing to forget to regenerate). The language
+comes from the ``pochub_lang`` cookie the selector sets, else from the browser's ``Accept-Language``, else English.
 
 After changing a page's strings, extract them and merge them into both catalogues, then translate what is new
-(tests/web/test_i18n.py fails while any string lacks its English or French text)::
+(tests/web/test_i18n.py and tests/core/test_documents_i18n.py fail while any string of a page or of a generated
+document lacks its English or French text)::
 
     pybabel extract -F src/pochub/web/babel.cfg -o src/pochub/web/locale/messages.pot --no-wrap .
     pybabel update -i src/pochub/web/locale/messages.pot -d src/pochub/web/locale --no-wrap
@@ -13,37 +14,20 @@ After changing a page's strings, extract them and merge them into both catalogue
 
 from __future__ import annotations
 
-import gettext
-import io
-from functools import cache
-from pathlib import Path
+from pochub.i18n import DEFAULT_LANGUAGE, LANGUAGES, LOCALE_DIR, catalogue_path, translations
 
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
+__all__ = [
+    "DEFAULT_LANGUAGE",
+    "LANGUAGES",
+    "LANGUAGE_COOKIE",
+    "LOCALE_DIR",
+    "accepted_languages",
+    "catalogue_path",
+    "choose_language",
+    "translations",
+]
 
-LOCALE_DIR = Path(__file__).parent / "locale"
-LANGUAGES: dict[str, str] = {"en": "English", "fr": "Français"}
-"""Supported languages: code -> the language's own name (as the selector shows it)."""
-DEFAULT_LANGUAGE = "en"
 LANGUAGE_COOKIE = "pochub_lang"
-
-
-def catalogue_path(language: str) -> Path:
-    """The ``.po`` file of ``language``."""
-    return LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
-
-
-@cache
-def translations(language: str) -> gettext.GNUTranslations:
-    """The compiled catalogue of ``language`` (read once per process)."""
-    if language not in LANGUAGES:
-        raise ValueError(f"unsupported language {language!r}; choose one of {', '.join(LANGUAGES)}")
-    with catalogue_path(language).open("rb") as handle:
-        catalogue = read_po(handle, locale=language)
-    compiled = io.BytesIO()
-    write_mo(compiled, catalogue)
-    compiled.seek(0)
-    return gettext.GNUTranslations(compiled)
 
 
 def accepted_languages(header: str) -> list[str]:

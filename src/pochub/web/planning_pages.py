@@ -33,7 +33,7 @@ from pochub.services.allocation import AllocationRun, allocate, coverage, parse_
 from pochub.services.structures import checklist_template, current_structure
 from pochub.services.warning import monthly_panel
 from pochub.web import map_layers
-from pochub.web.rendering import render, to_login
+from pochub.web.rendering import language_of, render, to_login
 
 router = APIRouter(include_in_schema=False)
 router.include_router(map_layers.router)
@@ -397,7 +397,11 @@ def models_comparison(request: Request, user: OptionalUser) -> Response:
     with request.app.state.engine.connect() as conn:
         structure = current_structure(conn)
     current = structure.mission.coordinator_model if structure is not None else None
-    return HTMLResponse(coordinator_models.render_html(current))
+    language = language_of(request)
+    return HTMLResponse(
+        coordinator_models.render_html(current, language),
+        headers={"Content-Language": language, "Vary": "Accept-Language, Cookie"},
+    )
 
 
 # --- forecast against actual (charts page) ----------------------------------------------------------------

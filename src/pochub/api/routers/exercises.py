@@ -16,6 +16,7 @@ from sqlalchemy import Engine
 
 from pochub.api.auth import AppSettings, CurrentUser, require_roles
 from pochub.api.deps import get_engine
+from pochub.api.language import DocumentLanguage
 from pochub.api.schemas import alerts as schemas
 from pochub.core.models.access import Role, User
 from pochub.errors import InvalidInput
@@ -228,12 +229,20 @@ async def score(exercise_id: ExerciseId, engine: Engine_, user: Facilitator) -> 
 
 @router.get("/{exercise_id}/report")
 async def report(
-    exercise_id: ExerciseId, engine: Engine_, user: Facilitator, format: Literal["html", "pdf"] = "html"
+    exercise_id: ExerciseId,
+    engine: Engine_,
+    user: Facilitator,
+    language: DocumentLanguage,
+    format: Literal["html", "pdf"] = "html",
 ) -> Response:
-    """The after-action review as HTML or PDF."""
+    """The after-action review as HTML or PDF, in the chosen language."""
     from pochub.documents.after_action import render_html, render_pdf
 
     review = await run_in_threadpool(exercises.review, engine, exercise_id, user)
+    headers = {"Content-Language": language}
     if format == "pdf":
-        return Response(await run_in_threadpool(render_pdf, review), media_type="application/pdf")
-    return Response(render_html(review), media_type="text/html; charset=utf-8")
+        pdf = await run_in_threadpool(render_pdf, review, language)
+        return Response(pdf, media_type="application/pdf", headers=headers)
+    return Response(
+        render_html(review, language=language), media_type="text/html; charset=utf-8", headers=headers
+    )

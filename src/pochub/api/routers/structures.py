@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 from pochub.api.auth import current_user
 from pochub.api.deps import DbConnection
+from pochub.api.language import DocumentLanguage
 from pochub.api.responses import NOT_FOUND, SIGNED_IN, Problem
 from pochub.core.models.coordination import Level, Structure
 from pochub.core.toolkit.terms_of_reference import terms_of_reference
@@ -84,9 +85,13 @@ def current(conn: DbConnection) -> dict[str, Any]:
 
 
 @router.get("/organogram.svg", response_class=Response, responses={200: {"content": {"image/svg+xml": {}}}})
-def organogram(structure: CurrentStructure) -> Response:
-    """The organogram of the current structure (SVG)."""
-    return Response(organogram_svg(structure), media_type="image/svg+xml")
+def organogram(structure: CurrentStructure, language: DocumentLanguage) -> Response:
+    """The organogram of the current structure (SVG), its labels in the chosen language."""
+    return Response(
+        organogram_svg(structure, language),
+        media_type="image/svg+xml",
+        headers={"Content-Language": language},
+    )
 
 
 @router.get("/bodies")
@@ -114,12 +119,16 @@ def bodies(structure: CurrentStructure) -> list[BodyOut]:
 
 @router.get("/bodies/{body_id}/tor", response_class=HTMLResponse, responses=NOT_FOUND)
 def body_terms_of_reference(
-    structure: CurrentStructure, body_id: Annotated[str, Path(description="The body's id.")]
+    structure: CurrentStructure,
+    body_id: Annotated[str, Path(description="The body's id.")],
+    language: DocumentLanguage,
 ) -> HTMLResponse:
-    """The terms of reference of one body (HTML)."""
+    """The terms of reference of one body (HTML), in the chosen language."""
     if structure.body(body_id) is None:
         raise NotFound(f"no body {body_id!r} in the current structure")
-    return HTMLResponse(render_html(terms_of_reference(structure, body_id)))
+    return HTMLResponse(
+        render_html(terms_of_reference(structure, body_id), language), headers={"Content-Language": language}
+    )
 
 
 @router.post("/validate")
