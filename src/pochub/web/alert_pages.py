@@ -326,7 +326,7 @@ async def log_alert(request: Request, user: OptionalUser) -> Response:
     if not may_log_alerts(user):
         return _refused(request, user, 403, "may_not_log")
     posted = await request.form()
-    form = {name: _value(posted, name) for name in NEW_ALERT_FIELDS}
+    form = {name: form_value(posted, name) for name in NEW_ALERT_FIELDS}
     engine, settings = request.app.state.engine, request.app.state.settings
     with engine.connect() as conn:
         areas, communities = _places(conn, user)
@@ -362,7 +362,7 @@ async def log_alert(request: Request, user: OptionalUser) -> Response:
 # --- one alert and its actions ---
 
 
-def _value(posted: FormData, name: str) -> str:
+def form_value(posted: FormData, name: str) -> str:
     """A posted text value, stripped ('' when absent or a file)."""
     value = posted.get(name)
     return value.strip() if isinstance(value, str) else ""
@@ -406,7 +406,7 @@ def read_action(name: str, posted: FormData) -> Action | ActionProblem:
     for field in model.model_fields:
         if field in LIST_FIELDS:
             values[field] = [v.strip() for v in posted.getlist(field) if isinstance(v, str) and v.strip()]
-        elif text := _value(posted, field):
+        elif text := form_value(posted, field):
             values[field] = text
     fields: dict[str, str] = {}
     if name == "decide":
@@ -518,7 +518,7 @@ async def take_action(request: Request, user: OptionalUser, reference: str, acti
     if action not in ACTION_BODIES or len(reference) > 32:
         return _refused(request, user, 404, "not_found")
     posted = await request.form()
-    form: dict[str, Any] = {name: _value(posted, name) for name in posted}
+    form: dict[str, Any] = {name: form_value(posted, name) for name in posted}
     form["units"] = [v for v in posted.getlist("units") if isinstance(v, str)]
     read = read_action(action, posted)
     if isinstance(read, ActionProblem):

@@ -42,6 +42,7 @@ from pochub.web.alert_pages import (
     _area_names,
     _names,
     _units,
+    form_value,
     read_action,
 )
 from pochub.web.rendering import environment, render, to_login
@@ -80,11 +81,6 @@ def exercise_player(request: Request, user: User) -> bool:
 
 
 environment().globals["exercise_player"] = exercise_player
-
-
-def _value(posted: FormData, name: str) -> str:
-    value = posted.get(name)
-    return value.strip() if isinstance(value, str) else ""
 
 
 def _refused(request: Request, user: User, status: int, code: str, detail: str = "") -> Response:
@@ -312,7 +308,7 @@ async def create_exercise(request: Request, user: OptionalUser) -> Response:
     if not is_facilitator(user):
         return _refused(request, user, 403, "not_facilitator")
     posted = await request.form()
-    form = {name: _value(posted, name) for name in CREATE_FIELDS}
+    form = {name: form_value(posted, name) for name in CREATE_FIELDS}
     checked = check_new_exercise(form)
     if isinstance(checked, dict):
         return _list_page(request, user, form=form, errors=checked, status_code=422)
@@ -484,8 +480,8 @@ async def change_clock(request: Request, user: OptionalUser, exercise_id: str) -
         return refusal
     assert user is not None
     engine = request.app.state.engine
-    change = _value(posted, "change")
-    form = {"speed": _value(posted, "speed"), "hours": _value(posted, "hours")}
+    change = form_value(posted, "change")
+    form = {"speed": form_value(posted, "speed"), "hours": form_value(posted, "hours")}
     if change in CLOCK_CHANGES:
         service = {"start": exercises.start, "pause": exercises.pause, "finish": exercises.finish}[change]
         return _after(request, user, found, "clock", lambda: service(engine, found, user))
@@ -511,7 +507,7 @@ async def add_team(request: Request, user: OptionalUser, exercise_id: str) -> Re
     if refusal is not None:
         return refusal
     assert user is not None
-    name = _value(posted, "team_name")
+    name = form_value(posted, "team_name")
     usernames = [v.strip() if isinstance(v, str) else "" for v in posted.getlist("username")]
     posts = [v.strip() if isinstance(v, str) else "" for v in posted.getlist("post")]
     posts += [""] * (len(usernames) - len(posts))
@@ -593,7 +589,7 @@ async def add_inject(request: Request, user: OptionalUser, exercise_id: str) -> 
     if refusal is not None:
         return refusal
     assert user is not None
-    form = {name: _value(posted, name) for name in INJECT_FIELDS}
+    form = {name: form_value(posted, name) for name in INJECT_FIELDS}
     engine = request.app.state.engine
     with engine.connect() as conn:
         pcodes = (
@@ -763,7 +759,7 @@ async def play_action(
     if action not in PLAY_ACTIONS or len(reference) > REFERENCE_LIMIT:
         return _refused(request, user, 404, "no_alert")
     posted = await request.form()
-    form: dict[str, Any] = {name: _value(posted, name) for name in posted}
+    form: dict[str, Any] = {name: form_value(posted, name) for name in posted}
     form["units"] = [v for v in posted.getlist("units") if isinstance(v, str)]
     read = read_action(action, posted)
     if isinstance(read, ActionProblem):
