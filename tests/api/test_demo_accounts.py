@@ -41,3 +41,6 @@ def test_demo_prints_sign_ins_that_work(cli: CliRunner, database_url: str) -> No
         assert create_demo_accounts(engine, "fo_besu") == []  # made once: existing sign-ins are kept
     finally:
         engine.dispose()
+    again = cli("--database", database_url, "demo", "--events", "300", "--communities", "100")
+    assert again.code == 0, again.err  # a second run updates bases in place (units keep their home bases)
+    assert "already exist" in again.out

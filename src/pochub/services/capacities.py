@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 import shapely
 import yaml
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Engine, bindparam, insert, select, update
 
 from pochub.errors import InvalidInput
 from pochub.ingest._csv import CsvTable
@@ -26,10 +26,13 @@ def _replace(
         existing = (
             set(conn.execute(select(table.c[key]).where(table.c[key].in_(ids))).scalars()) if ids else set()
         )
-        if existing:
-            conn.execute(delete(table).where(table.c[key].in_(existing)))
-        if rows:
-            conn.execute(insert(table), rows)
+        # stored rows are updated in place, never deleted: units keep pointing at their re-imported bases
+        known = [{**r, "_match_key": r[key]} for r in rows if r[key] in existing]
+        if known:
+            conn.execute(update(table).where(table.c[key] == bindparam("_match_key")), known)
+        fresh = [r for r in rows if r[key] not in existing]
+        if fresh:
+            conn.execute(insert(table), fresh)
     return PlacesSummary(kind, str(path), len(rows) - len(existing), len(existing))
 
 
