@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from pochub.core.models.access import AREA_SCOPED_ROLES, Role, User
 from pochub.errors import Conflict, Forbidden, InvalidInput, NotFound
+from pochub.services.structures import current_document
 from pochub.store import audit, tables
 
 CredentialKind = Literal["session", "token"]
@@ -70,20 +71,6 @@ def _now(now: datetime | None) -> datetime:
     return now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
 
 
-def _current_document(conn: Connection) -> dict[str, Any] | None:
-    """The current structure's JSON document (latest stored row), or None when none is stored."""
-    row = conn.execute(
-        select(tables.structures.c.document).order_by(tables.structures.c.structure_id.desc()).limit(1)
-    ).first()
-    if row is None:
-        return None
-    try:
-        document = orjson.loads(row.document)
-    except orjson.JSONDecodeError:
-        return None
-    return document if isinstance(document, dict) else None
-
-
 def _field_offices(document: dict[str, Any]) -> dict[str, tuple[str, ...]]:
     """Field office id -> area P-codes, from a structure document's ``field_offices`` list."""
     offices: dict[str, tuple[str, ...]] = {}
@@ -101,7 +88,7 @@ def _field_offices(document: dict[str, Any]) -> dict[str, tuple[str, ...]]:
 
 def field_office_areas(conn: Connection, field_office: str) -> tuple[str, ...] | None:
     """The area P-codes of ``field_office`` in the current structure; None when it is not there."""
-    document = _current_document(conn)
+    document = current_document(conn)
     if document is None:
         return None
     return _field_offices(document).get(field_office)
@@ -125,7 +112,7 @@ def _user_from_row(row: Any, offices: dict[str, tuple[str, ...]] | None) -> User
 
 
 def _offices(conn: Connection) -> dict[str, tuple[str, ...]] | None:
-    document = _current_document(conn)
+    document = current_document(conn)
     return None if document is None else _field_offices(document)
 
 

@@ -17,7 +17,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
-import orjson
 from sqlalchemy import Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -37,9 +36,9 @@ from pochub.core.workflow.lifecycle import (
 )
 from pochub.core.workflow.merging import matching_alert
 from pochub.core.workflow.rules import StructureRules
-from pochub.core.workflow.structure import parse_structure
 from pochub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from pochub.services.protection import Protector, normalise_number
+from pochub.services.structures import current_structure
 from pochub.store import alert_repository as repository
 from pochub.store import audit, repositories, tables
 
@@ -102,16 +101,13 @@ CACHE = _Cache()
 
 def _load_rules(conn: Connection) -> StructureRules:
     """The rules of the mission's current (latest stored) coordination structure."""
-    structures = tables.structures
-    row = conn.execute(
-        select(structures.c.document).order_by(structures.c.structure_id.desc()).limit(1)
-    ).scalar_one_or_none()
-    if row is None:
+    structure = current_structure(conn)
+    if structure is None:
         raise InvalidInput(
             "no coordination structure is stored: alerts are routed by it "
             "(`pochub structure import FILE`, or `pochub demo`)"
         )
-    return StructureRules(parse_structure(orjson.loads(row), source="stored structure"))
+    return StructureRules(structure)
 
 
 def rules_for(conn: Connection) -> StructureRules:

@@ -34,8 +34,11 @@ def current_document(conn: Connection) -> dict[str, Any] | None:
     ).first()
     if row is None:
         return None
-    document: dict[str, Any] = orjson.loads(row[0])
-    return document
+    try:
+        document = orjson.loads(row[0])
+    except orjson.JSONDecodeError:
+        return None
+    return document if isinstance(document, dict) else None
 
 
 def current_structure(conn: Connection) -> Structure | None:
