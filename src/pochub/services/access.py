@@ -26,6 +26,7 @@ from pochub.core.models.access import AREA_SCOPED_ROLES, Role, User
 from pochub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from pochub.services.structures import current_document
 from pochub.store import audit, tables
+from pochub.store.database import as_utc
 
 CredentialKind = Literal["session", "token"]
 
@@ -66,9 +67,7 @@ def parse_role(role: str | Role) -> Role:
 
 
 def _now(now: datetime | None) -> datetime:
-    if now is None:
-        return datetime.now(UTC)
-    return now.replace(tzinfo=UTC) if now.tzinfo is None else now.astimezone(UTC)
+    return datetime.now(UTC) if now is None else as_utc(now)
 
 
 def _field_offices(document: dict[str, Any]) -> dict[str, tuple[str, ...]]:

@@ -6,7 +6,7 @@ Exercise alerts (``exercise_id`` set) are training, not response, and never ente
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, Connection, Engine, false, func, or_, select
 
@@ -20,14 +20,10 @@ from pochub.core.workflow.metrics import (
 )
 from pochub.core.workflow.metrics import response_times as measure
 from pochub.errors import InvalidInput
+from pochub.store.database import as_utc
 from pochub.store.tables import alert_transitions, alerts
 
 MEASURED_ACTIONS = (*STEPS, *sorted(CLOSING_ACTIONS))
-
-
-def as_utc(value: datetime) -> datetime:
-    """``value`` as an aware UTC time (SQLite hands back naive times, which are stored in UTC)."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def area_condition(viewer: User) -> ColumnElement[bool]:

@@ -39,6 +39,7 @@ from pochub import __version__
 from pochub.config import Settings
 from pochub.errors import Conflict, InvalidInput, NotFound
 from pochub.store import audit
+from pochub.store.database import as_utc
 from pochub.store.tables import deliveries, outbox, webhook_endpoints
 
 log = logging.getLogger(__name__)
@@ -169,11 +170,6 @@ class _Outcome:
     @property
     def accepted(self) -> bool:
         return self.status_code is not None and 200 <= self.status_code < 300
-
-
-def as_utc(value: datetime) -> datetime:
-    """``value`` as an aware UTC time (SQLite hands back naive times, which are stored in UTC)."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 # --- endpoints ---

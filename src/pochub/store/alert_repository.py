@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -34,6 +34,7 @@ from pochub.core.workflow.lifecycle import Notify, TransitionRecorded
 from pochub.core.workflow.merging import Candidate
 from pochub.errors import Conflict
 from pochub.store import tables
+from pochub.store.database import as_utc
 
 ALERTS = tables.alerts
 OPEN = sorted(s.value for s in OPEN_STATUSES)
@@ -41,9 +42,7 @@ OPEN = sorted(s.value for s in OPEN_STATUSES)
 
 def utc(moment: datetime | None) -> datetime | None:
     """An aware UTC datetime (SQLite returns naive values; they were stored as UTC)."""
-    if moment is None:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return None if moment is None else as_utc(moment)
 
 
 def _details(state: AlertState) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from sqlalchemy import ColumnElement, Connection, and_, func, insert, select, true
 
 from pochub.store import tables
+from pochub.store.database import as_utc
 
 ACTIONS = ("write", "read_protected", "login", "login_failed", "logout", "deactivate")
 """The actions PoC Hub records (others may be added by services; the column is free text)."""
@@ -36,11 +37,6 @@ class AuditEntry:
     detail: str
 
 
-def _utc(moment: datetime) -> datetime:
-    """An aware UTC datetime (SQLite gives naive values back; they were stored as UTC)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 _INSERT = insert(tables.audit_log)
 
 
@@ -59,7 +55,7 @@ def record(
     conn.execute(
         _INSERT,
         {
-            "at": _utc(at) if at is not None else datetime.now(UTC),
+            "at": as_utc(at) if at is not None else datetime.now(UTC),
             "actor": actor[:_ACTOR_LENGTH],
             "role": str(role)[:24],
             "action": action[:40],
@@ -93,9 +89,9 @@ def _conditions(
     if entity_id is not None:
         parts.append(log.entity_id == entity_id)
     if since is not None:
-        parts.append(log.at >= _utc(since))
+        parts.append(log.at >= as_utc(since))
     if until is not None:
-        parts.append(log.at < _utc(until))
+        parts.append(log.at < as_utc(until))
     return and_(true(), *parts)
 
 
@@ -135,7 +131,7 @@ def query(
     return [
         AuditEntry(
             audit_id=int(row.audit_id),
-            at=_utc(row.at),
+            at=as_utc(row.at),
             actor=row.actor,
             role=row.role,
             action=row.action,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,11 @@ from sqlalchemy.engine import make_url
 from pochub.errors import InvalidInput
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def as_utc(moment: datetime) -> datetime:
+    """``moment`` as an aware UTC time (SQLite hands back naive times; they are stored in UTC)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def normalise_url(url: str) -> str:
