@@ -123,29 +123,13 @@ def act(
     ] = "{}",
 ) -> None:
     """Take one lifecycle action (the same rules as the API: wrong role or state is refused)."""
-    from pydantic import ValidationError
-
-    from pochub.api.schemas import alerts as schemas
+    from pochub.api.schemas.alerts import action_from_json
     from pochub.cli import err, state
-    from pochub.errors import InvalidInput
     from pochub.services.alerts import act as take
 
-    models: dict[str, type[schemas.ActionBody]] = {
-        "acknowledge": schemas.AcknowledgeIn, "verify": schemas.VerifyIn, "classify": schemas.ClassifyIn,
-        "transmit": schemas.TransmitIn, "decide": schemas.DecideIn, "deploy": schemas.DeployIn,
-        "record-outcome": schemas.RecordOutcomeIn, "give-feedback": schemas.GiveFeedbackIn,
-        "close": schemas.CloseIn, "after-action-review": schemas.ReviewIn,
-    }  # fmt: skip
-    model = models.get(action.replace("_", "-"))
-    if model is None:
-        raise InvalidInput(f"unknown action {action!r} (known: {', '.join(models)})")
-    try:
-        body = model.model_validate_json(fields)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'fields'}: {e['msg']}" for e in exc.errors())
-        raise InvalidInput(f"--fields for {action}: {problems}") from exc
+    chosen = action_from_json(action, fields)
     st = state(ctx)
-    new = take(st.engine(), st.settings, reference, body.action(), _user(ctx, as_user))
+    new = take(st.engine(), st.settings, reference, chosen, _user(ctx, as_user))
     err.print(
         f"alert {reference}: {new.status.value}; next step {new.next_step or '-'} due {new.due_at or '-'}"
     )

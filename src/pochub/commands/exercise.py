@@ -250,28 +250,12 @@ def act(
     fields: Annotated[str, typer.Option("--fields", help="The action's fields as JSON.")] = "{}",
 ) -> None:
     """A trainee's lifecycle action on their team's alert, at exercise time."""
-    from pydantic import ValidationError
-
-    from pochub.api.schemas import alerts as schemas
-    from pochub.errors import InvalidInput
+    from pochub.api.schemas.alerts import TRAINEE_ACTIONS, action_from_json
     from pochub.services.exercises import team_act
 
-    models: dict[str, type[schemas.ActionBody]] = {
-        "acknowledge": schemas.AcknowledgeIn, "verify": schemas.VerifyIn, "classify": schemas.ClassifyIn,
-        "transmit": schemas.TransmitIn, "decide": schemas.DecideIn, "deploy": schemas.DeployIn,
-        "record-outcome": schemas.RecordOutcomeIn, "give-feedback": schemas.GiveFeedbackIn,
-        "close": schemas.CloseIn,
-    }  # fmt: skip
-    model = models.get(action.replace("_", "-"))
-    if model is None:
-        raise InvalidInput(f"unknown action {action!r} (known: {', '.join(models)})")
-    try:
-        body = model.model_validate_json(fields)
-    except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'fields'}: {e['msg']}" for e in exc.errors())
-        raise InvalidInput(f"--fields for {action}: {problems}") from exc
+    chosen = action_from_json(action, fields, allowed=TRAINEE_ACTIONS)
     st, engine, user = _context(ctx, as_user)
-    _print(team_act(engine, st.settings, _exercise_id(engine, exercise), reference, body.action(), user))
+    _print(team_act(engine, st.settings, _exercise_id(engine, exercise), reference, chosen, user))
 
 
 @exercise_app.command("score")

@@ -25,7 +25,7 @@ from starlette.datastructures import FormData
 
 from pochub.api.auth import OptionalUser
 from pochub.api.routers.alerts import INTAKE_ROLES
-from pochub.api.schemas import alerts as bodies
+from pochub.api.schemas.alerts import ACTION_BODIES
 from pochub.core.models.access import User, covers_pcode
 from pochub.core.models.alerts import (
     AlertStatus,
@@ -56,19 +56,6 @@ PAGE_SIZE = 50
 """Alerts per inbox page."""
 SHOWN = ("open", "overdue", "all")
 """Which alerts the inbox shows: still needing action (the default), past their deadline, or every one."""
-ACTION_BODIES: Mapping[str, type[bodies.ActionBody]] = {
-    "acknowledge": bodies.AcknowledgeIn,
-    "verify": bodies.VerifyIn,
-    "classify": bodies.ClassifyIn,
-    "transmit": bodies.TransmitIn,
-    "decide": bodies.DecideIn,
-    "deploy": bodies.DeployIn,
-    "record_outcome": bodies.RecordOutcomeIn,
-    "give_feedback": bodies.GiveFeedbackIn,
-    "close": bodies.CloseIn,
-    "after_action_review": bodies.ReviewIn,
-}
-"""The lifecycle actions a person takes from the alert page, by action name, with the fields each needs."""
 LIST_FIELDS = frozenset({"units"})
 NUMBER_DIGITS = re.compile(r"\d")
 NUMBER_CHARACTERS = re.compile(r"^\+?[\d\s().\-/]+$")

@@ -26,6 +26,7 @@ from sqlalchemy import Connection, exists, select
 from starlette.datastructures import FormData
 
 from pochub.api.auth import OptionalUser
+from pochub.api.schemas.alerts import TRAINEE_ACTIONS
 from pochub.core.exercise.clock import MAX_SPEED, ClockStatus
 from pochub.core.exercise.scenario import DIFFICULTIES, InjectKind
 from pochub.core.models.access import User
@@ -35,7 +36,6 @@ from pochub.services import alert_views, exercises
 from pochub.services.structures import current_structure
 from pochub.store import tables
 from pochub.web.alert_pages import (
-    ACTION_BODIES,
     CHOICES,
     ActionProblem,
     InboxQuery,
@@ -54,7 +54,7 @@ SOURCES = ("demo", "real", "scripted")
 FORMATS = ("acled", "ucdp", "hxl")
 TEAM_ROWS = 4
 """Member rows of the new-team form (blank rows are left out)."""
-PLAY_ACTIONS = frozenset(ACTION_BODIES) - {"after_action_review"}
+PLAY_ACTIONS = TRAINEE_ACTIONS
 """The lifecycle actions trainees take (the after-action review is the facilitator's report)."""
 UNDER_WAY = (ClockStatus.RUNNING.value, ClockStatus.PAUSED.value)
 OFFSET = re.compile(r"^\+?\d+(\.\d+)?(m|min|h|d)$")

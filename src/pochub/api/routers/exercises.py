@@ -192,10 +192,11 @@ def feed(
 
 
 ACTIONS: dict[str, type[schemas.ActionBody]] = {
-    "acknowledge": schemas.AcknowledgeIn, "verify": schemas.VerifyIn, "classify": schemas.ClassifyIn,
-    "transmit": schemas.TransmitIn, "decide": schemas.DecideIn, "deploy": schemas.DeployIn,
-    "record-outcome": schemas.RecordOutcomeIn, "give-feedback": schemas.GiveFeedbackIn, "close": schemas.CloseIn,
-}  # fmt: skip
+    name.replace("_", "-"): model
+    for name, model in schemas.ACTION_BODIES.items()
+    if name in schemas.TRAINEE_ACTIONS
+}
+"""The trainee's actions by their URL names (record-outcome)."""
 
 
 def _action_route(name: str, model: type[schemas.ActionBody]) -> None:

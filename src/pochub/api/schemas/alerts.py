@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from pochub.core.models.alerts import Decision, FeedbackChannel, Phase, Tier, Urgency, Verification
+from pochub.core.models.alerts import (
+    ActionName,
+    Decision,
+    FeedbackChannel,
+    Phase,
+    Tier,
+    Urgency,
+    Verification,
+)
 from pochub.core.models.taxonomy import ThreatType
 from pochub.core.workflow import lifecycle
+from pochub.errors import InvalidInput
 
-Note: Any = Field(default="", max_length=4000, description="Why, or what was done (stored with the transition).")
+Note: Any = Field(
+    default="", max_length=4000, description="Why, or what was done (stored with the transition)."
+)
 Units: Any = Field(default_factory=list, max_length=50, description="Unit ids (`pochub import units`).")
 
 
@@ -160,3 +172,37 @@ class ReviewIn(ActionBody):
 
     def action(self) -> lifecycle.Action:
         return lifecycle.AfterActionReview(self.lessons)
+
+
+ACTION_BODIES: Mapping[str, type[ActionBody]] = {
+    ActionName.ACKNOWLEDGE: AcknowledgeIn,
+    ActionName.VERIFY: VerifyIn,
+    ActionName.CLASSIFY: ClassifyIn,
+    ActionName.TRANSMIT: TransmitIn,
+    ActionName.DECIDE: DecideIn,
+    ActionName.DEPLOY: DeployIn,
+    ActionName.RECORD_OUTCOME: RecordOutcomeIn,
+    ActionName.GIVE_FEEDBACK: GiveFeedbackIn,
+    ActionName.CLOSE: CloseIn,
+    ActionName.AFTER_ACTION_REVIEW: ReviewIn,
+}
+"""The lifecycle actions a person takes, by action name, with the fields each needs (URLs and the CLI spell
+the names with hyphens: record-outcome)."""
+TRAINEE_ACTIONS = frozenset(ACTION_BODIES) - {ActionName.AFTER_ACTION_REVIEW}
+"""What a trainee does in an exercise (the after-action review is the facilitator's)."""
+
+
+def action_from_json(action: str, fields: str, *, allowed: frozenset[str] | None = None) -> lifecycle.Action:
+    """The lifecycle action named ``action`` (hyphens or underscores) with its fields given as JSON."""
+    name = action.replace("-", "_")
+    known = [a for a in ACTION_BODIES if allowed is None or a in allowed]
+    if name not in known:
+        raise InvalidInput(
+            f"unknown action {action!r} (known: {', '.join(a.replace('_', '-') for a in known)})"
+        )
+    try:
+        body = ACTION_BODIES[name].model_validate_json(fields)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'fields'}: {e['msg']}" for e in exc.errors())
+        raise InvalidInput(f"--fields for {action}: {problems}") from exc
+    return body.action()
