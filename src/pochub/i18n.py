@@ -14,6 +14,8 @@ from pathlib import Path
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
 
 LOCALE_DIR = Path(__file__).parent / "web" / "locale"
 LANGUAGES: dict[str, str] = {"en": "English", "fr": "Français"}
@@ -37,3 +39,21 @@ def translations(language: str) -> gettext.GNUTranslations:
     write_mo(compiled, catalogue)
     compiled.seek(0)
     return gettext.GNUTranslations(compiled)
+
+
+@pass_context
+def _gettext(context: Context, message: str) -> str:
+    catalogue: gettext.GNUTranslations = context["translations"]
+    return catalogue.gettext(message)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, number: int) -> str:
+    catalogue: gettext.GNUTranslations = context["translations"]
+    return catalogue.ngettext(singular, plural, number)
+
+
+def install_gettext(environment: Environment) -> None:
+    """``_``/``gettext``/``ngettext`` in ``environment``'s templates use the ``translations`` passed to each
+    render, so one environment serves renders in several languages at once (nothing installed globally)."""
+    environment.install_gettext_callables(gettext=_gettext, ngettext=_ngettext, newstyle=True)  # type: ignore[attr-defined]

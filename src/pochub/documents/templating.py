@@ -7,33 +7,18 @@ renders in different languages at the same time (nothing is installed globally).
 
 from __future__ import annotations
 
-import gettext
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, pass_context, select_autoescape
-from jinja2.runtime import Context
+from jinja2 import Environment, PackageLoader, select_autoescape
 
-from pochub.i18n import DEFAULT_LANGUAGE, translations
-
-
-@pass_context
-def _gettext(context: Context, message: str) -> str:
-    catalogue: gettext.GNUTranslations = context["translations"]
-    return catalogue.gettext(message)
-
-
-@pass_context
-def _ngettext(context: Context, singular: str, plural: str, number: int) -> str:
-    catalogue: gettext.GNUTranslations = context["translations"]
-    return catalogue.ngettext(singular, plural, number)
-
+from pochub.i18n import DEFAULT_LANGUAGE, install_gettext, translations
 
 ENVIRONMENT = Environment(
     loader=PackageLoader("pochub.documents", "templates"),
     autoescape=select_autoescape(["html", "j2"]),
     extensions=["jinja2.ext.i18n"],
 )
-ENVIRONMENT.install_gettext_callables(gettext=_gettext, ngettext=_ngettext, newstyle=True)  # type: ignore[attr-defined]
+install_gettext(ENVIRONMENT)
 
 
 def render(template: str, language: str = DEFAULT_LANGUAGE, **context: Any) -> str:

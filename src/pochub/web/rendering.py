@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gettext
 import json
 from functools import cache
 from pathlib import Path
@@ -11,27 +10,15 @@ from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
-from jinja2.runtime import Context
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from pochub.i18n import install_gettext
 from pochub.web.i18n import LANGUAGE_COOKIE, LANGUAGES, choose_language, translations
 
 WEB_DIR = Path(__file__).parent
 TEMPLATE_DIR = WEB_DIR / "templates"
 STATIC_DIR = WEB_DIR / "static"
 DIST_DIR = STATIC_DIR / "dist"
-
-
-@pass_context
-def _gettext(context: Context, message: str) -> str:
-    catalogue: gettext.GNUTranslations = context["translations"]
-    return catalogue.gettext(message)
-
-
-@pass_context
-def _ngettext(context: Context, singular: str, plural: str, number: int) -> str:
-    catalogue: gettext.GNUTranslations = context["translations"]
-    return catalogue.ngettext(singular, plural, number)
 
 
 @cache
@@ -44,7 +31,7 @@ def environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_callables(gettext=_gettext, ngettext=_ngettext, newstyle=True)  # type: ignore[attr-defined]
+    install_gettext(env)
     env.globals["asset"] = asset
     return env
 
