@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import URL, Connection, Engine, func, select
 from sqlalchemy.exc import IntegrityError
 
 from pochub.config import Settings
@@ -74,26 +74,27 @@ class IntakeResult:
 
 
 class _Cache:
-    """Per-engine values that change rarely (the structure, the admin areas), refreshed after a short time."""
+    """Per-database values that change rarely (the structure, the admin areas), refreshed after a short time.
+
+    Keyed by the database URL, not the engine object: an engine's id() can be reused by a later engine of
+    another database in the same process, which would then be served the first one's structure.
+    """
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._values: dict[tuple[int, str], tuple[float, Any]] = {}
+        self._values: dict[tuple[URL, str], tuple[float, Any]] = {}
 
-    def get(self, engine_key: int, name: str, ttl: float, load: Callable[[], Any]) -> Any:
+    def get(self, conn: Connection, name: str, ttl: float, load: Callable[[], Any]) -> Any:
         now = time.monotonic()
+        key = (conn.engine.url, name)
         with self._lock:
-            found = self._values.get((engine_key, name))
+            found = self._values.get(key)
         if found is not None and now - found[0] < ttl:
             return found[1]
         value = load()
         with self._lock:
-            self._values[(engine_key, name)] = (now, value)
+            self._values[key] = (now, value)
         return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._values.clear()
 
 
 CACHE = _Cache()
@@ -112,7 +113,7 @@ def _load_rules(conn: Connection) -> StructureRules:
 
 def rules_for(conn: Connection) -> StructureRules:
     """The current structure's rules (cached a few seconds per engine)."""
-    return CACHE.get(id(conn.engine), "rules", STRUCTURE_TTL_SECONDS, lambda: _load_rules(conn))  # type: ignore[no-any-return]
+    return CACHE.get(conn, "rules", STRUCTURE_TTL_SECONDS, lambda: _load_rules(conn))  # type: ignore[no-any-return]
 
 
 def _area_index(conn: Connection) -> AreaIndex | None:
@@ -123,7 +124,7 @@ def _area_index(conn: Connection) -> AreaIndex | None:
         finest = max(a.level for a in areas)
         return AreaIndex.build(areas, finest)
 
-    return CACHE.get(id(conn.engine), "areas", AREAS_TTL_SECONDS, load)  # type: ignore[no-any-return]
+    return CACHE.get(conn, "areas", AREAS_TTL_SECONDS, load)  # type: ignore[no-any-return]
 
 
 def _place(conn: Connection, report: Report) -> tuple[str | None, float | None, float | None]:
