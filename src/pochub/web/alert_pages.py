@@ -123,7 +123,7 @@ def read_inbox_query(given: Mapping[str, str]) -> InboxQuery:
     )
 
 
-def _names(conn: Connection) -> dict[str, dict[str, str]]:
+def structure_names(conn: Connection) -> dict[str, dict[str, str]]:
     """Names of the field offices, bodies and posts of the current structure (the data carries their ids)."""
     structure = current_structure(conn)
     if structure is None:
@@ -168,8 +168,8 @@ def alert_inbox(request: Request, user: OptionalUser) -> Response:
         engine, settings, user, query.alert_filter(now), limit=PAGE_SIZE, offset=(query.page - 1) * PAGE_SIZE
     )
     with engine.connect() as conn:
-        names = _names(conn)
-        areas = _area_names(conn, {item["pcode"] for item in items if item["pcode"]})
+        names = structure_names(conn)
+        areas = area_names(conn, {item["pcode"] for item in items if item["pcode"]})
     return render(
         request,
         "alert_inbox.html",
@@ -189,7 +189,7 @@ def alert_inbox(request: Request, user: OptionalUser) -> Response:
 # --- logging a new alert ---
 
 
-def _area_names(conn: Connection, pcodes: set[str]) -> dict[str, str]:
+def area_names(conn: Connection, pcodes: set[str]) -> dict[str, str]:
     """Names of the admin areas with these P-codes."""
     if not pcodes:
         return {}
@@ -431,7 +431,7 @@ def _decision_problems(values: Mapping[str, Any]) -> dict[str, str]:
     return problems
 
 
-def _units(conn: Connection) -> list[dict[str, Any]]:
+def unit_choices(conn: Connection) -> list[dict[str, Any]]:
     """The mission's units (the store's), for the response decision and the deployment."""
     return list_units(conn, UnitFilter(), limit=5000, offset=0)
 
@@ -454,9 +454,9 @@ def _alert_page(
     except Forbidden:
         return _refused(request, user, 403, "outside_area")
     with engine.connect() as conn:
-        names = _names(conn)
-        areas = _area_names(conn, {view["pcode"]} if view["pcode"] else set())
-        units = _units(conn) if {"decide", "deploy"} & set(view["allowed_actions"]) else []
+        names = structure_names(conn)
+        areas = area_names(conn, {view["pcode"]} if view["pcode"] else set())
+        units = unit_choices(conn) if {"decide", "deploy"} & set(view["allowed_actions"]) else []
         community = None
         if view["community_id"]:
             community = conn.execute(

@@ -39,11 +39,11 @@ from pochub.web.alert_pages import (
     CHOICES,
     ActionProblem,
     InboxQuery,
-    _area_names,
-    _names,
-    _units,
+    area_names,
     form_value,
     read_action,
+    structure_names,
+    unit_choices,
 )
 from pochub.web.rendering import environment, render, to_login
 
@@ -271,7 +271,7 @@ def _list_page(
     engine = request.app.state.engine
     with engine.connect() as conn:
         mine = _my_exercises(conn, user)
-        post_names = _names(conn)["posts"]
+        post_names = structure_names(conn)["posts"]
     if not is_facilitator(user) and not mine:
         return _refused(request, user, 403, "not_facilitator")
     return render(
@@ -650,8 +650,8 @@ def play_feed(request: Request, user: OptionalUser, exercise_id: str) -> Respons
     except Forbidden:
         return _refused(request, user, 403, "not_in_team")
     with engine.connect() as conn:
-        names = _names(conn)
-        areas = _area_names(conn, {item["pcode"] for item in feed["alerts"] if item["pcode"]})
+        names = structure_names(conn)
+        areas = area_names(conn, {item["pcode"] for item in feed["alerts"] if item["pcode"]})
         exercise = exercises.exercise_status(engine, checked)
     return render(
         request,
@@ -701,9 +701,9 @@ def _play_alert_page(
     view["overdue"] = bool(view["due_at"] and datetime.fromisoformat(view["due_at"]) < now)
     view["allowed_actions"] = [a for a in view["allowed_actions"] if a in PLAY_ACTIONS]
     with engine.connect() as conn:
-        names = _names(conn)
-        areas = _area_names(conn, {view["pcode"]} if view["pcode"] else set())
-        units = _units(conn) if {"decide", "deploy"} & set(view["allowed_actions"]) else []
+        names = structure_names(conn)
+        areas = area_names(conn, {view["pcode"]} if view["pcode"] else set())
+        units = unit_choices(conn) if {"decide", "deploy"} & set(view["allowed_actions"]) else []
         community = None
         if view["community_id"]:
             community = conn.execute(
