@@ -1,0 +1,1 @@
+"""Security tests: one per protection promise, on both backends (issue 11)."""
