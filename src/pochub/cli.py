@@ -162,6 +162,10 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
         yield update
 
 
+SUMMARY_LABELS = {"older": "older than stored, kept"}
+"""Summary rows whose key alone would not say what they count."""
+
+
 def print_summary(summary: dict[str, Any], output: OutputFormat) -> None:
     """Print an import's closing summary as a table or JSON."""
     if output == OutputFormat.json:
@@ -172,7 +176,7 @@ def print_summary(summary: dict[str, Any], output: OutputFormat) -> None:
     )
     for key, value in summary.items():
         if key not in ("kind", "file"):
-            table.add_row(key.replace("_", " "), str(value))
+            table.add_row(SUMMARY_LABELS.get(key, key.replace("_", " ")), str(value))
     err.print(table)
 
 

@@ -35,7 +35,7 @@ COLUMNS = (
 )  # fmt: skip
 """The 49 columns of a full GED release, in release order (used for files without a header)."""
 
-EXTRA_COLUMNS = frozenset({"iso3", "deaths_a", "deaths_b"})
+EXTRA_COLUMNS = frozenset({"iso3", "deaths_a", "deaths_b", "version"})
 
 DATE_PRECISION = {
     "1": DatePrecision.DAY.value,
@@ -58,6 +58,17 @@ GEO_PRECISION = {
 def _count(frame: pl.DataFrame, column: str) -> pl.Expr:
     value = text(frame, column)
     return parse_int(pl.when(value == "").then(pl.lit("0")).otherwise(value))
+
+
+def release_version(expr: pl.Expr) -> pl.Expr:
+    """A GED release version ("20.1", "24.0.2") as one comparable whole number (200100, 240002); null if none.
+
+    GED rows carry no version of their own; a file may add a ``version`` column (candidate and merged releases
+    do). With it, an older release imported after a newer one leaves the newer rows in place; without it the
+    last import wins."""
+    parts = expr.str.extract_groups(r"^(\d+)(?:\.(\d+))?(?:\.(\d+))?$")
+    number = [parts.struct.field(str(i)).cast(pl.Int64, strict=False) for i in (1, 2, 3)]
+    return number[0] * 10_000 + number[1].fill_null(0) * 100 + number[2].fill_null(0)
 
 
 def _normalise(frame: pl.DataFrame, options: ImportOptions) -> tuple[pl.DataFrame, list[Check]]:
@@ -97,6 +108,7 @@ def _normalise(frame: pl.DataFrame, options: ImportOptions) -> tuple[pl.DataFram
         civilian_fatalities=_count(frame, "deaths_civilians"),
         notes=text(frame, "source_headline"),
         source_grade=pl.lit(options.source_grade or DEFAULT_GRADE),
+        source_updated=release_version(text(frame, "version")),
         raw=raw_json(frame),
     )
     out = out.with_columns(

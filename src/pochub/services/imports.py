@@ -50,6 +50,8 @@ class ImportSummary:
     duplicates_linked: int
     seconds: float
     errors: tuple[RowError, ...] = field(default=(), compare=False)
+    older: int = 0
+    """Rows that differ from a stored event but are an older vintage of it (older ``timestamp``): kept as stored."""
 
     def as_dict(self) -> dict[str, object]:
         """The figures, for JSON output."""
@@ -158,11 +160,12 @@ def import_events(
             rows_read=rows_read,
             stored=new,
             updated=updated,
-            unchanged=rows_read - rejected - new - updated,
+            unchanged=rows_read - rejected - new - updated - writer.older,
             rejected=rejected,
             duplicates_linked=linked,
             seconds=round(time.perf_counter() - started, 3),
             errors=tuple(kept),
+            older=writer.older,
         )
         _record(conn, summary, started_at)
     return summary

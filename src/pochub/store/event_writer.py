@@ -1,7 +1,11 @@
 """Bulk upsert of event batches: executemany on SQLite, COPY through a staging table on PostgreSQL.
 
-A row whose (source, source_id) exists is updated only when its raw source row changed, so re-importing a file
-changes nothing and a revised ACLED row updates the stored event.
+A row whose (source, source_id) exists is updated only when its raw source row changed and it is not an older
+vintage: when both carry a version (``source_updated``: ACLED's ``timestamp``, UCDP's ``version`` where the file
+gives one), the row must be at least as new as the stored one. So re-importing a file changes nothing, a revised
+ACLED row updates the stored event, and an older export imported after a newer one leaves the newer coding in
+place (those rows are counted as ``older``). Rows without a version update a stored row without one (the last
+import wins: UCDP GED rows carry no version) but never a stored row that has one.
 """
 
 from __future__ import annotations
@@ -24,6 +28,18 @@ def _set_clause() -> str:
     return ", ".join(f"{c} = excluded.{c}" for c in _UPDATED)
 
 
+_NOT_OLDER = (
+    "(events.source_updated IS NULL OR "
+    "(excluded.source_updated IS NOT NULL AND excluded.source_updated >= events.source_updated))"
+)
+"""The incoming row is not an older vintage than the stored one (see the module docstring)."""
+
+
+def is_older(incoming: int | None, stored: int | None) -> bool:
+    """True when a stored row's version makes the incoming row an older vintage (it is kept, not applied)."""
+    return stored is not None and (incoming is None or incoming < stored)
+
+
 class EventWriter:
     """Writes validated event batches into ``events`` inside the caller's transaction."""
 
@@ -33,6 +49,8 @@ class EventWriter:
         self.conn = conn
         self.dialect = conn.dialect.name
         self.changed = 0
+        self.older = 0
+        """Rows that differ from the stored event but are an older vintage of it: not applied."""
         self.rows_before = self.count()
         self.dropped = list(events.indexes) if bulk else []
         for index in self.dropped:
@@ -68,12 +86,37 @@ class EventWriter:
         placeholders = ", ".join("?" for _ in EVENT_COLUMNS)
         sql = (
             f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({placeholders}) "
-            f"ON CONFLICT (source, source_id) DO UPDATE SET {_set_clause()} WHERE events.raw <> excluded.raw"
+            f"ON CONFLICT (source, source_id) DO UPDATE SET {_set_clause()} "
+            f"WHERE events.raw <> excluded.raw AND {_NOT_OLDER}"
         )
         cursor = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        self.older += self._count_older_sqlite(cursor, batch)
         cursor.executemany(sql, rows)
         self.changed += cursor.rowcount
         cursor.close()
+
+    @staticmethod
+    def _count_older_sqlite(cursor: object, batch: pl.DataFrame) -> int:
+        """Rows of ``batch`` that differ from their stored event and are older than it."""
+        incoming = {
+            (source, source_id): (stamp, raw)
+            for source, source_id, stamp, raw in batch.select(
+                "source", "source_id", "source_updated", "raw"
+            ).iter_rows()
+        }
+        older = 0
+        keys = list(incoming)
+        for start in range(0, len(keys), 400):
+            part = keys[start : start + 400]
+            where = " OR ".join("(source = ? AND source_id = ?)" for _ in part)
+            found = cursor.execute(  # type: ignore[attr-defined]
+                f"SELECT source, source_id, source_updated, raw FROM events WHERE {where}",
+                [v for key in part for v in key],
+            ).fetchall()
+            for source, source_id, stamp, raw in found:
+                new_stamp, new_raw = incoming[(source, source_id)]
+                older += new_raw != raw and is_older(new_stamp, stamp)
+        return older
 
     def _write_postgresql(self, batch: pl.DataFrame) -> None:
         data = batch.select([*EVENT_COLUMNS, LINE]).write_csv(
@@ -100,9 +143,15 @@ class EventWriter:
                 f"ORDER BY source, source_id, line DESC"
             )
             cursor.execute(
+                f"SELECT count(*) FROM ({chosen}) AS excluded JOIN events "
+                f"ON events.source = excluded.source AND events.source_id = excluded.source_id "
+                f"WHERE events.raw IS DISTINCT FROM excluded.raw AND NOT {_NOT_OLDER}"
+            )
+            self.older += int(cursor.fetchone()[0])
+            cursor.execute(
                 f"INSERT INTO events ({columns}) {chosen} "
                 f"ON CONFLICT (source, source_id) DO UPDATE SET {_set_clause()} "
-                f"WHERE events.raw IS DISTINCT FROM excluded.raw"
+                f"WHERE events.raw IS DISTINCT FROM excluded.raw AND {_NOT_OLDER}"
             )
             self.changed += cursor.rowcount
 
