@@ -176,7 +176,8 @@ def print_summary(summary: dict[str, Any], output: OutputFormat) -> None:
     )
     for key, value in summary.items():
         if key not in ("kind", "file"):
-            table.add_row(SUMMARY_LABELS.get(key, key.replace("_", " ")), str(value))
+            shown = "\n".join(map(str, value)) if isinstance(value, list) else str(value)
+            table.add_row(SUMMARY_LABELS.get(key, key.replace("_", " ")), shown)
     err.print(table)
 
 
@@ -190,7 +191,13 @@ Grade = Annotated[
 DateFormat = Annotated[
     str | None, typer.Option("--date-format", help="strptime format of the dates, if unusual.")
 ]
-Encoding = Annotated[str, typer.Option("--encoding", help="Text encoding of the file.")]
+Encoding = Annotated[
+    str,
+    typer.Option(
+        "--encoding",
+        help="Text encoding of the file (e.g. utf-8, cp1252, utf-16); 'auto' detects it from the bytes.",
+    ),
+]
 Output = Annotated[OutputFormat, typer.Option("--format", help="Summary as a table or JSON.")]
 
 
@@ -274,7 +281,7 @@ def _event_import_command(kind: str, module: str, attribute: str) -> Callable[..
         rejects: Rejects = None,
         grade: Grade = None,
         date_format: DateFormat = None,
-        encoding: Encoding = "utf-8-sig",
+        encoding: Encoding = "auto",
         output: Output = OutputFormat.table,
         source: SourceName = None,
     ) -> None:
@@ -327,6 +334,7 @@ def import_boundaries_command(
         name_field=name_field,
         parent_field=parent_field,
         version=version,
+        tolerance_km=state(ctx).settings.area_tolerance_km,
     )
     print_summary(summary.as_dict(), output)
 
@@ -336,7 +344,8 @@ def import_communities_command(ctx: typer.Context, path: Path, output: Output = 
     """Import communities (CSV id,name,lat,lon,population[,pcode,...] or GeoJSON points)."""
     from pochub.services.places import import_communities
 
-    summary = import_communities(state(ctx).engine(), path)
+    st = state(ctx)
+    summary = import_communities(st.engine(), path, tolerance_km=st.settings.area_tolerance_km)
     print_summary(summary.as_dict(), output)
 
 
@@ -383,6 +392,13 @@ def import_structure_command(ctx: typer.Context, path: Path, output: Output = Ou
     print_summary(store_structure(state(ctx).engine(), path).as_dict(), output)
 
 
+def first_steps(ctx: typer.Context, *needs: str) -> None:
+    """Stop with what to import first when the store holds none of what the command needs (no silent zeros)."""
+    from pochub.services.first_steps import require
+
+    require(state(ctx).engine(), *needs)
+
+
 def _filter(start: date | None, end: date | None, source: str | None, include_duplicates: bool) -> Any:
     from pochub.store.event_queries import EventFilter
 
@@ -406,14 +422,24 @@ def events_summary(
     include_duplicates: Annotated[
         bool, typer.Option("--all", help="Count cross-source duplicates too.")
     ] = False,
+    level: Annotated[
+        int, typer.Option("--level", min=1, max=2, help="--by area: the admin level of the areas (1 or 2).")
+    ] = 1,
 ) -> None:
-    """Events, fatalities and civilian fatalities by a key (de-duplicated across sources)."""
+    """Events, fatalities and civilian fatalities by a key (de-duplicated across sources). By area: the P-codes
+    of the imported boundaries with their names ("outside the boundaries" for events beyond them), or without
+    boundaries the sources' own names, labelled so."""
+    first_steps(ctx, "events")
     from pochub.store import event_queries
 
     event_filter = _filter(start, end, source, include_duplicates)
     with state(ctx).engine().connect() as conn:
-        rows = event_queries.summary(conn, by, event_filter)
+        rows = event_queries.summary(conn, by, event_filter, level=level)
         monthly = event_queries.summary(conn, "month", event_filter) if chart else []
+    if by == "actor":  # registry actors, with every source name behind each
+        from pochub.services.actors import summary_by_actor
+
+        rows = summary_by_actor(state(ctx).engine(), event_filter)
     if chart:
         from pochub.documents.charts import monthly_trend
 
@@ -424,22 +450,32 @@ def events_summary(
     elif output == OutputFormat.csv:
         import csv
 
+        names = ["names"] if by == "actor" else ["name", "area_basis"] if by == "area" else []
         writer = csv.DictWriter(
-            sys.stdout, fieldnames=["key", "events", "fatalities", "civilian_fatalities"], lineterminator="\n"
+            sys.stdout,
+            fieldnames=["key", "events", "fatalities", "civilian_fatalities", *names],
+            lineterminator="\n",
         )
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({**r, "names": "; ".join(r["names"])} if by == "actor" else r for r in rows)
     else:
-        table = Table(by, "events", "fatalities", "civilian fatalities", title=f"events by {by}")
+        extra = ("source names",) if by == "actor" else ()
+        basis = f" ({rows[0]['area_basis']})" if by == "area" and rows else ""
+        table = Table(by, "events", "fatalities", "civilian fatalities", *extra, title=f"events by {by}{basis}")
         for r in rows:
             table.add_row(
-                str(r["key"]), f"{r['events']:,}", f"{r['fatalities']:,}", f"{r['civilian_fatalities']:,}"
+                f"{r['name']} ({r['key']})" if by == "area" and r["name"] != r["key"] else str(r["key"]),
+                f"{r['events']:,}",
+                f"{r['fatalities']:,}",
+                f"{r['civilian_fatalities']:,}",
+                *(["\n".join(r["names"])] if extra else []),
             )
         table.add_row(
             "total",
             f"{sum(r['events'] for r in rows):,}",
             f"{sum(r['fatalities'] for r in rows):,}",
             f"{sum(r['civilian_fatalities'] for r in rows):,}",
+            *([""] if extra else []),
             style="bold",
         )
         out.print(table)
@@ -507,6 +543,7 @@ def assess_command(
     ] = "en",
 ) -> None:
     """Compute the PoC threat matrix from the evidence; print the top threats; write HTML or XLSX."""
+    first_steps(ctx, "events")
     from pochub.services.threats import assess
     from pochub.services.warning import area_signals
     from pochub.store import event_queries
@@ -534,6 +571,7 @@ def assess_command(
             "key": r.key,
             "threat_type": r.threat_type,
             "perpetrator": r.perpetrator,
+            "perpetrator_names": list(r.perpetrator_names),
             "area": r.area_name,
             "area_pcode": r.area_pcode,
             "population_at_risk": r.population_at_risk,
@@ -671,10 +709,22 @@ def hotspots_command(
         str, typer.Option(help="Events of this span before --as-of: 90d, 12w, 6m, 1y.")
     ] = "90d",
     as_of: Annotated[Any, as_of_option("End of the window (default: the latest event).")] = None,
-    permutations: Annotated[int, typer.Option(help="Conditional permutations for pseudo p-values.")] = 9999,
+    permutations: Annotated[
+        int,
+        typer.Option(
+            help="0 (default): analytic normal p-values of Gi*, right for event counts over many cells. "
+            "P > 0: pseudo p-values from P total randomisations (the cell's own count included), for small or "
+            "very skewed grids; their floor is 2/(P+1), so use 9999 or more with the FDR correction."
+        ),
+    ] = 0,
     seed: Annotated[int, typer.Option(help="Random seed of the permutations.")] = 0,
     no_fdr: Annotated[
-        bool, typer.Option("--no-fdr", help="Classify by raw p-values, not FDR-adjusted.")
+        bool,
+        typer.Option(
+            "--no-fdr",
+            help="Classify by raw two-sided p-values, without the false-discovery-rate correction "
+            "(Benjamini-Hochberg, as ArcGIS's Hot Spot Analysis).",
+        ),
     ] = False,
     all_events: Annotated[
         bool, typer.Option("--all-events", help="All events, not only violence against civilians.")
@@ -688,7 +738,9 @@ def hotspots_command(
     ] = None,
 ) -> None:
     """Getis-Ord Gi* hot and cold spots of violence against civilians on H3 cells (or, with --emerging, ESRI's
-    emerging hot spot patterns over monthly Gi* with a Mann-Kendall trend)."""
+    emerging hot spot patterns over monthly Gi* with a Mann-Kendall trend). Classes come from two-sided p-values
+    adjusted for the false discovery rate; each cell is named by its area and nearest community."""
+    first_steps(ctx, "events")
     from pochub.services.warning import hotspots, parse_span
 
     if emerging_periods is not None:
@@ -706,26 +758,41 @@ def hotspots_command(
         fdr=not no_fdr,
         threat_only=not all_events,
     )
+    import h3
+
     result = run.result
-    rows: list[dict[str, Any]] = [
-        {"cell": c, "count": run.counts[c], "z": float(z), "p": float(p), "p_fdr": float(q), "class": cls}
-        for c, z, p, q, cls in zip(
-            result.cells, result.z, result.p, result.p_fdr, result.classes, strict=True
+    basis = "fdr" if result.fdr else "raw"
+    rows: list[dict[str, Any]] = []
+    for c, z, p, q, cls in zip(result.cells, result.z, result.p, result.p_fdr, result.classes, strict=True):
+        place = run.places.get(c)
+        lat, lon = (place.latitude, place.longitude) if place else h3.cell_to_latlng(c)
+        rows.append(
+            {
+                "cell": c,
+                "count": run.counts[c],
+                "z": float(z),
+                "p": float(p),
+                "p_fdr": float(q),
+                "p_class": float(q if result.fdr else p),
+                "p_basis": basis,
+                "class": cls,
+                "latitude": round(float(lat), 5),
+                "longitude": round(float(lon), 5),
+                "area_pcode": place.area_pcode if place else None,
+                "area_name": place.area_name if place else None,
+                "nearest_community": place.community if place else None,
+                "community_km": place.community_km if place else None,
+            }
         )
-    ]
     if output == HotspotFormat.json:
         print(json.dumps(rows))
     elif output == HotspotFormat.csv:
         import csv
 
-        writer = csv.DictWriter(
-            sys.stdout, fieldnames=["cell", "count", "z", "p", "p_fdr", "class"], lineterminator="\n"
-        )
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["cell"], lineterminator="\n")
         writer.writeheader()
         writer.writerows(rows)
     elif output == HotspotFormat.geojson:
-        import h3
-
         features = [
             {
                 "type": "Feature",
@@ -751,27 +818,48 @@ def hotspots_command(
         from collections import Counter
 
         classes = Counter(r["class"] for r in rows)
+        summary = ", ".join(
+            f"{name} {classes[name]}"
+            for name in ("hot99", "hot95", "hot90", "cold90", "cold95", "cold99")
+            if classes[name]
+        )
         table = Table(
-            "cell",
+            "area (P-code)",
+            "nearest community (km)",
+            "centre lat, lon",
             "events",
-            "z",
-            "pseudo p",
+            "Gi* z",
+            "p, FDR-adjusted" if result.fdr else "p, two-sided, unadjusted",
             "class",
             title=f"hotspots: {len(rows):,} cells, {run.events:,} events, {run.window_days} days to "
             f"{run.as_of.date()} (res {resolution}, k {k})",
-            caption=", ".join(
-                f"{name} {classes[name]}"
-                for name in ("hot99", "hot95", "hot90", "cold90", "cold95", "cold99")
-                if classes[name]
-            ),
+            caption=f"{summary or 'no significant cell'}; significance: {result.method}",
         )
         for r in sorted(rows, key=lambda r: -r["z"])[:20]:
-            table.add_row(r["cell"], str(r["count"]), f"{r['z']:.2f}", f"{r['p']:.4f}", r["class"])
+            area = f"{r['area_name']} ({r['area_pcode']})" if r["area_pcode"] else "outside the boundaries"
+            near = f"{r['nearest_community']} ({r['community_km']:.1f})" if r["nearest_community"] else "-"
+            table.add_row(
+                area,
+                near,
+                f"{r['latitude']:.3f}, {r['longitude']:.3f}",
+                str(r["count"]),
+                f"{r['z']:.2f}",
+                f"{r['p_class']:.2g}",
+                r["class"],
+            )
         out.print(table)
-        if not no_fdr and not any(c != "none" for c in classes) and any(abs(r["z"]) > 3.3 for r in rows):
+        floor = 2 / (permutations + 1)
+        if (
+            permutations
+            and not no_fdr
+            and not any(c != "none" for c in classes)
+            and any(abs(r["z"]) > 3.3 for r in rows)
+        ):
             err.print(
-                f"No cell is significant after the false-discovery-rate correction: with {len(rows):,} cells, "
-                f"{permutations} permutations give p-values too coarse; try --permutations 9999."
+                f"No cell is significant after the false-discovery-rate correction, although some |z| > 3.3: "
+                f"{permutations} permutations cannot give a p-value below {floor:.2g}, too coarse for "
+                f"{len(rows):,} cells. Use the analytic test (--permutations 0)"
+                + (" or more permutations." if permutations < 99_999 else ".")
             )
 
 
@@ -810,6 +898,7 @@ def forecast_evaluate(
     output: Output = OutputFormat.table,
 ) -> None:
     """Rolling-origin evaluation of the forecast against the five VIEWS baselines, every metric, per step."""
+    first_steps(ctx, "events")
     from pochub.services.warning import evaluate_forecasts
 
     unit_panel = _unit_panel(ctx, unit, level, resolution, None)
@@ -859,6 +948,7 @@ def forecast_run(
     output: Output = OutputFormat.table,
 ) -> None:
     """Probability of at least one event and expected events, next month and next three months, per unit."""
+    first_steps(ctx, "events")
     from pochub.services.warning import forecast_units
 
     unit_panel = _unit_panel(ctx, unit, level, resolution, as_of)
@@ -922,6 +1012,7 @@ def surges_command(
     output: Output = OutputFormat.table,
 ) -> None:
     """Areas (or cells) whose last month is improbable under their trailing baseline; with the false-alarm rate."""
+    first_steps(ctx, "events")
     from pochub.core.warning.surges import detect_surges, false_alarm_rate
 
     unit_panel = _unit_panel(ctx, unit, level, resolution, as_of)
@@ -1025,6 +1116,7 @@ def coverage_command(
     ] = PlanFormat.table,
 ) -> None:
     """Which unit reaches each community first, how many within each standard, and the protection gap."""
+    first_steps(ctx, "communities", "units")
     from pochub.services.allocation import coverage, parse_hours
 
     standards = tuple(sorted(parse_hours(s) for s in (standard or ["1h", "4h", "24h"])))
@@ -1147,6 +1239,7 @@ def allocate_command(
     ] = PlanFormat.table,
 ) -> None:
     """Optimise where to deploy: new sites chosen with the existing bases fixed, compared with today's posture."""
+    first_steps(ctx, "communities")
     from pochub.services.allocation import allocate, parse_hours, plan_map, site_rows
 
     engine = state(ctx).engine()
@@ -1317,9 +1410,9 @@ def serve(
 
 def _register_command_groups() -> None:
     """Command groups that live in pochub.commands (imported here, after the shared helpers above)."""
-    from pochub.commands import access, alert_stats, alerts, exercise, notifications, structure
+    from pochub.commands import access, actors, alert_stats, alerts, exercise, notifications, structure
 
-    for module in (structure, access, alerts, alert_stats, notifications, exercise):
+    for module in (structure, access, alerts, alert_stats, notifications, exercise, actors):
         module.register(app)
 
 

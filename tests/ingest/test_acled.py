@@ -195,14 +195,15 @@ def test_short_row_reads_missing_fields_as_empty_and_validates_them(tmp_path: Pa
     assert {(e.line, e.column) for e in errors} >= {(3, "latitude"), (3, "longitude")}  # type: ignore[attr-defined]
 
 
-def test_other_encodings_by_option(tmp_path: Path) -> None:
+def test_other_encodings_detected_or_by_option(tmp_path: Path) -> None:
     path = tmp_path / "latin.csv"
     lines = [",".join(HEADER), ",".join(row("A1", location="Bangassou-Sélé"))]
     path.write_bytes("\n".join(lines).encode("cp1252"))
-    with pytest.raises(InvalidInput, match="not utf-8-sig text"):
-        read_all(path)
-    events, errors = read_all(path, encoding="cp1252")
-    assert errors == [] and events["location"].to_list() == ["Bangassou-Sélé"]
+    with pytest.raises(InvalidInput, match="not utf-8 text"):
+        read_all(path, encoding="utf-8")
+    for encoding in ("auto", "cp1252"):
+        events, errors = read_all(path, encoding=encoding)
+        assert errors == [] and events["location"].to_list() == ["Bangassou-Sélé"]
 
 
 def test_quoted_newlines_keep_line_numbers_right(tmp_path: Path) -> None:

@@ -13,8 +13,54 @@ from pochub.errors import RowError
 from pochub.ingest._csv import LINE
 
 ISO_DATE = "%Y-%m-%d"
-DATE_FORMATS: tuple[str, ...] = (ISO_DATE, "%d %B %Y", "%d-%B-%Y", "%d %b %Y", "%d-%b-%Y", "%d/%m/%Y")
-"""Date spellings seen in ACLED, UCDP and HXL exports. Day-first for slashes, as ACLED writes them."""
+DATE_FORMATS: tuple[str, ...] = (
+    ISO_DATE,
+    "%d %B %Y",
+    "%d-%B-%Y",
+    "%d %b %Y",
+    "%d-%b-%Y",
+    "%B %d, %Y",
+    "%b %d, %Y",
+)
+"""Unambiguous date spellings seen in ACLED, UCDP and HXL exports (ISO, month names). Numeric dates such as
+06/12/2022 are read only in the order found for the whole file (``numeric_date_formats``)."""
+
+NUMERIC_DATE = r"^\s*(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})\b"
+"""A date written with two one- or two-digit numbers before a four-digit year: day and month in either order."""
+DAY_FIRST = "%d/%m/%Y"
+MONTH_FIRST = "%m/%d/%Y"
+DATE_FORMAT_HINT = "give the format with --date-format (e.g. --date-format %d/%m/%Y for 31/12/2022)"
+"""Ends every date error: the option that settles a format PoC Hub cannot read or cannot tell."""
+
+
+def numeric_date_formats(day_first: bool) -> tuple[str, ...]:
+    """The numeric spellings (slash, dot, dash) in one day/month order."""
+    order = ("%d", "%m") if day_first else ("%m", "%d")
+    return tuple(f"{order[0]}{sep}{order[1]}{sep}%Y" for sep in ("/", ".", "-"))
+
+
+def date_formats(date_format: str | None, day_first: bool | None) -> tuple[str, ...]:
+    """The formats to try: the user's, or the unambiguous ones plus numeric dates in the file's order."""
+    if date_format:
+        return (date_format,)
+    return DATE_FORMATS + (numeric_date_formats(day_first) if day_first is not None else ())
+
+
+def date_error(date_format: str | None, day_first: bool | None, expected: str) -> str:
+    """The reason given for a value that is not a date, naming ``--date-format``."""
+    if date_format:
+        return f"not a date in format {date_format}; {DATE_FORMAT_HINT}"
+    if day_first is not None:
+        expected += (
+            f", or {'31/12/2022 (day first)' if day_first else '12/31/2022 (month first)'} as in the file"
+        )
+    return f"not a date (expected {expected}); {DATE_FORMAT_HINT}"
+
+
+def numeric_date_parts(expr: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """The first and second numbers of numeric dates (null for other values)."""
+    groups = expr.str.extract_groups(NUMERIC_DATE)
+    return groups.struct.field("1").cast(pl.Int32), groups.struct.field("2").cast(pl.Int32)
 
 
 RAW_PREFIX = "raw:"

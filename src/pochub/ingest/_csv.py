@@ -1,8 +1,9 @@
-"""Streaming CSV reading shared by every tabular format: plain or gzip, a header row, an optional HXL row.
+"""Streaming table reading shared by every tabular format: delimited text (plain or gzip, any delimiter and
+encoding, detected) and spreadsheets (XLSX, XLS, ODS), with a header row and an optional HXL row.
 
-Rows are read with the standard library's C csv parser (which handles quoted newlines) and handed on as
-Polars frames of text columns, one batch at a time, each row carrying the physical line number it started on,
-so that every error can name its line.
+Rows are read with the standard library's C csv parser (which handles quoted newlines), Polars' reader for UTF-8
+text, or calamine for workbooks, and handed on as Polars frames of text columns, one batch at a time, each row
+carrying the physical line (sheet row) number it started on, so that every error can name its line.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ import numpy.typing as npt
 import polars as pl
 
 from pochub.errors import InvalidInput, RowError
+from pochub.ingest._sheets import SheetRows
+from pochub.ingest._sniff import SPREADSHEETS, FileKind, sniff
 
 if TYPE_CHECKING:
     from pochub.ingest.event_geojson import GeoJsonTable
@@ -58,35 +61,56 @@ class CsvTable:
     known_columns: frozenset[str] = frozenset()
     default_header: tuple[str, ...] = ()
     aliases: dict[str, str] = field(default_factory=dict)
-    encoding: str = "utf-8-sig"
+    encoding: str = "auto"
+    """The text encoding, or "auto" to detect it (byte-order mark, UTF-16, UTF-8, else cp1252)."""
     columns: list[str] = field(init=False, default_factory=list)
     hxl_tags: dict[str, str] = field(init=False, default_factory=dict)
     ragged: list[RowError] = field(init=False, default_factory=list)
     bytes_total: int = field(init=False, default=0)
     _binary: BinaryIO | None = field(init=False, default=None)
     _header_records: int = field(init=False, default=1)
+    _kind: FileKind | None = field(init=False, default=None)
+    _sheet_name: str = field(init=False, default="")
 
     @property
     def name(self) -> str:
         """The file name used in messages."""
         return str(self.path)
 
+    @property
+    def kind(self) -> FileKind:
+        """What the file is (spreadsheet, or text with its encoding and delimiter), detected once."""
+        if self._kind is None:
+            self._kind = sniff(self.path, self.encoding)
+        return self._kind
+
+    @property
+    def read_as(self) -> str:
+        """How the file was read, for the import summary (e.g. "CSV, UTF-16 LE, semicolon-separated")."""
+        if self.kind.kind in SPREADSHEETS and self._sheet_name:
+            return f"{self.kind.describe()}, sheet {self._sheet_name!r}"
+        return self.kind.describe()
+
     def open_rows(self) -> Generator[tuple[int, list[str]], None, None]:
         """Yield (line number, fields) for every data row, after the header and HXL rows."""
-        if not self.path.exists():
-            raise InvalidInput(f"{self.path}: no such file")
+        kind = self.kind
         self.bytes_total = self.path.stat().st_size
+        if kind.kind in SPREADSHEETS:
+            sheet = SheetRows(self.path)
+            self._sheet_name = sheet.sheet_name
+            yield from self._rows(sheet)
+            return
         self._binary = self.path.open("rb")
         raw: BinaryIO = self._binary
-        if self.path.suffix == ".gz":
+        if kind.compressed:
             raw = gzip.GzipFile(fileobj=self._binary)  # type: ignore[assignment]
-        text = io.TextIOWrapper(raw, encoding=self.encoding, newline="")
-        reader = csv.reader(text)
+        text = io.TextIOWrapper(raw, encoding=kind.encoding, newline="")
+        reader = csv.reader(text, delimiter=kind.delimiter)
         try:
             yield from self._rows(reader)
         except UnicodeDecodeError as exc:
             raise InvalidInput(
-                f"{self.path}:{reader.line_num + 1}: the file is not {self.encoding} text ({exc.reason}); "
+                f"{self.path}:{reader.line_num + 1}: the file is not {kind.encoding} text ({exc.reason}); "
                 "give its encoding with --encoding (e.g. cp1252 or latin-1)"
             ) from exc
         except (OSError, EOFError, csv.Error) as exc:
@@ -103,12 +127,19 @@ class CsvTable:
     def _rows(self, reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]:
         line_reader = reader  # csv reader exposes line_num
         first = next(reader, None)
+        blank = 0
+        while first is not None and not any(cell.strip() for cell in first):
+            first, blank = next(reader, None), blank + 1  # blank lines (or empty sheet rows) above the header
         if first is None:
             raise InvalidInput(f"{self.path}:1: the file is empty")
-        first_line = 1
+        first_line = line_reader.line_num  # type: ignore[attr-defined]
+        sheet = isinstance(reader, SheetRows)
+        if sheet:
+            while first and not first[-1].strip():
+                first = first[:-1]  # sheets pad rows to the widest one
         names = [normalise_header(c) for c in first]
         pending: list[tuple[int, list[str]]] = []
-        self._header_records = 1
+        self._header_records = 1 + blank
         if is_hxl_row(first):
             self.columns = [self.aliases.get(normalise_header(c), normalise_header(c)) for c in first]
             self.hxl_tags = {c: c for c in self.columns}
@@ -120,7 +151,7 @@ class CsvTable:
                 )
             self.columns = list(self.default_header)
             pending.append((first_line, first))
-            self._header_records = 0
+            self._header_records = blank
         else:
             self.columns = [self.aliases.get(n, n) for n in names]
         last_line = line_reader.line_num  # type: ignore[attr-defined]
@@ -130,9 +161,11 @@ class CsvTable:
         for index, row in enumerate(reader):
             line = last_line + 1
             last_line = line_reader.line_num  # type: ignore[attr-defined]
+            if sheet:
+                row = _fit(row, width)
             if index == 0 and not self.hxl_tags and is_hxl_row(row):
                 self.hxl_tags = {c: t.strip() for c, t in zip(self.columns, row, strict=False) if t.strip()}
-                self._header_records = 2
+                self._header_records = 2 + blank
                 continue
             if len(row) != width:
                 if not any(cell.strip() for cell in row):
@@ -154,10 +187,11 @@ class CsvTable:
         reader; anything it cannot read exactly (other encodings, rows with too many fields, bad bytes) is
         read, from where Polars stopped, by the standard library's parser, which names every line.
         """
-        if self.encoding.replace("-", "").lower() not in ("utf8", "utf8sig"):
+        kind = self.kind
+        if kind.kind in SPREADSHEETS or kind.encoding.replace("-", "").lower() not in ("utf8", "utf8sig"):
             yield from self._python_batches(rows_per_batch, on_progress, skip=0)
             return
-        with _plain_copy(self.path) as plain:
+        with _plain_copy(self.path, kind.compressed) as plain:
             done = 0
             try:
                 for frame in self._polars_batches(plain, rows_per_batch, on_progress):
@@ -184,6 +218,7 @@ class CsvTable:
             pl.read_csv(
                 io.BytesIO(chunk),
                 has_header=False,
+                separator=self.kind.delimiter,
                 schema=schema,
                 empty_string_is_null=False,
                 encoding="utf8",
@@ -319,14 +354,23 @@ def _record_ends(buffer: bytes) -> npt.NDArray[np.int64]:
     return newlines[~inside[newlines]]
 
 
+def _fit(row: list[str], width: int) -> list[str]:
+    """A sheet row cut or padded to the header's width when the cells beyond it are empty."""
+    if len(row) < width:
+        return row + [""] * (width - len(row))
+    if len(row) > width and not any(cell.strip() for cell in row[width:]):
+        return row[:width]
+    return row
+
+
 @contextmanager
-def _plain_copy(path: Path) -> Iterator[Path]:
-    """The file itself, or for ``.gz`` a decompressed temporary copy (streamed: memory stays bounded)."""
-    if path.suffix != ".gz" or not path.exists():
+def _plain_copy(path: Path, compressed: bool) -> Iterator[Path]:
+    """The file itself, or for gzip a decompressed temporary copy (streamed: memory stays bounded)."""
+    if not compressed:
         yield path
         return
     with tempfile.TemporaryDirectory(prefix="pochub-import-") as folder:
-        plain = Path(folder) / path.stem
+        plain = Path(folder) / (path.stem if path.suffix == ".gz" else path.name)
         try:
             with gzip.open(path, "rb") as source, plain.open("wb") as target:
                 shutil.copyfileobj(source, target, 1 << 20)

@@ -27,6 +27,8 @@ from pochub.errors import InvalidInput
 from pochub.ingest._columns import (
     Check,
     coordinate_checks,
+    date_error,
+    date_formats,
     has,
     parse_date,
     parse_float,
@@ -62,9 +64,8 @@ GEO_PRECISION = {"1": int(GeoPrecision.EXACT), "2": int(GeoPrecision.NEAR), "3":
 
 
 def _normalise(frame: pl.DataFrame, options: ImportOptions) -> tuple[pl.DataFrame, list[Check]]:
-    formats = (options.date_format,) if options.date_format else None
     date_text = text(frame, "event_date")
-    event_date = parse_date(date_text, formats) if formats else parse_date(date_text)
+    event_date = parse_date(date_text, date_formats(options.date_format, options.day_first))
     has_civilian_targeting = has(frame, "civilian_targeting")
     has_sub_event = has(frame, "sub_event_type")
     out = frame.with_columns(
@@ -135,12 +136,7 @@ def _normalise(frame: pl.DataFrame, options: ImportOptions) -> tuple[pl.DataFram
             "event_date",
             date_text,
             pl.col("event_date").is_null(),
-            "not a date"
-            + (
-                f" in format {options.date_format}"
-                if options.date_format
-                else " (expected e.g. 2022-12-06, 06 December 2022 or 06/12/2022)"
-            ),
+            date_error(options.date_format, options.day_first, "e.g. 2022-12-06 or 06 December 2022"),
         ),
         *coordinate_checks(frame, latitude=pl.col("latitude"), longitude=pl.col("longitude")),
         Check(
@@ -217,10 +213,11 @@ ACLED = EventFormat(
     normalise=_normalise,
     known_columns=frozenset(COLUMNS),
     aliases=ALIASES,
+    date_columns=("event_date",),
 )
 
 
-def read_deletions(path: Path, encoding: str = "utf-8-sig") -> Iterator[list[str]]:
+def read_deletions(path: Path, encoding: str = "auto") -> Iterator[list[str]]:
     """Event ids from an ACLED deleted-events file (columns event_id_cnty and deleted_timestamp)."""
     table = CsvTable(path, known_columns=frozenset({"event_id_cnty"}), encoding=encoding)
     checked = False

@@ -122,7 +122,7 @@ def _geojson_frame(path: Path) -> pl.DataFrame:
     return pl.DataFrame(rows)
 
 
-def read_communities(path: Path, encoding: str = "utf-8-sig") -> list[Community]:
+def read_communities(path: Path, encoding: str = "auto") -> list[Community]:
     """Read and validate communities; raise InvalidRows naming every bad line (feature for GeoJSON)."""
     if not path.exists():
         raise InvalidInput(f"{path}: no such file")

@@ -24,7 +24,17 @@ from pochub.core.evidence.classification import (
 from pochub.core.models.events import EVENT_COLUMNS, DatePrecision, GeoPrecision
 from pochub.core.models.taxonomy import EventCategory, ThreatType
 from pochub.errors import InvalidInput
-from pochub.ingest._columns import Check, parse_date, parse_float, parse_int, raw, raw_json, text
+from pochub.ingest._columns import (
+    Check,
+    date_error,
+    date_formats,
+    parse_date,
+    parse_float,
+    parse_int,
+    raw,
+    raw_json,
+    text,
+)
 from pochub.ingest._csv import CsvTable
 from pochub.ingest.event_geojson import GeoJsonTable
 from pochub.ingest.events import EventFormat, ImportOptions
@@ -180,9 +190,9 @@ def normalise_with(columns: dict[str, str]) -> EventFormat:
         def field(name: str) -> pl.Expr:
             return _field(frame, columns, name)
 
-        formats = (options.date_format,) if options.date_format else None
-        dates = [field(n) for n in ("event_date", "date_end")]
-        event_date, date_end = ((parse_date(d, formats) if formats else parse_date(d)) for d in dates)
+        formats = date_formats(options.date_format, options.day_first)
+        not_a_date = date_error(options.date_format, options.day_first, "e.g. 2022-12-06 or 06 December 2022")
+        event_date, date_end = (parse_date(field(n), formats) for n in ("event_date", "date_end"))
         type_key = (
             normalised_key(raw(columns["source_event_type"]))
             if "source_event_type" in columns
@@ -291,12 +301,12 @@ def normalise_with(columns: dict[str, str]) -> EventFormat:
                 pl.col("source_id") == "",
                 "empty event id",
             ),
-            Check(columns["event_date"], field("event_date"), pl.col("event_date").is_null(), "not a date"),
+            Check(columns["event_date"], field("event_date"), pl.col("event_date").is_null(), not_a_date),
             Check(
                 columns.get("date_end", "*"),
                 field("date_end"),
                 (field("date_end") != "") & pl.col("date_end").is_null(),
-                "not a date",
+                not_a_date,
             ),
             Check(
                 columns["latitude"],
@@ -365,7 +375,8 @@ def normalise_with(columns: dict[str, str]) -> EventFormat:
             )
         return out, checks
 
-    return EventFormat(name="HXL", required=(), normalise=normalise)
+    dates = tuple(columns[f] for f in ("event_date", "date_end") if f in columns)
+    return EventFormat(name="HXL", required=(), normalise=normalise, date_columns=dates)
 
 
 REQUIRED_FIELDS = ("event_date", "latitude", "longitude", "source_event_type")

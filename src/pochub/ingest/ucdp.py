@@ -10,9 +10,10 @@ from pochub.core.evidence.classification import UCDP_TYPES_OF_VIOLENCE, known_va
 from pochub.core.models.events import DatePrecision, GeoPrecision
 from pochub.core.models.taxonomy import ThreatType
 from pochub.ingest._columns import (
-    ISO_DATE,
     Check,
     coordinate_checks,
+    date_error,
+    date_formats,
     parse_date,
     parse_float,
     parse_int,
@@ -72,7 +73,8 @@ def release_version(expr: pl.Expr) -> pl.Expr:
 
 
 def _normalise(frame: pl.DataFrame, options: ImportOptions) -> tuple[pl.DataFrame, list[Check]]:
-    date_formats = (options.date_format,) if options.date_format else (ISO_DATE, "%d/%m/%Y")
+    formats = date_formats(options.date_format, options.day_first)
+    not_a_date = date_error(options.date_format, options.day_first, "YYYY-MM-DD")
     violence = parse_int(text(frame, "type_of_violence"))
     names = {k: v[0] for k, v in UCDP_TYPES_OF_VIOLENCE.items()}
     categories = {k: v[1].value for k, v in UCDP_TYPES_OF_VIOLENCE.items()}
@@ -80,8 +82,8 @@ def _normalise(frame: pl.DataFrame, options: ImportOptions) -> tuple[pl.DataFram
     out = frame.with_columns(
         source=pl.lit(options.source_name or SOURCE),
         source_id=text(frame, "id"),
-        event_date=parse_date(text(frame, "date_start"), date_formats),
-        date_end=parse_date(text(frame, "date_end"), date_formats),
+        event_date=parse_date(text(frame, "date_start"), formats),
+        date_end=parse_date(text(frame, "date_end"), formats),
         date_precision=text(frame, "date_prec").replace_strict(
             {**DATE_PRECISION, "": DatePrecision.DAY.value}, default=None, return_dtype=pl.String
         ),
@@ -128,13 +130,13 @@ def _normalise(frame: pl.DataFrame, options: ImportOptions) -> tuple[pl.DataFram
             "date_start",
             text(frame, "date_start"),
             pl.col("event_date").is_null(),
-            "not a date (expected YYYY-MM-DD)",
+            not_a_date,
         ),
         Check(
             "date_end",
             text(frame, "date_end"),
             (text(frame, "date_end") != "") & pl.col("date_end").is_null(),
-            "not a date (expected YYYY-MM-DD)",
+            not_a_date,
         ),
         Check(
             "date_end",
@@ -178,4 +180,5 @@ UCDP = EventFormat(
     normalise=_normalise,
     known_columns=frozenset(COLUMNS) | EXTRA_COLUMNS,
     default_header=COLUMNS,
+    date_columns=("date_start", "date_end"),
 )

@@ -15,15 +15,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-import numpy as np
 import polars as pl
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 
 from pochub.config import Settings
 from pochub.core.evidence.duplicates import find_duplicates
-from pochub.core.geography.areas import AreaIndex
+from pochub.core.geography.areas import BEYOND, NEAREST, AreaIndex
 from pochub.errors import InvalidRows, RowError
 from pochub.ingest.events import EventFormat, ImportOptions, read_events
+from pochub.services import actors
 from pochub.store import repositories, tables
 from pochub.store.event_writer import EventWriter
 
@@ -52,6 +52,12 @@ class ImportSummary:
     errors: tuple[RowError, ...] = field(default=(), compare=False)
     older: int = 0
     """Rows that differ from a stored event but are an older vintage of it (older ``timestamp``): kept as stored."""
+    read_as: str = ""
+    """How the file was read: format, encoding and delimiter as detected."""
+    nearest_area: int = 0
+    """Rows outside every polygon of the finest event level that took the nearest area within the tolerance."""
+    outside_boundaries: int = 0
+    """Rows beyond every boundary and the tolerance: counted as "outside the boundaries", never a new area."""
 
     def as_dict(self) -> dict[str, object]:
         """The figures, for JSON output."""
@@ -76,10 +82,16 @@ def _is_bulk(conn: Connection, path: Path) -> bool:
     return size > 10_000_000 and size > BULK_BYTES_PER_STORED_EVENT * stored
 
 
-def locate_admin_codes(frame: pl.DataFrame, indexes: list[AreaIndex]) -> pl.DataFrame:
-    """Fill missing admin P-codes (and empty admin names) of events by point-in-polygon."""
+def assign_areas(
+    frame: pl.DataFrame, indexes: list[AreaIndex], tolerance_km: float
+) -> tuple[pl.DataFrame, dict[str, int]]:
+    """One geography: at each level with boundaries, every event's admin P-code is that of the area holding it,
+    else the nearest within ``tolerance_km``, else none ("outside the boundaries"); the source's own code or
+    spelling never becomes an area. Empty admin names take the boundary's. Returns the frame and the counts of
+    the finest level by method (inside, nearest, outside)."""
+    counts: dict[str, int] = {}
     if frame.height == 0:
-        return frame
+        return frame, counts
     lat = frame["latitude"].to_numpy()
     lon = frame["longitude"].to_numpy()
     updates = []
@@ -87,23 +99,16 @@ def locate_admin_codes(frame: pl.DataFrame, indexes: list[AreaIndex]) -> pl.Data
         if index.level not in (1, 2) or len(index) == 0:
             continue
         code_col, name_col = f"admin{index.level}_pcode", f"admin{index.level}_name"
-        missing = frame[code_col].is_null().to_numpy()
-        if not missing.any():
-            continue
-        codes, names = index.locate(lat[missing], lon[missing])
-        full_codes = np.full(frame.height, None, dtype=object)
-        full_names = np.full(frame.height, None, dtype=object)
-        full_codes[missing], full_names[missing] = codes, names
+        assignment = index.assign(lat, lon, tolerance_km)
+        counts = assignment.counts()
         updates += [
-            pl.coalesce(pl.col(code_col), pl.Series(values=full_codes.tolist(), dtype=pl.String)).alias(
-                code_col
-            ),
+            pl.Series(code_col, assignment.pcodes.tolist(), dtype=pl.String),
             pl.when(pl.col(name_col).fill_null("") == "")
-            .then(pl.Series(values=full_names.tolist(), dtype=pl.String))
+            .then(pl.Series(values=assignment.names.tolist(), dtype=pl.String))
             .otherwise(pl.col(name_col))
             .alias(name_col),
         ]
-    return frame.with_columns(updates) if updates else frame
+    return (frame.with_columns(updates) if updates else frame), counts
 
 
 def relink_duplicates(conn: Connection, settings: Settings) -> int:
@@ -134,13 +139,15 @@ def import_events(
     """Import an event file in one transaction; raise InvalidRows (writing nothing) on bad rows by default."""
     started = time.perf_counter()
     started_at = datetime.now(UTC)
-    rows_read = rejected = 0
+    rows_read = rejected = nearest = outside = 0
+    read_as = ""
     kept: list[RowError] = []
     with engine.begin() as conn, _rejects_writer(rejects) as reject_writer:
         indexes = [AreaIndex.build(repositories.load_admin_areas(conn, level), level) for level in (1, 2)]
         writer = EventWriter(conn, bulk=_is_bulk(conn, path))
         for batch in read_events(path, fmt, options, on_progress):
             rows_read += batch.rows_read
+            read_as = batch.read_as or read_as
             if batch.errors:
                 rejected += len({e.line for e in batch.errors})
                 room = MAX_ERRORS_KEPT - len(kept)
@@ -149,11 +156,15 @@ def import_events(
                     reject_writer.writerows([e.line, e.column, e.value, e.reason] for e in batch.errors)
             if rejected and not skip_invalid:
                 continue  # keep reading to report every bad row, write nothing more
-            writer.write(locate_admin_codes(batch.events, indexes))
+            located, counts = assign_areas(batch.events, indexes, settings.area_tolerance_km)
+            nearest += counts.get(NEAREST, 0)
+            outside += counts.get(BEYOND, 0)
+            writer.write(located)
         if rejected and not skip_invalid:
             raise InvalidRows(kept, rejected, file=str(path))
         new, updated = writer.finish()
         linked = relink_duplicates(conn, settings)
+        actors.register(conn)  # the actor registry stays current with the stored names
         summary = ImportSummary(
             kind=kind,
             file=str(path),
@@ -166,6 +177,9 @@ def import_events(
             seconds=round(time.perf_counter() - started, 3),
             errors=tuple(kept),
             older=writer.older,
+            read_as=read_as,
+            nearest_area=nearest,
+            outside_boundaries=outside,
         )
         _record(conn, summary, started_at)
     return summary
@@ -217,6 +231,7 @@ def delete_events(
                     delete(tables.events).where(ev.source == source, ev.source_id.in_(part))
                 ).rowcount
         linked = relink_duplicates(conn, settings)
+        actors.register(conn)
         summary = ImportSummary(
             kind=f"{source}-deletions",
             file=file,
