@@ -21,6 +21,7 @@ from pochub.core.threats.matrix import (
     vulnerability_of,
 )
 from pochub.errors import InvalidInput, NotFound
+from pochub.services import actors
 from pochub.store import event_queries, repositories, tables
 from pochub.store.event_queries import EventFilter
 
@@ -93,6 +94,7 @@ def assess(
         evidence = evidence_frame(conn, level, history_start, as_of.date())
         contexts = area_contexts(conn, level)
         overrides = load_overrides(conn)
+        evidence = actors.with_registry_actor(evidence, actors.name_mapping(conn))  # perpetrator = registry actor
     if signals is not None:
         for pcode, (probability, expected, surge) in signals(evidence, as_of, level).items():
             base = contexts.get(pcode) or AreaContext(pcode, pcode)

@@ -466,3 +466,22 @@ exercise_scores = Table(
     Column("document", Text, nullable=False),  # every team's scores with their explanations (JSON)
     Index("ix_exercise_scores_exercise_id", "exercise_id"),
 )
+
+actor_names = Table(  # the actor registry: every source name and the registry actor it is (rebuilt on import)
+    "actor_names",
+    metadata,
+    Column("name", String(500), primary_key=True),
+    Column("actor", String(500), nullable=False),
+    Column("sources", String(200), nullable=False),  # the sources that spell it so, comma-separated
+    Column("events", Integer, nullable=False),  # events naming it in any actor field
+    Index("ix_actor_names_actor", "actor"),
+)
+
+actor_aliases = Table(  # the analyst's aliases: this name is that registry actor
+    "actor_aliases",
+    metadata,
+    Column("name", String(500), primary_key=True),
+    Column("actor", String(500), nullable=False),
+    Column("analyst", String(80), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

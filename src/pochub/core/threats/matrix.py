@@ -99,6 +99,8 @@ class ThreatRecord:
     recent_events: int
     last_event: date | None
     overrides: tuple[OverrideNote, ...] = ()
+    perpetrator_names: tuple[str, ...] = ()
+    """The source names behind the perpetrator (the actor registry's spellings of it in the evidence)."""
 
 
 @dataclass(frozen=True)
@@ -177,6 +179,11 @@ def build_matrix(
     profiles = actor_profile(window)
     threats = window.filter(pl.col("threat_type").is_not_null() & pl.col("area_pcode").is_not_null())
     recent_from = as_of.date() - timedelta(days=settings.recent_days)
+    source_names = (  # the source spellings behind a registry actor (actor1_source, when the caller mapped actor1)
+        [pl.col("actor1_source").drop_nulls().unique().sort().alias("perpetrator_names")]
+        if "actor1_source" in threats.columns
+        else []
+    )
     groups = (
         threats.sort("event_date", descending=True)
         .group_by("area_pcode", "threat_type", "actor1", maintain_order=True)
@@ -187,6 +194,7 @@ def build_matrix(
             (pl.col("event_date") >= recent_from).sum().alias("recent"),
             pl.col("civilian_fatalities").sum().alias("civilian_fatalities"),
             pl.col("area_name").first(),
+            *source_names,
         )
     )
     area_recent = dict(groups.group_by("area_pcode").agg(pl.col("recent").sum()).iter_rows())
@@ -237,10 +245,12 @@ def _record(
     if area.surge:
         indicators.append("surge flagged in the area")
     ids = tuple(int(i) for i in row["id"])
+    names = tuple(row.get("perpetrator_names") or ())
     return ThreatRecord(
         key=f"{pcode}|{threat_type}|{perpetrator}",
         threat_type=threat_type,
-        description=_describe(threat_type, perpetrator, area.name, len(ids), int(row["civilian_fatalities"])),
+        description=_describe(threat_type, perpetrator, area.name, len(ids), int(row["civilian_fatalities"]))
+        + (f"; source names: {'; '.join(names)}" if names and names != (perpetrator,) else ""),
         perpetrator=perpetrator,
         capability=capability,
         intent=intent,
@@ -267,6 +277,7 @@ def _record(
         evidence_ids=ids,
         recent_events=int(row["recent"]),
         last_event=last,
+        perpetrator_names=names,
     )
 
 
