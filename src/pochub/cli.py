@@ -789,7 +789,9 @@ def hotspots_command(
     elif output == HotspotFormat.csv:
         import csv
 
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(rows[0]) if rows else ["cell"], lineterminator="\n")
+        writer = csv.DictWriter(
+            sys.stdout, fieldnames=list(rows[0]) if rows else ["cell"], lineterminator="\n"
+        )
         writer.writeheader()
         writer.writerows(rows)
     elif output == HotspotFormat.geojson:
@@ -1356,6 +1358,11 @@ def demo(
                 account.username, account.role, account.field_office or "mission-wide", account.password
             )
         out.print(logins if made else "demo sign-ins already exist (their passwords were shown when made)")
+    from pochub.services.demo_mission import create_demo_alerts
+
+    statuses = create_demo_alerts(st.engine(), st.settings)
+    if statuses:  # every field office holds an alert in every lifecycle status
+        err.print(f"demo alerts: {sum(statuses.values())} in every field office, by status: {statuses}")
 
 
 @app.command("serve")

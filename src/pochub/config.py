@@ -7,14 +7,29 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from pochub.errors import InvalidInput
+
+MIN_SECRET_KEY_LENGTH = 32
+"""Characters a secret key needs at least (`pochub keys generate` writes 43 random URL-safe characters)."""
+KEY_HELP = (
+    "make one with `pochub keys generate -o pochub.key` and set POCHUB_SECRET_KEY_FILE=pochub.key "
+    "(or POCHUB_SECRET_KEY)"
+)
+
+
+class MissingSecretKey(InvalidInput):
+    """No secret key was given: nothing protected can be read or written without one (a setup error)."""
+
+    http_status = 500
 
 
 class Settings(BaseSettings):
     """PoC Hub settings. Every field can be set as POCHUB_<NAME> in the environment."""
 
-    model_config = SettingsConfigDict(env_prefix="POCHUB_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="POCHUB_", extra="ignore", hide_input_in_errors=True)
 
     database_url: str = Field(
         default="sqlite:///pochub.db",
@@ -39,11 +54,22 @@ class Settings(BaseSettings):
         ge=0,
         description="Two records of different sources within this many days may be one event.",
     )
-    secret_key: str = Field(
-        default="pochub-development-key-change-me",
-        min_length=16,
-        description="Secret that encrypts informants' names and numbers at rest and signs sessions. "
-        "Set a long random value in production; changing it makes stored sender details unreadable.",
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Secret that encrypts informants' names and numbers at rest and keys sender matching and "
+        f"location fuzzing (at least {MIN_SECRET_KEY_LENGTH} characters; no default: `pochub keys generate` "
+        "makes one). Changing it makes stored sender details unreadable: use `pochub keys rotate`.",
+    )
+    secret_key_file: Path | None = Field(
+        default=None,
+        description="A file holding the secret key (as written by `pochub keys generate -o FILE`, readable "
+        "only by its owner); instead of POCHUB_SECRET_KEY.",
+    )
+    area_tolerance_km: float = Field(
+        default=25.0,
+        ge=0,
+        description="A point outside every imported boundary takes the nearest area within this distance (coasts, "
+        "borders drawn differently); farther, it is counted as 'outside the boundaries'.",
     )
     location_fuzz_km: float = Field(
         default=5.0,
@@ -53,7 +79,14 @@ class Settings(BaseSettings):
     session_hours: float = Field(
         default=12.0, gt=0, description="Lifetime of a web session cookie, in hours."
     )
-    token_days: float = Field(default=90.0, gt=0, description="Lifetime of an API bearer token, in days.")
+    token_days: float = Field(
+        default=90.0, gt=0, description="Default lifetime of an API bearer token, in days (capped per role)."
+    )
+    token_max_days: dict[str, float] = Field(
+        default={"admin": 30.0, "gateway": 365.0},
+        description='Longest API token lifetime per role, in days, as JSON (e.g. {"admin": 30}); roles not '
+        "named are capped at token_days.",
+    )
     merge_window_hours: float = Field(
         default=2.0,
         ge=0,
@@ -79,6 +112,47 @@ class Settings(BaseSettings):
     workers: bool = Field(
         default=True, description="Run the escalation and notification workers inside `pochub serve`."
     )
+    api_docs: bool = Field(
+        default=False,
+        description="Serve the API's description (/openapi.json) and its pages (/docs, /redoc). Off in "
+        "production: it maps every route for an outsider; turn it on for development and API fuzzing.",
+    )
+    partner_text: str = Field(
+        default="redacted",
+        pattern="^(redacted|full)$",
+        description="What partners see of an alert's message and location description: 'redacted' (withheld: "
+        "a community's words can name the informant or the place) or 'full'.",
+    )
+    secure_cookies: bool = Field(
+        default=False,
+        description="Mark every cookie Secure and send HSTS even when the server sees plain HTTP: set it behind "
+        "a proxy that terminates HTTPS (over HTTPS seen by the server itself, both happen anyway).",
+    )
+
+    @model_validator(mode="after")
+    def _secret_key_from_file(self) -> Settings:
+        """Read the key file when one is named; refuse a short key without ever showing it."""
+        if self.secret_key_file is not None:
+            if self.secret_key is not None:
+                raise ValueError("give POCHUB_SECRET_KEY or POCHUB_SECRET_KEY_FILE, not both")
+            try:
+                text = self.secret_key_file.read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError) as exc:
+                reason = getattr(exc, "strerror", None) or "not readable as text"
+                raise ValueError(f"secret key file {self.secret_key_file}: {reason}") from None
+            self.secret_key = SecretStr(text)
+        if self.secret_key is not None and len(self.secret_key.get_secret_value()) < MIN_SECRET_KEY_LENGTH:
+            raise ValueError(
+                f"the secret key is too short (it needs at least {MIN_SECRET_KEY_LENGTH} characters; it is not "
+                f"shown): {KEY_HELP}"
+            )
+        return self
+
+    def key(self) -> str:
+        """The secret key; MissingSecretKey saying how to make one when none is set."""
+        if self.secret_key is None:
+            raise MissingSecretKey(f"no secret key is set: {KEY_HELP}")
+        return self.secret_key.get_secret_value()
 
 
 def settings_help() -> list[tuple[str, str, str]]:

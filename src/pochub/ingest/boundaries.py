@@ -7,15 +7,39 @@ the level (``ADM2_PCODE``, ``admin2Pcod``, ``pcode`` ...) or given explicitly.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
-import shapely
 from shapely.geometry import shape
 
+from pochub.core.geography.repair import Repair, make_polygonal
 from pochub.core.models.places import AdminArea
-from pochub.errors import InvalidInput, RowError
+from pochub.errors import InvalidInput, InvalidRows, RowError
+
+
+@dataclass(frozen=True)
+class RepairedFeature:
+    """A feature whose geometry was repaired on import, named so the analyst can check it."""
+
+    file: str
+    feature: int
+    name: str
+    pcode: str
+    repair: Repair
+
+    def describe(self) -> str:
+        """One line: file, feature number, name and P-code, and what was done."""
+        return f"{self.file}: feature {self.feature} {self.name} ({self.pcode}): {self.repair.describe()}"
+
+
+@dataclass(frozen=True)
+class BoundaryFile:
+    """The areas read from a boundary file and the features whose geometry had to be repaired."""
+
+    areas: list[AdminArea]
+    repairs: list[RepairedFeature]
 
 
 def _find(properties: dict[str, Any], patterns: list[str]) -> str | None:
@@ -50,8 +74,9 @@ def read_boundaries(
     name_field: str | None = None,
     parent_field: str | None = None,
     version: str | None = None,
-) -> list[AdminArea]:
-    """Read admin areas of ``level`` from a GeoJSON FeatureCollection; every problem names its feature."""
+) -> BoundaryFile:
+    """Read admin areas of ``level`` from a GeoJSON FeatureCollection; every problem names its feature. Each
+    geometry is made valid and polygonal (lines and points left by the repair dropped); repairs are listed."""
     if not path.exists():
         raise InvalidInput(f"{path}: no such file")
     try:
@@ -74,6 +99,7 @@ def read_boundaries(
     boundary_version = version or path.name
     areas: list[AdminArea] = []
     errors: list[RowError] = []
+    repairs: list[RepairedFeature] = []
     seen: set[str] = set()
     for number, feature in enumerate(features, start=1):
         where = f"feature {number}"
@@ -92,23 +118,19 @@ def read_boundaries(
         except Exception as exc:  # shapely raises several kinds for bad geometry
             errors.append(RowError(str(path), number, "geometry", "", f"{where}: not a geometry ({exc})"))
             continue
-        if geometry.geom_type not in ("Polygon", "MultiPolygon"):
+        try:
+            geometry, repair = make_polygonal(geometry)
+        except ValueError as exc:
             errors.append(
                 RowError(
-                    str(path),
-                    number,
-                    "geometry",
-                    geometry.geom_type,
-                    f"{where}: an admin area must be a Polygon or MultiPolygon",
+                    str(path), number, "geometry", "", f"{where}: an admin area must be a polygon: {exc}"
                 )
             )
             continue
-        if not geometry.is_valid:
-            geometry = shapely.make_valid(geometry)
+        if repair is not None:
+            repairs.append(RepairedFeature(str(path), number, name or pcode, pcode, repair))
         parent = str(props.get(parent_key) or "").strip() if parent_key else ""
         areas.append(AdminArea(pcode, name or pcode, level, geometry, parent or None, boundary_version))
     if errors:
-        from pochub.errors import InvalidRows
-
         raise InvalidRows(errors, len(errors), file=str(path))
-    return areas
+    return BoundaryFile(areas, repairs)

@@ -33,6 +33,7 @@ from pochub.core.allocation.travel import (
     travel_time_matrix,
 )
 from pochub.core.geography.areas import AreaIndex
+from pochub.core.geography.repair import polygon_parts
 from pochub.core.models.places import Community, Road
 from pochub.errors import Infeasible, InvalidInput
 from pochub.store import repositories, tables
@@ -320,15 +321,16 @@ def plan_map(run: AllocationRun, engine: Engine, path: Path) -> None:
         areas = repositories.load_admin_areas(conn)
     figure, axis = plt.subplots(figsize=(9, 8), dpi=110)
     top = min((a.level for a in areas), default=None)
-    for area in areas:
-        for polygon in getattr(area.geometry, "geoms", [area.geometry]):
-            x, y = polygon.exterior.xy
-            axis.plot(
-                x,
-                y,
-                color="#4a5568" if area.level == top else "#cbd5e0",
-                linewidth=1.0 if area.level == top else 0.4,
-            )
+    for area in areas:  # any shape: polygons, multi-polygons, collections (their lines and points skipped)
+        for polygon in polygon_parts(area.geometry):
+            for ring in (polygon.exterior, *polygon.interiors):
+                x, y = ring.xy
+                axis.plot(
+                    x,
+                    y,
+                    color="#4a5568" if area.level == top else "#cbd5e0",
+                    linewidth=1.0 if area.level == top else 0.4,
+                )
     with engine.connect() as conn:
         roads = conn.execute(select(tables.roads.c.road_class, tables.roads.c.geometry)).all()
     widths = {"primary": 1.6, "secondary": 1.1, "tertiary": 0.7, "track": 0.4}

@@ -11,16 +11,25 @@ import shapely
 import yaml
 from sqlalchemy import Engine, bindparam, insert, select, update
 
+from pochub.core.geography.areas import INSIDE, NEAREST
 from pochub.errors import InvalidInput
 from pochub.ingest._csv import CsvTable
 from pochub.ingest.capacities import is_geopko, read_bases, read_geopko_bases, read_roads, read_units
-from pochub.services.places import PlacesSummary
+from pochub.services.places import AREA_TOLERANCE_KM, PlacesSummary, assign_points, place_indexes
 from pochub.store import tables
 
 
 def _replace(
-    engine: Engine, table: Any, key: str, rows: list[dict[str, Any]], kind: str, path: Path
+    engine: Engine,
+    table: Any,
+    key: str,
+    rows: list[dict[str, Any]],
+    kind: str,
+    path: Path,
+    *,
+    place: bool = False,
 ) -> PlacesSummary:
+    located = 0
     with engine.begin() as conn:
         ids = [r[key] for r in rows]
         existing = (
@@ -33,7 +42,10 @@ def _replace(
         fresh = [r for r in rows if r[key] not in existing]
         if fresh:
             conn.execute(insert(table), fresh)
-    return PlacesSummary(kind, str(path), len(rows) - len(existing), len(existing))
+        if place:  # one geography: each point takes its finest stored area's P-code
+            placed = assign_points(conn, table, key, place_indexes(conn), AREA_TOLERANCE_KM)
+            located = placed[INSIDE] + placed[NEAREST]
+    return PlacesSummary(kind, str(path), len(rows) - len(existing), len(existing), bases_located=located)
 
 
 def import_bases(
@@ -63,7 +75,7 @@ def import_bases(
         )
         for b in found
     ]
-    return _replace(engine, tables.bases, "base_id", rows, "bases", path)
+    return _replace(engine, tables.bases, "base_id", rows, "bases", path, place=True)
 
 
 def import_units(engine: Engine, path: Path) -> PlacesSummary:

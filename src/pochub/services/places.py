@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import Connection, Engine, bindparam, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, select, update
 
-from pochub.core.geography.areas import AreaIndex
+from pochub.core.geography.areas import BEYOND, INSIDE, NEAREST, AreaIndex, assign_finest
 from pochub.ingest.boundaries import read_boundaries
 from pochub.ingest.communities import read_communities
 from pochub.store import repositories, tables
 
+AREA_TOLERANCE_KM = 25.0
+"""The nearest area within this distance takes a point outside every polygon (see Settings.area_tolerance_km)."""
+
 
 @dataclass(frozen=True)
 class PlacesSummary:
-    """What a boundaries or communities import did."""
+    """What a boundaries or communities import did: stored, where events and places fell, what was repaired."""
 
     kind: str
     file: str
@@ -24,35 +27,77 @@ class PlacesSummary:
     updated: int
     events_located: int = 0
     communities_located: int = 0
+    events_nearest_area: int = 0
+    """Events outside every polygon given the nearest area within the tolerance."""
+    events_outside_boundaries: int = 0
+    communities_outside_boundaries: int = 0
+    bases_located: int = 0
+    repaired: tuple[str, ...] = ()
+    """Features whose geometry was repaired: file, feature number, name, P-code and what was done."""
 
     def as_dict(self) -> dict[str, object]:
         """The figures, for JSON output."""
-        return dict(self.__dict__)
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in self.__dict__.items()}
 
 
-def _locate_events(conn: Connection, index: AreaIndex) -> int:
+def assign_events(conn: Connection, index: AreaIndex, tolerance_km: float) -> dict[str, int]:
+    """Give every stored event the P-code of its area at the index's level (re-importing boundaries
+    reassigns); events beyond every area and the tolerance get none. Returns the counts by method."""
     ev = tables.events.c
     code_col = getattr(ev, f"admin{index.level}_pcode")
-    name_col = getattr(ev, f"admin{index.level}_name")
-    rows = conn.execute(select(ev.id, ev.latitude, ev.longitude, name_col).where(code_col.is_(None))).all()
+    rows = conn.execute(select(ev.id, ev.latitude, ev.longitude, code_col)).all()
     if not rows:
-        return 0
-    lat = np.array([r[1] for r in rows], dtype=np.float64)
-    lon = np.array([r[2] for r in rows], dtype=np.float64)
-    codes, names = index.locate(lat, lon)
+        return {INSIDE: 0, NEAREST: 0, BEYOND: 0}
+    lat = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
+    lon = np.fromiter((r[2] for r in rows), dtype=np.float64, count=len(rows))
+    assignment = index.assign(lat, lon, tolerance_km)
     params = [
-        {"event_id": r[0], "code": code, "name": r[3] or name}
-        for r, code, name in zip(rows, codes, names, strict=True)
-        if code is not None
+        {"event_id": r[0], "code": code}
+        for r, code in zip(rows, assignment.pcodes, strict=True)
+        if code != r[3]
     ]
     if params:
         stmt = (
             update(tables.events)
             .where(ev.id == bindparam("event_id"))
-            .values({code_col.name: bindparam("code"), name_col.name: bindparam("name")})
+            .values({code_col.name: bindparam("code")})
         )
         conn.execute(stmt, params)
-    return len(params)
+    return assignment.counts()
+
+
+def place_indexes(conn: Connection) -> list[AreaIndex]:
+    """An index per stored admin level, finest first (where places take their P-code)."""
+    areas = repositories.load_admin_areas(conn)
+    levels = sorted({a.level for a in areas}, reverse=True)
+    return [AreaIndex.build(areas, level) for level in levels]
+
+
+def assign_points(
+    conn: Connection, table: Table, key: str, indexes: list[AreaIndex], tolerance_km: float
+) -> dict[str, int]:
+    """Give every row of a point table (communities, bases) the P-code of its finest area; a row beyond every
+    boundary keeps its own P-code only when that is a stored area's. Returns the counts by method."""
+    if not indexes:
+        return {INSIDE: 0, NEAREST: 0, BEYOND: 0}
+    c = table.c
+    rows = conn.execute(select(c[key], c.latitude, c.longitude, c.pcode)).all()
+    if not rows:
+        return {INSIDE: 0, NEAREST: 0, BEYOND: 0}
+    stored = {str(code) for index in indexes for code in index.pcodes}
+    lat = np.fromiter((r[1] for r in rows), dtype=np.float64, count=len(rows))
+    lon = np.fromiter((r[2] for r in rows), dtype=np.float64, count=len(rows))
+    assignment = assign_finest(indexes, lat, lon, tolerance_km)
+    params = []
+    for row, code in zip(rows, assignment.pcodes, strict=True):
+        chosen = code if code is not None else (row[3] if row[3] in stored else None)
+        if chosen != row[3]:
+            params.append({"row_key": row[0], "code": chosen})
+    if params:
+        conn.execute(
+            update(table).where(c[key] == bindparam("row_key")).values(pcode=bindparam("code")), params
+        )
+    return assignment.counts()
 
 
 def import_boundaries(
@@ -64,9 +109,11 @@ def import_boundaries(
     name_field: str | None = None,
     parent_field: str | None = None,
     version: str | None = None,
+    tolerance_km: float = AREA_TOLERANCE_KM,
 ) -> PlacesSummary:
-    """Store admin areas of one level, then give stored events and communities lacking codes their P-codes."""
-    areas = read_boundaries(
+    """Store admin areas of one level (repaired into valid polygons), then give every stored event its area at
+    that level and every community and base its finest area: inside, else nearest within ``tolerance_km``."""
+    read = read_boundaries(
         path,
         level,
         pcode_field=pcode_field,
@@ -75,41 +122,41 @@ def import_boundaries(
         version=version,
     )
     with engine.begin() as conn:
-        new, replaced = repositories.save_admin_areas(conn, areas)
-        all_areas = repositories.load_admin_areas(conn, level)
-        index = AreaIndex.build(all_areas, level)
-        located = _locate_events(conn, index) if level in (1, 2) else 0
-        communities = repositories.load_communities(conn)
-        finest = _finest_index(conn)
-        missing = [c for c in communities if c.pcode is None]
-        fixed = _with_pcodes(missing, finest)
-        if fixed:
-            repositories.save_communities(conn, fixed)
-    return PlacesSummary("boundaries", str(path), new, replaced, located, len(fixed))
+        new, replaced = repositories.save_admin_areas(conn, read.areas)
+        index = AreaIndex.build(repositories.load_admin_areas(conn, level), level)
+        events = assign_events(conn, index, tolerance_km) if level in (1, 2) else {}
+        indexes = place_indexes(conn)
+        communities = assign_points(conn, tables.communities, "community_id", indexes, tolerance_km)
+        bases = assign_points(conn, tables.bases, "base_id", indexes, tolerance_km)
+    return PlacesSummary(
+        "boundaries",
+        str(path),
+        new,
+        replaced,
+        events_located=events.get(INSIDE, 0) + events.get(NEAREST, 0),
+        communities_located=communities[INSIDE] + communities[NEAREST],
+        events_nearest_area=events.get(NEAREST, 0),
+        events_outside_boundaries=events.get(BEYOND, 0),
+        communities_outside_boundaries=communities[BEYOND],
+        bases_located=bases[INSIDE] + bases[NEAREST],
+        repaired=tuple(r.describe() for r in read.repairs),
+    )
 
 
-def _finest_index(conn: Connection) -> AreaIndex | None:
-    levels = sorted({a.level for a in repositories.load_admin_areas(conn)})
-    if not levels:
-        return None
-    return AreaIndex.build(repositories.load_admin_areas(conn, levels[-1]), levels[-1])
-
-
-def _with_pcodes(communities: list, index: AreaIndex | None) -> list:  # type: ignore[type-arg]
-    if index is None or not communities:
-        return []
-    lat = np.array([c.latitude for c in communities])
-    lon = np.array([c.longitude for c in communities])
-    codes, _ = index.locate(lat, lon)
-    return [replace(c, pcode=code) for c, code in zip(communities, codes, strict=True) if code is not None]
-
-
-def import_communities(engine: Engine, path: Path) -> PlacesSummary:
-    """Store communities; those without a P-code get one from the finest boundaries stored."""
+def import_communities(
+    engine: Engine, path: Path, *, tolerance_km: float = AREA_TOLERANCE_KM
+) -> PlacesSummary:
+    """Store communities; with boundaries stored, each takes the P-code of its finest area (inside, else the
+    nearest within ``tolerance_km``; beyond, its own P-code only when that is a stored area's)."""
     communities = read_communities(path)
     with engine.begin() as conn:
-        missing = [c for c in communities if c.pcode is None]
-        located = {c.community_id: c for c in _with_pcodes(missing, _finest_index(conn))}
-        communities = [located.get(c.community_id, c) for c in communities]
         new, replaced = repositories.save_communities(conn, communities)
-    return PlacesSummary("communities", str(path), new, replaced, 0, len(located))
+        placed = assign_points(conn, tables.communities, "community_id", place_indexes(conn), tolerance_km)
+    return PlacesSummary(
+        "communities",
+        str(path),
+        new,
+        replaced,
+        communities_located=placed[INSIDE] + placed[NEAREST],
+        communities_outside_boundaries=placed[BEYOND],
+    )

@@ -19,7 +19,12 @@ from sqlalchemy import Connection, Engine, insert, select
 
 from pochub.core.models.coordination import CoordinatorModel, Structure
 from pochub.core.toolkit.checklist import TASKS, ChecklistAssessment, assess, structure_findings
-from pochub.core.workflow.structure import StructureProblem, parse_structure, validate_structure
+from pochub.core.workflow.structure import (
+    StructureProblem,
+    boundary_problems,
+    parse_structure,
+    validate_structure,
+)
 from pochub.errors import InvalidInput, NotFound
 from pochub.ingest.structure import StructureFile, load_structure, read_answers, read_pcodes, write_document
 from pochub.store import tables
@@ -58,9 +63,13 @@ def require_structure(engine: Engine, path: Path | None = None) -> Structure:
     return structure
 
 
-def known_pcodes(conn: Connection) -> set[str]:
-    """The P-codes of the stored admin areas."""
-    return set(conn.execute(select(tables.admin_areas.c.pcode)).scalars())
+def known_pcodes(conn: Connection) -> dict[str, str | None]:
+    """The stored admin areas' P-codes, each with its parent P-code (the hierarchy structures are checked by)."""
+    a = tables.admin_areas.c
+    return {
+        str(p): (str(parent) if parent else None)
+        for p, parent in conn.execute(select(a.pcode, a.parent_pcode))
+    }
 
 
 @dataclass(frozen=True)
@@ -90,13 +99,14 @@ class ValidationReport:
         )
 
 
-def pcodes_for_check(engine: Engine | None, *, from_store: bool, pcodes_file: Path | None) -> set[str] | None:
-    """The P-codes a structure must cover: from the store, a file, both, or None when neither is asked."""
+def pcodes_for_check(
+    engine: Engine | None, *, from_store: bool, pcodes_file: Path | None
+) -> set[str] | dict[str, str | None] | None:
+    """The P-codes a structure must cover: from the store (with their parents: areas nest by ``parent_pcode``),
+    a file (plain codes, nested by prefix), both, or None when neither is asked."""
     if not from_store and pcodes_file is None:
         return None
-    codes: set[str] = set()
-    if pcodes_file is not None:
-        codes |= read_pcodes(pcodes_file)
+    codes: set[str] = read_pcodes(pcodes_file) if pcodes_file is not None else set()
     if from_store and engine is not None:
         with engine.connect() as conn:
             stored = known_pcodes(conn)
@@ -104,15 +114,22 @@ def pcodes_for_check(engine: Engine | None, *, from_store: bool, pcodes_file: Pa
             raise InvalidInput(
                 "--boundaries-from-store: no admin areas are stored (pochub import boundaries)"
             )
-        codes |= stored
+        return {**dict.fromkeys(codes), **stored}
     return codes
 
 
-def validate_file(path: Path, pcodes: set[str] | None = None) -> ValidationReport:
-    """Read and validate a structure file (shape errors raise InvalidInput; problems are listed)."""
+def validate_file(
+    path: Path,
+    pcodes: set[str] | dict[str, str | None] | None = None,
+    stored: dict[str, str | None] | None = None,
+) -> ValidationReport:
+    """Read and validate a structure file (shape errors raise InvalidInput; problems are listed). With
+    ``stored`` boundaries and no ``pcodes`` to cover, the offices' areas must still be stored areas."""
     loaded = load_structure(path)
-    problems = tuple(validate_structure(loaded.structure, pcodes))
-    return ValidationReport(loaded, problems, len(pcodes) if pcodes and not problems else 0)
+    problems = validate_structure(loaded.structure, pcodes)
+    if pcodes is None and stored:
+        problems += boundary_problems(loaded.structure, stored, coverage=False)
+    return ValidationReport(loaded, tuple(problems), len(pcodes) if pcodes and not problems else 0)
 
 
 def store_document(engine: Engine, document: dict[str, Any], *, now: datetime | None = None) -> int:
@@ -129,9 +146,14 @@ def store_document(engine: Engine, document: dict[str, Any], *, now: datetime | 
     return int(key[0]) if key is not None else 0
 
 
-def import_structure(engine: Engine, path: Path, pcodes: set[str] | None = None) -> ValidationReport:
-    """Validate a structure file and store it as the current structure; InvalidInput listing every problem."""
-    report = validate_file(path, pcodes)
+def import_structure(
+    engine: Engine, path: Path, pcodes: set[str] | dict[str, str | None] | None = None
+) -> ValidationReport:
+    """Validate a structure file and store it as the current structure; InvalidInput listing every problem.
+    With boundaries stored, every office's area must be one of them (named when it is not)."""
+    with engine.connect() as conn:
+        stored = known_pcodes(conn)
+    report = validate_file(path, pcodes, stored)
     if not report.valid:
         listed = "\n".join(f"  {line}" for line in report.lines())
         raise InvalidInput(f"{path}: {len(report.problems)} problem(s); nothing was stored:\n{listed}")

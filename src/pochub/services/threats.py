@@ -9,7 +9,7 @@ import numpy as np
 import polars as pl
 from sqlalchemy import Connection, Engine, insert, select
 
-from pochub.core.geography.areas import AreaIndex
+from pochub.core.geography.areas import AreaIndex, with_area_keys
 from pochub.core.threats.matrix import (
     AreaContext,
     MatrixSettings,
@@ -22,7 +22,7 @@ from pochub.core.threats.matrix import (
 )
 from pochub.errors import InvalidInput, NotFound
 from pochub.services import actors
-from pochub.store import event_queries, repositories, tables
+from pochub.store import event_queries, place_queries, repositories, tables
 from pochub.store.event_queries import EventFilter
 
 AreaSignals = Callable[[pl.DataFrame, datetime, int], Mapping[str, tuple[float | None, float | None, bool]]]
@@ -30,13 +30,10 @@ AreaSignals = Callable[[pl.DataFrame, datetime, int], Mapping[str, tuple[float |
 
 
 def evidence_frame(conn: Connection, level: int, first: object, last: object) -> pl.DataFrame:
-    """Events of the window with the area of the chosen admin level (P-code, else the source's name)."""
+    """Events of the window with the area of the chosen admin level: the P-code and name of the imported
+    boundary ("outside the boundaries" beyond them); without boundaries of the level, the source's name."""
     events = event_queries.frame(conn, EventFilter(start=first, end=last))  # type: ignore[arg-type]
-    code, name = f"admin{level}_pcode", f"admin{level}_name"
-    return events.with_columns(
-        area_pcode=pl.coalesce(pl.col(code), pl.when(pl.col(name) != "").then(pl.col(name))),
-        area_name=pl.coalesce(pl.when(pl.col(name) != "").then(pl.col(name)), pl.col(code)),
-    )
+    return with_area_keys(events, level, place_queries.area_names(conn, level))
 
 
 def area_contexts(conn: Connection, level: int) -> dict[str, AreaContext]:

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
+import h3
 import numpy as np
 import polars as pl
 import shapely
 from scipy import sparse
+from scipy.spatial import cKDTree
 from sqlalchemy import Connection, Engine
 
-from pochub.core.geography.areas import AreaIndex
+from pochub.core.geography.areas import OUTSIDE, AreaIndex, with_area_keys
 from pochub.core.models.places import AdminArea
 from pochub.core.warning.emerging import EmergingHotspotResult, emerging_hotspots
 from pochub.core.warning.evaluation import EvaluationTable, rolling_origin_evaluation
@@ -67,11 +69,13 @@ def selected_events(
 
 
 def analysed_cells(conn: Connection, events: pl.DataFrame, resolution: int, k: int) -> list[str]:
-    """Every cell of the imported boundaries at ``resolution``; with none, the events' cells and their k-rings."""
+    """Every cell of the imported boundaries at ``resolution`` and every cell holding an event; with no
+    boundaries, the events' cells and their k-rings."""
     areas = repositories.load_admin_areas(conn)
     if areas:
         top = min(a.level for a in areas)
-        return cells_covering([a.geometry for a in areas if a.level == top], resolution)
+        event_cells = events["cell"].drop_nulls().unique().to_list() if events.height else []
+        return cells_covering([a.geometry for a in areas if a.level == top], resolution, event_cells)
     if events.height == 0:
         return []
     return with_k_rings(events["cell"].unique().to_list(), k)
@@ -97,6 +101,19 @@ def events_on_cells(
 
 
 @dataclass(frozen=True)
+class CellPlace:
+    """Where a cell is, in words an analyst can use: its centre, the area holding the centre (P-code and name,
+    from the finest stored boundaries) and the nearest stored community (with its distance)."""
+
+    latitude: float
+    longitude: float
+    area_pcode: str | None
+    area_name: str | None
+    community: str | None
+    community_km: float | None
+
+
+@dataclass(frozen=True)
 class HotspotRun:
     """A hotspot analysis and what it covered."""
 
@@ -107,6 +124,46 @@ class HotspotRun:
     resolution: int
     k: int
     events: int
+    places: dict[str, CellPlace] = field(default_factory=dict)
+
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+def cell_places(conn: Connection, cells: Sequence[str]) -> dict[str, CellPlace]:
+    """Centre, area and nearest community of each cell. The area comes from point-in-polygon of the centre in the
+    finest stored boundary level (the one place hot spots assign areas); the community from a k-d tree on unit
+    vectors (chord order is great-circle order)."""
+    if not cells:
+        return {}
+    centres = np.array([h3.cell_to_latlng(c) for c in cells], dtype=np.float64)
+    lat, lon = centres[:, 0], centres[:, 1]
+    areas = repositories.load_admin_areas(conn)
+    codes = names = np.full(len(cells), None, dtype=object)
+    if areas:
+        finest = max(a.level for a in areas)
+        codes, names = AreaIndex.build(areas, finest).locate(lat, lon)
+    communities = repositories.load_communities(conn)
+    nearest: list[str | None] = [None] * len(cells)
+    km: list[float | None] = [None] * len(cells)
+    if communities:
+        points = np.array([(c.latitude, c.longitude) for c in communities], dtype=np.float64)
+        tree = cKDTree(_unit_vectors(points[:, 0], points[:, 1]))
+        chord, index = tree.query(_unit_vectors(lat, lon))
+        arc = 2.0 * np.arcsin(np.minimum(np.asarray(chord) / 2.0, 1.0)) * EARTH_RADIUS_KM
+        nearest = [communities[int(i)].name for i in np.atleast_1d(index)]
+        km = [round(float(d), 1) for d in np.atleast_1d(arc)]
+    return {
+        cell: CellPlace(float(la), float(lo), code, name, community, distance)
+        for cell, la, lo, code, name, community, distance in zip(
+            cells, lat, lon, codes, names, nearest, km, strict=True
+        )
+    }
+
+
+def _unit_vectors(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    phi, lam = np.radians(lat), np.radians(lon)
+    return np.column_stack([np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)])
 
 
 def hotspots(
@@ -116,13 +173,17 @@ def hotspots(
     k: int = 1,
     window_days: int = 90,
     as_of: datetime | None = None,
-    permutations: int = 9999,
+    permutations: int = 0,
     seed: int = 0,
     fdr: bool = True,
     threat_only: bool = True,
     category: str | None = None,
+    places: bool = True,
 ) -> HotspotRun:
-    """Gi* hot and cold spots of the window's events on H3 cells (empty cells count zero)."""
+    """Gi* hot and cold spots of the window's events on H3 cells (empty cells count zero): analytic two-sided
+    p-values with the false-discovery-rate correction by default, or ``permutations`` total randomisations (see
+    :mod:`pochub.core.warning.hotspots` for which to use). With ``places``, the significant cells and the busiest
+    ones carry their centre, area and nearest community."""
     if not 0 <= resolution <= 15:
         raise InvalidInput(f"--resolution must be 0-15, not {resolution}")
     if k < 1:
@@ -143,6 +204,10 @@ def hotspots(
     values = [counted.get(c, 0) for c in cells]
     result = getis_ord_gi_star(cells, values, k=k, permutations=permutations, seed=seed, alpha_fdr=fdr)
     inside = sum(counted.get(c, 0) for c in set(cells))
+    located: dict[str, CellPlace] = {}
+    if places:
+        with engine.connect() as conn:
+            located = cell_places(conn, described_cells(result))
     return HotspotRun(
         result,
         {c: int(v) for c, v in zip(cells, values, strict=True)},
@@ -151,7 +216,22 @@ def hotspots(
         resolution,
         k,
         inside,
+        located,
     )
+
+
+DESCRIBED_TOP = 50
+"""Besides every significant cell, this many cells of highest z are given places (tables list them)."""
+
+
+def described_cells(result: HotspotResult) -> list[str]:
+    """The cells a reader will look up: every hot or cold one and the ``DESCRIBED_TOP`` of highest z."""
+    top = set(np.argsort(-result.z, kind="stable")[:DESCRIBED_TOP].tolist())
+    return [
+        c
+        for i, (c, cls) in enumerate(zip(result.cells, result.classes, strict=True))
+        if cls != "none" or i in top
+    ]
 
 
 @dataclass(frozen=True)
@@ -173,13 +253,17 @@ def complete_months_end(last: date) -> date:
     return last.replace(day=1) - timedelta(days=1)
 
 
-def area_units(events: pl.DataFrame, level: int) -> pl.DataFrame:
-    """Events with ``unit`` (the admin P-code, else the source's area name) and ``unit_name``."""
-    code, name = f"admin{level}_pcode", f"admin{level}_name"
-    return events.with_columns(
-        unit=pl.coalesce(pl.col(code), pl.when(pl.col(name) != "").then(pl.col(name))),
-        unit_name=pl.coalesce(pl.when(pl.col(name) != "").then(pl.col(name)), pl.col(code)),
-    ).filter(pl.col("unit").is_not_null())
+def area_units(
+    events: pl.DataFrame, level: int, boundary_names: Mapping[str, str] | None = None
+) -> pl.DataFrame:
+    """Events with ``unit`` and ``unit_name``: the P-code and name of the level's imported boundary (events
+    outside them left out), or without boundaries the source's area name. Keys already on the frame
+    (``area_pcode``, as the threat matrix's evidence has) are used as they are."""
+    if "area_pcode" not in events.columns:
+        events = with_area_keys(events, level, boundary_names or {})
+    return events.with_columns(unit=pl.col("area_pcode"), unit_name=pl.col("area_name")).filter(
+        pl.col("unit").is_not_null() & (pl.col("unit") != OUTSIDE)
+    )
 
 
 def contiguity(areas: list[AdminArea]) -> sparse.csr_array:
@@ -237,7 +321,7 @@ def monthly_panel(
         names = {u: u for u in units}
         neighbours = neighbour_matrix_from_h3(units)
     else:
-        events = area_units(events, level)
+        events = area_units(events, level, {a.pcode: a.name for a in areas})
         names = {a.pcode: a.name for a in areas}
         for unit, unit_name in events.select("unit", "unit_name").unique().iter_rows():
             names.setdefault(unit, unit_name)
@@ -286,6 +370,7 @@ def choose_l2(unit_panel: UnitPanel, months: int, validation_origins: int = 6) -
             samples=200,
             l2=l2,
             include_total=False,
+            ensemble=False,
         )
         scores[l2] = table.row("negative_binomial_regression", 1).crps
     return min(scores, key=lambda l2: (scores[l2], l2))

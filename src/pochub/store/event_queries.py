@@ -10,11 +10,14 @@ from typing import Any
 import polars as pl
 from sqlalchemy import ColumnElement, Connection, Select, func, select
 
+from pochub.core.geography.areas import OUTSIDE
 from pochub.core.models.events import EVENT_COLUMNS
 from pochub.errors import InvalidInput
-from pochub.store.tables import events
+from pochub.store.tables import admin_areas, events
 
 SUMMARY_KEYS = ("type", "category", "threat", "month", "year", "area", "actor", "source")
+SOURCE_NAMES = "source's names"
+"""How areas are labelled when no boundary is stored at the level: each source's own admin names."""
 
 
 @dataclass(frozen=True)
@@ -70,8 +73,56 @@ def _key_expression(conn: Connection, key: str) -> ColumnElement[Any]:
     return columns[key]
 
 
-def summary(conn: Connection, key: str, event_filter: EventFilter) -> list[dict[str, Any]]:
-    """Events, fatalities and civilian fatalities per value of ``key``, largest first (by key for time keys)."""
+def has_boundaries(conn: Connection, level: int) -> bool:
+    """Whether admin areas of ``level`` are stored (then events are grouped by their P-codes)."""
+    query = select(func.count()).select_from(admin_areas).where(admin_areas.c.level == level)
+    return bool(conn.execute(query).scalar_one())
+
+
+def _area_summary(conn: Connection, event_filter: EventFilter, level: int) -> list[dict[str, Any]]:
+    """Per area of ``level``: with boundaries, per P-code with the boundary's name (events beyond every boundary
+    under one "outside the boundaries" row); without, per source's name, labelled as such."""
+    ev = events.c
+    code_col = getattr(ev, f"admin{level}_pcode")
+    name_col = getattr(ev, f"admin{level}_name")
+    measures = (
+        func.count().label("events"),
+        func.coalesce(func.sum(ev.fatalities_best), 0).label("fatalities"),
+        func.coalesce(func.sum(ev.civilian_fatalities), 0).label("civilian_fatalities"),
+    )
+    if has_boundaries(conn, level):
+        a = admin_areas.c
+        joined = events.outerjoin(admin_areas, (a.pcode == code_col) & (a.level == level))
+        query = select(a.pcode.label("key"), a.name.label("name"), *measures).select_from(joined)
+        rows = conn.execute(event_filter.apply(query.group_by(a.pcode, a.name))).all()
+        basis = f"boundaries of level {level}"
+        named = [(r.key or OUTSIDE, r.name or OUTSIDE, r) for r in rows]
+    else:
+        key_expr = func.coalesce(func.nullif(name_col, ""), code_col, "").label("key")
+        rows = conn.execute(event_filter.apply(select(key_expr, *measures).group_by(key_expr))).all()
+        basis = SOURCE_NAMES
+        named = [(r.key, r.key, r) for r in rows]
+    result = [
+        {
+            "key": key,
+            "name": name,
+            "area_basis": basis,
+            "events": int(r.events),
+            "fatalities": int(r.fatalities),
+            "civilian_fatalities": int(r.civilian_fatalities),
+        }
+        for key, name, r in named
+    ]
+    return sorted(result, key=lambda r: (r["key"] == OUTSIDE, -r["events"], str(r["key"])))
+
+
+def summary(conn: Connection, key: str, event_filter: EventFilter, *, level: int = 1) -> list[dict[str, Any]]:
+    """Events, fatalities and civilian fatalities per value of ``key``, largest first (by key for time keys).
+    Areas are those of admin ``level`` (see ``_area_summary``)."""
+    if key == "area":
+        if level not in (1, 2):
+            raise InvalidInput(f"events have areas at admin level 1 or 2, not {level}")
+        return _area_summary(conn, event_filter, level)
     ev = events.c
     key_expr = _key_expression(conn, key).label("key")
     query = select(

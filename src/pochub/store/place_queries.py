@@ -11,6 +11,7 @@ import shapely
 from shapely.geometry.base import BaseGeometry
 from sqlalchemy import Connection, Select, func, select
 
+from pochub.core.geography.repair import POLYGONAL, as_polygonal, polygon_parts
 from pochub.store.tables import admin_areas, communities
 
 BBox = tuple[float, float, float, float]
@@ -121,10 +122,12 @@ def count_areas(conn: Connection, chosen: AreaFilter) -> int:
 
 
 def _simplified(wkb: list[bytes], tolerance: float) -> list[BaseGeometry]:
+    """Stored boundaries as polygons only (a collection stored before imports were repaired keeps its polygons),
+    simplified to ``tolerance`` degrees."""
     shapes = shapely.from_wkb(np.array(wkb, dtype=object))
     if tolerance > 0:
         shapes = shapely.simplify(shapes, tolerance, preserve_topology=True)
-    return list(shapes)
+    return [s if s.geom_type in POLYGONAL else as_polygonal(polygon_parts(s)) for s in shapes]
 
 
 def _area(row: Any, shape: BaseGeometry) -> dict[str, Any]:
@@ -169,3 +172,9 @@ def top_level_area_km2(conn: Connection) -> float:
         degrees2 = float(shapely.area(shapely.from_wkb(wkb)))
         total += degrees2 * KM_PER_DEGREE**2 * math.cos(math.radians((min_lat + max_lat) / 2))
     return total
+
+
+def area_names(conn: Connection, level: int) -> dict[str, str]:
+    """P-code -> name of the stored areas of ``level`` (empty when none is stored)."""
+    a = admin_areas.c
+    return {str(p): str(n) for p, n in conn.execute(select(a.pcode, a.name).where(a.level == level))}

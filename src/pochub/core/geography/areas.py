@@ -1,15 +1,52 @@
-"""Which administrative area holds each point: a shapely STRtree query, vectorised over all points."""
+"""Which administrative area holds each point: a shapely STRtree query, vectorised over all points.
+
+One geography: with boundaries at a level, a point's area is the polygon that holds it, else the nearest polygon
+within a tolerance (points on a coast or just across a border drawn differently by the source), else it is
+"outside the boundaries": a marker that is counted and shown, never a new area named after a source's spelling.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import polars as pl
 import shapely
 from numpy.typing import NDArray
 
 from pochub.core.models.places import AdminArea
+
+OUTSIDE = "outside the boundaries"
+"""The area key (and name) of a point beyond every boundary of the level, farther than the tolerance."""
+KM_PER_DEGREE = 111.32
+"""Kilometres per degree of latitude (and of longitude at the equator)."""
+INSIDE, NEAREST, BEYOND = "inside", "nearest", "outside"
+"""How a point got its area: inside a polygon, the nearest one within the tolerance, or none."""
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """The area of each point, how it was found and how far the nearest area was (0 inside; km)."""
+
+    pcodes: NDArray[np.object_]
+    names: NDArray[np.object_]
+    methods: NDArray[np.object_]
+    distance_km: NDArray[np.float64]
+
+    def counts(self) -> dict[str, int]:
+        """How many points were inside, nearest within the tolerance, or outside the boundaries."""
+        return {m: int((self.methods == m).sum()) for m in (INSIDE, NEAREST, BEYOND)}
+
+
+def haversine_km(
+    lat1: NDArray[np.float64], lon1: NDArray[np.float64], lat2: NDArray[np.float64], lon2: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Great-circle distance in kilometres, element-wise."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dlat, dlon = p2 - p1, np.radians(lon2 - lon1)
+    a = np.sin(dlat / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
+    return np.asarray(2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(a, 0, 1))), dtype=np.float64)
 
 
 @dataclass(frozen=True)
@@ -51,3 +88,80 @@ class AreaIndex:
         codes[point_index[first]] = self.pcodes[area_index[first]]
         names[point_index[first]] = self.names[area_index[first]]
         return codes, names
+
+    def assign(
+        self, latitudes: NDArray[np.float64], longitudes: NDArray[np.float64], tolerance_km: float
+    ) -> Assignment:
+        """The area of each point: the polygon holding it, else the nearest within ``tolerance_km``, else none
+        (``OUTSIDE``). Vectorised: one tree query for all points, one nearest query for the rest."""
+        lat = np.asarray(latitudes, dtype=np.float64)
+        lon = np.asarray(longitudes, dtype=np.float64)
+        codes, names = self.locate(lat, lon)
+        methods = np.where(codes != None, INSIDE, BEYOND).astype(object)  # noqa: E711 (element-wise)
+        distance = np.where(codes != None, 0.0, np.inf)  # noqa: E711
+        rest = np.flatnonzero(codes == None)  # noqa: E711
+        if len(self) and len(rest) and tolerance_km > 0:
+            widest = float(np.cos(np.radians(min(float(np.abs(lat[rest]).max()), 80.0))))
+            points = shapely.points(lon[rest], lat[rest])
+            point_at, area_at = self.tree.query_nearest(
+                points, max_distance=tolerance_km / (KM_PER_DEGREE * widest), all_matches=False
+            )
+            geometries = self.tree.geometries.take(area_at)
+            lines = shapely.shortest_line(points[point_at], geometries)
+            ends = shapely.get_coordinates(lines).reshape(-1, 2, 2)
+            km = haversine_km(ends[:, 0, 1], ends[:, 0, 0], ends[:, 1, 1], ends[:, 1, 0])
+            near = km <= tolerance_km
+            chosen = rest[point_at[near]]
+            codes[chosen] = self.pcodes[area_at[near]]
+            names[chosen] = self.names[area_at[near]]
+            methods[chosen] = NEAREST
+            distance[chosen] = km[near]
+        return Assignment(codes, names, methods, distance)
+
+
+def assign_finest(
+    indexes: Sequence[AreaIndex],
+    latitudes: NDArray[np.float64],
+    longitudes: NDArray[np.float64],
+    tolerance_km: float,
+) -> Assignment:
+    """The finest area of each point: the first index (finest level first) that places it, inside or within
+    ``tolerance_km``; a point beyond a fine level's coverage (health areas of two provinces) takes its province."""
+    lat = np.asarray(latitudes, dtype=np.float64)
+    lon = np.asarray(longitudes, dtype=np.float64)
+    n = len(lat)
+    result = Assignment(
+        np.full(n, None, dtype=object),
+        np.full(n, None, dtype=object),
+        np.full(n, BEYOND, dtype=object),
+        np.full(n, np.inf),
+    )
+    for index in indexes:
+        rest = np.flatnonzero(result.methods == BEYOND)
+        if not len(rest):
+            break
+        found = index.assign(lat[rest], lon[rest], tolerance_km)
+        placed = found.methods != BEYOND
+        at = rest[placed]
+        result.pcodes[at] = found.pcodes[placed]
+        result.names[at] = found.names[placed]
+        result.methods[at] = found.methods[placed]
+        result.distance_km[at] = found.distance_km[placed]
+    return result
+
+
+def with_area_keys(events: pl.DataFrame, level: int, boundary_names: Mapping[str, str]) -> pl.DataFrame:
+    """Events with ``area_pcode`` and ``area_name`` at admin ``level``: with boundaries of the level, the event's
+    P-code and the boundary's name (``OUTSIDE`` for an event in none of them, whatever the source called the
+    place); without, the source's own name (else its code): one area key per place, never both spellings."""
+    code, name = f"admin{level}_pcode", f"admin{level}_name"
+    if boundary_names:
+        known = pl.col(code).is_in(list(boundary_names))
+        return events.with_columns(
+            area_pcode=pl.when(known).then(pl.col(code)).otherwise(pl.lit(OUTSIDE)),
+            area_name=pl.when(known)
+            .then(pl.col(code).replace_strict(dict(boundary_names), default=None, return_dtype=pl.String))
+            .otherwise(pl.lit(OUTSIDE)),
+        )
+    source = pl.coalesce(pl.when(pl.col(name) != "").then(pl.col(name)), pl.col(code))
+    return events.with_columns(area_pcode=source, area_name=source)

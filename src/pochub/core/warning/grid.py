@@ -15,6 +15,7 @@ import polars_h3 as plh3
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from pochub.core.geography.repair import polygon_parts
 from pochub.core.warning.panel import Panel
 
 FREQUENCIES = {"month": "1mo", "week": "1w"}
@@ -38,14 +39,18 @@ def with_k_rings(cells: Sequence[str], k: int) -> list[str]:
     return sorted(set(disks["cell"].to_list()))
 
 
-def cells_covering(geometries: Sequence[BaseGeometry], resolution: int) -> list[str]:
-    """H3 cells whose centres fall inside the areas, plus the cell of each area's representative point
-    (so that even a small area has a cell), sorted."""
-    cells: set[str] = set()
+def cells_covering(
+    geometries: Sequence[BaseGeometry], resolution: int, event_cells: Sequence[str] = ()
+) -> list[str]:
+    """H3 cells whose centres fall inside the areas, the cell of each polygon's representative point (so that
+    even a small area has a cell) and every cell that holds an event (a border cell whose centre lies outside
+    the polygons still counts its events), sorted. Polygons, multi-polygons and collections are accepted."""
+    cells: set[str] = set(event_cells)
     for geometry in geometries:
-        cells.update(h3.geo_to_cells(shapely.geometry.mapping(geometry), resolution))
-        point = geometry.representative_point()
-        cells.add(h3.latlng_to_cell(point.y, point.x, resolution))
+        for polygon in polygon_parts(geometry):
+            cells.update(h3.geo_to_cells(shapely.geometry.mapping(polygon), resolution))
+            point = polygon.representative_point()
+            cells.add(h3.latlng_to_cell(point.y, point.x, resolution))
     return sorted(cells)
 
 

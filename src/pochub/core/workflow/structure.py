@@ -542,7 +542,60 @@ def _leaf_pcodes(pcodes: Collection[str]) -> list[str]:
     return leaves
 
 
-def _coverage_problems(structure: Structure, known_pcodes: Collection[str] | None) -> list[StructureProblem]:
+def _ancestry(pcode: str, parents: Mapping[str, str | None]) -> list[str]:
+    """The P-code and its ancestors through the boundaries' ``parent_pcode`` links (no prefix guessing)."""
+    chain = [pcode]
+    while (parent := parents.get(chain[-1])) and parent not in chain:
+        chain.append(parent)
+    return chain
+
+
+def boundary_problems(
+    structure: Structure, parents: Mapping[str, str | None], *, coverage: bool = True
+) -> list[StructureProblem]:
+    """Checks against stored boundaries (P-code -> parent P-code): each office area must be a stored area or a
+    parent the boundaries name; no area may lie inside another office's area; with ``coverage``, every
+    finest area (no stored area's parent) must lie in some office's area. Hierarchy by ``parent_pcode``."""
+    problems = []
+    known = set(parents) | {p for p in parents.values() if p}
+    claims: dict[str, list[FieldOffice]] = {}
+    for office in structure.field_offices:
+        for area in office.area_pcodes:
+            claims.setdefault(area, []).append(office)
+            if area not in known:
+                problems.append(
+                    StructureProblem(
+                        _office_element(office), f"area {area} is in no stored boundary (unknown P-code)"
+                    )
+                )
+    for office in structure.field_offices:
+        for area in office.area_pcodes:
+            for holder in _ancestry(area, parents):
+                for other in claims.get(holder, []):
+                    if other.id != office.id and (holder != area or office.id < other.id):
+                        problems.append(
+                            StructureProblem(
+                                _office_element(office),
+                                f"area {area} overlaps area {holder} of field office {other.id}",
+                            )
+                        )
+    if coverage:
+        parents_named = {p for p in parents.values() if p}
+        for pcode in sorted(set(parents) - parents_named):
+            if not any(holder in claims for holder in _ancestry(pcode, parents)):
+                problems.append(
+                    StructureProblem(
+                        "boundaries", f"area {pcode} (from boundaries) is not covered by any field office"
+                    )
+                )
+    return problems
+
+
+def _coverage_problems(
+    structure: Structure, known_pcodes: Collection[str] | Mapping[str, str | None] | None
+) -> list[StructureProblem]:
+    if isinstance(known_pcodes, Mapping):
+        return boundary_problems(structure, known_pcodes)
     problems = []
     offices = structure.field_offices
     for i, office in enumerate(offices):
@@ -578,12 +631,13 @@ def _coverage_problems(structure: Structure, known_pcodes: Collection[str] | Non
 
 
 def validate_structure(
-    structure: Structure, known_pcodes: Collection[str] | None = None
+    structure: Structure, known_pcodes: Collection[str] | Mapping[str, str | None] | None = None
 ) -> list[StructureProblem]:
     """Every problem of ``structure``, each naming its element; an empty list means it is valid.
 
-    With ``known_pcodes`` (the imported boundaries) every leaf P-code must be covered by a field office and
-    every field office's area must be a known P-code.
+    With ``known_pcodes`` every leaf P-code must be covered by a field office and every field office's area must
+    be a known P-code. Given as a mapping P-code -> parent P-code (the stored boundaries), areas nest by their
+    ``parent_pcode``; given as plain codes (a list of P-codes), by prefix.
     """
     problems = (
         _duplicates([b.id for b in structure.bodies], "bodies")
