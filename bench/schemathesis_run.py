@@ -151,7 +151,7 @@ def run_backend(backend: str, examples: int) -> Tally:
             load_demo(engine, Settings(database_url=url), seed=1, n_communities=100, n_events=300)
             token = admin_token(engine, url)
             engine.dispose()
-            app = create_app(Settings(database_url=url, workers=False))
+            app = create_app(Settings(database_url=url, workers=False, api_docs=True))
             tally = fuzz(app, token, examples, backend)
             app.state.engine.dispose()
             return tally

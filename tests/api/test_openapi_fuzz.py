@@ -41,7 +41,7 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, str]
     admin, _ = make_user(engine, "admin", username=f"fuzz-{uuid.uuid4().hex[:6]}")
     token = issue_credential(engine, admin, "token", timedelta(hours=2), name="fuzz")
     engine.dispose()
-    app = create_app(Settings(database_url=url, workers=False))
+    app = create_app(Settings(database_url=url, workers=False, api_docs=True))  # the schema is served
     yield app, token
     app.state.engine.dispose()
 

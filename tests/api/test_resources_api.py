@@ -71,7 +71,7 @@ def served(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFact
         upgrade(engine)
         load_demo(engine, Settings(database_url=url), seed=1, n_communities=N_COMMUNITIES, n_events=1500)
         _, token = make_user(engine, "partner")
-        client = TestClient(create_app(Settings(database_url=url, workers=False)))
+        client = TestClient(create_app(Settings(database_url=url, workers=False, api_docs=True)))
         yield Served(engine, client, auth_header(token), url)
     finally:
         engine.dispose()

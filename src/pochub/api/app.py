@@ -6,11 +6,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pochub import __version__
+from pochub.api.guards import QuerySecretsRefused, RefusalsAudited
 from pochub.api.routers import (
     alert_stats,
     alerts,
@@ -32,8 +35,22 @@ from pochub.api.routers import (
 )
 from pochub.config import Settings
 from pochub.errors import PocHubError
+from pochub.http import install as install_http_security
 from pochub.store.database import connect
 from pochub.web import alert_pages, exercise_pages, pages, planning_pages
+
+
+class RefuseNulPaths:
+    """ASGI middleware: a path holding a NUL character names nothing, so it is 404 (file APIs raise on NUL)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and "\x00" in scope.get("path", ""):
+            await JSONResponse(status_code=404, content={"detail": "not found"})(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -42,8 +59,11 @@ def create_app(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(application: FastAPI) -> AsyncIterator[None]:
         """Start the escalation and notification workers with the server (unless settings.workers is off)."""
+        from pochub.services.alerts import fill_fuzzed_places
         from pochub.services.workers import start_workers
 
+        # alerts stored before their fuzzed place was (migration 0010): filled before the first request
+        await run_in_threadpool(fill_fuzzed_places, application.state.engine, settings)
         workers = start_workers(application.state.engine, settings) if settings.workers else None
         try:
             yield
@@ -51,15 +71,24 @@ def create_app(settings: Settings) -> FastAPI:
             if workers is not None:
                 workers.shutdown()
 
+    docs = settings.api_docs  # the API's map is for developers, not for an outsider probing the server
     app = FastAPI(
         lifespan=lifespan,
         title="PoC Hub",
         version=__version__,
         description="Protection of civilians: evidence, threats, capacities, response, coordination.",
+        openapi_url="/openapi.json" if docs else None,
+        docs_url="/docs" if docs else None,
+        redoc_url="/redoc" if docs else None,
     )
+    settings.key()  # no secret key, no server: it says how to make one (MissingSecretKey)
     app.state.settings = settings
     app.state.engine = connect(settings.database_url)
     app.add_middleware(GZipMiddleware, minimum_size=1024)  # field offices' connections are slow
+    app.add_middleware(RefuseNulPaths)
+    install_http_security(app, settings)  # CSRF check and security headers, around everything
+    app.add_middleware(RefusalsAudited, engine=app.state.engine)  # every 403, whoever gave it, in the audit log
+    app.add_middleware(QuerySecretsRefused)  # outermost: no credential in a URL reaches a route or a log
 
     @app.exception_handler(PocHubError)
     async def pochub_error(_request: Request, exc: PocHubError) -> JSONResponse:

@@ -8,6 +8,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine
 
+from pochub.store.database import reading
+
 
 def get_engine(request: Request) -> Engine:
     """The application's database engine."""
@@ -16,8 +18,8 @@ def get_engine(request: Request) -> Engine:
 
 
 def get_connection(engine: Annotated[Engine, Depends(get_engine)]) -> Iterator[Connection]:
-    """A connection for one request's reads."""
-    with engine.connect() as conn:
+    """A connection for one request's reads (deferred on SQLite: a long read never holds up intake)."""
+    with reading(engine) as conn:
         yield conn
 
 

@@ -2,13 +2,17 @@
 
 Sender names and numbers are decrypted only for roles with a need to know, only on the single-alert view, and
 every such read is written to the audit log. Viewers and partners, and every export, see locations moved by up
-to ``settings.location_fuzz_km`` (the same offset every time, so repeated reads cannot be averaged out).
+to ``settings.location_fuzz_km`` under the secret key (stored at intake, the same every time, so repeated reads
+cannot be averaged out): they are filtered and counted on the moved place only, never told the community or the
+location text, and partners see the message only when ``settings.partner_text`` is "full". One function,
+``alert_access``, holds these rules for every edge.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,7 +20,7 @@ import orjson
 from sqlalchemy import Engine
 
 from pochub.config import Settings
-from pochub.core.models.access import User, can_read_protected, location_fuzzed
+from pochub.core.models.access import Role, User, can_read_protected, location_fuzzed
 from pochub.core.workflow.lifecycle import allowed_actions
 from pochub.services.alerts import visible_alert
 from pochub.services.protection import Protector
@@ -25,22 +29,50 @@ from pochub.store import audit
 from pochub.store.alert_repository import AlertFilter
 
 
-def _location(row: Any, protector: Protector, km: float, fuzzed: bool) -> tuple[float | None, float | None]:
-    if row.latitude is None or row.longitude is None:
-        return None, None
-    if fuzzed and km > 0:
-        return protector.fuzz_location(row.latitude, row.longitude, km, row.reference)
-    return row.latitude, row.longitude
+@dataclass(frozen=True)
+class AlertAccess:
+    """What one reader may learn of alerts: the one access rule every edge (API, pages, exports, map) applies.
+
+    ``fuzzed``: places come from the fuzzed columns only, in filters, counts and sorts as in what is shown, so
+    no sequence of questions (narrowing a box, an area) finds the true place. ``place_names``: the community
+    and the location text (which name the true place). ``text``: the community's words. ``recorded_by``: who
+    logged each report.
+    """
+
+    fuzzed: bool
+    place_names: bool
+    text: bool
+    recorded_by: bool
+    protected: bool
+
+
+def alert_access(user: User, settings: Settings, *, export: bool = False) -> AlertAccess:
+    """The rule for ``user`` (``export``: a file leaves the system, so it is served as the fuzzed roles are)."""
+    fuzzed = export or location_fuzzed(user.role)
+    partner = user.role is Role.PARTNER
+    return AlertAccess(
+        fuzzed=fuzzed,
+        place_names=not fuzzed,
+        text=not export and not (partner and settings.partner_text == "redacted"),
+        recorded_by=not partner and not export,
+        protected=not export and can_read_protected(user.role),
+    )
+
+
+def _place(row: Any, access: AlertAccess) -> tuple[float | None, float | None, str | None]:
+    """Latitude, longitude and P-code as ``access`` allows: the stored fuzzed place, or the true one."""
+    if access.fuzzed:
+        return row.fuzzed_latitude, row.fuzzed_longitude, row.fuzzed_pcode
+    return row.latitude, row.longitude, row.pcode
 
 
 def summary(
     row: Any, user: User, protector: Protector, settings: Settings, now: datetime, *, export: bool = False
 ) -> dict[str, Any]:
-    """One alert as a list shows it: no sender details, location fuzzed where the role or an export needs it."""
+    """One alert as a list shows it: no sender details, place and text as the reader's access allows."""
+    access = alert_access(user, settings, export=export)
     state = repository.state_from_row(row)
-    latitude, longitude = _location(
-        row, protector, settings.location_fuzz_km, export or location_fuzzed(user.role)
-    )
+    latitude, longitude, pcode = _place(row, access)
     due = state.due_at
     return {
         "reference": row.reference,
@@ -48,14 +80,15 @@ def summary(
         "received_at": repository.utc(row.received_at).isoformat(),  # type: ignore[union-attr]
         "channel": row.channel,
         "alert_network": row.alert_network,
-        "text": row.text,
-        "location_text": row.location_text,
+        "text": row.text if access.text else "",
+        "text_withheld": not access.text,
+        "location_text": row.location_text if access.place_names else "",
         "latitude": latitude,
         "longitude": longitude,
-        "location_fuzzed_km": settings.location_fuzz_km if (export or location_fuzzed(user.role)) else 0.0,
-        "pcode": row.pcode,
+        "location_fuzzed_km": settings.location_fuzz_km if access.fuzzed else 0.0,
+        "pcode": pcode,
         "field_office": row.field_office,
-        "community_id": row.community_id,
+        "community_id": row.community_id if access.place_names else None,
         "threat_type": row.threat_type,
         "urgency": row.urgency,
         "body": row.body_id,
@@ -76,18 +109,21 @@ def list_alerts(
     protector = Protector(settings.secret_key)
     now = datetime.now(UTC)
     with engine.connect() as conn:
-        rows, total = repository.list_alerts(conn, user, chosen, limit=limit, offset=offset)
+        rows, total = repository.list_alerts(
+            conn, user, chosen, limit=limit, offset=offset, fuzzed=alert_access(user, settings).fuzzed
+        )
     return [summary(row, user, protector, settings, now) for row in rows], total
 
 
-def _history(conn: Any, alert_id: int) -> list[dict[str, Any]]:
+def _history(conn: Any, alert_id: int, access: AlertAccess) -> list[dict[str, Any]]:
+    """The transitions; who acted is left out where the reader may not learn who recorded the alert."""
     return [
         {
             "at": repository.utc(t.at).isoformat(),  # type: ignore[union-attr]
             "action": t.action,
             "from_state": t.from_state,
             "to_state": t.to_state,
-            "actor": t.actor,
+            "actor": t.actor if access.recorded_by else "",
             "role": t.role,
             "reason": t.reason,
             "detail": orjson.loads(t.detail or "{}"),
@@ -100,7 +136,8 @@ def alert_detail(engine: Engine, settings: Settings, reference: str, user: User)
     """One alert with its decisions, history and reports; sender details only for need-to-know roles (audited)."""
     protector = Protector(settings.secret_key)
     now = datetime.now(UTC)
-    protected = can_read_protected(user.role)
+    access = alert_access(user, settings)
+    protected = access.protected
     with engine.begin() as conn:
         row = visible_alert(conn, reference, user)
         view = summary(row, user, protector, settings, now)
@@ -114,16 +151,17 @@ def alert_detail(engine: Engine, settings: Settings, reference: str, user: User)
             civilians_harmed=details.get("civilians_harmed"),
             feedback=details.get("feedback"),
             review=details.get("review", ""),
-            history=_history(conn, row.alert_id),
+            history=_history(conn, row.alert_id, access),
         )
         reports = []
         for report in repository.reports_of(conn, row.alert_id):
             item: dict[str, Any] = {
                 "received_at": repository.utc(report.received_at).isoformat(),  # type: ignore[union-attr]
                 "channel": report.channel,
-                "text": report.text,
-                "recorded_by": report.recorded_by,
+                "text": report.text if access.text else "",
             }
+            if access.recorded_by:
+                item["recorded_by"] = report.recorded_by
             if protected:
                 item["sender_name"] = protector.decrypt(report.sender_name)
                 item["sender_number"] = protector.decrypt(report.sender_number)
@@ -141,11 +179,11 @@ def alert_detail(engine: Engine, settings: Settings, reference: str, user: User)
     return view
 
 
-def history(engine: Engine, reference: str, user: User) -> list[dict[str, Any]]:
+def history(engine: Engine, settings: Settings, reference: str, user: User) -> list[dict[str, Any]]:
     """The alert's transitions, oldest first."""
     with engine.connect() as conn:
         row = visible_alert(conn, reference, user)
-        return _history(conn, row.alert_id)
+        return _history(conn, row.alert_id, alert_access(user, settings))
 
 
 EXPORT_COLUMNS = (
@@ -161,7 +199,7 @@ def export_alerts(
     protector = Protector(settings.secret_key)
     now = datetime.now(UTC)
     with engine.begin() as conn:
-        rows, _ = repository.list_alerts(conn, user, chosen, limit=limit, offset=0)
+        rows, _ = repository.list_alerts(conn, user, chosen, limit=limit, offset=0, fuzzed=True)
         audit.record(
             conn, actor=user.username, role=user.role.value, action="export", entity="alert",
             detail=f"{len(rows)} alerts as {fmt}", at=now,

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import URL, Connection, Engine, func, select
+from sqlalchemy import URL, Connection, Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pochub.config import Settings
@@ -148,6 +148,72 @@ def _place(conn: Connection, report: Report) -> tuple[str | None, float | None, 
     return pcode, lat, lon
 
 
+def fuzzed_place(
+    conn: Connection,
+    protector: Protector,
+    km: float,
+    reference: str,
+    latitude: float | None,
+    longitude: float | None,
+    pcode: str | None,
+) -> tuple[float | None, float | None, str | None]:
+    """The alert's place as the roles that see fuzzed places (and every export) see it, stored at intake.
+
+    The point is moved by up to ``km`` under the secret key (Protector.fuzz_location); its area is the area the
+    moved point falls in (the true area when the moved point falls outside every stored area, and for an alert
+    placed by area only, which has no point to move).
+    """
+    if latitude is None or longitude is None:
+        return None, None, pcode
+    moved_latitude, moved_longitude = protector.fuzz_location(latitude, longitude, km, reference)
+    moved_pcode = pcode
+    index = _area_index(conn)
+    if index is not None and km > 0:
+        codes, _ = index.locate(np.array([moved_latitude]), np.array([moved_longitude]))
+        moved_pcode = codes[0] or pcode
+    return moved_latitude, moved_longitude, moved_pcode
+
+
+def fill_fuzzed_places(engine: Engine, settings: Settings, *, every: bool = False) -> int:
+    """Store the fuzzed place of alerts that lack one (``every``: of all alerts, after a key or radius change).
+
+    Alerts stored before the fuzzed columns existed get theirs when the server starts; the number filled.
+    """
+    protector = Protector(settings.secret_key)
+    alerts = tables.alerts
+    filled = 0
+    with engine.begin() as conn:
+        query = select(
+            alerts.c.alert_id, alerts.c.reference, alerts.c.latitude, alerts.c.longitude, alerts.c.pcode
+        )
+        if not every:
+            query = query.where(
+                alerts.c.fuzzed_pcode.is_(None)
+                | (alerts.c.latitude.is_not(None) & alerts.c.fuzzed_latitude.is_(None))
+            )
+        for row in conn.execute(query).all():
+            fuzzed_latitude, fuzzed_longitude, fuzzed_pcode = fuzzed_place(
+                conn,
+                protector,
+                settings.location_fuzz_km,
+                row.reference,
+                row.latitude,
+                row.longitude,
+                row.pcode,
+            )
+            conn.execute(
+                update(alerts)
+                .where(alerts.c.alert_id == row.alert_id)
+                .values(
+                    fuzzed_latitude=fuzzed_latitude,
+                    fuzzed_longitude=fuzzed_longitude,
+                    fuzzed_pcode=fuzzed_pcode,
+                )
+            )
+            filled += 1
+    return filled
+
+
 def _reference(received_at: datetime) -> str:
     """A short reference a CLA can read over the phone: date and eight random base-32 letters."""
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # 32 letters: a byte's low five bits pick one uniformly
@@ -186,6 +252,20 @@ def _report_values(
         "pcode": pcode,
         "recorded_by": recorded_by,
     }
+
+
+def without_nul(report: Report) -> Report:
+    """``report`` with NUL characters removed from every text field.
+
+    PostgreSQL refuses NUL in text and SQLite cuts some readers off at it, so an SMS holding one was lost on
+    one backend and truncated on the other; removed here, it is stored the same way on both, and kept.
+    """
+    cleaned = {
+        name: value.replace("\x00", "")
+        for name, value in report.__dict__.items()
+        if isinstance(value, str) and "\x00" in value
+    }
+    return Report(**{**report.__dict__, **cleaned}) if cleaned else report
 
 
 def _existing(conn: Connection, report: Report) -> IntakeResult | None:
@@ -244,6 +324,9 @@ def _receive_in(
         actor=actor,
     )
     reference = _reference(report.received_at)
+    fuzzed_latitude, fuzzed_longitude, fuzzed_pcode = fuzzed_place(
+        conn, protector, settings.location_fuzz_km, reference, lat, lon, pcode
+    )
     alert_id = repository.insert_alert(
         conn,
         state,
@@ -257,6 +340,9 @@ def _receive_in(
             "latitude": lat,
             "longitude": lon,
             "community_id": report.community_id,
+            "fuzzed_latitude": fuzzed_latitude,
+            "fuzzed_longitude": fuzzed_longitude,
+            "fuzzed_pcode": fuzzed_pcode,
             "sender_name": values["sender_name"],
             "sender_number": values["sender_number"],
             "sender_key": protector.sender_key(report.sender_number),
@@ -287,6 +373,7 @@ def receive_report(
     first result and stores nothing new; two concurrent posts of one report are settled by the unique key.
     """
     moment = now or datetime.now(UTC)
+    report = without_nul(report)
     try:
         with engine.begin() as conn:
             result = _receive_in(conn, settings, report, actor, moment, exercise_id)

@@ -312,7 +312,11 @@ class AlertFilter:
     exercise_id: int | None = None
 
 
-def _conditions(user: User, chosen: AlertFilter) -> list[ColumnElement[bool]]:
+def _conditions(user: User, chosen: AlertFilter, fuzzed: bool) -> list[ColumnElement[bool]]:
+    """The filter as SQL; ``fuzzed``: places are matched on the fuzzed columns only (never the true place)."""
+    latitude = ALERTS.c.fuzzed_latitude if fuzzed else ALERTS.c.latitude
+    longitude = ALERTS.c.fuzzed_longitude if fuzzed else ALERTS.c.longitude
+    pcode = ALERTS.c.fuzzed_pcode if fuzzed else ALERTS.c.pcode
     conditions: list[ColumnElement[bool]] = [
         ALERTS.c.exercise_id.is_(None)
         if chosen.exercise_id is None
@@ -333,12 +337,10 @@ def _conditions(user: User, chosen: AlertFilter) -> list[ColumnElement[bool]]:
         if value is not None:
             conditions.append(column == value)
     if chosen.pcode:
-        conditions.append(ALERTS.c.pcode.like(f"{chosen.pcode}%"))
+        conditions.append(pcode.startswith(chosen.pcode, autoescape=True))
     if chosen.bbox:
         min_lon, min_lat, max_lon, max_lat = chosen.bbox
-        conditions.append(
-            and_(ALERTS.c.longitude.between(min_lon, max_lon), ALERTS.c.latitude.between(min_lat, max_lat))
-        )
+        conditions.append(and_(longitude.between(min_lon, max_lon), latitude.between(min_lat, max_lat)))
     if chosen.start:
         conditions.append(ALERTS.c.received_at >= chosen.start)
     if chosen.end:
@@ -352,10 +354,13 @@ URGENCY_ORDER = {"immediate": 0, "high": 1, "routine": 2}
 
 
 def list_alerts(
-    conn: Connection, user: User, chosen: AlertFilter, *, limit: int, offset: int
+    conn: Connection, user: User, chosen: AlertFilter, *, limit: int, offset: int, fuzzed: bool
 ) -> tuple[list[Row[Any]], int]:
-    """The user's alerts matching the filter, most urgent and soonest due first, and how many match."""
-    conditions = _conditions(user, chosen)
+    """The user's alerts matching the filter, most urgent and soonest due first, and how many match.
+
+    ``fuzzed``: the area and box filters match the fuzzed place (see pochub.services.alert_views.alert_access).
+    """
+    conditions = _conditions(user, chosen, fuzzed)
     total = int(conn.execute(select(func.count()).select_from(ALERTS).where(*conditions)).scalar_one())
     urgency_rank = case(URGENCY_ORDER, value=ALERTS.c.urgency, else_=3)
     rows = conn.execute(

@@ -10,7 +10,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 from pochub.errors import InvalidInput
@@ -42,12 +42,30 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+READ_ONLY = {"pochub_read_only": True}
+"""Execution options of a connection that only reads (``engine.connect().execution_options(**READ_ONLY)``):
+on SQLite its transaction starts deferred, so readers never wait for the writer, nor it for them."""
+
+
 def _sqlite_begin(conn: Any) -> None:
-    conn.exec_driver_sql("BEGIN")
+    """Start SQLite transactions that may write with BEGIN IMMEDIATE (SQLAlchemy's documented recipe).
+
+    A deferred transaction that read first and then writes must upgrade its read lock; if another connection
+    committed meanwhile, SQLite refuses at once with "database is locked" (the busy timeout cannot help, the
+    snapshot is stale). BEGIN IMMEDIATE takes the write lock at the start and waits its turn (busy timeout)
+    instead. Connections marked read-only (READ_ONLY) keep a deferred BEGIN: WAL readers never block.
+    """
+    read_only = conn.get_execution_options().get("pochub_read_only", False)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+
+def reading(engine: Engine) -> Connection:
+    """A connection for reads only (deferred on SQLite: it never takes the write lock); use it as a context."""
+    return engine.connect().execution_options(**READ_ONLY)
 
 
 def connect(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL mode, foreign keys and a busy timeout."""
+    """An engine for ``url``; SQLite gets WAL mode, foreign keys, a busy timeout and BEGIN IMMEDIATE."""
     try:
         engine = create_engine(normalise_url(url), future=True, pool_pre_ping=True)
     except Exception as exc:  # malformed URLs raise several kinds of errors

@@ -203,6 +203,8 @@ users = Table(
     Column("structure_role", String(120)),
     Column("active", Boolean, nullable=False, server_default="1"),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("gateway_kind", String(16)),  # gateways only: twilio | rapidpro | kobo | generic
+    Column("gateway_secret", LargeBinary),  # Twilio's auth token that signs its posts, encrypted at rest
 )
 
 credentials = Table(
@@ -230,8 +232,10 @@ audit_log = Table(
     Column("entity", String(40), nullable=False),
     Column("entity_id", String(80), nullable=False, server_default=""),
     Column("detail", Text, nullable=False, server_default=""),
+    Column("client", String(64), nullable=False, server_default=""),  # the client address of a web request
     Index("ix_audit_log_at", "at"),
     Index("ix_audit_log_entity", "entity", "entity_id"),
+    Index("ix_audit_log_client_action_at", "client", "action", "at"),
 )
 
 # --- response: alerts, the reports merged into them, their transitions, the notification outbox ---
@@ -266,6 +270,11 @@ alerts = Table(
     Column("details", Text, nullable=False, server_default="{}"),  # verification, response, outcome, feedback
     Column("exercise_id", Integer),
     Column("version", Integer, nullable=False, server_default="1"),
+    # the place as viewers, partners and exports see it (moved under the secret key at intake): they are
+    # filtered, counted and sorted on these columns only, so no question about the data finds the true place
+    Column("fuzzed_latitude", Float),
+    Column("fuzzed_longitude", Float),
+    Column("fuzzed_pcode", String(32)),
     Index("ix_alerts_state_due_at", "state", "due_at"),
     Index("ix_alerts_field_office", "field_office"),
     Index("ix_alerts_pcode_received_at", "pcode", "received_at"),

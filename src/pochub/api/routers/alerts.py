@@ -172,9 +172,11 @@ def get_alert(
 
 
 @router.get("/{reference}/history")
-def alert_history(reference: Reference, engine: Engine_, user: CurrentUser) -> list[dict[str, Any]]:
-    """Every transition of the alert: time, actor, role, action, states, reason."""
-    return alert_views.history(engine, reference, user)
+def alert_history(
+    reference: Reference, engine: Engine_, settings: AppSettings, user: CurrentUser
+) -> list[dict[str, Any]]:
+    """Every transition of the alert: time, actor (not for partners), role, action, states, reason."""
+    return alert_views.history(engine, settings, reference, user)
 
 
 async def _act(engine: Engine, settings: Any, reference: str, action: Action, user: User) -> dict[str, Any]:

@@ -1,19 +1,23 @@
-"""Events: counts, summaries and GeoJSON, filtered by bounding box, dates, source and category."""
+"""Events: counts, summaries and GeoJSON, filtered by bounding box, dates, source and category (signed in)."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 
+from pochub.api.auth import current_user
 from pochub.api.deps import DbConnection
+from pochub.api.responses import SIGNED_IN
 from pochub.documents.event_exports import feature
 from pochub.errors import InvalidInput
 from pochub.store import event_queries
 from pochub.store.event_queries import EventFilter
 
-router = APIRouter(prefix="/api/v1/events", tags=["events"])
+router = APIRouter(
+    prefix="/api/v1/events", tags=["events"], dependencies=[Depends(current_user)], responses=SIGNED_IN
+)
 
 
 def parse_bbox(bbox: str | None) -> tuple[float, float, float, float] | None:
