@@ -321,9 +321,13 @@ def import_boundaries_command(
     name_field: Annotated[str | None, typer.Option(help="Property holding the name.")] = None,
     parent_field: Annotated[str | None, typer.Option(help="Property holding the parent P-code.")] = None,
     version: Annotated[str | None, typer.Option(help="Boundary version (default: the file name).")] = None,
+    skip_invalid: SkipInvalid = False,
+    rejects: Rejects = None,
     output: Output = OutputFormat.table,
 ) -> None:
-    """Import admin areas with P-codes from GeoJSON; events and communities lacking codes get them."""
+    """Import admin areas with P-codes from GeoJSON (geometry repaired into valid polygons, each repair named);
+    every event, community and base then takes its area: inside, else the nearest within
+    POCHUB_AREA_TOLERANCE_KM, else "outside the boundaries"."""
     from pochub.services.places import import_boundaries
 
     summary = import_boundaries(
@@ -335,6 +339,8 @@ def import_boundaries_command(
         parent_field=parent_field,
         version=version,
         tolerance_km=state(ctx).settings.area_tolerance_km,
+        skip_invalid=skip_invalid,
+        rejects=rejects,
     )
     print_summary(summary.as_dict(), output)
 
@@ -461,7 +467,9 @@ def events_summary(
     else:
         extra = ("source names",) if by == "actor" else ()
         basis = f" ({rows[0]['area_basis']})" if by == "area" and rows else ""
-        table = Table(by, "events", "fatalities", "civilian fatalities", *extra, title=f"events by {by}{basis}")
+        table = Table(
+            by, "events", "fatalities", "civilian fatalities", *extra, title=f"events by {by}{basis}"
+        )
         for r in rows:
             table.add_row(
                 f"{r['name']} ({r['key']})" if by == "area" and r["name"] != r["key"] else str(r["key"]),
@@ -954,6 +962,8 @@ def forecast_run(
     from pochub.services.warning import forecast_units
 
     unit_panel = _unit_panel(ctx, unit, level, resolution, as_of)
+    for note in unit_panel.notes:
+        err.print(f"warning: {note}")
     forecast = forecast_units(unit_panel)
     first, total = forecast.step(1), forecast.total
     rows = [
@@ -1386,6 +1396,7 @@ def serve(
     from pochub.services.workers import start_workers
 
     st = state(ctx)
+    st.settings.key()  # no secret key, no server: the error says how to make one
     st.engine()  # create the schema if the database is empty
     settings = st.settings
     err.print(
@@ -1417,9 +1428,9 @@ def serve(
 
 def _register_command_groups() -> None:
     """Command groups that live in pochub.commands (imported here, after the shared helpers above)."""
-    from pochub.commands import access, actors, alert_stats, alerts, exercise, notifications, structure
+    from pochub.commands import access, actors, alert_stats, alerts, exercise, keys, notifications, structure
 
-    for module in (structure, access, alerts, alert_stats, notifications, exercise, actors):
+    for module in (structure, access, keys, alerts, alert_stats, notifications, exercise, actors):
         module.register(app)
 
 
@@ -1434,8 +1445,15 @@ def _command() -> Any:
 
 def main() -> None:
     """Entry point: run the app, turning PoC Hub errors into messages and exit codes (usage errors exit 2)."""
+    from pydantic import ValidationError
+
     try:
         _command()()
     except PocHubError as exc:
         print(f"error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
+    except ValidationError as exc:  # a POCHUB_* setting is wrong (values are never shown: they may be keys)
+        for problem in exc.errors():
+            where = ".".join(str(part) for part in problem["loc"]) or "settings"
+            print(f"error: {where}: {problem['msg'].removeprefix('Value error, ')}", file=sys.stderr)
+        sys.exit(1)

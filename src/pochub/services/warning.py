@@ -16,13 +16,14 @@ from scipy import sparse
 from scipy.spatial import cKDTree
 from sqlalchemy import Connection, Engine
 
-from pochub.core.geography.areas import OUTSIDE, AreaIndex, with_area_keys
+from pochub.core.geography.areas import OUTSIDE, AreaIndex, assign_finest, with_area_keys
 from pochub.core.models.places import AdminArea
 from pochub.core.warning.emerging import EmergingHotspotResult, emerging_hotspots
 from pochub.core.warning.evaluation import EvaluationTable, rolling_origin_evaluation
 from pochub.core.warning.forecast import (
     Forecast,
     StaticCovariates,
+    forecast_ensemble,
     forecast_regression,
     neighbour_matrix_from_h3,
 )
@@ -31,6 +32,7 @@ from pochub.core.warning.hotspots import HotspotResult, getis_ord_gi_star, h3_ne
 from pochub.core.warning.panel import Panel
 from pochub.core.warning.surges import detect_surges
 from pochub.errors import InvalidInput
+from pochub.services.places import AREA_TOLERANCE_KM, place_indexes
 from pochub.store import event_queries, repositories
 from pochub.store.event_queries import EventFilter
 
@@ -131,18 +133,15 @@ EARTH_RADIUS_KM = 6371.0088
 
 
 def cell_places(conn: Connection, cells: Sequence[str]) -> dict[str, CellPlace]:
-    """Centre, area and nearest community of each cell. The area comes from point-in-polygon of the centre in the
-    finest stored boundary level (the one place hot spots assign areas); the community from a k-d tree on unit
-    vectors (chord order is great-circle order)."""
+    """Centre, area and nearest community of each cell. The area of the centre is assigned as every place's is
+    (``services.places``: the finest stored area holding it, else the nearest within the tolerance; the one call
+    hot spots make); the community comes from a k-d tree on unit vectors (chord order is great-circle order)."""
     if not cells:
         return {}
     centres = np.array([h3.cell_to_latlng(c) for c in cells], dtype=np.float64)
     lat, lon = centres[:, 0], centres[:, 1]
-    areas = repositories.load_admin_areas(conn)
-    codes = names = np.full(len(cells), None, dtype=object)
-    if areas:
-        finest = max(a.level for a in areas)
-        codes, names = AreaIndex.build(areas, finest).locate(lat, lon)
+    assignment = assign_finest(place_indexes(conn), lat, lon, AREA_TOLERANCE_KM)
+    codes, names = assignment.pcodes, assignment.names
     communities = repositories.load_communities(conn)
     nearest: list[str | None] = [None] * len(cells)
     km: list[float | None] = [None] * len(cells)
@@ -243,6 +242,30 @@ class UnitPanel:
     neighbours: Any
     covariates: StaticCovariates | None
     unit_kind: str
+    notes: tuple[str, ...] = ()
+    """Warnings for the reader (e.g. an ``as_of`` past the end of the data)."""
+
+
+def panel_end(first: date, last: date, as_of: datetime | None) -> tuple[date, tuple[str, ...]]:
+    """The last day of a panel's last complete month, and warnings: an ``as_of`` before the first event is an
+    error; after the last event the panel stops at the data's last complete month, with a warning (months past
+    the data are months without data, not months without violence)."""
+    span = f"the data cover {first} .. {last}"
+    if as_of is None:
+        end, notes = complete_months_end(last), ()
+    elif as_of.date() < first:
+        raise InvalidInput(f"--as-of {as_of.date()} is before the first event ({first}): {span}")
+    elif as_of.date() > last:
+        end = complete_months_end(last)
+        notes = (
+            f"the data end on {last}: the forecast starts after {end:%Y-%m}, the last complete month of data, "
+            f"not after {as_of.date()}",
+        )
+    else:
+        end, notes = complete_months_end(as_of.date()), ()
+    if end < first:
+        raise InvalidInput(f"no complete month of data up to {as_of.date() if as_of else last}: {span}")
+    return end, notes
 
 
 def complete_months_end(last: date) -> date:
@@ -309,7 +332,7 @@ def monthly_panel(
         first, last = event_queries.date_range(conn, EventFilter(threat_only=threat_only))
         if first is None or last is None:
             raise InvalidInput("no events of violence against civilians stored: import events first")
-        end = as_of.date() if as_of else complete_months_end(last)
+        end, notes = panel_end(first, last, as_of)
         events = selected_events(conn, first, end, threat_only=threat_only)
         areas = repositories.load_admin_areas(conn, level) if unit_kind == "area" else []
         communities = repositories.load_communities(conn) if unit_kind == "area" else []
@@ -333,7 +356,7 @@ def monthly_panel(
     if not units:
         raise InvalidInput("no units to forecast")
     panel = aggregate(events, units, first, end, "month")
-    return UnitPanel(panel, names, neighbours, covariates, unit_kind)
+    return UnitPanel(panel, names, neighbours, covariates, unit_kind, notes)
 
 
 L2_CANDIDATES = (1e-3, 0.1, 1.0, 10.0)
@@ -406,10 +429,21 @@ def evaluate_forecasts(
     )
 
 
+FORECAST_MIN_MONTHS = 4
+"""A forecast three months ahead needs three months of history before its origin."""
+
+
 def forecast_units(unit_panel: UnitPanel) -> Forecast:
-    """The model's forecast for the next three months from the panel's last month."""
-    l2 = choose_l2(unit_panel, len(unit_panel.panel.periods))
-    return forecast_regression(
+    """The ensemble's forecast for the next three months from the panel's last month (its weights chosen on the
+    components' scores at the origins before it)."""
+    months = len(unit_panel.panel.periods)
+    if months < FORECAST_MIN_MONTHS:
+        raise InvalidInput(
+            f"{months} complete months of data up to {unit_panel.panel.periods[-1]:%Y-%m}: a forecast needs "
+            f"at least {FORECAST_MIN_MONTHS}"
+        )
+    l2 = choose_l2(unit_panel, months)
+    return forecast_ensemble(
         unit_panel.panel, horizon=3, neighbours=unit_panel.neighbours, covariates=unit_panel.covariates, l2=l2
     )
 

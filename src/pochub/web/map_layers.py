@@ -240,9 +240,10 @@ def communities(request: Request, user: OptionalUser) -> Response:
 
 
 def hotspots_layer(engine: Engine) -> dict[str, Any]:
-    """H3 cells that are Gi* hot or cold spots over the last ``HOTSPOT_WINDOW_DAYS`` days (z-test on the
-    normal approximation: too few events per window for permutation p-values to survive the FDR correction)
-    or that show an emerging hot spot pattern over the last ``EMERGING_MONTHS`` complete months."""
+    """H3 cells that are Gi* hot or cold spots over the last ``HOTSPOT_WINDOW_DAYS`` days (analytic two-sided
+    p-values with the false-discovery-rate correction, the default of ``services.warning.hotspots``; each with
+    the p that decided its class, its centre, area and nearest community) or that show an emerging hot spot
+    pattern over the last ``EMERGING_MONTHS`` complete months."""
     try:
         run = bounded_hotspots(
             engine,
@@ -257,9 +258,23 @@ def hotspots_layer(engine: Engine) -> dict[str, Any]:
     except InvalidInput:
         return {"type": "FeatureCollection", "features": [], "window_days": HOTSPOT_WINDOW_DAYS}
     cells: dict[str, dict[str, Any]] = {}
-    for cell, z, cls in zip(run.result.cells, run.result.z, run.result.classes, strict=True):
+    result = run.result
+    for cell, z, p, cls in zip(result.cells, result.z, result.p_class, result.classes, strict=True):
         if cls != "none":
-            cells[cell] = {"cell": cell, "class": cls, "z": round(float(z), 2), "count": run.counts[cell]}
+            place = run.places.get(cell)
+            cells[cell] = {
+                "cell": cell,
+                "class": cls,
+                "z": round(float(z), 2),
+                "p": float(f"{p:.2g}"),
+                "p_basis": "fdr" if result.fdr else "raw",
+                "count": run.counts[cell],
+                "centre": [round(place.latitude, 4), round(place.longitude, 4)] if place else None,
+                "area_pcode": place.area_pcode if place else None,
+                "area_name": place.area_name if place else None,
+                "community": place.community if place else None,
+                "community_km": place.community_km if place else None,
+            }
     months = 0
     try:
         trend = emerging(engine, resolution=HOTSPOT_RESOLUTION, months=EMERGING_MONTHS)

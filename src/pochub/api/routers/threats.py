@@ -193,8 +193,13 @@ class HotspotProperties(BaseModel):
     cell: str = Field(description="H3 cell index.")
     count: int = Field(description="Events in the cell in the window.")
     z: float | None = Field(description="Gi* z-score (null where undefined).")
-    p: float | None = Field(description="Pseudo p-value from conditional permutations.")
-    p_fdr: float | None = Field(description="Benjamini-Hochberg adjusted p-value.")
+    p: float | None = Field(
+        description="Two-sided p-value: analytic (normal) when permutations is 0, else the pseudo p-value of "
+        "total randomisation."
+    )
+    p_fdr: float | None = Field(
+        description="Benjamini-Hochberg adjusted p-value (ArcGIS's FDR correction); the class is read from it."
+    )
     hotspot_class: HotspotClass = Field(alias="class")
 
 
@@ -221,7 +226,14 @@ def threat_hotspots(
     k: Annotated[int, Query(ge=1, le=3, description="Neighbours: cells within k steps.")] = 1,
     window_days: Annotated[int, Query(ge=7, le=730, description="Days of events before as_of.")] = 90,
     as_of: Annotated[Day | None, Query(description="End of the window (default: the latest event).")] = None,
-    permutations: Annotated[int, Query(ge=0, le=9999, description="Conditional permutations.")] = 999,
+    permutations: Annotated[
+        int,
+        Query(
+            ge=0,
+            le=9999,
+            description="0: analytic p-values (default); else total randomisations of Gi* (p floor 2/(P+1)).",
+        ),
+    ] = 0,
     seed: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
     all_events: Annotated[
         bool, Query(description="All events, not only violence against civilians.")
