@@ -456,6 +456,8 @@ def events_summary(
     elif output == OutputFormat.csv:
         import csv
 
+        from pochub.documents.spreadsheet_cells import neutralised_record
+
         names = ["names"] if by == "actor" else ["name", "area_basis"] if by == "area" else []
         writer = csv.DictWriter(
             sys.stdout,
@@ -463,7 +465,9 @@ def events_summary(
             lineterminator="\n",
         )
         writer.writeheader()
-        writer.writerows({**r, "names": "; ".join(r["names"])} if by == "actor" else r for r in rows)
+        writer.writerows(
+            neutralised_record({**r, "names": "; ".join(r["names"])} if by == "actor" else r) for r in rows
+        )
     else:
         extra = ("source names",) if by == "actor" else ()
         basis = f" ({rows[0]['area_basis']})" if by == "area" and rows else ""
@@ -797,11 +801,13 @@ def hotspots_command(
     elif output == HotspotFormat.csv:
         import csv
 
+        from pochub.documents.spreadsheet_cells import neutralised_record
+
         writer = csv.DictWriter(
             sys.stdout, fieldnames=list(rows[0]) if rows else ["cell"], lineterminator="\n"
         )
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows(neutralised_record(r) for r in rows)
     elif output == HotspotFormat.geojson:
         features = [
             {

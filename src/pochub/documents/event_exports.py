@@ -1,4 +1,5 @@
-"""Event exports: CSV, HXL-tagged CSV and GeoJSON, streamed, in a form `pochub import` reads back unchanged."""
+"""Event exports: CSV, HXL-tagged CSV and GeoJSON, streamed, in a form `pochub import` reads back unchanged
+(CSV text that a spreadsheet would run as a formula is written with a leading apostrophe)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any, TextIO
 import orjson
 
 from pochub.core.models.events import EVENT_COLUMNS
+from pochub.documents.spreadsheet_cells import neutralised_row
 from pochub.ingest.hxl import EVENT_TAGS
 
 FORMATS = ("csv", "hxl", "geojson")
@@ -34,7 +36,7 @@ def write_csv(rows: Iterable[dict[str, Any]], out: TextIO, *, hxl: bool) -> int:
         writer.writerow([EVENT_TAGS[c] for c in EVENT_COLUMNS])
     written = 0
     for row in rows:
-        writer.writerow([cell(row[c]) for c in EVENT_COLUMNS])
+        writer.writerow(neutralised_row(cell(row[c]) for c in EVENT_COLUMNS))
         written += 1
     return written
 

@@ -10,6 +10,7 @@ from typing import Any
 import xlsxwriter
 
 from pochub.core.threats.matrix import ThreatMatrix, ThreatRecord
+from pochub.documents.spreadsheet_cells import neutralised, neutralised_row
 from pochub.documents.templating import render
 from pochub.i18n import DEFAULT_LANGUAGE
 
@@ -108,7 +109,8 @@ def _row(record: ThreatRecord) -> list[Any]:
 
 def write_xlsx(matrix: ThreatMatrix, events: dict[int, dict[str, Any]], path: Path) -> None:
     """Two sheets: the matrix, whose evidence cell links to the threat's first row on the Evidence sheet."""
-    workbook = xlsxwriter.Workbook(str(path))
+    # text from data is never a formula or a link: written as strings, neutralised (documents.spreadsheet_cells)
+    workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
     bold = workbook.add_format({"bold": True, "bg_color": "#EDF2F7", "text_wrap": True, "valign": "top"})
     wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
     sheet = workbook.add_worksheet("Threat matrix")
@@ -118,7 +120,7 @@ def write_xlsx(matrix: ThreatMatrix, events: dict[int, dict[str, Any]], path: Pa
     evidence_row = 1
     for row_number, record in enumerate(matrix.records, start=1):
         values = _row(record)
-        sheet.write_row(row_number, 0, values[:-2], wrap)
+        sheet.write_row(row_number, 0, neutralised_row(values[:-2]), wrap)
         first = evidence_row + 1
         for event_id in record.evidence_ids:
             e = events.get(event_id)
@@ -127,21 +129,23 @@ def write_xlsx(matrix: ThreatMatrix, events: dict[int, dict[str, Any]], path: Pa
             evidence.write_row(
                 evidence_row,
                 0,
-                [
-                    record.rank,
-                    record.key,
-                    event_id,
-                    str(e["event_date"]),
-                    e["source"],
-                    e["source_id"],
-                    e["source_grade"],
-                    e.get("location") or "",
-                    e["latitude"],
-                    e["longitude"],
-                    e["fatalities_best"],
-                    e["civilian_fatalities"],
-                    e.get("notes") or "",
-                ],
+                neutralised_row(
+                    [
+                        record.rank,
+                        record.key,
+                        event_id,
+                        str(e["event_date"]),
+                        e["source"],
+                        e["source_id"],
+                        e["source_grade"],
+                        e.get("location") or "",
+                        e["latitude"],
+                        e["longitude"],
+                        e["fatalities_best"],
+                        e["civilian_fatalities"],
+                        e.get("notes") or "",
+                    ]
+                ),
             )
             evidence_row += 1
         sheet.write_url(
@@ -150,7 +154,7 @@ def write_xlsx(matrix: ThreatMatrix, events: dict[int, dict[str, Any]], path: Pa
             f"internal:'Evidence'!A{first}",
             string=f"{values[-2]} event(s)",
         )
-        sheet.write(row_number, len(MATRIX_COLUMNS) - 1, values[-1], wrap)
+        sheet.write(row_number, len(MATRIX_COLUMNS) - 1, neutralised(values[-1]), wrap)
     sheet.freeze_panes(1, 2)
     sheet.autofilter(0, 0, max(len(matrix.records), 1), len(MATRIX_COLUMNS) - 1)
     sheet.set_column(0, 0, 6)

@@ -22,6 +22,7 @@ from sqlalchemy import Engine
 from pochub.config import Settings
 from pochub.core.models.access import Role, User, can_read_protected, location_fuzzed
 from pochub.core.workflow.lifecycle import allowed_actions
+from pochub.documents.spreadsheet_cells import neutralised_record
 from pochub.services.alerts import visible_alert
 from pochub.services.protection import Protector
 from pochub.store import alert_repository as repository
@@ -220,5 +221,5 @@ def export_alerts(
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=EXPORT_COLUMNS, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
-    writer.writerows(items)
+    writer.writerows(neutralised_record(item) for item in items)
     return buffer.getvalue()
