@@ -141,7 +141,7 @@ def _normalise(frame: pl.DataFrame, options: ImportOptions) -> tuple[pl.DataFram
         Check(
             "date_end",
             text(frame, "date_end"),
-            pl.col("date_end") < pl.col("event_date"),
+            (pl.col("date_end") < pl.col("event_date")).fill_null(False),
             "date_end is before date_start",
         ),
         *coordinate_checks(frame, latitude=pl.col("latitude"), longitude=pl.col("longitude")),
