@@ -13,6 +13,7 @@ from pochub.config import Settings
 from pochub.core.models.access import Role
 from pochub.services.access import create_user, deactivate_user
 from tests.api.access_helpers import auth_header, make_user
+from tests.csrf_tokens import with_csrf_tokens
 
 PASSWORD = "a long enough password"
 
@@ -20,7 +21,7 @@ PASSWORD = "a long enough password"
 @pytest.fixture
 def client(engine: Engine, database_url: str) -> Iterator[TestClient]:
     app = create_app(Settings(database_url=database_url, workers=False))
-    with TestClient(app) as test_client:
+    with with_csrf_tokens(TestClient(app)) as test_client:  # cookie-authenticated posts, as from a page
         yield test_client
     app.state.engine.dispose()
 

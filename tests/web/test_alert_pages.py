@@ -20,6 +20,7 @@ from pochub.config import Settings
 from pochub.core.models.access import Role
 from pochub.store import tables
 from tests.api.access_helpers import auth_header, make_user
+from tests.csrf_tokens import with_csrf_tokens
 
 OFFICE = "fo_besu"  # the demo field office of province KT02
 OTHER_OFFICE = "fo_kimundaro"  # province KT04
@@ -31,7 +32,7 @@ def client(demo_engine: Engine) -> Iterator[TestClient]:
     url = demo_engine.url.render_as_string(hide_password=False)
     app = create_app(Settings(database_url=url, workers=False))
     try:
-        with TestClient(app) as test_client:
+        with with_csrf_tokens(TestClient(app)) as test_client:
             yield test_client
     finally:
         app.state.engine.dispose()

@@ -20,6 +20,7 @@ from pochub.config import Settings
 from pochub.store import tables
 from tests.api.access_helpers import auth_header, make_user
 from tests.conftest import shared_file
+from tests.csrf_tokens import with_csrf_tokens
 
 BANNER = '<strong class="exercise-word">EXERCISE</strong>'
 
@@ -29,7 +30,7 @@ def client(demo_engine: Engine) -> Iterator[TestClient]:
     url = demo_engine.url.render_as_string(hide_password=False)
     app = create_app(Settings(database_url=url, workers=False))
     try:
-        with TestClient(app, follow_redirects=False) as test_client:
+        with with_csrf_tokens(TestClient(app, follow_redirects=False)) as test_client:
             yield test_client
     finally:
         app.state.engine.dispose()

@@ -19,6 +19,7 @@ from pochub.services.demo_mission import load_demo
 from pochub.store import event_queries
 from pochub.store.event_queries import EventFilter
 from pochub.web.rendering import DIST_DIR
+from tests.csrf_tokens import with_csrf_tokens
 
 PASSWORD = "a long enough password"
 
@@ -29,7 +30,7 @@ def client(engine: Engine, database_url: str) -> Iterator[TestClient]:
     create_user(engine, "adviser", PASSWORD, "poc_adviser", display_name="Amina Diallo")
     app = create_app(Settings(database_url=database_url, workers=False))
     try:
-        with TestClient(app) as test_client:
+        with with_csrf_tokens(TestClient(app)) as test_client:
             yield test_client
     finally:
         app.state.engine.dispose()  # the server's pool: PostgreSQL connections are shared by every suite
@@ -147,7 +148,9 @@ def test_navigation_and_placeholders(client: TestClient) -> None:
     assert 'aria-current="page">Alert inbox</a>' in page.text
     for href in ("/", "/alerts", "/threats", "/coverage", "/coordination", "/charts"):
         assert f'<a href="{href}"' in page.text
-    coverage = client.get("/coverage", headers={"Accept-Language": "fr"}).text  # tests/web/test_planning_pages.py
+    coverage = client.get(
+        "/coverage", headers={"Accept-Language": "fr"}
+    ).text  # tests/web/test_planning_pages.py
     assert "<h1>Couverture et déploiement</h1>" in coverage
 
 
@@ -158,7 +161,7 @@ def test_the_picture_and_charts_of_the_demo_mission(
     create_user(engine, "adviser", PASSWORD, "poc_adviser")
     app = create_app(Settings(database_url=database_url, workers=False))
     request.addfinalizer(app.state.engine.dispose)
-    with TestClient(app) as client:
+    with with_csrf_tokens(TestClient(app)) as client:
         assert client.get("/api/v1/events/cells").status_code == 401
         sign_in(client)
         page = client.get("/")

@@ -25,6 +25,7 @@ from pochub.store.event_queries import EventFilter
 from pochub.web import map_layers
 
 PASSWORD = "a long enough password"
+from tests.csrf_tokens import with_csrf_tokens
 ROLES = {"planner": "planner", "viewer": "viewer", "adviser": "poc_adviser"}
 
 
@@ -34,7 +35,7 @@ def _app(engine: Engine, database_url: str) -> Iterator[TestClient]:
     map_layers.CACHE.clear()
     app = create_app(Settings(database_url=database_url, workers=False))
     try:
-        with TestClient(app) as test_client:
+        with with_csrf_tokens(TestClient(app)) as test_client:
             yield test_client
     finally:
         app.state.engine.dispose()

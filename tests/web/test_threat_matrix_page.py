@@ -16,6 +16,7 @@ from pochub.services.access import create_user
 from pochub.services.demo_mission import load_demo
 from pochub.services.threat_listing import list_threats
 from pochub.web.threat_matrix import row_anchor
+from tests.csrf_tokens import with_csrf_tokens
 
 PASSWORD = "a long enough password"
 
@@ -28,7 +29,7 @@ def demo(engine: Engine, database_url: str) -> Iterator[tuple[Engine, TestClient
     create_user(engine, "viewer", PASSWORD, "viewer")
     app = create_app(Settings(database_url=database_url, workers=False))
     try:
-        with TestClient(app) as client:
+        with with_csrf_tokens(TestClient(app)) as client:
             yield engine, client
     finally:
         app.state.engine.dispose()  # the server's pool: PostgreSQL connections are shared by every suite

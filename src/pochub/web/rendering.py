@@ -10,8 +10,11 @@ from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
+from markupsafe import Markup, escape
 
+from pochub.http.csrf import CSRF_FIELD, request_token
 from pochub.i18n import install_gettext
 from pochub.web.i18n import LANGUAGE_COOKIE, LANGUAGES, choose_language, translations
 
@@ -33,7 +36,16 @@ def environment() -> Environment:
     )
     install_gettext(env)
     env.globals["asset"] = asset
+    env.globals["csrf_field"] = csrf_field
     return env
+
+
+@pass_context
+def csrf_field(context: Context) -> Markup:
+    """The hidden field that carries the page's CSRF token: every ``method="post"`` form holds one."""
+    return Markup('<input type="hidden" name="{}" value="{}">').format(
+        CSRF_FIELD, escape(context["csrf_token"])
+    )
 
 
 @cache
@@ -64,6 +76,7 @@ def render(request: Request, template: str, *, status_code: int = 200, **context
         "translations": translations(language),
         "path": request.url.path,
         "user": None,
+        "csrf_token": request_token(request),
         **context,
     }
     html = environment().get_template(template).render(values)

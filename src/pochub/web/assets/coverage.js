@@ -4,6 +4,7 @@
 import L from "leaflet";
 import "leaflet/dist/leaflet.css";
 import "./coverage.css";
+import { asText } from "./page_text.js";
 
 const config = JSON.parse(document.getElementById("coverage-config").textContent);
 const text = config.strings;
@@ -48,7 +49,7 @@ function drawCommunities(rows) {
       fillColor: COLOURS[status],
       fillOpacity: 0.85,
     })
-      .bindTooltip(`${name} · ${NAMES[status]} · ${text.population} ${numberFormat.format(population)}`)
+      .bindTooltip(asText(`${name} · ${NAMES[status]} · ${text.population} ${numberFormat.format(population)}`))
       .addTo(group);
   }
   group.addTo(map);

@@ -4,6 +4,7 @@
 import L from "leaflet";
 import "leaflet/dist/leaflet.css";
 import "./map.css";
+import { asText } from "./page_text.js";
 
 const config = JSON.parse(document.getElementById("map-config").textContent);
 const text = config.strings;
@@ -126,7 +127,7 @@ async function loadAreas() {
       style: { color: "#6b7a8f", weight: 1, fillColor: "#eef1ea", fillOpacity: 1 },
       onEachFeature: (feature, layer) => {
         layer.on("click", () => showArea(feature.properties));
-        layer.bindTooltip(feature.properties.name, { sticky: true });
+        layer.bindTooltip(asText(feature.properties.name), { sticky: true });
       },
     });
     const regionLayer = L.geoJSON(regions, {
@@ -178,6 +179,8 @@ const monthInput = document.getElementById("period-end");
 const lengthInput = document.getElementById("period-length");
 const periodOutput = document.getElementById("period-label");
 let eventsRequest = null;
+// the time bar's controls act as they change; pressing Enter in them does not send the page anywhere
+document.getElementById("timebar").addEventListener("submit", (event) => event.preventDefault());
 if (wanted.has("end") && config.months.includes(wanted.get("end"))) monthInput.value = config.months.indexOf(wanted.get("end"));
 if ([...lengthInput.options].some((option) => option.value === wanted.get("length"))) lengthInput.value = wanted.get("length");
 
