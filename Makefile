@@ -7,7 +7,8 @@ PYTHON312 ?= $(shell (python3.12 --version >/dev/null 2>&1 && command -v python3
 VENV := .venv
 BIN := $(VENV)/bin
 export POCHUB_SHARED ?= $(abspath ../shared)
-DEMO_DB ?= sqlite:///demo.db
+# the CLI's default database: after make demo, every pochub command sees the demo mission
+DEMO_DB ?= sqlite:///pochub.db
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
 .PHONY: demo test test-py312 bench lint postgres clean web
@@ -40,8 +41,8 @@ postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL is not up"; exit 1
 
+# pochub demo updates a database it built before in place, and refuses one holding a mission's own data
 demo: $(BIN)/pochub $(WEB_ASSETS)
-	rm -f demo.db demo.db-wal demo.db-shm
 	$(BIN)/pochub --database $(DEMO_DB) db upgrade
 	$(BIN)/pochub --database $(DEMO_DB) demo --seed 1
 	$(BIN)/pochub --database $(DEMO_DB) serve
