@@ -76,7 +76,7 @@ def test_an_alert_posted_with_nul_through_the_api_is_kept(demo_engine: Engine) -
     client = TestClient(create_app(_settings(demo_engine)), headers=auth_header(token))
     response = client.post(
         "/api/v1/alerts",
-        json={"channel": "phone", "text": "Shots\u0000 fired near the school", "pcode": "KT0102"},
+        json={"text": "Shots\u0000 fired near the school", "pcode": "KT0102"},
     )
     assert response.status_code == 201, response.text
     text, _, _ = _stored(demo_engine, response.json()["reference"])

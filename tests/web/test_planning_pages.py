@@ -10,8 +10,10 @@ import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from httpx2 import Response
 from sqlalchemy import Engine, func, select
 from starlette.testclient import TestClient
 
@@ -23,9 +25,9 @@ from pochub.services.demo_mission import load_demo
 from pochub.store import event_queries, tables
 from pochub.store.event_queries import EventFilter
 from pochub.web import map_layers
+from tests.csrf_tokens import with_csrf_tokens
 
 PASSWORD = "a long enough password"
-from tests.csrf_tokens import with_csrf_tokens
 ROLES = {"planner": "planner", "viewer": "viewer", "adviser": "poc_adviser"}
 
 
@@ -60,6 +62,17 @@ def sign_in(client: TestClient, username: str) -> None:
         "/login", data={"username": username, "password": PASSWORD}, follow_redirects=False
     )
     assert response.status_code == 303, response.text
+
+
+def planned(client: TestClient, data: dict[str, str], **headers: str) -> Response:
+    """Post the plan form and return the plan's page once its background job has finished."""
+    started = client.post("/coverage", data=data, headers=headers, follow_redirects=False)
+    if started.status_code != 303:
+        return started  # refused before any job was started
+    location = started.headers["location"]
+    job = parse_qs(urlsplit(location).query)["job"][0]
+    client.app.state.plan_jobs.wait(job)  # type: ignore[attr-defined]
+    return client.get(location, headers=headers)
 
 
 def page_config(html: str, name: str) -> dict:  # type: ignore[type-arg]
@@ -102,7 +115,7 @@ def test_an_empty_mission_says_what_is_missing(client: TestClient) -> None:
     layer = client.get("/map/coverage.json").json()
     assert layer["features"] == [] and "no communities" in layer["problem"]
     assert client.get("/charts/forecast.json").json()["months"] == []
-    plan = client.post("/coverage", data={"model": "mclp", "p": "2", "standard": "4h"})
+    plan = planned(client, {"model": "mclp", "p": "2", "standard": "4h"})
     assert plan.status_code == 422
     assert "The plan cannot be made with these choices:" in plan.text
     assert "no communities imported" in plan.text
@@ -184,9 +197,8 @@ def test_a_plan_run_from_the_page_on_the_demo_mission(demo: TestClient, engine: 
     assert demo.get("/coverage?standard=never").status_code == 422
 
     sign_in(demo, "planner")
-    response = demo.post(
-        "/coverage",
-        data={"model": "mclp", "p": "2", "standard": "2h", "season": "dry", "weight": "population"},
+    response = planned(
+        demo, {"model": "mclp", "p": "2", "standard": "2h", "season": "dry", "weight": "population"}
     )
     assert response.status_code == 200, text_of(response.text)[:2000]
     shown = text_of(response.text)
@@ -204,9 +216,7 @@ def test_a_plan_run_from_the_page_on_the_demo_mission(demo: TestClient, engine: 
     assert after >= before  # new sites never lose coverage: the bases stay
     assert 2 in statuses or after == before
 
-    lscp = demo.post(
-        "/coverage", data={"model": "lscp", "standard": "4h", "season": "rainy", "weight": "risk"}
-    )
+    lscp = planned(demo, {"model": "lscp", "standard": "4h", "season": "rainy", "weight": "risk"})
     assert lscp.status_code == 200, text_of(lscp.text)[:2000]
     assert "Proposed plan: Set covering" in text_of(lscp.text)
     after_lscp = re.findall(r"Covered share ([\d.]+) % ([\d.]+) %", text_of(lscp.text))[0][1]

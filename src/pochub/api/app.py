@@ -35,6 +35,7 @@ from pochub.api.routers import (
 )
 from pochub.config import Settings
 from pochub.errors import PocHubError
+from pochub.services.allocation import PlanJobs
 from pochub.http import install as install_http_security
 from pochub.store.database import connect
 from pochub.web import alert_pages, exercise_pages, pages, planning_pages
@@ -70,6 +71,7 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             if workers is not None:
                 workers.shutdown()
+            application.state.plan_jobs.shutdown()
 
     docs = settings.api_docs  # the API's map is for developers, not for an outsider probing the server
     app = FastAPI(
@@ -84,6 +86,7 @@ def create_app(settings: Settings) -> FastAPI:
     settings.key()  # no secret key, no server: it says how to make one (MissingSecretKey)
     app.state.settings = settings
     app.state.engine = connect(settings.database_url)
+    app.state.plan_jobs = PlanJobs()  # plans from the coverage page run here, off the event loop
     app.add_middleware(GZipMiddleware, minimum_size=1024)  # field offices' connections are slow
     app.add_middleware(RefuseNulPaths)
     install_http_security(app, settings)  # CSRF check and security headers, around everything

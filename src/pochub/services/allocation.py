@@ -8,8 +8,15 @@ surface and season), else great-circle at the off-road speed; helicopters fly.
 from __future__ import annotations
 
 import csv
+import logging
 import math
 import re
+import secrets
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import wait as futures_wait
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +44,8 @@ from pochub.core.geography.repair import polygon_parts
 from pochub.core.models.places import Community, Road
 from pochub.errors import Infeasible, InvalidInput
 from pochub.store import repositories, tables
+
+log = logging.getLogger("pochub.plans")
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(m|min|h|d)?\s*$")
 
@@ -397,3 +406,75 @@ def site_rows(run: AllocationRun) -> list[dict[str, Any]]:
         {"id": s.site_id, "name": s.name, "lat": s.latitude, "lon": s.longitude}
         for s in (run.candidates[i - len(run.bases)] for i in run.result.sites)
     ]
+
+
+# --- plans as background jobs -----------------------------------------------------------------------------
+
+
+@dataclass
+class PlanJob:
+    """A plan started from the page: running, then done (with its result) or failed (with the reason)."""
+
+    job_id: str
+    owner: str
+    state: str = "running"
+    result: Any = None
+    problem: str = ""
+
+
+class PlanJobs:
+    """Plans running in background threads of one server process, found again by an unguessable id.
+
+    A solver run takes up to its time limit (25 s from the page); run inside a request it held a thread, and run
+    on the event loop it stalled every other request, alert intake included. Here it runs in its own small pool
+    (``workers`` at once, the others queued); the page polls the job. Only the last ``keep`` jobs are kept.
+    """
+
+    def __init__(self, workers: int = 1, keep: int = 50) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="pochub-plan")
+        self._lock = threading.Lock()
+        self._jobs: OrderedDict[str, PlanJob] = OrderedDict()
+        self._futures: dict[str, Future[None]] = {}
+        self._keep = keep
+
+    def submit(self, owner: str, run: Callable[[], Any]) -> str:
+        """Start ``run`` in the background for ``owner``; the job's id."""
+        job = PlanJob(secrets.token_urlsafe(16), owner)
+        with self._lock:
+            self._jobs[job.job_id] = job
+            while len(self._jobs) > self._keep:
+                gone, _ = self._jobs.popitem(last=False)
+                self._futures.pop(gone, None)
+            self._futures[job.job_id] = self._executor.submit(self._run, job, run)
+        return job.job_id
+
+    @staticmethod
+    def _run(job: PlanJob, run: Callable[[], Any]) -> None:
+        try:
+            job.result = run()
+        except (Infeasible, InvalidInput) as exc:
+            job.problem = str(exc)
+            job.state = "failed"
+        except Exception:  # the page says the plan failed; the log keeps why
+            log.exception("plan %s failed", job.job_id)
+            job.problem = "the plan failed (see the server log)"
+            job.state = "failed"
+        else:
+            job.state = "done"
+
+    def get(self, job_id: str, owner: str) -> PlanJob | None:
+        """The job, if it exists and belongs to ``owner`` (another user's id finds nothing)."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+        return job if job is not None and job.owner == owner else None
+
+    def wait(self, job_id: str, timeout: float | None = None) -> None:
+        """Block until the job has finished (scripts and tests; the page polls instead)."""
+        with self._lock:
+            future = self._futures.get(job_id)
+        if future is not None:
+            futures_wait([future], timeout=timeout)
+
+    def shutdown(self) -> None:
+        """Stop taking jobs; running ones finish in their threads."""
+        self._executor.shutdown(wait=False, cancel_futures=True)

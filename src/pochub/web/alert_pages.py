@@ -48,6 +48,7 @@ from pochub.services.structures import current_structure
 from pochub.store import tables
 from pochub.store.alert_repository import AlertFilter
 from pochub.store.capacity_queries import UnitFilter, list_units
+from pochub.web.forms import PostedForm
 from pochub.web.rendering import render, to_login
 
 router = APIRouter(include_in_schema=False)
@@ -306,13 +307,12 @@ def new_alert_page(request: Request, user: OptionalUser) -> Response:
 
 
 @router.post("/alerts/new")
-async def log_alert(request: Request, user: OptionalUser) -> Response:
+def log_alert(request: Request, user: OptionalUser, posted: PostedForm) -> Response:
     """Check the form and log the alert (routed by the structure); say what is wrong otherwise."""
     if user is None:
         return to_login(request)
     if not may_log_alerts(user):
         return _refused(request, user, 403, "may_not_log")
-    posted = await request.form()
     form = {name: form_value(posted, name) for name in NEW_ALERT_FIELDS}
     engine, settings = request.app.state.engine, request.app.state.settings
     with engine.connect() as conn:
@@ -498,13 +498,14 @@ def alert_page(request: Request, user: OptionalUser, reference: str) -> Response
 
 
 @router.post("/alerts/{reference}/{action}")
-async def take_action(request: Request, user: OptionalUser, reference: str, action: str) -> Response:
+def take_action(
+    request: Request, user: OptionalUser, reference: str, action: str, posted: PostedForm
+) -> Response:
     """Take one lifecycle action posted from the alert page; a refusal is shown in the page, nothing changed."""
     if user is None:
         return to_login(request)
     if action not in ACTION_BODIES or len(reference) > 32:
         return _refused(request, user, 404, "not_found")
-    posted = await request.form()
     form: dict[str, Any] = {name: form_value(posted, name) for name in posted}
     form["units"] = [v for v in posted.getlist("units") if isinstance(v, str)]
     read = read_action(action, posted)

@@ -45,6 +45,7 @@ from pochub.web.alert_pages import (
     structure_names,
     unit_choices,
 )
+from pochub.web.forms import PostedForm
 from pochub.web.rendering import environment, render, to_login
 
 router = APIRouter(include_in_schema=False)
@@ -301,13 +302,12 @@ def exercise_list(request: Request, user: OptionalUser) -> Response:
 
 
 @router.post("/exercises")
-async def create_exercise(request: Request, user: OptionalUser) -> Response:
+def create_exercise(request: Request, user: OptionalUser, posted: PostedForm) -> Response:
     """Check the creation form and create the exercise; say what is wrong otherwise."""
     if user is None:
         return to_login(request)
     if not is_facilitator(user):
         return _refused(request, user, 403, "not_facilitator")
-    posted = await request.form()
     form = {name: form_value(posted, name) for name in CREATE_FIELDS}
     checked = check_new_exercise(form)
     if isinstance(checked, dict):
@@ -441,12 +441,11 @@ def control_page(request: Request, user: OptionalUser, exercise_id: str) -> Resp
 CLOCK_CHANGES = ("start", "pause", "finish")
 
 
-async def _control_post(
-    request: Request, user: User | None, exercise_id: str
+def _control_post(
+    request: Request, user: User | None, exercise_id: str, posted: FormData
 ) -> tuple[Response | None, int, FormData]:
     """A control form's post: (the refusal to send, or None; the exercise's id; the posted form)."""
     checked = _facilitator_or_refusal(request, user, exercise_id)
-    posted = await request.form()
     if isinstance(checked, Response):
         return checked, 0, posted
     return None, checked, posted
@@ -473,9 +472,9 @@ def _after(request: Request, user: User, exercise_id: int, form_name: str, run: 
 
 
 @router.post("/exercises/{exercise_id}/clock")
-async def change_clock(request: Request, user: OptionalUser, exercise_id: str) -> Response:
+def change_clock(request: Request, user: OptionalUser, exercise_id: str, form_data: PostedForm) -> Response:
     """Start (or resume), pause or finish the exercise; set its speed; move exercise time on."""
-    refusal, found, posted = await _control_post(request, user, exercise_id)
+    refusal, found, posted = _control_post(request, user, exercise_id, form_data)
     if refusal is not None:
         return refusal
     assert user is not None
@@ -501,9 +500,9 @@ async def change_clock(request: Request, user: OptionalUser, exercise_id: str) -
 
 
 @router.post("/exercises/{exercise_id}/teams")
-async def add_team(request: Request, user: OptionalUser, exercise_id: str) -> Response:
+def add_team(request: Request, user: OptionalUser, exercise_id: str, form_data: PostedForm) -> Response:
     """Add a team of trainees, each with the post of the structure they play."""
-    refusal, found, posted = await _control_post(request, user, exercise_id)
+    refusal, found, posted = _control_post(request, user, exercise_id, form_data)
     if refusal is not None:
         return refusal
     assert user is not None
@@ -583,9 +582,9 @@ def check_inject(
 
 
 @router.post("/exercises/{exercise_id}/injects")
-async def add_inject(request: Request, user: OptionalUser, exercise_id: str) -> Response:
+def add_inject(request: Request, user: OptionalUser, exercise_id: str, form_data: PostedForm) -> Response:
     """Add one inject, delivered at the chosen offset from the exercise time now."""
-    refusal, found, posted = await _control_post(request, user, exercise_id)
+    refusal, found, posted = _control_post(request, user, exercise_id, form_data)
     if refusal is not None:
         return refusal
     assert user is not None
@@ -613,9 +612,9 @@ async def add_inject(request: Request, user: OptionalUser, exercise_id: str) -> 
 
 
 @router.post("/exercises/{exercise_id}/score")
-async def score_exercise(request: Request, user: OptionalUser, exercise_id: str) -> Response:
+def score_exercise(request: Request, user: OptionalUser, exercise_id: str, form_data: PostedForm) -> Response:
     """Score every team now (the scores are stored and shown with their explanations)."""
-    refusal, found, _ = await _control_post(request, user, exercise_id)
+    refusal, found, _ = _control_post(request, user, exercise_id, form_data)
     if refusal is not None:
         return refusal
     assert user is not None
@@ -748,8 +747,8 @@ def play_alert(request: Request, user: OptionalUser, exercise_id: str, reference
 
 
 @router.post("/exercises/{exercise_id}/play/{reference}/{action}")
-async def play_action(
-    request: Request, user: OptionalUser, exercise_id: str, reference: str, action: str
+def play_action(
+    request: Request, user: OptionalUser, exercise_id: str, reference: str, action: str, posted: PostedForm
 ) -> Response:
     """A trainee's action on the team's alert, through ``team_act`` at exercise time; refusals shown in the page."""
     checked = _player_or_refusal(request, user, exercise_id)
@@ -758,7 +757,6 @@ async def play_action(
     assert user is not None
     if action not in PLAY_ACTIONS or len(reference) > REFERENCE_LIMIT:
         return _refused(request, user, 404, "no_alert")
-    posted = await request.form()
     form: dict[str, Any] = {name: form_value(posted, name) for name in posted}
     form["units"] = [v for v in posted.getlist("units") if isinstance(v, str)]
     read = read_action(action, posted)

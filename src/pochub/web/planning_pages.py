@@ -3,22 +3,23 @@ coordination structure (organogram, bodies and their terms of reference, the che
 coordinator models), and the forecast-against-actual figures of the charts page.
 
 Planners, PoC advisers and administrators run plans; every signed-in user sees the current posture. A plan runs
-inside the request with a solver time limit that suits one (``PLAN_SECONDS``): the page says when the limit cut the
-search short and what gap to the optimum is left.
+as a background job (pochub.services.allocation.PlanJobs) with a solver time limit (``PLAN_SECONDS``); its page
+reloads itself until the plan is done, then says when the limit cut the search short and what gap is left.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import numpy as np
 import yaml
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import Engine
 
 from pochub.api.auth import OptionalUser
@@ -28,11 +29,12 @@ from pochub.core.toolkit.checklist import STATUSES, TASKS, Answer, ChecklistAsse
 from pochub.core.toolkit.coordinator_models import FACTORS, PROFILES
 from pochub.core.warning.forecast import forecast_regression, lag_features
 from pochub.documents import coordinator_models
-from pochub.errors import Infeasible, InvalidInput
-from pochub.services.allocation import AllocationRun, allocate, coverage, parse_hours
+from pochub.errors import InvalidInput
+from pochub.services.allocation import AllocationRun, PlanJobs, allocate, coverage, parse_hours
 from pochub.services.structures import checklist_template, current_structure
 from pochub.services.warning import monthly_panel
 from pochub.web import map_layers
+from pochub.web.forms import PostedForm
 from pochub.web.rendering import language_of, render, to_login
 
 router = APIRouter(include_in_schema=False)
@@ -172,6 +174,7 @@ def _coverage_page(
     errors: dict[str, str] | None = None,
     plan: dict[str, Any] | None = None,
     problem: str = "",
+    running: bool = False,
 ) -> HTMLResponse:
     errors = errors or {}
     hours = 4.0
@@ -190,6 +193,7 @@ def _coverage_page(
         errors=errors,
         plan=plan,
         problem=problem,
+        running=running,
         posture=current,
         can_plan=may_plan(user),
         models=MODELS,
@@ -200,6 +204,28 @@ def _coverage_page(
     )
 
 
+def plan_jobs(request: Request) -> PlanJobs:
+    """The server process's plan jobs (made with the application)."""
+    jobs: PlanJobs = request.app.state.plan_jobs
+    return jobs
+
+
+def _job_page(request: Request, user: User, form: PlanForm, job_id: str) -> Response:
+    """A plan job's page: still running (the page polls it), its plan, or why it failed."""
+    job = plan_jobs(request).get(job_id[:64], user.username)
+    if job is None:
+        return _coverage_page(request, user, form, status_code=404, errors={"form": "no_job"})
+    if job.state == "running":
+        return _coverage_page(request, user, form, running=True)
+    if job.state == "failed":
+        return _coverage_page(
+            request, user, form, status_code=422, errors={"form": "infeasible"}, problem=job.problem
+        )
+    if not isinstance(job.result, dict):  # summarised once, on the first poll that finds it done
+        job.result = plan_summary(job.result)
+    return _coverage_page(request, user, form, plan=job.result)
+
+
 @router.get("/coverage")
 def coverage_page(
     request: Request,
@@ -207,22 +233,29 @@ def coverage_page(
     standard: str = "4h",
     season: str = "dry",
     weight: str = "population",
+    model: str = "mclp",
+    p: str = "3",
+    job: str | None = None,
 ) -> Response:
-    """The current posture within a standard (every signed-in user), and the plan form (planning roles)."""
+    """The current posture within a standard (every signed-in user), the plan form (planning roles), and a
+    plan job's progress or result (``job``: the page reloads itself while the plan runs)."""
     if user is None:
         return to_login(request)
-    form = PlanForm(standard=standard[:20], season=season[:20], weight=weight[:20])
+    form = PlanForm(
+        model=model[:20], p=p[:20], standard=standard[:20], season=season[:20], weight=weight[:20]
+    )
+    if job:
+        return _job_page(request, user, form, job)
     errors, _, _ = check_plan_form(form)
     shown = {k: v for k, v in errors.items() if k in ("standard", "season", "weight")}
     return _coverage_page(request, user, form, status_code=422 if shown else 200, errors=shown)
 
 
 @router.post("/coverage")
-async def run_plan(request: Request, user: OptionalUser) -> Response:
-    """Run a deployment plan from the form (planning roles only) and show it beside the current posture."""
+def run_plan(request: Request, user: OptionalUser, data: PostedForm) -> Response:
+    """Start a deployment plan from the form (planning roles only) as a background job; to its page."""
     if user is None:
         return to_login(request)
-    data = await request.form()
     given = {k: str(data.get(k, ""))[:40].strip() for k in ("model", "p", "standard", "season", "weight")}
     form = PlanForm(**{k: v for k, v in given.items() if v or k == "p"})
     if not may_plan(user):
@@ -230,9 +263,11 @@ async def run_plan(request: Request, user: OptionalUser) -> Response:
     errors, p, hours = check_plan_form(form)
     if errors:
         return _coverage_page(request, user, form, status_code=422, errors=errors)
-    try:
-        run = allocate(
-            request.app.state.engine,
+    engine = request.app.state.engine
+
+    def run() -> AllocationRun:
+        return allocate(
+            engine,
             form.model,
             p=p or 1,
             standard_hours=hours,
@@ -240,11 +275,10 @@ async def run_plan(request: Request, user: OptionalUser) -> Response:
             weight=form.weight,
             time_limit=PLAN_SECONDS,
         )
-    except (Infeasible, InvalidInput) as exc:
-        return _coverage_page(
-            request, user, form, status_code=422, errors={"form": "infeasible"}, problem=str(exc)
-        )
-    return _coverage_page(request, user, form, plan=plan_summary(run))
+
+    job_id = plan_jobs(request).submit(user.username, run)
+    query = urlencode({"job": job_id, **asdict(form)})
+    return RedirectResponse(f"/coverage?{query}#plan-title", status_code=303)
 
 
 # --- coordination -----------------------------------------------------------------------------------------
@@ -354,11 +388,10 @@ def coordination_page(request: Request, user: OptionalUser) -> Response:
 
 
 @router.post("/coordination/checklist")
-async def record_checklist(request: Request, user: OptionalUser) -> Response:
+def record_checklist(request: Request, user: OptionalUser, data: PostedForm) -> Response:
     """Score the answers given in the form, or download them as the YAML answers file (planning roles)."""
     if user is None:
         return to_login(request)
-    data = await request.form()
     values = {k: str(v)[:2000] for k, v in data.items() if isinstance(v, str)}
     with request.app.state.engine.connect() as conn:
         structure = current_structure(conn)
