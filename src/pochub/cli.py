@@ -189,7 +189,13 @@ Grade = Annotated[
     str | None, typer.Option("--grade", help="Source grade A-F/1-6 for these events (e.g. B2).")
 ]
 DateFormat = Annotated[
-    str | None, typer.Option("--date-format", help="strptime format of the dates, if unusual.")
+    str | None,
+    typer.Option(
+        "--date-format",
+        help="strptime format of the dates, e.g. %d/%m/%Y (day first) or %m/%d/%Y (month first). Needed when "
+        "every numeric date of the file has day and month both 12 or less (their order cannot be told) or the "
+        "dates are in an unusual form; ISO (2022-12-06) and month names are read without it.",
+    ),
 ]
 Encoding = Annotated[
     str,
@@ -249,14 +255,27 @@ EVENT_FORMATS: dict[str, tuple[str, str, str]] = {
     "acled": (
         "pochub.ingest.acled",
         "ACLED",
-        "Import an ACLED export (any vintage; .csv or .csv.gz; HDX copies with an HXL row).",
+        "Import an ACLED export (any vintage; CSV, TSV, .csv.gz, XLSX, XLS or ODS; HDX copies with an HXL row). "
+        "Needs event_id_cnty, event_date, event_type, latitude, longitude, fatalities; reads the other ACLED "
+        "columns when present (sub_event_type, actor1/2, assoc_actor_1/2, inter1/2, civilian_targeting, "
+        "admin1-3, location, geo_precision, time_precision, notes, timestamp). A stored event is updated only by "
+        "a row with a timestamp at least as new: older rows are counted as 'older than stored, kept'.",
     ),
     "ucdp": (
         "pochub.ingest.ucdp",
         "UCDP",
-        "Import a UCDP GED file (full or country release, with or without a header row).",
+        "Import a UCDP GED file (full or country release, with or without a header row; CSV, TSV, .csv.gz, "
+        "XLSX, XLS or ODS). Needs id, type_of_violence, latitude, longitude, date_start, best; reads the other "
+        "GED columns when present (date_end, low, high, deaths_civilians, side_a, side_b, where_prec, date_prec, "
+        "adm_1, adm_2, ...) and an optional version column (e.g. 24.1): with it an older release never "
+        "overwrites a newer one; without it the last import wins.",
     ),
-    "hxl": ("pochub.ingest.hxl", "HXL", "Import an HXL-tagged event CSV (or PoC Hub's own CSV/HXL export)."),
+    "hxl": (
+        "pochub.ingest.hxl",
+        "HXL",
+        "Import an HXL-tagged event table (or PoC Hub's own CSV/HXL export). Needs #date, #geo+lat, #geo+lon "
+        "and #event+type; reads the other tags of PoC Hub's export when present.",
+    ),
     "geojson": (
         "pochub.ingest.hxl",
         "HXL",
@@ -345,14 +364,41 @@ def import_boundaries_command(
     print_summary(summary.as_dict(), output)
 
 
-@import_app.command("communities")
-def import_communities_command(ctx: typer.Context, path: Path, output: Output = OutputFormat.table) -> None:
-    """Import communities (CSV id,name,lat,lon,population[,pcode,...] or GeoJSON points)."""
+@import_app.command(
+    "communities",
+    help="Import communities: a table (CSV, TSV, XLSX, XLS, ODS) with id, name, lat, lon, population, or GeoJSON "
+    "points with those properties. Optional columns: pcode (default: from the stored boundaries), "
+    "vulnerable_groups and self_protection_capacities (';'-separated), focal_point, phone_coverage and "
+    "radio_coverage (yes/no; missing or empty: unknown, never 'no'). Decimal populations are rounded, with "
+    "a warning.",
+)
+def import_communities_command(
+    ctx: typer.Context,
+    path: Path,
+    skip_invalid: SkipInvalid = False,
+    rejects: Rejects = None,
+    output: Output = OutputFormat.table,
+) -> None:
     from pochub.services.places import import_communities
 
     st = state(ctx)
-    summary = import_communities(st.engine(), path, tolerance_km=st.settings.area_tolerance_km)
+    summary = import_communities(
+        st.engine(),
+        path,
+        tolerance_km=st.settings.area_tolerance_km,
+        skip_invalid=skip_invalid,
+        rejects=rejects,
+    )
     print_summary(summary.as_dict(), output)
+
+
+@import_app.command("population")
+def import_population_command(ctx: typer.Context, path: Path, output: Output = OutputFormat.table) -> None:
+    """Import population for the threat matrix's exposure where no community is known: a CSV of points or grid
+    cells (lat, lon, population) or a population-count GeoTIFF in EPSG:4326 (it replaces the stored population)."""
+    from pochub.services.population import import_population
+
+    print_summary(import_population(state(ctx).engine(), path).as_dict(), output)
 
 
 @import_app.command("bases")
@@ -364,30 +410,60 @@ def import_bases_command(
         int | None, typer.Option(help="Geo-PKO files: the year of the map (default: latest).")
     ] = None,
     month: Annotated[int | None, typer.Option(help="Geo-PKO files: the month of the map.")] = None,
+    skip_invalid: SkipInvalid = False,
+    rejects: Rejects = None,
     output: Output = OutputFormat.table,
 ) -> None:
-    """Import mission bases: CSV id,name,base_type,lat,lon[,pcode,capacity], or a Geo-PKO deployment file."""
+    """Import mission bases: a table (CSV, TSV, XLSX, XLS, ODS) with id, name, base_type, lat, lon, or a Geo-PKO
+    deployment file. Optional columns: pcode (default: from the stored boundaries), capacity (people it holds;
+    default 0)."""
     from pochub.services.capacities import import_bases
 
-    print_summary(
-        import_bases(state(ctx).engine(), path, mission=mission, year=year, month=month).as_dict(), output
+    summary = import_bases(
+        state(ctx).engine(),
+        path,
+        mission=mission,
+        year=year,
+        month=month,
+        skip_invalid=skip_invalid,
+        rejects=rejects,
     )
+    print_summary(summary.as_dict(), output)
 
 
 @import_app.command("units")
-def import_units_command(ctx: typer.Context, path: Path, output: Output = OutputFormat.table) -> None:
-    """Import mission units (CSV id,name,unit_type,strength,home_base[,tiers,road_speed_kmh,air,readiness])."""
+def import_units_command(
+    ctx: typer.Context,
+    path: Path,
+    skip_invalid: SkipInvalid = False,
+    rejects: Rejects = None,
+    output: Output = OutputFormat.table,
+) -> None:
+    """Import mission units: a table (CSV, TSV, XLSX, XLS, ODS) with id, name, unit_type, strength, home_base
+    (a stored base). Optional columns: tiers (';'-separated I, II, III; default II), road_speed_kmh (default
+    40), air (yes/no; default yes for helicopter and aircraft types, with a warning), readiness (high, medium,
+    low; default medium)."""
     from pochub.services.capacities import import_units
 
-    print_summary(import_units(state(ctx).engine(), path).as_dict(), output)
+    summary = import_units(state(ctx).engine(), path, skip_invalid=skip_invalid, rejects=rejects)
+    print_summary(summary.as_dict(), output)
 
 
 @import_app.command("roads")
-def import_roads_command(ctx: typer.Context, path: Path, output: Output = OutputFormat.table) -> None:
-    """Import roads (GeoJSON lines with road_class and surface)."""
+def import_roads_command(
+    ctx: typer.Context,
+    path: Path,
+    skip_invalid: SkipInvalid = False,
+    rejects: Rejects = None,
+    output: Output = OutputFormat.table,
+) -> None:
+    """Import roads: GeoJSON lines. Optional properties: road_class (primary, secondary, tertiary, track; or
+    OSM highway; default from speed_kmh), surface (paved, gravel, earth; default paved for primary and
+    secondary roads, else earth), speed_kmh, id. Proposed links (add = true) are left out and counted."""
     from pochub.services.capacities import import_roads
 
-    print_summary(import_roads(state(ctx).engine(), path).as_dict(), output)
+    summary = import_roads(state(ctx).engine(), path, skip_invalid=skip_invalid, rejects=rejects)
+    print_summary(summary.as_dict(), output)
 
 
 @import_app.command("structure")
@@ -981,13 +1057,15 @@ def forecast_run(
             "expected_next_month": float(m1),
             "p_next_3_months": float(p3),
             "expected_next_3_months": float(m3),
+            "expected_by_month": [float(m) for m in months],
         }
-        for u, p1, m1, p3, m3 in zip(
+        for u, p1, m1, p3, m3, months in zip(
             forecast.units,
             first.prob_at_least_one(),
             first.mean(),
             total.prob_at_least_one(),
             total.mean(),
+            np.transpose([law.mean() for law in forecast.by_step]),
             strict=True,
         )
     ]

@@ -58,7 +58,9 @@ class ReportFormat(StrEnum):
     json = "json"
 
 
-def _check_pcodes(ctx: typer.Context, from_store: bool, pcodes: Path | None) -> set[str] | None:
+def _check_pcodes(
+    ctx: typer.Context, from_store: bool, pcodes: Path | None
+) -> set[str] | dict[str, str | None] | None:
     from pochub.services.structures import pcodes_for_check
 
     engine = state(ctx).engine() if from_store else None

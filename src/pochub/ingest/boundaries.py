@@ -40,6 +40,8 @@ class BoundaryFile:
 
     areas: list[AdminArea]
     repairs: list[RepairedFeature]
+    skipped: list[RowError]
+    """Features left out with ``skip_invalid`` (empty P-code, repeated P-code, no polygon), with their reasons."""
 
 
 def _find(properties: dict[str, Any], patterns: list[str]) -> str | None:
@@ -53,7 +55,7 @@ def _find(properties: dict[str, Any], patterns: list[str]) -> str | None:
 
 def pcode_patterns(level: int) -> list[str]:
     """Property names that hold an area's code at ``level``, most specific first."""
-    return ["pcode", f"adm(in)?{level}_?p_?cod(e)?", f"adm(in)?{level}_?code", "iso2", "code"]
+    return ["pcode", f"adm(in)?{level}_?p_?cod(e)?", f"adm(in)?{level}_?code", "iso2", "iso1", "code"]
 
 
 def name_patterns(level: int) -> list[str]:
@@ -74,9 +76,11 @@ def read_boundaries(
     name_field: str | None = None,
     parent_field: str | None = None,
     version: str | None = None,
+    skip_invalid: bool = False,
 ) -> BoundaryFile:
     """Read admin areas of ``level`` from a GeoJSON FeatureCollection; every problem names its feature. Each
-    geometry is made valid and polygonal (lines and points left by the repair dropped); repairs are listed."""
+    geometry is made valid and polygonal (lines and points left by the repair dropped); repairs are listed.
+    A bad feature fails the whole file unless ``skip_invalid``: then it is left out and listed."""
     if not path.exists():
         raise InvalidInput(f"{path}: no such file")
     try:
@@ -131,6 +135,8 @@ def read_boundaries(
             repairs.append(RepairedFeature(str(path), number, name or pcode, pcode, repair))
         parent = str(props.get(parent_key) or "").strip() if parent_key else ""
         areas.append(AdminArea(pcode, name or pcode, level, geometry, parent or None, boundary_version))
-    if errors:
+    if errors and not skip_invalid:
         raise InvalidRows(errors, len(errors), file=str(path))
-    return BoundaryFile(areas, repairs)
+    if not areas:
+        raise InvalidInput(f"{path}: no valid admin area in the file")
+    return BoundaryFile(areas, repairs, errors)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -9,8 +10,10 @@ import numpy as np
 from sqlalchemy import Connection, Engine, Table, bindparam, select, update
 
 from pochub.core.geography.areas import BEYOND, INSIDE, NEAREST, AreaIndex, assign_finest
+from pochub.errors import RowError
+from pochub.ingest._records import write_rejects as write_row_rejects
 from pochub.ingest.boundaries import read_boundaries
-from pochub.ingest.communities import read_communities
+from pochub.ingest.communities import read_communities_table
 from pochub.store import repositories, tables
 
 AREA_TOLERANCE_KM = 25.0
@@ -32,12 +35,32 @@ class PlacesSummary:
     events_outside_boundaries: int = 0
     communities_outside_boundaries: int = 0
     bases_located: int = 0
+    skipped: int = 0
+    """Features left out with --skip-invalid (their reasons in the rejects file)."""
     repaired: tuple[str, ...] = ()
     """Features whose geometry was repaired: file, feature number, name, P-code and what was done."""
+    rows_read: int = 0
+    """Rows (features) in the file: stored + updated + rejected + left out."""
+    rejected: int = 0
+    """Invalid rows left out with --skip-invalid (their reasons in the rejects file)."""
+    left_out: tuple[str, ...] = ()
+    """Rows not meant to be imported, "count: reason" (e.g. proposed road links)."""
+    warnings: tuple[str, ...] = ()
+    """Values taken on an assumption the analyst should check (rounded counts, units taken as flying)."""
+    read_as: str = ""
+    """How the file was read: format, encoding and delimiter as detected."""
 
     def as_dict(self) -> dict[str, object]:
         """The figures, for JSON output."""
         return {k: list(v) if isinstance(v, tuple) else v for k, v in self.__dict__.items()}
+
+
+def write_rejects(path: Path, errors: list[RowError]) -> None:
+    """The features left out, one a line: feature number, field, value and reason (CSV)."""
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["feature", "column", "value", "reason"])
+        writer.writerows([e.line, e.column, e.value, e.reason] for e in errors)
 
 
 def assign_events(conn: Connection, index: AreaIndex, tolerance_km: float) -> dict[str, int]:
@@ -110,9 +133,12 @@ def import_boundaries(
     parent_field: str | None = None,
     version: str | None = None,
     tolerance_km: float = AREA_TOLERANCE_KM,
+    skip_invalid: bool = False,
+    rejects: Path | None = None,
 ) -> PlacesSummary:
     """Store admin areas of one level (repaired into valid polygons), then give every stored event its area at
-    that level and every community and base its finest area: inside, else nearest within ``tolerance_km``."""
+    that level and every community and base its finest area: inside, else nearest within ``tolerance_km``.
+    With ``skip_invalid`` bad features are left out (written with their reasons to ``rejects``)."""
     read = read_boundaries(
         path,
         level,
@@ -120,7 +146,10 @@ def import_boundaries(
         name_field=name_field,
         parent_field=parent_field,
         version=version,
+        skip_invalid=skip_invalid,
     )
+    if rejects is not None:
+        write_rejects(rejects, read.skipped)
     with engine.begin() as conn:
         new, replaced = repositories.save_admin_areas(conn, read.areas)
         index = AreaIndex.build(repositories.load_admin_areas(conn, level), level)
@@ -140,17 +169,26 @@ def import_boundaries(
         communities_outside_boundaries=communities[BEYOND],
         bases_located=bases[INSIDE] + bases[NEAREST],
         repaired=tuple(r.describe() for r in read.repairs),
+        skipped=len(read.skipped),
     )
 
 
 def import_communities(
-    engine: Engine, path: Path, *, tolerance_km: float = AREA_TOLERANCE_KM
+    engine: Engine,
+    path: Path,
+    *,
+    tolerance_km: float = AREA_TOLERANCE_KM,
+    skip_invalid: bool = False,
+    rejects: Path | None = None,
 ) -> PlacesSummary:
     """Store communities; with boundaries stored, each takes the P-code of its finest area (inside, else the
-    nearest within ``tolerance_km``; beyond, its own P-code only when that is a stored area's)."""
-    communities = read_communities(path)
+    nearest within ``tolerance_km``; beyond, its own P-code only when that is a stored area's). With
+    ``skip_invalid`` invalid rows are left out (written with their reasons to ``rejects``)."""
+    found = read_communities_table(path).checked(skip_invalid)
+    if rejects is not None:
+        write_row_rejects(rejects, found.errors)
     with engine.begin() as conn:
-        new, replaced = repositories.save_communities(conn, communities)
+        new, replaced = repositories.save_communities(conn, found.records)
         placed = assign_points(conn, tables.communities, "community_id", place_indexes(conn), tolerance_km)
     return PlacesSummary(
         "communities",
@@ -159,4 +197,8 @@ def import_communities(
         replaced,
         communities_located=placed[INSIDE] + placed[NEAREST],
         communities_outside_boundaries=placed[BEYOND],
+        rows_read=found.rows_read,
+        rejected=found.rejected,
+        warnings=tuple(found.warnings),
+        read_as=found.read_as,
     )

@@ -44,9 +44,9 @@ def polygon_parts(geometry: BaseGeometry) -> list[shapely.Polygon]:
     if geometry.is_empty:
         return []
     if geometry.geom_type == "Polygon":
-        return [geometry]  # type: ignore[list-item]
+        return [geometry]
     if geometry.geom_type in ("MultiPolygon", "GeometryCollection"):
-        return [p for part in geometry.geoms for p in polygon_parts(part)]  # type: ignore[attr-defined]
+        return [p for part in geometry.geoms for p in polygon_parts(part)]
     return []
 
 
@@ -56,7 +56,7 @@ def _non_polygon_parts(geometry: BaseGeometry) -> list[str]:
     if geometry.geom_type in ("MultiPolygon", "Polygon"):
         return []
     if geometry.geom_type == "GeometryCollection":
-        return [t for part in geometry.geoms for t in _non_polygon_parts(part)]  # type: ignore[attr-defined]
+        return [t for part in geometry.geoms for t in _non_polygon_parts(part)]
     return [geometry.geom_type]
 
 
