@@ -5,7 +5,8 @@ gateway service account and its API token, then `pochub serve` as a child proces
 environment variables, the escalation and notification workers on).
 
 Load: an open-loop generator (asyncio + httpx2, a bounded pool of keep-alive connections) posts form-encoded
-SMS (Twilio's field names) to ``/api/v1/intake/sms?token=...`` at a fixed offered rate. Every message has a
+SMS (Twilio's field names) to ``/api/v1/intake/sms`` (the token in the Authorization header) at a fixed
+offered rate. Every message has a
 unique id (MessageSid) and its own random words, from the coordinates of a random demo community (jittered),
 so reports spread over the mission's areas and do not merge. Latency is measured from the moment a request was
 due to be sent (so a stalled server is not hidden by the generator waiting for it: no coordinated omission),
@@ -87,14 +88,19 @@ def create_mission(args: argparse.Namespace) -> Mission:
         with admin.begin() as conn:
             conn.execute(text(f"CREATE SCHEMA {schema}"))
         admin.dispose()
-    engine = connect(url)
+    mission = mission_in(url, schema, communities=args.communities, events=args.events, load=not args.schema)
     if not args.schema:
+        log(f"demo mission in schema {schema} loaded")
+    return mission
+
+
+def mission_in(url: str, schema: str, *, communities: int, events: int, load: bool = True) -> Mission:
+    """The demo mission (when ``load``) in the empty database at ``url``, and a CLA gateway account with an
+    API token (tests/security/test_durability.py uses it on both backends)."""
+    engine = connect(url)
+    if load:
         upgrade(engine)
-        started = time.perf_counter()
-        load_demo(
-            engine, Settings(database_url=url), seed=1, n_communities=args.communities, n_events=args.events
-        )
-        log(f"demo mission in schema {schema} loaded in {time.perf_counter() - started:.0f} s")
+        load_demo(engine, Settings(database_url=url), seed=1, n_communities=communities, n_events=events)
     with engine.connect() as conn:
         office = conn.execute(
             text("SELECT document FROM structures ORDER BY structure_id DESC LIMIT 1")
@@ -247,8 +253,8 @@ async def offer_load(
     """
     limits = httpx2.Limits(max_connections=connections, max_keepalive_connections=connections)
     timeout = httpx2.Timeout(30.0, connect=5.0)
-    url = f"{base}/api/v1/intake/sms?{urlencode({'token': token})}"
-    headers = {"content-type": "application/x-www-form-urlencoded"}
+    url = f"{base}/api/v1/intake/sms"
+    headers = {"content-type": "application/x-www-form-urlencoded", "authorization": f"Bearer {token}"}
     outcomes: list[Outcome] = []
     slots = asyncio.Semaphore(connections)
     async with httpx2.AsyncClient(limits=limits, timeout=timeout) as client:
