@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from pochub.api.app import create_app
 from pochub.config import Settings
@@ -196,3 +196,34 @@ def test_the_offset_derives_from_the_secret_key() -> None:
     )
     assert one != other
     assert great_circle_km(*one, *other) > 0
+
+
+def test_alerts_stored_before_the_fuzzed_columns_get_them_at_start(
+    demo_engine: Engine, partner: TestClient
+) -> None:
+    reference, latitude, longitude = _alert(demo_engine, "backfill")
+    alerts = tables.alerts
+    with reading(demo_engine) as conn:
+        stored = conn.execute(
+            select(alerts.c.fuzzed_latitude, alerts.c.fuzzed_longitude, alerts.c.fuzzed_pcode).where(
+                alerts.c.reference == reference
+            )
+        ).one()
+    with demo_engine.begin() as conn:  # as migration 0010 leaves an older alert
+        conn.execute(
+            update(alerts)
+            .where(alerts.c.reference == reference)
+            .values(fuzzed_latitude=None, fuzzed_longitude=None, fuzzed_pcode=None)
+        )
+    unfilled = _listed(partner, reference)
+    assert unfilled is not None and unfilled["latitude"] is None  # no location, never the true one
+    with TestClient(create_app(_settings(demo_engine))):  # the server's start fills them in
+        pass
+    with reading(demo_engine) as conn:
+        filled = conn.execute(
+            select(alerts.c.fuzzed_latitude, alerts.c.fuzzed_longitude, alerts.c.fuzzed_pcode).where(
+                alerts.c.reference == reference
+            )
+        ).one()
+    assert tuple(filled) == tuple(stored)
+    assert (filled.fuzzed_latitude, filled.fuzzed_longitude) != (latitude, longitude)

@@ -21,7 +21,7 @@ from sqlalchemy import URL, Connection, Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from pochub.config import Settings
-from pochub.core.geography.areas import AreaIndex
+from pochub.core.geography.areas import AreaIndex, assign_finest
 from pochub.core.models.access import User, in_area
 from pochub.core.models.alerts import AlertState, Report, Urgency
 from pochub.core.workflow.lifecycle import (
@@ -37,10 +37,11 @@ from pochub.core.workflow.lifecycle import (
 from pochub.core.workflow.merging import matching_alert
 from pochub.core.workflow.rules import StructureRules
 from pochub.errors import Conflict, Forbidden, InvalidInput, NotFound
+from pochub.services.places import place_indexes
 from pochub.services.protection import Protector, normalise_number
 from pochub.services.structures import current_structure
 from pochub.store import alert_repository as repository
-from pochub.store import audit, repositories, tables
+from pochub.store import audit, tables
 
 STRUCTURE_TTL_SECONDS = 5.0
 AREAS_TTL_SECONDS = 300.0
@@ -116,19 +117,16 @@ def rules_for(conn: Connection) -> StructureRules:
     return CACHE.get(conn, "rules", STRUCTURE_TTL_SECONDS, lambda: _load_rules(conn))  # type: ignore[no-any-return]
 
 
-def _area_index(conn: Connection) -> AreaIndex | None:
-    def load() -> AreaIndex | None:
-        areas = repositories.load_admin_areas(conn)
-        if not areas:
-            return None
-        finest = max(a.level for a in areas)
-        return AreaIndex.build(areas, finest)
-
-    return CACHE.get(conn, "areas", AREAS_TTL_SECONDS, load)  # type: ignore[no-any-return]
+def _area_indexes(conn: Connection) -> list[AreaIndex]:
+    """An index per stored admin level, finest first (cached): where reports take their P-code."""
+    return CACHE.get(conn, "areas", AREAS_TTL_SECONDS, lambda: place_indexes(conn))  # type: ignore[no-any-return]
 
 
-def _place(conn: Connection, report: Report) -> tuple[str | None, float | None, float | None]:
-    """The report's P-code and coordinates: given, from its community, or by point-in-polygon."""
+def _place(
+    conn: Connection, report: Report, tolerance_km: float
+) -> tuple[str | None, float | None, float | None]:
+    """The report's P-code and coordinates: given, from its community, or from the finest stored area holding
+    the point (else the nearest within ``tolerance_km``; beyond, none), as every place's area is found."""
     pcode, lat, lon = report.pcode, report.latitude, report.longitude
     if report.community_id and (pcode is None or lat is None):
         community = conn.execute(
@@ -141,10 +139,9 @@ def _place(conn: Connection, report: Report) -> tuple[str | None, float | None, 
             if lat is None or lon is None:
                 lat, lon = community.latitude, community.longitude
     if pcode is None and lat is not None and lon is not None:
-        index = _area_index(conn)
-        if index is not None:
-            codes, _ = index.locate(np.array([lat]), np.array([lon]))
-            pcode = codes[0]
+        indexes = _area_indexes(conn)
+        if indexes:
+            pcode = assign_finest(indexes, np.array([lat]), np.array([lon]), tolerance_km).pcodes[0]
     return pcode, lat, lon
 
 
@@ -167,9 +164,9 @@ def fuzzed_place(
         return None, None, pcode
     moved_latitude, moved_longitude = protector.fuzz_location(latitude, longitude, km, reference)
     moved_pcode = pcode
-    index = _area_index(conn)
-    if index is not None and km > 0:
-        codes, _ = index.locate(np.array([moved_latitude]), np.array([moved_longitude]))
+    indexes = _area_indexes(conn)
+    if indexes and km > 0:
+        codes, _ = indexes[0].locate(np.array([moved_latitude]), np.array([moved_longitude]))
         moved_pcode = codes[0] or pcode
     return moved_latitude, moved_longitude, moved_pcode
 
@@ -179,38 +176,35 @@ def fill_fuzzed_places(engine: Engine, settings: Settings, *, every: bool = Fals
 
     Alerts stored before the fuzzed columns existed get theirs when the server starts; the number filled.
     """
-    protector = Protector(settings.secret_key)
-    alerts = tables.alerts
-    filled = 0
     with engine.begin() as conn:
-        query = select(
-            alerts.c.alert_id, alerts.c.reference, alerts.c.latitude, alerts.c.longitude, alerts.c.pcode
+        return refuzz(conn, Protector(settings.secret_key), settings.location_fuzz_km, every=every)
+
+
+def refuzz(conn: Connection, protector: Protector, km: float, *, every: bool = True) -> int:
+    """Recompute the stored fuzzed places inside the caller's transaction (a key rotation calls it with the
+    new key: offsets derived from a retired key must not outlive it); the number of alerts recomputed."""
+    alerts = tables.alerts
+    query = select(
+        alerts.c.alert_id, alerts.c.reference, alerts.c.latitude, alerts.c.longitude, alerts.c.pcode
+    )
+    if not every:
+        query = query.where(
+            alerts.c.fuzzed_pcode.is_(None)
+            | (alerts.c.latitude.is_not(None) & alerts.c.fuzzed_latitude.is_(None))
         )
-        if not every:
-            query = query.where(
-                alerts.c.fuzzed_pcode.is_(None)
-                | (alerts.c.latitude.is_not(None) & alerts.c.fuzzed_latitude.is_(None))
+    filled = 0
+    for row in conn.execute(query).all():
+        fuzzed_latitude, fuzzed_longitude, fuzzed_pcode = fuzzed_place(
+            conn, protector, km, row.reference, row.latitude, row.longitude, row.pcode
+        )
+        conn.execute(
+            update(alerts)
+            .where(alerts.c.alert_id == row.alert_id)
+            .values(
+                fuzzed_latitude=fuzzed_latitude, fuzzed_longitude=fuzzed_longitude, fuzzed_pcode=fuzzed_pcode
             )
-        for row in conn.execute(query).all():
-            fuzzed_latitude, fuzzed_longitude, fuzzed_pcode = fuzzed_place(
-                conn,
-                protector,
-                settings.location_fuzz_km,
-                row.reference,
-                row.latitude,
-                row.longitude,
-                row.pcode,
-            )
-            conn.execute(
-                update(alerts)
-                .where(alerts.c.alert_id == row.alert_id)
-                .values(
-                    fuzzed_latitude=fuzzed_latitude,
-                    fuzzed_longitude=fuzzed_longitude,
-                    fuzzed_pcode=fuzzed_pcode,
-                )
-            )
-            filled += 1
+        )
+        filled += 1
     return filled
 
 
@@ -288,7 +282,7 @@ def _receive_in(
         return previous
     rules = rules_for(conn)
     protector = Protector(settings.secret_key)
-    pcode, lat, lon = _place(conn, report)
+    pcode, lat, lon = _place(conn, report, settings.area_tolerance_km)
     placed = Report(**{**report.__dict__, "pcode": pcode, "latitude": lat, "longitude": lon})
     values = _report_values(placed, protector, pcode, actor.username)
     window = timedelta(hours=settings.merge_window_hours)
