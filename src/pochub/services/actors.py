@@ -94,11 +94,11 @@ def with_registry_actor(
     """``column`` as registry actors; the source's own spelling kept in ``{column}_source``."""
     if column not in frame.columns:
         return frame
-    source = frame.get_column(column)
-    actors = [field_actor(value, mapping) if value else value for value in source.to_list()]
+    spellings = frame.get_column(column).drop_nulls().unique().to_list()
+    actors = {value: field_actor(value, mapping) for value in spellings if value}
     return frame.with_columns(
-        pl.Series(f"{column}_source", source.to_list(), dtype=pl.String),
-        pl.Series(column, actors, dtype=pl.String),
+        pl.col(column).alias(f"{column}_source"),
+        pl.col(column).replace(actors).alias(column),
     )
 
 
