@@ -613,6 +613,15 @@ def _as_of(value: date | None) -> Any:
     return datetime.combine(value, time(23, 59), tzinfo=UTC) if value else None
 
 
+def _note_source_names(engine: Engine, level: int) -> None:
+    """Say so when areas are the sources' own names (no boundaries of the level imported)."""
+    from pochub.services.places import source_names_note
+
+    note = source_names_note(engine, level)
+    if note:
+        err.print(note, highlight=False)
+
+
 @app.command("assess")
 def assess_command(
     ctx: typer.Context,
@@ -642,6 +651,7 @@ def assess_command(
         raise InvalidInput(f"--language {language!r}: choose en or fr")
     engine = state(ctx).engine()
     matrix = assess(engine, level=level, area=area, as_of=_as_of(as_of), signals=area_signals)
+    _note_source_names(engine, level)
     if output_path is not None:
         from pochub.documents.threat_matrix import render_html, write_xlsx
 
@@ -663,10 +673,13 @@ def assess_command(
             "area": r.area_name,
             "area_pcode": r.area_pcode,
             "population_at_risk": r.population_at_risk,
+            "exposure_basis": r.exposure_basis,
+            "harm": dict(r.harm.__dict__),
             "likelihood": r.likelihood,
             "impact": r.impact,
             "risk": r.risk,
             "band": r.band,
+            "drivers": list(r.drivers),
             "phase": r.phase.value,
             "confidence": r.confidence,
             "evidence_events": len(r.evidence_ids),
@@ -682,26 +695,28 @@ def assess_command(
         "threat",
         "perpetrator",
         "area",
-        "L",
-        "I",
-        "risk",
-        "band",
-        "phase",
-        "evidence",
+        "people at risk",
+        "likelihood (1-5)",
+        "impact (1-5)",
+        "risk (1-25)",
+        "main drivers",
+        "evidence (events, civilians killed)",
         title=f"PoC threat matrix as of {matrix.as_of.date()} (top {len(rows)} of {len(matrix.records)})",
+        caption="unknown exposure, vulnerability or capacity is scored at mid-scale (see docs: risk)",
     )
     for r in rows:
+        people = r["population_at_risk"]
         table.add_row(
             str(r["rank"]),
             str(r["threat_type"]),
             str(r["perpetrator"])[:30],
             str(r["area"]),
-            str(r["likelihood"]),
-            str(r["impact"]),
-            str(r["risk"]),
-            str(r["band"]),
-            str(r["phase"]),
-            str(r["evidence_events"]),
+            "unknown" if people is None else f"{people:,} ({r['exposure_basis']})",
+            f"{r['likelihood']:.1f}",
+            f"{r['impact']:.1f}",
+            f"{r['risk']:.1f} {r['band']}",
+            ", ".join(r["drivers"]),
+            f"{r['evidence_events']}, {r['harm']['civilian_fatalities']}",
         )
     out.print(table)
 
@@ -1046,6 +1061,8 @@ def forecast_run(
     unit_panel = _unit_panel(ctx, unit, level, resolution, as_of)
     for note in unit_panel.notes:
         err.print(f"warning: {note}")
+    if unit == UnitKind.area:
+        _note_source_names(state(ctx).engine(), level)
     forecast = forecast_units(unit_panel)
     first, total = forecast.step(1), forecast.total
     rows = [

@@ -11,7 +11,15 @@ from pochub.config import Settings
 from pochub.services.demo_mission import load_demo
 from tests.conftest import CliRunner, shared_file
 
-MODELS = {"negative_binomial_regression", "zero", "last_value", "mean_12", "conflictology", "poisson_last"}
+MODELS = {
+    "ensemble",
+    "negative_binomial_regression",
+    "zero",
+    "last_value",
+    "mean_12",
+    "conflictology",
+    "poisson_last",
+}
 
 
 def test_real_acled_evaluation_and_forecast(
@@ -49,13 +57,36 @@ def test_real_acled_evaluation_and_forecast(
     for r in rows:
         assert r["crps"] >= 0 and r["brier"] >= 0 and 0 <= r["top10_capture"] <= 1
     text = table.read_text()
-    assert "| negative_binomial_regression | 1 |" in text and ("beats" in text or "does NOT beat" in text)
+    assert "| ensemble | 1 |" in text and "| negative_binomial_regression | 1 |" in text
+    assert "Weights of the ensemble" in text and "- CRPS: the model" in text
     forecast = json.loads(
         cli("--database", database_url, "forecast", "run", "--level", "1", "--format", "json").out
     )
     assert forecast and all(0 <= r["p_next_month"] <= 1 and r["expected_next_month"] >= 0 for r in forecast)
     assert {r["name"] for r in forecast} >= {"Nord-Kivu", "Sud-Kivu"}
     assert forecast[0]["from"] == "2014-12-01"
+    for r in forecast:  # consistent horizons: three months hold the sum of their months
+        assert len(r["expected_by_month"]) == 3 and r["expected_by_month"][0] == r["expected_next_month"]
+        assert abs(r["expected_next_3_months"] - sum(r["expected_by_month"])) <= 1e-6 * (
+            1 + r["expected_next_3_months"]
+        )
+        assert r["p_next_month"] <= r["p_next_3_months"] + 1e-9
+
+
+def test_forecast_as_of_outside_the_data(engine: Engine, database_url: str, cli: CliRunner) -> None:
+    path = shared_file("acled-legacy-perse/ACLED_CAR_00_14.csv")
+    assert cli("--database", database_url, "import", "acled", path).code == 0
+    run = ("--database", database_url, "forecast", "run", "--level", "1", "--format", "json")
+    before = cli(*run, "--as-of", "1990-06-30")
+    assert before.code == 1 and "IndexError" not in before.err
+    assert "before the first event" in before.err and "the data cover 2000-" in before.err
+    after = cli(*run, "--as-of", "2016-06-30")
+    assert after.code == 0, after.err
+    assert "the data end on 2014-12-" in after.err
+    rows = json.loads(after.out)
+    assert rows and {r["from"] for r in rows} == {"2014-12-01"}
+    inside = json.loads(cli(*run, "--as-of", "2013-06-15").out)
+    assert {r["from"] for r in inside} == {"2013-05-01"}  # the last complete month before the day
 
 
 def test_demo_surges_and_cells(engine: Engine, database_url: str, cli: CliRunner) -> None:

@@ -251,8 +251,9 @@ def panel_end(first: date, last: date, as_of: datetime | None) -> tuple[date, tu
     error; after the last event the panel stops at the data's last complete month, with a warning (months past
     the data are months without data, not months without violence)."""
     span = f"the data cover {first} .. {last}"
+    notes: tuple[str, ...] = ()
     if as_of is None:
-        end, notes = complete_months_end(last), ()
+        end = complete_months_end(last)
     elif as_of.date() < first:
         raise InvalidInput(f"--as-of {as_of.date()} is before the first event ({first}): {span}")
     elif as_of.date() > last:
@@ -262,7 +263,7 @@ def panel_end(first: date, last: date, as_of: datetime | None) -> tuple[date, tu
             f"not after {as_of.date()}",
         )
     else:
-        end, notes = complete_months_end(as_of.date()), ()
+        end = complete_months_end(as_of.date())
     if end < first:
         raise InvalidInput(f"no complete month of data up to {as_of.date() if as_of else last}: {span}")
     return end, notes

@@ -31,12 +31,21 @@ from scipy import special, stats
 
 from pochub.core.warning.forecast import (
     BASELINES,
+    COMPONENTS,
+    ENSEMBLE,
+    GROUPS,
+    WEIGHT_ORIGINS,
+    EnsembleHistory,
     Forecast,
     ForecastDistribution,
     StaticCovariates,
+    combine,
+    component_laws,
     forecast_baseline,
     forecast_regression,
     lag_features,
+    quiet_units,
+    support_cap,
 )
 from pochub.core.warning.panel import Panel
 
@@ -150,11 +159,22 @@ def _crps_count_law(law: ForecastDistribution, y: FloatArray) -> FloatArray:
     return result
 
 
+def _crps_tabulated(table: FloatArray, y: FloatArray) -> FloatArray:
+    """sum over integers k of (F(k) - 1{y <= k})**2 for a law on 0..K (F = 1 from K on): exact."""
+    top = table.shape[1] - 1
+    below = y[:, None] <= np.arange(top)
+    return np.asarray(
+        np.sum((table[:, :top] - below) ** 2, axis=1) + np.maximum(y - top, 0.0), dtype=np.float64
+    )
+
+
 def crps(law: ForecastDistribution, observed: ArrayLike) -> FloatArray:
-    """CRPS per unit of a forecast law against observed integer counts (exact for both kinds of law)."""
+    """CRPS per unit of a forecast law against observed integer counts (exact for every kind of law)."""
     y = np.asarray(observed, dtype=np.float64)
     if law.atoms is not None:
         return crps_from_samples(law.atoms, y, presorted=True)
+    if law.cdf_table is not None:
+        return _crps_tabulated(law.cdf_table, y)
     return _crps_count_law(law, y)
 
 
@@ -246,9 +266,34 @@ class EvaluationRow:
         return float(getattr(self, metric(metric_name).name))
 
 
+TIE_TOLERANCE = 0.005
+"""Two scores tie when they differ by less than this share of the larger one (0.5 %): closer than that, the
+rolling origins cannot tell them apart, and calling either the winner would mislead."""
+
+
+def compare(judge: Metric, ours: float, theirs: float) -> str:
+    """``"beats"``, ``"ties"`` or ``"loses"``: ``ours`` against ``theirs`` on ``judge`` (NaN never wins)."""
+    if math.isnan(ours) or math.isnan(theirs):
+        return "loses" if math.isnan(ours) else "beats"
+    if abs(ours - theirs) <= TIE_TOLERANCE * max(abs(ours), abs(theirs)):
+        return "ties"
+    return "beats" if judge.better(ours, theirs) else "loses"
+
+
+@dataclass(frozen=True)
+class WeightRow:
+    """The ensemble's mean weights over the origins, at one step, for one group of units."""
+
+    step: str
+    group: str
+    units: float
+    weights: tuple[tuple[str, float], ...]
+
+
 @dataclass(frozen=True)
 class EvaluationTable:
-    """Scores of the model and the baselines per step, averaged over rolling origins and units."""
+    """Scores of the model, other models (the ensemble's regression component) and the baselines per step,
+    averaged over rolling origins and units; with the ensemble, its mean weights."""
 
     model: str
     baselines: tuple[str, ...]
@@ -256,6 +301,8 @@ class EvaluationTable:
     origins: tuple[date, ...]
     units: int
     rows: tuple[EvaluationRow, ...]
+    others: tuple[str, ...] = ()
+    weights: tuple[WeightRow, ...] = ()
 
     def row(self, model: str, step: int | str) -> EvaluationRow:
         """The row of one model at one step."""
@@ -274,22 +321,30 @@ class EvaluationTable:
                 best = name
         return best
 
-    def model_beats_best_baseline(self, metric_name: str, step: int | str | None = None) -> bool:
-        """True when the model is strictly better than the best baseline on ``metric_name`` at ``step``, or at
-        every step when ``step`` is None (a tie or a NaN score is not a win)."""
-        judge = metric(metric_name)
-        steps = self.steps if step is None else (str(step),)
-        return all(
-            judge.better(
-                self.row(self.model, s).value(metric_name),
-                self.row(self.best_baseline(metric_name, s), s).value(metric_name),
-            )
-            for s in steps
+    def outcome(self, metric_name: str, step: int | str) -> str:
+        """``"beats"``, ``"ties"`` (within :data:`TIE_TOLERANCE`) or ``"loses"``: the model against the best
+        baseline on ``metric_name`` at ``step``."""
+        best = self.best_baseline(metric_name, step)
+        return compare(
+            metric(metric_name),
+            self.row(self.model, step).value(metric_name),
+            self.row(best, step).value(metric_name),
         )
 
+    def model_beats_best_baseline(self, metric_name: str, step: int | str | None = None) -> bool:
+        """True when the model is better than the best baseline on ``metric_name`` by more than the tie
+        tolerance at ``step``, or at every step when ``step`` is None (a tie or a NaN score is not a win)."""
+        steps = self.steps if step is None else (str(step),)
+        return all(self.outcome(metric_name, s) == "beats" for s in steps)
+
+    def model_matches_best_baseline(self, metric_name: str, step: int | str | None = None) -> bool:
+        """True when the model beats or ties the best baseline at ``step`` (every step when None)."""
+        steps = self.steps if step is None else (str(step),)
+        return all(self.outcome(metric_name, s) != "loses" for s in steps)
+
     def to_markdown(self) -> str:
-        """One table (best score per step and column in bold) and, per metric, whether the model beats the best
-        baseline at each step."""
+        """One table (best score per step and column in bold), per metric whether the model beats, ties or loses
+        to the best baseline at each step, and the ensemble's weights."""
         header = "| model | step | " + " | ".join(m.label for m in METRICS) + " |"
         lines = [header, "|" + " --- |" * (len(METRICS) + 2)]
         for step in self.steps:
@@ -301,32 +356,54 @@ class EvaluationTable:
         first, last = self.origins[0], self.origins[-1]
         lines += [
             "",
-            f"{len(self.origins)} rolling origins ({first} to {last}), {self.units} units; the model is fitted on "
-            "data up to each origin only. Best per step and column in bold; lower is better except for ROC AUC and "
-            "top-10 % capture.",
+            f"{len(self.origins)} rolling origins ({first} to {last}), {self.units} units; every model is fitted "
+            "on data up to each origin only. Best per step and column in bold; lower is better except for ROC AUC "
+            f"and top-10 % capture. A tie is a difference below {TIE_TOLERANCE:.1%} of the larger score.",
             "",
         ]
         lines += [self._verdict(m) for m in METRICS]
+        if self.weights:
+            lines += ["", *self._weights_markdown()]
         return "\n".join(lines) + "\n"
+
+    def _weights_markdown(self) -> list[str]:
+        components = [name for name, _ in self.weights[0].weights]
+        lines = [
+            f"Weights of the {self.model} (mean over the origins; each chosen at its origin from the components' "
+            "CRPS on earlier origins whose outcome was known, per step and group of units; quiet: no event in "
+            "the last 12 months). The total over the steps is the sum of the step forecasts.",
+            "",
+            "| step | units | " + " | ".join(components) + " |",
+            "|" + " --- |" * (len(components) + 2),
+        ]
+        for row in self.weights:
+            cells = " | ".join(f"{weight:.2f}" for _, weight in row.weights)
+            lines.append(f"| {row.step} | {row.group} ({row.units:,.0f}) | {cells} |")
+        return lines
 
     def _verdict(self, judge: Metric) -> str:
         parts = []
-        wins = []
+        outcomes = []
+        words = {"beats": "beats", "ties": "ties with", "loses": "does NOT beat"}
         for step in self.steps:
             best = self.best_baseline(judge.name, step)
             ours = self.row(self.model, step).value(judge.name)
             theirs = self.row(best, step).value(judge.name)
-            won = self.model_beats_best_baseline(judge.name, step)
-            wins += [step] if won else []
-            parts.append(
-                f"step {step}: {'beats' if won else 'does NOT beat'} {best} ({ours:.4f} vs {theirs:.4f})"
-            )
-        if len(wins) == len(self.steps):
+            outcome = self.outcome(judge.name, step)
+            outcomes.append(outcome)
+            parts.append(f"step {step}: {words[outcome]} {best} ({ours:.4f} vs {theirs:.4f})")
+        if all(o == "beats" for o in outcomes):
             overall = "beats the best baseline at every step"
-        elif not wins:
-            overall = "does NOT beat the best baseline at any step"
+        elif all(o == "ties" for o in outcomes):
+            overall = "ties with the best baseline at every step"
+        elif all(o != "loses" for o in outcomes):
+            won = [step for step, o in zip(self.steps, outcomes, strict=True) if o == "beats"]
+            overall = (
+                f"matches the best baseline at every step (better at step {', '.join(won)}, ties elsewhere)"
+            )
         else:
-            overall = f"does NOT beat the best baseline at every step (only at step {', '.join(wins)})"
+            lost = [step for step, o in zip(self.steps, outcomes, strict=True) if o == "loses"]
+            overall = f"does NOT match the best baseline at every step (loses at step {', '.join(lost)})"
         return f"- {judge.label}: the model {overall}; " + "; ".join(parts) + "."
 
 
@@ -369,15 +446,20 @@ def rolling_origin_evaluation(
     l2: float = 1e-3,
     training_periods: int | None = 36,
     include_total: bool = True,
+    ensemble: bool = True,
+    window: int = WEIGHT_ORIGINS,
     on_origin: Callable[[date], None] | None = None,
 ) -> EvaluationTable:
-    """Score the regression and the five baselines at each of the last ``origins`` periods that leave every
-    step observable: fit on data up to the origin, forecast, compare with what followed.
+    """Score the model, its regression component and the five baselines at each of the last ``origins`` periods
+    that leave every step observable: fit on data up to the origin, forecast, compare with what followed.
 
-    The model is refitted at every origin (warm-started from the previous origin's fit; features are causal,
-    so they are computed once). ``include_total`` adds the total over steps 1..max(steps) as step
-    ``"1-<max>"``. ``samples`` draws (from ``seed``) represent laws with no closed form (the conflictology
-    total). ``on_origin`` is called with each origin's date (progress reporting).
+    With ``ensemble`` the model is :func:`~pochub.core.warning.forecast.forecast_ensemble`'s: the components are
+    also forecast at the ``window + horizon - 1`` origins before the first, and at each origin the weights come
+    only from the components' scores at earlier origins whose outcome the origin has seen. Without it the model
+    is the regression alone. The regression is refitted at every origin (warm-started from the previous origin's
+    fit; features are causal, so they are computed once). ``include_total`` adds the total over steps
+    1..max(steps) as step ``"1-<max>"``. ``samples`` draws (from ``seed``) represent laws with no closed form
+    (the conflictology total). ``on_origin`` is called with each evaluated origin's date (progress reporting).
     """
     wanted = tuple(sorted(set(steps)))
     if not wanted or wanted[0] < 1:
@@ -394,8 +476,12 @@ def rolling_origin_evaluation(
         targets.append((f"1-{horizon}", tuple(range(1, horizon + 1))))
     scores: dict[tuple[str, str], dict[str, list[float]]] = {}
     previous: Forecast | None = None
-    model = f"{family}_regression"
-    for origin in range(first, last + 1):
+    regression = f"{family}_regression"
+    history = EnsembleHistory(window)
+    weight_sums = np.zeros((horizon, len(GROUPS), len(COMPONENTS)))
+    group_units = np.zeros(len(GROUPS))
+    start = max(first - horizon - window + 1, horizon) if ensemble else first
+    for origin in range(start, last + 1):
         at = panel.periods[origin]
         fitted = forecast_regression(
             panel,
@@ -408,23 +494,53 @@ def rolling_origin_evaluation(
             warm_start=previous,
         )
         previous = fitted
-        forecasts = [fitted] + [
-            forecast_baseline(panel, name, origin=at, horizon=horizon, rng=rng, samples=samples)
-            for name in BASELINES
-        ]
-        for label, target in targets:
-            observed = _truth(panel.events, origin, target)
-            for forecast in forecasts:
-                law = forecast.total if len(target) > 1 else forecast.step(target[0])
-                cell = scores.setdefault((forecast.model, label), {name: [] for name in METRIC_NAMES})
-                for name, value in score_law(law, observed).items():
-                    cell[name].append(value)
-        if on_origin is not None:
-            on_origin(at)
+        laws = component_laws(panel, origin, fitted) if ensemble else {}
+        quiet = quiet_units(panel, origin)
+        cap = support_cap(panel, origin)
+        if origin >= first:
+            forecasts = [fitted] + [
+                forecast_baseline(panel, name, origin=at, horizon=horizon, rng=rng, samples=samples)
+                for name in BASELINES
+            ]
+            if ensemble:
+                weights = history.weights(origin, horizon)
+                forecasts.insert(0, combine(laws, weights, quiet, cap))
+                weight_sums += weights.values
+                group_units += (quiet.sum(), (~quiet).sum())
+            for label, target in targets:
+                observed = _truth(panel.events, origin, target)
+                for forecast in forecasts:
+                    law = forecast.total if len(target) > 1 else forecast.step(target[0])
+                    cell = scores.setdefault((forecast.model, label), {name: [] for name in METRIC_NAMES})
+                    for name, value in score_law(law, observed).items():
+                        cell[name].append(value)
+            if on_origin is not None:
+                on_origin(at)
+        if ensemble:
+            for step in range(1, horizon + 1):
+                history.record(origin, step, laws, panel.events[:, origin + step], quiet, cap)
+    model = ENSEMBLE if ensemble else regression
+    others = (regression,) if ensemble else ()
     rows = tuple(
         EvaluationRow(name, label, **{m: _mean_over_origins(scores[(name, label)][m]) for m in METRIC_NAMES})
         for label, _ in targets
-        for name in (model, *BASELINES)
+        for name in (model, *others, *BASELINES)
+    )
+    weight_rows = (
+        tuple(
+            WeightRow(
+                str(step),
+                group,
+                float(group_units[g] / origins),
+                tuple(
+                    (name, float(weight_sums[step - 1, g, c] / origins)) for c, name in enumerate(COMPONENTS)
+                ),
+            )
+            for step in wanted
+            for g, group in enumerate(GROUPS)
+        )
+        if ensemble
+        else ()
     )
     return EvaluationTable(
         model=model,
@@ -433,4 +549,6 @@ def rolling_origin_evaluation(
         origins=tuple(panel.periods[first : last + 1]),
         units=len(panel.units),
         rows=rows,
+        others=others,
+        weights=weight_rows,
     )

@@ -25,7 +25,7 @@ from typing import Any
 import h3
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import optimize, sparse, special, stats
+from scipy import optimize, signal, sparse, special, stats
 
 from pochub.core.warning.panel import Panel
 
@@ -61,7 +61,9 @@ class ForecastDistribution:
     Parametric when ``size`` is set: negative binomial with mean ``mean_count`` and size r (variance
     mean + mean**2 / r); an infinite size is the Poisson law. Empirical when ``atoms`` is set: per unit (row),
     equally likely values (samples, or a unit's own history), kept sorted; a single atom is a point forecast.
-    Build with :meth:`negative_binomial`, :meth:`poisson` or :meth:`empirical`.
+    Tabulated when ``cdf_table`` is set: a law on the integers 0..K given by its cdf F(0..K) per unit (row), with
+    F(K) = 1 (mixtures and sums of count laws, exactly). Build with :meth:`negative_binomial`, :meth:`poisson`,
+    :meth:`empirical` or :meth:`tabulated`.
     """
 
     model: str
@@ -71,11 +73,21 @@ class ForecastDistribution:
     mean_count: FloatArray
     size: FloatArray | None = None
     atoms: FloatArray | None = None
+    cdf_table: FloatArray | None = None
 
     def __post_init__(self) -> None:
         n = len(self.units)
-        if (self.size is None) == (self.atoms is None):
-            raise ValueError("a forecast distribution is either parametric (size) or empirical (atoms)")
+        if sum(kind is not None for kind in (self.size, self.atoms, self.cdf_table)) != 1:
+            raise ValueError(
+                "a forecast distribution is parametric (size), empirical (atoms) or tabulated (cdf_table)"
+            )
+        if self.cdf_table is not None and (
+            self.cdf_table.ndim != 2
+            or self.cdf_table.shape[0] != n
+            or np.any(np.diff(self.cdf_table, axis=1) < 0)
+            or np.any(self.cdf_table[:, -1] != 1.0)
+        ):
+            raise ValueError(f"cdf_table must be ({n}, K + 1), non-decreasing, ending at 1")
         if self.mean_count.shape != (n,):
             raise ValueError(f"mean_count has shape {self.mean_count.shape}, expected ({n},)")
         if not np.all(np.isfinite(self.mean_count)) or np.any(self.mean_count < 0):
@@ -121,6 +133,19 @@ class ForecastDistribution:
         values = _frozen(values)
         return cls(model, units, origin, steps, _frozen(values.mean(axis=1)), atoms=values)
 
+    @classmethod
+    def tabulated(
+        cls, model: str, units: tuple[str, ...], origin: date, steps: tuple[int, ...], cdf: ArrayLike
+    ) -> ForecastDistribution:
+        """A law on 0..K from its cdf at 0..K per unit (made non-decreasing within [0, 1]; F(K) is set to 1,
+        the tail beyond K being negligible by construction)."""
+        table = np.clip(np.array(cdf, dtype=np.float64, ndmin=2), 0.0, 1.0)
+        table = np.maximum.accumulate(table, axis=1)
+        table[:, -1] = 1.0
+        table = _frozen(table)
+        mean = np.sum(1.0 - table[:, :-1], axis=1)
+        return cls(model, units, origin, steps, _frozen(mean), cdf_table=table)
+
     @property
     def is_parametric(self) -> bool:
         """True for negative binomial / Poisson laws, False for empirical ones."""
@@ -134,6 +159,8 @@ class ForecastDistribution:
         """P(count >= 1) per unit, in [0, 1]."""
         if self.atoms is not None:
             return np.asarray((self.atoms >= 1).mean(axis=1), dtype=np.float64)
+        if self.cdf_table is not None:
+            return np.asarray(1.0 - self.cdf_table[:, 0], dtype=np.float64)
         return np.clip(-np.expm1(self._log_prob_zero()), 0.0, 1.0)  # no cancellation for tiny means
 
     def _log_prob_zero(self) -> FloatArray:
@@ -154,6 +181,12 @@ class ForecastDistribution:
         if self.atoms is not None:
             below = self.atoms.reshape(self.atoms.shape[:1] + (1,) * (values.ndim - 1) + self.atoms.shape[1:])
             return np.asarray((below <= values[..., None]).mean(axis=-1), dtype=np.float64)
+        if self.cdf_table is not None:
+            top = self.cdf_table.shape[1] - 1
+            index = np.clip(np.floor(values), 0, top).astype(np.intp)
+            flat = index.reshape(len(self.units), -1)
+            picked = np.take_along_axis(self.cdf_table, flat, axis=1).reshape(values.shape)
+            return np.asarray(np.where(values < 0, 0.0, picked), dtype=np.float64)
         mu, r, finite = self._broadcast_law(values.ndim)
         r_safe = np.where(finite, r, 1.0)
         nb = stats.nbinom.cdf(values, r_safe, r_safe / (r_safe + mu))
@@ -166,6 +199,8 @@ class ForecastDistribution:
         if self.atoms is not None:
             index = max(math.ceil(q * self.atoms.shape[1] - 1e-9) - 1, 0)
             return np.asarray(self.atoms[:, index], dtype=np.float64)
+        if self.cdf_table is not None:
+            return np.asarray(np.argmax(self.cdf_table >= q - 1e-12, axis=1), dtype=np.float64)
         mu, r, finite = self._broadcast_law(1)
         r_safe = np.where(finite, r, 1.0)
         nb = stats.nbinom.ppf(q, r_safe, r_safe / (r_safe + mu))
@@ -178,6 +213,15 @@ class ForecastDistribution:
             m = self.atoms.shape[1]
             picks = rng.integers(0, m, size=(len(self.units), n), dtype=np.uint8 if m <= 256 else np.int64)
             return np.asarray(np.take_along_axis(self.atoms, picks, axis=1), dtype=np.float64)
+        if self.cdf_table is not None:
+            uniform = rng.random((len(self.units), n))
+            return np.asarray(
+                [
+                    np.searchsorted(row, u, side="left")
+                    for row, u in zip(self.cdf_table, uniform, strict=True)
+                ],
+                dtype=np.float64,
+            ).reshape(len(self.units), n)
         mu, r, finite = self._broadcast_law(2)
         r_safe = np.where(finite, r, 1.0)
         shape = (len(self.units), n)
@@ -193,6 +237,10 @@ class ForecastDistribution:
         if self.atoms is not None:
             return ForecastDistribution.empirical(
                 self.model, units, self.origin, self.steps, self.atoms[index]
+            )
+        if self.cdf_table is not None:
+            return ForecastDistribution.tabulated(
+                self.model, units, self.origin, self.steps, self.cdf_table[index]
             )
         assert self.size is not None
         return ForecastDistribution.negative_binomial(
@@ -216,6 +264,7 @@ class Forecast:
     by_step: tuple[ForecastDistribution, ...]
     total: ForecastDistribution
     fits: tuple[CountRegression, ...] = field(default=())
+    weights: EnsembleWeights | None = None
 
     def step(self, h: int) -> ForecastDistribution:
         """The law of the count ``h`` periods after the origin."""
@@ -593,9 +642,15 @@ def forecast_regression(
             x, y, feature_names=features.names, steps=steps, family=family, l2=l2, initial=previous
         )
         fits.append(fit)
+        if (
+            len(steps) > 1
+        ):  # the total: its own dispersion, but the sum of the steps' means (consistent horizons)
+            mean = np.sum([law.mean() for law in laws], axis=0)
+        else:
+            mean = guarded_mean(fit, x, y, at_origin)
         laws.append(
             ForecastDistribution.negative_binomial(
-                name, panel.units, panel.periods[index], steps, guarded_mean(fit, x, y, at_origin), fit.size
+                name, panel.units, panel.periods[index], steps, mean, fit.size
             )
         )
     return Forecast(name, panel.units, panel.periods[index], tuple(laws[:-1]), laws[-1], tuple(fits))
@@ -661,3 +716,279 @@ def forecast_baselines(
         name: forecast_baseline(panel, name, origin=origin, horizon=horizon, rng=rng, samples=samples)
         for name in BASELINES
     }
+
+
+# --------------------------------------------------------------------------------------------- ensemble
+
+ENSEMBLE = "ensemble"
+COMPONENTS = ("negative_binomial_regression", "conflictology", "zero", "poisson_last")
+"""The ensemble's components: the regression and the three baselines that are laws on the integers (the point
+forecasts ``last_value`` and ``mean_12`` are not: a point mass at 2.5 events is no count law)."""
+GROUPS = ("quiet", "active")
+"""Units with no event in their last 12 periods at the origin, and the others: each group gets its own weights
+(a quiet unit is mostly a question of whether anything happens at all, an active one of how much)."""
+WEIGHT_ORIGINS = 24
+"""Past origins whose out-of-sample scores set the weights (the most recent ones whose outcome is known)."""
+SUPPORT_TAIL = 1e-7
+"""Tabulated laws stop where every unit's cdf reaches 1 - SUPPORT_TAIL (the rest is put on the last value)."""
+SUPPORT_FLOOR, SUPPORT_FACTOR = 50, 5
+"""The ensemble's laws stop at K = max(SUPPORT_FLOOR, SUPPORT_FACTOR x the largest count of any unit in one
+period up to the origin) per step; a component's mass beyond K (a heavy negative-binomial tail) is put on K."""
+
+
+@dataclass(frozen=True, eq=False)
+class EnsembleWeights:
+    """The ensemble's weights at one origin: ``values[step - 1, group, component]`` (each row sums to 1), and per
+    step the number of past origins (with known outcomes) they were chosen on."""
+
+    components: tuple[str, ...]
+    groups: tuple[str, ...]
+    values: FloatArray
+    past_origins: tuple[int, ...]
+
+    def weight(self, step: int, group: str, component: str) -> float:
+        """The weight of ``component`` for ``group`` at ``step``."""
+        return float(self.values[step - 1, self.groups.index(group), self.components.index(component)])
+
+
+def support_cap(panel: Panel, index: int) -> int:
+    """The largest count the ensemble's step laws hold at origin ``index`` (see :data:`SUPPORT_FACTOR`)."""
+    largest = int(panel.events[:, : index + 1].max(initial=0))
+    return max(SUPPORT_FLOOR, SUPPORT_FACTOR * largest)
+
+
+def support_top(law: ForecastDistribution, cap: int) -> NDArray[np.int64]:
+    """Per unit, the count past which the law holds less than ``SUPPORT_TAIL``, at most ``cap``."""
+    top = np.ceil(np.minimum(law.quantile(1.0 - SUPPORT_TAIL), cap))
+    return np.asarray(np.maximum(top, 0), dtype=np.int64)
+
+
+def cdf_grid(law: ForecastDistribution, top: int) -> FloatArray:
+    """The law's cdf at 0..``top`` per unit (units x top + 1), 1 beyond each unit's ``support_top``."""
+    n = len(law.units)
+    grid = np.ones((n, top + 1))
+    if law.cdf_table is not None:
+        width = min(law.cdf_table.shape[1], top + 1)
+        grid[:, :width] = law.cdf_table[:, :width]
+        return grid
+    if law.atoms is not None:
+        values = np.arange(top + 1, dtype=np.float64)
+        for start in range(0, n, 256):  # bounded memory: units x atoms x values per chunk
+            atoms = law.atoms[start : start + 256]
+            grid[start : start + 256] = (atoms[:, :, None] <= values).mean(axis=1)
+        return grid
+    own = support_top(law, top)
+    width_class = np.ceil(np.log2(own + 1.0)).astype(np.int64)
+    for width_log in np.unique(width_class):
+        index = np.flatnonzero(width_class == width_log)
+        width = min(2**width_log, top + 1)
+        values = np.broadcast_to(np.arange(width, dtype=np.float64), (index.size, width))
+        grid[index, :width] = law.take(index).cdf(values)
+    return grid
+
+
+def _common_top(laws: Sequence[ForecastDistribution], cap: int) -> int:
+    return int(max(int(support_top(law, cap).max(initial=0)) for law in laws))
+
+
+def crps_gram(grids: Sequence[FloatArray], observed: ArrayLike) -> FloatArray:
+    """Per unit, the matrix G[i, j] = sum_k (F_i(k) - 1{y <= k}) (F_j(k) - 1{y <= k}) over all integers k, for
+    component cdfs on a common grid 0..K (1 beyond K); shape (units, c, c).
+
+    The CRPS of the mixture sum_i w_i F_i (weights summing to 1) against y is w' G w, exactly: weights can be
+    chosen on past scores by a small quadratic programme instead of a search.
+    """
+    y = np.asarray(observed, dtype=np.float64)
+    top = grids[0].shape[1] - 1
+    below = y[:, None] <= np.arange(top)
+    differences = np.stack([grid[:, :top] - below for grid in grids])
+    gram = np.einsum("inj,mnj->nim", differences, differences)
+    return np.asarray(gram + np.maximum(y - top, 0.0)[:, None, None], dtype=np.float64)
+
+
+def simplex_weights(gram: FloatArray) -> FloatArray:
+    """The weights w >= 0 with sum 1 minimising w' gram w (the mean CRPS of the mixture on past origins)."""
+    c = gram.shape[0]
+    scale = float(np.trace(gram)) / c
+    if not np.isfinite(scale) or scale <= 0:
+        return np.full(c, 1.0 / c)
+    matrix = gram / scale
+    result = optimize.minimize(
+        lambda w: float(w @ matrix @ w),
+        np.full(c, 1.0 / c),
+        jac=lambda w: 2.0 * (matrix @ w),
+        bounds=[(0.0, 1.0)] * c,
+        constraints=[{"type": "eq", "fun": lambda w: float(w.sum() - 1.0), "jac": lambda w: np.ones(c)}],
+        method="SLSQP",
+        options={"ftol": 1e-12, "maxiter": 200},
+    )
+    weights = np.clip(np.asarray(result.x, dtype=np.float64), 0.0, None)
+    return np.asarray(weights / weights.sum(), dtype=np.float64)
+
+
+def quiet_units(panel: Panel, index: int, window: int = 12) -> NDArray[np.bool_]:
+    """Units with no event in the ``window`` periods up to and including period ``index``."""
+    return np.asarray(panel.events[:, max(index - window + 1, 0) : index + 1].sum(axis=1) == 0)
+
+
+def component_laws(
+    panel: Panel, index: int, regression: Forecast
+) -> dict[str, tuple[ForecastDistribution, ...]]:
+    """The components' laws per step at origin ``index``, from the regression's forecast there and the unit's
+    own history (the baselines' per-step laws, exactly as :func:`forecast_baseline` defines them)."""
+    counts = np.asarray(panel.events[:, : index + 1], dtype=np.float64)
+    units, at = panel.units, panel.periods[index]
+    steps = [(h,) for h in range(1, regression.horizon + 1)]
+    window = counts[:, -12:]
+    return {
+        "negative_binomial_regression": regression.by_step,
+        "conflictology": tuple(
+            ForecastDistribution.empirical("conflictology", units, at, s, window) for s in steps
+        ),
+        "zero": tuple(
+            ForecastDistribution.empirical("zero", units, at, s, np.zeros(len(units))) for s in steps
+        ),
+        "poisson_last": tuple(
+            ForecastDistribution.poisson("poisson_last", units, at, s, counts[:, -1]) for s in steps
+        ),
+    }
+
+
+class EnsembleHistory:
+    """The components' out-of-sample CRPS at past origins, as per-group sums of :func:`crps_gram` per (origin,
+    step); :meth:`weights` at an origin reads only the entries whose outcome (origin + step) it has seen."""
+
+    def __init__(self, window: int = WEIGHT_ORIGINS) -> None:
+        self.window = window
+        self._grams: dict[tuple[int, int], tuple[FloatArray, FloatArray]] = {}
+
+    def record(
+        self,
+        index: int,
+        step: int,
+        laws: Mapping[str, tuple[ForecastDistribution, ...]],
+        observed: ArrayLike,
+        quiet: NDArray[np.bool_],
+        cap: int,
+    ) -> None:
+        """Score the components' step-``step`` laws of origin ``index`` (held within 0..``cap``) against what
+        followed."""
+        chosen = [laws[name][step - 1] for name in COMPONENTS]
+        top = _common_top(chosen, cap)
+        per_unit = crps_gram([cdf_grid(law, top) for law in chosen], observed)
+        masks = (quiet, ~quiet)
+        sums = np.stack([per_unit[mask].sum(axis=0) for mask in masks])
+        counts = np.array([float(mask.sum()) for mask in masks])
+        self._grams[(index, step)] = (sums, counts)
+
+    def weights(self, index: int, horizon: int) -> EnsembleWeights:
+        """Weights per step and group at origin ``index``: minimum mean CRPS of the mixture over the ``window``
+        latest past origins s with s + step <= index (their outcome observed by the origin); equal weights where
+        there is no such origin or no unit of the group."""
+        c, g = len(COMPONENTS), len(GROUPS)
+        values = np.full((horizon, g, c), 1.0 / c)
+        used = []
+        for step in range(1, horizon + 1):
+            past = sorted(s for (s, h) in self._grams if h == step and s + step <= index)[-self.window :]
+            used.append(len(past))
+            if not past:
+                continue
+            sums = np.sum([self._grams[(s, step)][0] for s in past], axis=0)
+            counts = np.sum([self._grams[(s, step)][1] for s in past], axis=0)
+            for group in range(g):
+                if counts[group] > 0:
+                    values[step - 1, group] = simplex_weights(sums[group] / counts[group])
+        return EnsembleWeights(COMPONENTS, GROUPS, _frozen(values), tuple(used))
+
+
+def _trimmed(grid: FloatArray) -> FloatArray:
+    """A cdf grid cut where every unit has reached 1 - SUPPORT_TAIL."""
+    reached = np.all(grid >= 1.0 - SUPPORT_TAIL, axis=0)
+    last = int(np.argmax(reached)) if reached.any() else grid.shape[1] - 1
+    return grid[:, : last + 1]
+
+
+def sum_of_independent(
+    laws: Sequence[ForecastDistribution], model: str, steps: tuple[int, ...]
+) -> ForecastDistribution:
+    """The law of the sum of independent counts (convolution of the tabulated pmfs): its mean is the sum of the
+    means and its P(0) the product of theirs, so totals agree with the steps they add up."""
+    first = laws[0]
+    pmf = np.ones((len(first.units), 1))
+    for law in laws:
+        assert law.cdf_table is not None
+        grid = law.cdf_table
+        step_pmf = np.diff(grid, axis=1, prepend=0.0)
+        pmf = np.clip(signal.fftconvolve(pmf, step_pmf, axes=1), 0.0, None)
+    cdf = np.minimum(np.cumsum(pmf, axis=1) / pmf.sum(axis=1, keepdims=True), 1.0)
+    return ForecastDistribution.tabulated(model, first.units, first.origin, steps, _trimmed(cdf))
+
+
+def combine(
+    laws: Mapping[str, tuple[ForecastDistribution, ...]],
+    weights: EnsembleWeights,
+    quiet: NDArray[np.bool_],
+    cap: int,
+) -> Forecast:
+    """The ensemble: per step the mixture of the components' laws (held within 0..``cap``) with the weights of
+    each unit's group, and for the total the sum of the steps (independent given the origin)."""
+    reference = laws[COMPONENTS[0]][0]
+    by_step = []
+    for step in range(1, len(laws[COMPONENTS[0]]) + 1):
+        chosen = [laws[name][step - 1] for name in COMPONENTS]
+        top = _common_top(chosen, cap)
+        per_unit = weights.values[step - 1][np.where(quiet, 0, 1)]  # units x components
+        mixture = sum(per_unit[:, [i]] * cdf_grid(law, top) for i, law in enumerate(chosen))
+        by_step.append(
+            ForecastDistribution.tabulated(
+                ENSEMBLE, reference.units, reference.origin, (step,), _trimmed(np.asarray(mixture))
+            )
+        )
+    total = sum_of_independent(by_step, ENSEMBLE, tuple(range(1, len(by_step) + 1)))
+    return Forecast(ENSEMBLE, reference.units, reference.origin, tuple(by_step), total, weights=weights)
+
+
+def forecast_ensemble(
+    panel: Panel,
+    *,
+    origin: date | None = None,
+    horizon: int = 3,
+    neighbours: Any = None,
+    covariates: StaticCovariates | None = None,
+    l2: float = 1e-3,
+    training_periods: int | None = 36,
+    window: int = WEIGHT_ORIGINS,
+) -> Forecast:
+    """The ensemble's forecast at ``origin`` (default: the last period): the components are forecast at the
+    ``window + horizon - 1`` origins before it as well, scored on the outcomes known at the origin, and mixed
+    with the weights that minimise that past CRPS (per step and group). Nothing after the origin is read."""
+    index = _origin_index(panel, origin)
+    features = lag_features(panel.events[:, : index + 1], neighbours, covariates)
+    history = EnsembleHistory(window)
+    previous: Forecast | None = None
+    for s in range(max(index - horizon - window + 1, horizon), index + 1):
+        fitted = forecast_regression(
+            panel,
+            origin=panel.periods[s],
+            horizon=horizon,
+            l2=l2,
+            training_periods=training_periods,
+            features=features,
+            warm_start=previous,
+        )
+        previous = fitted
+        laws = component_laws(panel, s, fitted)
+        for step in range(1, horizon + 1):
+            if s + step <= index:
+                history.record(
+                    s, step, laws, panel.events[:, s + step], quiet_units(panel, s), support_cap(panel, s)
+                )
+    if previous is None:  # too little history for any regression: the components are the unit's history
+        raise ValueError(f"the origin needs at least {horizon} periods of history before it")
+    quiet = quiet_units(panel, index)
+    return combine(
+        component_laws(panel, index, previous),
+        history.weights(index, horizon),
+        quiet,
+        support_cap(panel, index),
+    )
