@@ -26,6 +26,8 @@ def test_events_take_the_boundaries_imported_after_them(
     assert {r["area_basis"] for r in before} == {"source's names"}
     table = ok(cli(*db, "events", "summary", "--by", "area"))
     assert "source's names" in table
+    matrix = cli(*db, "assess", "--level", "1", "--format", "json")
+    assert matrix.code == 0 and "areas are the source's names" in matrix.err
 
     summary = json.loads(
         ok(cli(*db, "import", "boundaries", shared_file(CAR_PROVINCES), "--level", "1", "--format", "json"))
@@ -46,5 +48,6 @@ def test_events_take_the_boundaries_imported_after_them(
     source_names = {r["key"] for r in before}
     assert not source_names & {r["key"] for r in after} - set(names)
 
-    forecast = json.loads(ok(cli(*db, "forecast", "run", "--level", "1", "--format", "json")))
-    assert {r["unit"] for r in forecast} <= set(names)
+    forecast = cli(*db, "forecast", "run", "--level", "1", "--format", "json")
+    assert forecast.code == 0 and "source's names" not in forecast.err
+    assert {r["unit"] for r in json.loads(forecast.out)} <= set(names)

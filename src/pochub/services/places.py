@@ -14,7 +14,7 @@ from pochub.errors import RowError
 from pochub.ingest._records import write_rejects as write_row_rejects
 from pochub.ingest.boundaries import read_boundaries
 from pochub.ingest.communities import read_communities_table
-from pochub.store import repositories, tables
+from pochub.store import place_queries, repositories, tables
 
 AREA_TOLERANCE_KM = 25.0
 """The nearest area within this distance takes a point outside every polygon (see Settings.area_tolerance_km)."""
@@ -201,4 +201,16 @@ def import_communities(
         rejected=found.rejected,
         warnings=tuple(found.warnings),
         read_as=found.read_as,
+    )
+
+
+def source_names_note(engine: Engine, level: int) -> str | None:
+    """What to tell the reader when no boundary of ``level`` is stored: areas are then the sources' own names
+    (one place may appear under two spellings); None when boundaries key the areas by P-code."""
+    with engine.connect() as conn:
+        if place_queries.area_names(conn, level):
+            return None
+    return (
+        f"areas are the source's names: no boundaries of admin level {level} are imported "
+        f"(`pochub import boundaries FILE.geojson --level {level}` keys them by P-code)"
     )
