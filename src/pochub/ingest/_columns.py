@@ -100,6 +100,32 @@ def parse_float(expr: pl.Expr) -> pl.Expr:
     return expr.str.replace(",", ".", literal=True).cast(pl.Float64, strict=False)
 
 
+TRUE_WORDS = ("true", "1", "yes", "y", "oui", "vrai", "o")
+FALSE_WORDS = ("false", "0", "no", "n", "non", "faux")
+"""Yes/no answers as files write them (English and French); an empty cell is neither: unknown."""
+
+THOUSANDS = r"^\d{1,3}([,\s\u00a0\u202f]\d{3})+$"
+"""A count with thousands separators (1,234 or 1 234): never a decimal, a count of people is whole."""
+
+
+def parse_count(expr: pl.Expr) -> pl.Expr:
+    """A count of people or things: a whole number, or a decimal (population grids give floats) rounded to the
+    nearest whole number; null if it is not a number. ``count_is_rounded`` tells which values were rounded."""
+    plain = (
+        pl.when(expr.str.contains(THOUSANDS))
+        .then(expr.str.replace_all(r"[,\s\u00a0\u202f]", ""))
+        .otherwise(expr)
+    )
+    return parse_float(plain).round(0, mode="half_away_from_zero").cast(pl.Int64, strict=False)
+
+
+def count_is_rounded(expr: pl.Expr) -> pl.Expr:
+    """True where ``parse_count`` rounded a decimal value."""
+    plain = pl.when(expr.str.contains(THOUSANDS)).then(pl.lit("0")).otherwise(expr)
+    value = parse_float(plain)
+    return (value.is_not_null() & (value != value.round(0))).fill_null(False)
+
+
 def parse_int(expr: pl.Expr) -> pl.Expr:
     """Parse a whole number (``3.0`` is accepted); null if it is not one."""
     as_float = expr.cast(pl.Float64, strict=False)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -12,44 +12,67 @@ from shapely.geometry import shape
 
 from pochub.core.models.capacities import Base, BaseType, Readiness, Unit, UnitType
 from pochub.core.models.places import Road
-from pochub.errors import InvalidInput, InvalidRows, RowError
+from pochub.errors import InvalidInput, RowError
 from pochub.ingest._columns import (
+    FALSE_WORDS,
+    TRUE_WORDS,
     Check,
     coordinate_checks,
+    count_is_rounded,
+    parse_count,
     parse_float,
     parse_int,
     prefix_raw,
     run_checks,
     text,
 )
-from pochub.ingest._csv import CsvTable, require_columns
+from pochub.ingest._csv import LINE, CsvTable, require_columns
+from pochub.ingest._records import Records
 
 T = TypeVar("T")
 TIERS = ("I", "II", "III")
 ROAD_CLASSES = ("primary", "secondary", "tertiary", "track")
 SURFACES = ("paved", "gravel", "earth")
 
+BASE_REQUIRED = ("id", "name", "base_type", "lat", "lon")
+BASE_OPTIONAL = ("pcode", "capacity")
+UNIT_REQUIRED = ("id", "name", "unit_type", "strength", "home_base")
+UNIT_OPTIONAL = ("tiers", "road_speed_kmh", "air", "readiness")
+UNIT_DEFAULTS = {
+    "tiers": "II",
+    "road_speed_kmh": "40",
+    "air": "true for helicopter and aircraft types, else false",
+    "readiness": "medium",
+}
+"""What an empty or missing optional unit column means."""
+AIR_TYPES = r"helicopter|aircraft|aviation|airlift|fixed_wing|\buav\b|drone"
+"""Unit types that fly: their ``air`` is true unless the file says otherwise."""
+ALIASES = {"latitude": "lat", "longitude": "lon", "lng": "lon"}
 
-def _read_csv(
+
+def _read_table(
     path: Path,
     required: tuple[str, ...],
+    optional: tuple[str, ...],
     label: str,
     checks: Callable[[pl.DataFrame], list[Check]],
-    build: Callable[[dict[str, Any]], T],
-) -> list[T]:
-    table = CsvTable(path, known_columns=frozenset(required))
+    build: Callable[[pl.DataFrame, Records[T]], list[T]],
+) -> Records[T]:
+    """Read a table (CSV, TSV, XLSX, XLS, ODS) of ``label``: valid rows built into records, every other row
+    accounted for. ``checks`` and ``build`` see the file's columns through ``text``."""
+    table = CsvTable(path, known_columns=frozenset(required + optional), aliases=ALIASES)
     frames = list(table.batches(50_000))
     require_columns(table, list(required), label)
-    errors = list(table.ragged)
-    records: list[T] = []
+    found: Records[T] = Records(table.name, read_as=table.read_as)
+    found.errors += table.ragged
+    found.rows_read = len(table.ragged)
     for frame in frames:
+        found.rows_read += frame.height
         prefixed = prefix_raw(frame)
-        ok, found = run_checks(prefixed, checks(prefixed), table.name)
-        errors += found
-        records += [build(row) for row in frame.filter(ok).iter_rows(named=True)]
-    if errors:
-        raise InvalidRows(errors, len(errors), file=table.name)
-    return records
+        ok, errors = run_checks(prefixed, checks(prefixed), table.name)
+        found.errors += errors
+        found.records += build(prefixed.filter(ok), found)
+    return found
 
 
 def _one_of(frame: pl.DataFrame, column: str, allowed: list[str]) -> Check:
@@ -61,38 +84,81 @@ def _one_of(frame: pl.DataFrame, column: str, allowed: list[str]) -> Check:
     )
 
 
+def repeated_id(frame: pl.DataFrame) -> Check:
+    """Rows whose id an earlier row of the batch already has."""
+    ids = text(frame, "id")
+    return Check("id", ids, ~ids.is_first_distinct(), "id repeated (an earlier row has it)")
+
+
+def count_check(frame: pl.DataFrame, column: str, optional: bool = False) -> Check:
+    """A count column: a number >= 0 (decimals are rounded, with a warning from ``rounding_warning``)."""
+    value = text(frame, column)
+    bad = ~(parse_count(value) >= 0)
+    return Check(
+        column,
+        value,
+        (value != "") & bad if optional else bad,
+        f"{column} must be a number >= 0",
+    )
+
+
+def rounding_warning(frame: pl.DataFrame, column: str) -> str | None:
+    """ "column: N decimal values rounded to whole numbers (line L: V)" when the column holds decimals."""
+    rounded = frame.filter(count_is_rounded(text(frame, column)))
+    if rounded.height == 0:
+        return None
+    line, value = rounded.select(LINE, text(rounded, column)).row(0)
+    return (
+        f"{column}: {rounded.height} decimal value(s) rounded to whole numbers (first: line {line}, {value})"
+    )
+
+
 def read_bases(path: Path) -> list[Base]:
-    """Bases from CSV: id,name,base_type,lat,lon[,pcode,capacity]."""
+    """Bases from a table: id,name,base_type,lat,lon[,pcode,capacity]."""
+    return read_bases_table(path).checked(skip_invalid=False).records
+
+
+def read_bases_table(path: Path) -> Records[Base]:
+    """Bases with the account of every row (see ``Records``)."""
 
     def checks(frame: pl.DataFrame) -> list[Check]:
         return [
             Check("id", text(frame, "id"), text(frame, "id") == "", "empty id"),
+            repeated_id(frame),
             _one_of(frame, "base_type", [b.value for b in BaseType]),
             *coordinate_checks(frame, "lat", "lon"),
-            Check(
-                "capacity",
-                text(frame, "capacity"),
-                (text(frame, "capacity") != "") & ~(parse_int(text(frame, "capacity")) >= 0),
-                "capacity must be a whole number >= 0",
-            ),
+            count_check(frame, "capacity", optional=True),
         ]
 
-    def build(row: dict[str, Any]) -> Base:
-        return Base(
-            row["id"].strip(),
-            row["name"].strip(),
-            BaseType(row["base_type"].strip().lower()),
-            float(row["lat"]),
-            float(row["lon"]),
-            (row.get("pcode") or "").strip() or None,
-            int(float(row.get("capacity") or 0)),
+    def build(frame: pl.DataFrame, found: Records[Base]) -> list[Base]:
+        if warning := rounding_warning(frame, "capacity"):
+            found.warnings.append(warning)
+        values = frame.select(
+            text(frame, "id").alias("id"),
+            text(frame, "name").alias("name"),
+            text(frame, "base_type").str.to_lowercase().alias("type"),
+            parse_float(text(frame, "lat")).alias("lat"),
+            parse_float(text(frame, "lon")).alias("lon"),
+            text(frame, "pcode").alias("pcode"),
+            parse_count(text(frame, "capacity")).fill_null(0).alias("capacity"),
         )
+        return [
+            Base(base_id, name, BaseType(kind), lat, lon, pcode or None, capacity)
+            for base_id, name, kind, lat, lon, pcode, capacity in values.iter_rows()
+        ]
 
-    return _read_csv(path, ("id", "name", "base_type", "lat", "lon"), "bases", checks, build)
+    return _read_table(path, BASE_REQUIRED, BASE_OPTIONAL, "bases", checks, build)
 
 
 def read_units(path: Path) -> list[Unit]:
-    """Units from CSV: id,name,unit_type,strength,home_base[,tiers,road_speed_kmh,air,readiness]."""
+    """Units from a table: id,name,unit_type,strength,home_base[,tiers,road_speed_kmh,air,readiness]."""
+    return read_units_table(path).checked(skip_invalid=False).records
+
+
+def read_units_table(path: Path, known_bases: Collection[str] | None = None) -> Records[Unit]:
+    """Units with the account of every row. A helicopter or aircraft type flies unless ``air`` says otherwise;
+    both the inference and a contradiction are reported as warnings. With ``known_bases``, a unit whose home
+    base is not among them is invalid."""
 
     def checks(frame: pl.DataFrame) -> list[Check]:
         tiers_ok = (
@@ -101,36 +167,81 @@ def read_units(path: Path) -> list[Unit]:
             .list.eval(pl.element().str.strip_chars().is_in([*TIERS, ""]))
             .list.all()
         )
+        speed = text(frame, "road_speed_kmh")
+        home = text(frame, "home_base")
+        stored_base = home.is_in(sorted(known_bases)) if known_bases is not None else pl.lit(True)
         return [
+            Check(
+                "home_base",
+                home,
+                (home != "") & ~stored_base,
+                "not among the stored bases (import the bases first)",
+            ),
             Check("id", text(frame, "id"), text(frame, "id") == "", "empty id"),
             _one_of(frame, "unit_type", [u.value for u in UnitType]),
-            Check(
-                "strength",
-                text(frame, "strength"),
-                ~(parse_int(text(frame, "strength")) >= 0),
-                "strength must be a whole number >= 0",
-            ),
+            count_check(frame, "strength"),
             Check("home_base", text(frame, "home_base"), text(frame, "home_base") == "", "empty home base"),
+            repeated_id(frame),
             Check("tiers", text(frame, "tiers"), ~tiers_ok, "tiers must be ;-separated from I, II, III"),
             _one_of(frame, "readiness", [r.value for r in Readiness] + [""]),
-            _one_of(frame, "air", ["true", "false", ""]),
+            _one_of(frame, "air", [*TRUE_WORDS, *FALSE_WORDS, ""]),
+            Check(
+                "road_speed_kmh",
+                speed,
+                (speed != "") & ~(parse_float(speed) > 0),
+                "road_speed_kmh must be a number > 0",
+            ),
         ]
 
-    def build(row: dict[str, Any]) -> Unit:
-        tiers = tuple(t.strip() for t in (row.get("tiers") or "II").split(";") if t.strip())
-        return Unit(
-            row["id"].strip(),
-            row["name"].strip(),
-            UnitType(row["unit_type"].strip().lower()),
-            int(float(row["strength"])),
-            row["home_base"].strip(),
-            tiers,
-            float(row.get("road_speed_kmh") or 40),
-            (row.get("air") or "").lower() == "true",
-            Readiness((row.get("readiness") or "medium").lower()),
+    def build(frame: pl.DataFrame, found: Records[Unit]) -> list[Unit]:
+        if warning := rounding_warning(frame, "strength"):
+            found.warnings.append(warning)
+        unit_type = text(frame, "unit_type").str.to_lowercase()
+        air_text = text(frame, "air").str.to_lowercase()
+        values = frame.select(
+            text(frame, "id").alias("id"),
+            text(frame, "name").alias("name"),
+            unit_type.alias("type"),
+            parse_count(text(frame, "strength")).alias("strength"),
+            text(frame, "home_base").alias("home"),
+            text(frame, "tiers").alias("tiers"),
+            parse_float(text(frame, "road_speed_kmh")).fill_null(40.0).alias("speed"),
+            air_text.alias("air_text"),
+            unit_type.str.contains(AIR_TYPES).alias("flies"),
+            text(frame, "readiness").str.to_lowercase().alias("readiness"),
         )
+        inferred = values.filter((pl.col("air_text") == "") & pl.col("flies"))
+        if inferred.height:
+            found.warnings.append(
+                f"air: not given for {inferred.height} unit(s) of a flying type, taken as flying: "
+                + ", ".join(f"{i} ({t})" for i, t in inferred.select("id", "type").head(10).iter_rows())
+            )
+        grounded = values.filter(pl.col("air_text").is_in(FALSE_WORDS) & pl.col("flies"))
+        if grounded.height:
+            found.warnings.append(
+                f"air: {grounded.height} unit(s) of a flying type marked as not flying, kept as the file says: "
+                + ", ".join(f"{i} ({t})" for i, t in grounded.select("id", "type").head(10).iter_rows())
+            )
+        units = []
+        for r in values.iter_rows(named=True):
+            air = r["air_text"] in TRUE_WORDS or (r["air_text"] == "" and r["flies"])
+            tiers = tuple(t.strip() for t in (r["tiers"] or UNIT_DEFAULTS["tiers"]).split(";") if t.strip())
+            units.append(
+                Unit(
+                    r["id"],
+                    r["name"],
+                    UnitType(r["type"]),
+                    r["strength"],
+                    r["home"],
+                    tiers,
+                    r["speed"],
+                    air,
+                    Readiness(r["readiness"] or Readiness.MEDIUM.value),
+                )
+            )
+        return units
 
-    return _read_csv(path, ("id", "name", "unit_type", "strength", "home_base"), "units", checks, build)
+    return _read_table(path, UNIT_REQUIRED, UNIT_OPTIONAL, "units", checks, build)
 
 
 def class_from_speed(speed_kmh: float) -> str:
@@ -143,19 +254,32 @@ def class_from_speed(speed_kmh: float) -> str:
 
 
 def read_roads(path: Path) -> list[Road]:
+    """Roads from GeoJSON lines (see ``read_roads_table``); InvalidRows when a feature is invalid."""
+    return read_roads_table(path).checked(skip_invalid=False).records
+
+
+PROPOSED_LINK = "proposed link (add = true), not an existing road"
+
+
+def read_roads_table(path: Path) -> Records[Road]:
     """Roads from GeoJSON lines with ``road_class`` (or OSM ``highway``) and ``surface``; for networks that give
     only a speed (``speed_kmh``, e.g. OSRM-derived graphs) the class follows from it and the speed is kept.
-    Proposed links (``add`` true) are not roads and are skipped."""
+    Proposed links (``add`` true) are not roads: they are left out and counted with that reason."""
     if not path.exists():
         raise InvalidInput(f"{path}: no such file")
     try:
         document: Any = orjson.loads(path.read_bytes())
     except orjson.JSONDecodeError as exc:
         raise InvalidInput(f"{path}: not valid JSON: {exc}") from exc
-    roads, errors = [], []
-    for number, feature in enumerate(document.get("features") or [], start=1):
-        props = feature.get("properties") or {}
+    if not isinstance(document, dict) or not isinstance(document.get("features"), list):
+        raise InvalidInput(f"{path}: not a GeoJSON FeatureCollection (no 'features' list)")
+    found: Records[Road] = Records(str(path), read_as="GeoJSON")
+    errors = found.errors
+    for number, feature in enumerate(document["features"], start=1):
+        found.rows_read += 1
+        props = (feature.get("properties") if isinstance(feature, dict) else None) or {}
         if str(props.get("add", "")).lower() == "true":
+            found.left_out[PROPOSED_LINK] += 1
             continue
         speed = props.get("speed_kmh")
         speed_kmh = float(speed) if isinstance(speed, int | float) and speed > 0 else None
@@ -187,10 +311,8 @@ def read_roads(path: Path) -> list[Road]:
             )
         else:
             road_id = str(props.get("id") or props.get("road_id") or number)
-            roads.append(Road(road_id, road_class, surface, geometry, speed_kmh))
-    if errors:
-        raise InvalidRows(errors, len(errors), file=str(path))
-    return roads
+            found.records.append(Road(road_id, road_class, surface, geometry, speed_kmh))
+    return found
 
 
 GEOPKO_V1 = ("mission", "year", "month", "location", "latitude", "longitude", "no.troops", "hq")
@@ -210,15 +332,27 @@ def _slug(text: str) -> str:
 def read_geopko_bases(
     path: Path, mission: str | None = None, year: int | None = None, month: int | None = None
 ) -> list[Base]:
+    """Deployment sites of one mission at one map date (see ``read_geopko_table``)."""
+    return read_geopko_table(path, mission, year, month).records
+
+
+def read_geopko_table(
+    path: Path, mission: str | None = None, year: int | None = None, month: int | None = None
+) -> Records[Base]:
     """Deployment sites of one mission at one map date (default: its latest) as bases with their troops.
 
     Geo-PKO's HQ code gives the base type (3 mission HQ, 2 sector HQ, otherwise a company operating base);
-    troops are the site's estimated troops (unknown counts as 0).
+    troops are the site's estimated troops (unknown counts as 0). Rows of other missions and map dates, rows
+    without coordinates and further records of a site are left out, each counted with its reason.
     """
     table = CsvTable(path, known_columns=frozenset(GEOPKO_V1 + GEOPKO_FRONTMAP))
     frame = pl.concat(list(table.batches(100_000)))
     if not is_geopko(table.columns):
         raise InvalidInput(f"{path}:1: not a Geo-PKO file (needs {', '.join(GEOPKO_FRONTMAP)})")
+    found: Records[Base] = Records(
+        table.name, rows_read=frame.height + len(table.ragged), read_as=table.read_as
+    )
+    found.errors += table.ragged
     missions = sorted(frame["mission"].unique().to_list())
     if mission is None:
         if len(missions) > 1:
@@ -230,6 +364,7 @@ def read_geopko_bases(
     chosen = frame.filter(pl.col("mission").str.to_uppercase() == mission.upper())
     if chosen.height == 0:
         raise InvalidInput(f"{path}: no mission {mission!r}; missions: {', '.join(missions)}")
+    found.left_out["another mission's deployment"] = frame.height - chosen.height
     has_month = "month" in chosen.columns
     chosen = chosen.with_columns(
         y=parse_int(pl.col("year")),
@@ -245,13 +380,17 @@ def read_geopko_bases(
     if chosen.height == 0:
         raise InvalidInput(f"{path}: no deployment of {mission} at that date")
     latest = chosen.select(pl.max_horizontal(pl.col("y") * 100 + pl.col("m")).max()).item()
-    sites = chosen.filter(pl.col("y") * 100 + pl.col("m") == latest).filter(
-        pl.col("lat").is_between(-90, 90) & pl.col("lon").is_between(-180, 180)
+    on_date = chosen.filter(pl.col("y") * 100 + pl.col("m") == latest)
+    sites = on_date.filter(pl.col("lat").is_between(-90, 90) & pl.col("lon").is_between(-180, 180))
+    found.left_out["another map date"] = (
+        frame.height - found.left_out["another mission's deployment"] - on_date.height
     )
+    found.left_out["coordinates missing or out of range"] = on_date.height - sites.height
     bases: dict[str, Base] = {}
     for row in sites.sort("troops", descending=True).iter_rows(named=True):
         base_id = f"{mission.upper()}-{_slug(row['location'])}"
         if base_id in bases:
+            found.left_out["another record of the same site (the one with most troops kept)"] += 1
             continue
         base_type = HQ_BASE_TYPES.get(str(row["hq"]).strip(), BaseType.COMPANY_OPERATING_BASE)
         bases[base_id] = Base(
@@ -263,4 +402,6 @@ def read_geopko_bases(
             None,
             int(row["troops"]),
         )
-    return list(bases.values())
+    found.records = list(bases.values())
+    found.left_out = +found.left_out  # drop the reasons that left nothing out
+    return found

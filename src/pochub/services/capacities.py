@@ -14,7 +14,14 @@ from sqlalchemy import Engine, bindparam, insert, select, update
 from pochub.core.geography.areas import INSIDE, NEAREST
 from pochub.errors import InvalidInput
 from pochub.ingest._csv import CsvTable
-from pochub.ingest.capacities import is_geopko, read_bases, read_geopko_bases, read_roads, read_units
+from pochub.ingest._records import Records, write_rejects
+from pochub.ingest.capacities import (
+    is_geopko,
+    read_bases_table,
+    read_geopko_table,
+    read_roads_table,
+    read_units_table,
+)
 from pochub.services.places import AREA_TOLERANCE_KM, PlacesSummary, assign_points, place_indexes
 from pochub.store import tables
 
@@ -28,6 +35,7 @@ def _replace(
     path: Path,
     *,
     place: bool = False,
+    account: Records[Any] | None = None,
 ) -> PlacesSummary:
     located = 0
     with engine.begin() as conn:
@@ -45,7 +53,28 @@ def _replace(
         if place:  # one geography: each point takes its finest stored area's P-code
             placed = assign_points(conn, table, key, place_indexes(conn), AREA_TOLERANCE_KM)
             located = placed[INSIDE] + placed[NEAREST]
-    return PlacesSummary(kind, str(path), len(rows) - len(existing), len(existing), bases_located=located)
+    found = account or Records(str(path), rows_read=len(rows))
+    return PlacesSummary(
+        kind,
+        str(path),
+        len(rows) - len(existing),
+        len(existing),
+        bases_located=located,
+        rows_read=found.rows_read,
+        rejected=found.rejected,
+        left_out=found.left_out_text(),
+        warnings=tuple(found.warnings),
+        read_as=found.read_as,
+    )
+
+
+def checked(found: Records[Any], skip_invalid: bool, rejects: Path | None) -> Records[Any]:
+    """The records when all is valid or invalid rows may be left out (written to ``rejects``); else
+    InvalidRows naming every bad row, and nothing written."""
+    found.checked(skip_invalid)
+    if rejects is not None:
+        write_rejects(rejects, found.errors)
+    return found
 
 
 def import_bases(
@@ -55,14 +84,18 @@ def import_bases(
     mission: str | None = None,
     year: int | None = None,
     month: int | None = None,
+    skip_invalid: bool = False,
+    rejects: Path | None = None,
 ) -> PlacesSummary:
-    """Store bases (replacing those with the same id): PoC Hub's CSV, or Geo-PKO deployment sites of a mission."""
+    """Store bases (replacing those with the same id): PoC Hub's table, or Geo-PKO deployment sites of a mission.
+    With ``skip_invalid`` invalid rows are left out (written with their reasons to ``rejects``)."""
     header = CsvTable(path)
     next(header.open_rows(), None)
     if is_geopko(header.columns):
-        found = read_geopko_bases(path, mission, year, month)
+        found = read_geopko_table(path, mission, year, month)
     else:
-        found = read_bases(path)
+        found = read_bases_table(path)
+    checked(found, skip_invalid, rejects)
     rows = [
         dict(
             base_id=b.base_id,
@@ -73,19 +106,19 @@ def import_bases(
             pcode=b.pcode,
             capacity=b.capacity,
         )
-        for b in found
+        for b in found.records
     ]
-    return _replace(engine, tables.bases, "base_id", rows, "bases", path, place=True)
+    return _replace(engine, tables.bases, "base_id", rows, "bases", path, place=True, account=found)
 
 
-def import_units(engine: Engine, path: Path) -> PlacesSummary:
-    """Store units; every home base must be stored already."""
-    units = read_units(path)
+def import_units(
+    engine: Engine, path: Path, *, skip_invalid: bool = False, rejects: Path | None = None
+) -> PlacesSummary:
+    """Store units; every home base must be stored already. With ``skip_invalid`` invalid rows are left out
+    (written with their reasons to ``rejects``)."""
     with engine.connect() as conn:
         known = set(conn.execute(select(tables.bases.c.base_id)).scalars())
-    unknown = sorted({u.home_base for u in units} - known)
-    if unknown:
-        raise InvalidInput(f"{path}: home_base not among the stored bases: {', '.join(unknown[:10])}")
+    found = checked(read_units_table(path, known), skip_invalid, rejects)
     rows = [
         dict(
             unit_id=u.unit_id,
@@ -98,13 +131,17 @@ def import_units(engine: Engine, path: Path) -> PlacesSummary:
             air=u.air,
             readiness=u.readiness.value,
         )
-        for u in units
+        for u in found.records
     ]
-    return _replace(engine, tables.units, "unit_id", rows, "units", path)
+    return _replace(engine, tables.units, "unit_id", rows, "units", path, account=found)
 
 
-def import_roads(engine: Engine, path: Path) -> PlacesSummary:
-    """Store road segments."""
+def import_roads(
+    engine: Engine, path: Path, *, skip_invalid: bool = False, rejects: Path | None = None
+) -> PlacesSummary:
+    """Store road segments; proposed links are left out and counted. With ``skip_invalid`` invalid features are
+    left out (written with their reasons to ``rejects``)."""
+    found = checked(read_roads_table(path), skip_invalid, rejects)
     rows = [
         dict(
             road_id=r.road_id,
@@ -113,9 +150,9 @@ def import_roads(engine: Engine, path: Path) -> PlacesSummary:
             speed_kmh=r.speed_kmh,
             geometry=shapely.to_wkb(r.geometry),
         )
-        for r in read_roads(path)
+        for r in found.records
     ]
-    return _replace(engine, tables.roads, "road_id", rows, "roads", path)
+    return _replace(engine, tables.roads, "road_id", rows, "roads", path, account=found)
 
 
 def store_structure(engine: Engine, path: Path) -> PlacesSummary:

@@ -10,7 +10,9 @@ import polars as pl
 from sqlalchemy import Connection, Engine, insert, select
 
 from pochub.core.geography.areas import AreaIndex, with_area_keys
+from pochub.core.models.places import Community
 from pochub.core.threats.matrix import (
+    TOP_COMMUNITIES,
     AreaContext,
     MatrixSettings,
     Override,
@@ -22,6 +24,7 @@ from pochub.core.threats.matrix import (
 )
 from pochub.errors import InvalidInput, NotFound
 from pochub.services import actors
+from pochub.services.population import area_populations
 from pochub.store import event_queries, place_queries, repositories, tables
 from pochub.store.event_queries import EventFilter
 
@@ -36,12 +39,25 @@ def evidence_frame(conn: Connection, level: int, first: object, last: object) ->
     return with_area_keys(events, level, place_queries.area_names(conn, level))
 
 
+def coverage_shares(members: list[Community]) -> tuple[float, int]:
+    """(share of the communities whose coverage is known that have neither phone nor radio, number whose
+    coverage is unknown). A community with phone or radio is covered; with neither known to be there, it is not;
+    otherwise unknown, and left out of the share rather than counted as "no coverage"."""
+    covered = sum(1 for c in members if c.phone_coverage or c.radio_coverage)
+    uncovered = sum(1 for c in members if c.phone_coverage is False and c.radio_coverage is False)
+    known = covered + uncovered
+    return (uncovered / known if known else 0.0), len(members) - known
+
+
 def area_contexts(conn: Connection, level: int) -> dict[str, AreaContext]:
-    """Civilians per area: communities located in the level's areas, population, groups, vulnerability."""
+    """Civilians per area: communities located in the level's areas (population, the most populous, groups,
+    vulnerability); without communities, the people of the stored population grid in the area; else unknown
+    exposure and vulnerability (never 0 people). Other actors' capacity is unknown: no data source holds it."""
     areas = repositories.load_admin_areas(conn, level)
     communities = repositories.load_communities(conn)
     if not areas:
         return {}
+    gridded = area_populations(conn, level)
     index = AreaIndex.build(areas, level)
     codes, _ = index.locate(
         np.array([c.latitude for c in communities]), np.array([c.longitude for c in communities])
@@ -51,21 +67,31 @@ def area_contexts(conn: Connection, level: int) -> dict[str, AreaContext]:
         members = [c for c, code in zip(communities, codes, strict=True) if code == area.pcode]
         groups = sorted({g for c in members for g in c.vulnerable_groups})
         with_groups = sum(1 for c in members if c.vulnerable_groups) / len(members) if members else 0.0
-        uncovered = (
-            sum(1 for c in members if not (c.phone_coverage or c.radio_coverage)) / len(members)
-            if members
-            else 0.0
-        )
+        uncovered, unknown_coverage = coverage_shares(members)
         vulnerability, factors = vulnerability_of(with_groups, uncovered)
-        largest = sorted(members, key=lambda c: -c.population)[:12]
+        if unknown_coverage:
+            factors = (
+                *factors,
+                f"phone/radio coverage unknown for {unknown_coverage} of {len(members)} communities",
+            )
+        largest = sorted(members, key=lambda c: -c.population)[:TOP_COMMUNITIES]
+        if members:
+            population: int | None = sum(c.population for c in members)
+            basis = "communities"
+        elif area.pcode in gridded:
+            population, basis = gridded[area.pcode], "population grid"
+        else:
+            population, basis = None, "unknown"
         contexts[area.pcode] = AreaContext(
             pcode=area.pcode,
             name=area.name,
-            population=sum(c.population for c in members),
+            population=population,
             communities=tuple(c.name for c in largest),
             vulnerable_groups=tuple(groups),
-            vulnerability=vulnerability if members else 3.0,
+            vulnerability=vulnerability if members else None,
             vulnerability_factors=factors,
+            exposure_basis=basis,
+            community_count=len(members),
         )
     return contexts
 
@@ -91,7 +117,9 @@ def assess(
         evidence = evidence_frame(conn, level, history_start, as_of.date())
         contexts = area_contexts(conn, level)
         overrides = load_overrides(conn)
-        evidence = actors.with_registry_actor(evidence, actors.name_mapping(conn))  # perpetrator = registry actor
+        evidence = actors.with_registry_actor(
+            evidence, actors.name_mapping(conn)
+        )  # perpetrator = registry actor
     if signals is not None:
         for pcode, (probability, expected, surge) in signals(evidence, as_of, level).items():
             base = contexts.get(pcode) or AreaContext(pcode, pcode)

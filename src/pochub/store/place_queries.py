@@ -53,8 +53,8 @@ def _community(row: Any) -> dict[str, Any]:
         "vulnerable_groups": [g for g in row.vulnerable_groups.split(";") if g],
         "self_protection_capacities": [g for g in row.self_protection_capacities.split(";") if g],
         "focal_point": row.focal_point,
-        "phone_coverage": bool(row.phone_coverage),
-        "radio_coverage": bool(row.radio_coverage),
+        "phone_coverage": None if row.phone_coverage is None else bool(row.phone_coverage),
+        "radio_coverage": None if row.radio_coverage is None else bool(row.radio_coverage),
     }
 
 

@@ -58,8 +58,8 @@ communities = Table(
     Column("vulnerable_groups", Text, nullable=False, server_default=""),
     Column("self_protection_capacities", Text, nullable=False, server_default=""),
     Column("focal_point", String(200), nullable=False, server_default=""),
-    Column("phone_coverage", Boolean, nullable=False, server_default="0"),
-    Column("radio_coverage", Boolean, nullable=False, server_default="0"),
+    Column("phone_coverage", Boolean),  # null: unknown, not "no"
+    Column("radio_coverage", Boolean),
     Index("ix_communities_pcode", "pcode"),
 )
 
@@ -493,4 +493,15 @@ actor_aliases = Table(  # the analyst's aliases: this name is that registry acto
     Column("actor", String(500), nullable=False),
     Column("analyst", String(80), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+population_points = Table(  # people where they live: a population grid's cells or a table of points (migration 0008)
+    "population_points",
+    metadata,
+    Column("point_id", Integer, primary_key=True, autoincrement=True),
+    Column("latitude", Float, nullable=False),
+    Column("longitude", Float, nullable=False),
+    Column("population", Float, nullable=False),
+    Column("source", String(500), nullable=False),  # the file it came from (re-importing a file replaces it)
+    Index("ix_population_points_source", "source"),
 )

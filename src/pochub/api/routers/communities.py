@@ -41,8 +41,8 @@ class CommunityProperties(BaseModel):
     vulnerable_groups: list[str]
     self_protection_capacities: list[str]
     has_focal_point: bool
-    phone_coverage: bool
-    radio_coverage: bool
+    phone_coverage: bool | None = Field(description="Mobile phone coverage; null when unknown.")
+    radio_coverage: bool | None = Field(description="Radio coverage; null when unknown.")
 
 
 class CommunityFeature(Feature[Point, CommunityProperties]):

@@ -32,8 +32,9 @@ class Community:
     vulnerable_groups: tuple[str, ...] = ()
     self_protection_capacities: tuple[str, ...] = ()
     focal_point: str = ""
-    phone_coverage: bool = False
-    radio_coverage: bool = False
+    phone_coverage: bool | None = None
+    """None: unknown (the file did not say), never the same as no coverage."""
+    radio_coverage: bool | None = None
 
 
 @dataclass(frozen=True)

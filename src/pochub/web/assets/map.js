@@ -113,6 +113,8 @@ function show(title, rows, extra) {
 
 const label = (table, key) => (key ? (config[table] && config[table][key]) || key : "");
 const yesNo = (value) => (value ? text.yes : text.no);
+// null is unknown (the imported file did not say), never "no"
+const yesNoUnknown = (value) => (value === null || value === undefined ? text.unknown_value : yesNo(value));
 const count = (value) => (value === null || value === undefined ? "" : numberFormat.format(value));
 
 // ---- admin areas ----
@@ -432,8 +434,8 @@ function showCommunity(c) {
     [text.vulnerable_groups, (c.vulnerable_groups || []).join(", ")],
     [text.self_protection, (c.self_protection_capacities || []).join(", ")],
     [text.focal_point, yesNo(c.has_focal_point)],
-    [text.phone_coverage, yesNo(c.phone_coverage)],
-    [text.radio_coverage, yesNo(c.radio_coverage)],
+    [text.phone_coverage, yesNoUnknown(c.phone_coverage)],
+    [text.radio_coverage, yesNoUnknown(c.radio_coverage)],
   ]);
 }
 
