@@ -1,6 +1,6 @@
 """Alert intake under load: `pochub serve` on PostgreSQL taking SMS gateway posts, then killed mid-load.
 
-Setup: a fresh PostgreSQL schema with the demo mission (300 communities, 1,000 events, its structure), a CLA
+Setup: a fresh PostgreSQL schema with the demo mission (300 communities, 1,000 events, its structure), a
 gateway service account and its API token, then `pochub serve` as a child process (settings from POCHUB_*
 environment variables, the escalation and notification workers on).
 
@@ -48,11 +48,13 @@ from sqlalchemy import Engine, create_engine, select, text
 
 from _common import DATA_DIR, REPO_ROOT, RESULTS_DIR, Stat, machine_markdown, md_table, text_table
 from pochub.config import Settings
-from pochub.services.access import create_user, issue_credential
 from pochub.services.demo_mission import load_demo
+from pochub.services.gateways import create_gateway
 from pochub.store import tables
 from pochub.store.database import connect, upgrade
 
+BENCH_SECRET_KEY = uuid.uuid4().hex + uuid.uuid4().hex
+"""The scratch mission's secret key when the environment gives none (the server refuses to start without one)."""
 PG_SERVER = os.environ.get("POCHUB_BENCH_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 TARGET_RATE = 500.0
 TARGET_P99_MS = 100.0
@@ -79,7 +81,7 @@ class Mission:
 
 
 def create_mission(args: argparse.Namespace) -> Mission:
-    """A fresh schema with the demo mission and a CLA gateway account with an API token (``--schema``: reuse
+    """A fresh schema with the demo mission and a gateway with its credential (``--schema``: reuse
     a schema kept by an earlier ``--keep`` run, with a new gateway account)."""
     schema = args.schema or f"bench_alerts_{uuid.uuid4().hex[:10]}"
     url = f"{PG_SERVER}?options=-csearch_path%3D{schema}"
@@ -95,27 +97,19 @@ def create_mission(args: argparse.Namespace) -> Mission:
 
 
 def mission_in(url: str, schema: str, *, communities: int, events: int, load: bool = True) -> Mission:
-    """The demo mission (when ``load``) in the empty database at ``url``, and a CLA gateway account with an
-    API token (tests/security/test_durability.py uses it on both backends)."""
+    """The demo mission (when ``load``) in the empty database at ``url``, and a gateway with its credential (tests/security/test_durability.py uses it on both backends)."""
     engine = connect(url)
     if load:
         upgrade(engine)
         load_demo(engine, Settings(database_url=url), seed=1, n_communities=communities, n_events=events)
     with engine.connect() as conn:
-        office = conn.execute(
-            text("SELECT document FROM structures ORDER BY structure_id DESC LIMIT 1")
-        ).scalar_one()
         points = np.array(
             conn.execute(select(tables.communities.c.latitude, tables.communities.c.longitude)).all(),
             dtype=float,
         )
-    import orjson
-
-    field_office = orjson.loads(office)["field_offices"][0]["id"]
-    gateway = create_user(
-        engine, f"sms-gateway-{uuid.uuid4().hex[:6]}", uuid.uuid4().hex, "cla", field_office=field_office
+    _, token = create_gateway(
+        engine, f"sms-gateway-{uuid.uuid4().hex[:6]}", "generic", timedelta(days=1), secret_key=None
     )
-    token = issue_credential(engine, gateway, "token", timedelta(days=1), name="bench gateway")
     engine.dispose()
     return Mission(url, schema, token, points, len(points))
 
@@ -160,6 +154,8 @@ class Server:
             "POCHUB_PORT": str(self.port),
             "POCHUB_WORKERS": "true",
         }
+        if "POCHUB_SECRET_KEY" not in env and "POCHUB_SECRET_KEY_FILE" not in env:
+            env["POCHUB_SECRET_KEY"] = BENCH_SECRET_KEY  # a scratch mission: a key made for this run
         command = [str(REPO_ROOT / ".venv" / "bin" / "pochub"), "serve"]
         if self.workers > 1:
             command += ["--workers", str(self.workers)]

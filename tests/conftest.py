@@ -15,6 +15,11 @@ from sqlalchemy import Engine, create_engine, text
 
 from pochub.store.database import connect, upgrade
 
+TEST_SECRET_KEY = "pochub test suite key: never used for a mission"
+"""The suite's secret key (PoC Hub has none by default): every Settings() built by a test or by the CLI in-process
+reads it from the environment; tests of the key itself set their own."""
+os.environ.setdefault("POCHUB_SECRET_KEY", TEST_SECRET_KEY)
+
 # tests never assert a time: a loaded CI machine must not fail a property test for being slow
 hypothesis_settings.register_profile("pochub", deadline=None)
 hypothesis_settings.load_profile("pochub")

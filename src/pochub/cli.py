@@ -735,9 +735,12 @@ def threats_override(
     reason: Annotated[str, typer.Option(help="Why.")],
 ) -> None:
     """Override a computed value of the threat matrix; the computed value is kept beside it."""
+    from pochub.commands.access import cli_actor
     from pochub.services.threats import add_override
 
-    add_override(state(ctx).engine(), key, field, value, analyst, reason)
+    add_override(
+        state(ctx).engine(), key, field, value, analyst, reason, actor=cli_actor(), actor_role="admin"
+    )
     err.print(f"override recorded: {key} {field} = {value}")
 
 

@@ -32,7 +32,7 @@ def client(demo_engine: Engine) -> Iterator[TestClient]:
 @pytest.fixture(scope="module")
 def people(demo_engine: Engine) -> dict[str, dict[str, str]]:
     roles = {
-        "gateway": ("cla", OFFICE),
+        "gateway": ("gateway", None),
         "cla": ("cla", OFFICE),
         "officer": ("field_officer", OFFICE),
         "other_officer": ("field_officer", OTHER_OFFICE),
@@ -45,7 +45,9 @@ def people(demo_engine: Engine) -> dict[str, dict[str, str]]:
     for name, (role, office) in roles.items():
         _, token = make_user(demo_engine, role, field_office=office)
         tokens[name] = auth_header(token)
-    tokens["gateway_token"] = {"token": tokens["gateway"]["Authorization"].removeprefix("Bearer ")}
+    tokens["gateway_key"] = {
+        "X-Pochub-Gateway-Key": tokens["gateway"]["Authorization"].removeprefix("Bearer ")
+    }
     return tokens
 
 
@@ -64,7 +66,7 @@ def place_in(engine: Engine, province: str) -> tuple[float, float, str]:
 def sms(client: TestClient, people: dict[str, Any], sid: str, text: str, lat: float, lon: float) -> Any:
     response = client.post(
         "/api/v1/intake/sms",
-        params=people["gateway_token"],
+        headers=people["gateway_key"],
         data={"From": NUMBER, "Body": text, "MessageSid": sid, "Latitude": str(lat), "Longitude": str(lon)},
     )
     assert response.status_code == 201, response.text
@@ -199,9 +201,9 @@ def test_unacknowledged_alert_escalates_after_its_deadline(
 
 
 def test_bad_intake_is_a_clear_error(client: TestClient, people: dict[str, Any]) -> None:
-    response = client.post("/api/v1/intake/sms", params=people["gateway_token"], data={"From": NUMBER})
+    response = client.post("/api/v1/intake/sms", headers=people["gateway_key"], data={"From": NUMBER})
     assert response.status_code == 422 and "message is empty" in response.json()["detail"]
-    response = client.post("/api/v1/intake/sms", params={"token": "nope"}, data={"Body": "x"})
+    response = client.post("/api/v1/intake/sms", headers={"X-Pochub-Gateway-Key": "nope"}, data={"Body": "x"})
     assert response.status_code == 401
     response = client.post("/api/v1/intake/sms", headers=people["viewer"], data={"Body": "x"})
     assert response.status_code == 403

@@ -1,4 +1,5 @@
-"""`pochub demo` prints one sign-in per role; each signs in to the API with the printed password."""
+"""`pochub demo` prints one sign-in per role; each signs in to the API with the printed password, but the
+gateway, whose printed credential posts to intake and opens nothing else."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pochub.config import Settings
 from pochub.services.demo_mission import create_demo_accounts
 from pochub.store.database import connect
 from tests.conftest import CliRunner
+from tests.csrf_tokens import with_csrf_tokens
 
 
 def test_demo_prints_sign_ins_that_work(cli: CliRunner, database_url: str) -> None:
@@ -28,12 +30,32 @@ def test_demo_prints_sign_ins_that_work(cli: CliRunner, database_url: str) -> No
         "trainer",
         "viewer",
         "partner",
+        "gateway",
     }
-    with TestClient(create_app(Settings(database_url=database_url, workers=False))) as client:
+    with with_csrf_tokens(
+        TestClient(create_app(Settings(database_url=database_url, workers=False)))
+    ) as client:
         for username, role, office, password in rows:
+            if role == "gateway":
+                client.cookies.clear()  # the gateway's credential alone, not the last sign-in's cookie
+                gateway = {"X-Pochub-Gateway-Key": password}
+                posted = client.post(
+                    "/api/v1/intake/sms", data={"From": "+243810000001", "Body": "armed men"}, headers=gateway
+                )
+                assert posted.status_code == 201, posted.text
+                assert client.get("/api/v1/alerts", headers=gateway).status_code == 401  # good for intake only
+                assert (
+                    client.post(
+                        "/api/v1/auth/login", json={"username": username, "password": password}
+                    ).status_code
+                    == 401
+                )
+                continue
             signed = client.post("/api/v1/auth/login", json={"username": username, "password": password})
             assert signed.status_code == 200, (username, signed.text)
-            me = client.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {signed.json()['access_token']}"})
+            me = client.get(
+                "/api/v1/auth/me", headers={"Authorization": f"Bearer {signed.json()['access_token']}"}
+            )
             assert me.json()["role"] == role
             assert (me.json()["field_office"] or "mission-wide") == office
     engine = connect(database_url)

@@ -17,9 +17,10 @@ def user(role: Role, *, field_office: str | None = None, areas: tuple[str, ...] 
     return User(user_id=1, username="u", role=role, field_office=field_office, area_pcodes=areas)
 
 
-def test_the_nine_roles() -> None:
+def test_the_ten_roles() -> None:
     assert {r.value for r in Role} == {
         "admin", "poc_adviser", "analyst", "field_officer", "cla", "planner", "trainer", "viewer", "partner",
+        "gateway",
     }  # fmt: skip
 
 

@@ -10,7 +10,7 @@ from pochub.core.geography.fuzzing import great_circle_km
 from pochub.errors import InvalidInput
 from pochub.services.protection import Protector, normalise_number
 
-SECRET = "a mission secret of some length"
+SECRET = "a mission secret of some length, 32+"
 
 
 @given(st.text(min_size=1, max_size=200))
@@ -31,7 +31,7 @@ def test_key_derivation_is_deterministic_and_secret_dependent() -> None:
     blob = Protector(SECRET).encrypt("Mama Furaha, +243 81 234 5678")
     assert Protector(SECRET).decrypt(blob) == "Mama Furaha, +243 81 234 5678"  # a restart reads old data
     with pytest.raises(InvalidInput, match="another secret key"):
-        Protector("another secret, also long").decrypt(blob)
+        Protector("another secret, also long enough to use").decrypt(blob)
     assert Protector(SECRET).encrypt(None) is None and Protector(SECRET).encrypt("") is None
     assert Protector(SECRET).decrypt(None) is None
 
@@ -52,7 +52,7 @@ def test_one_sender_one_key_however_the_number_is_written(number: str) -> None:
 def test_sender_keys_are_keyed_and_opaque() -> None:
     key = Protector(SECRET).sender_key("+243812345678")
     assert key is not None and len(key) == 64 and "243812345678" not in key
-    assert Protector("another secret, also long").sender_key("+243812345678") != key
+    assert Protector("another secret, also long enough to use").sender_key("+243812345678") != key
     assert Protector(SECRET).sender_key("+243812345679") != key
     assert Protector(SECRET).sender_key(None) is None
     assert Protector(SECRET).sender_key("no digits") is None
@@ -65,4 +65,4 @@ def test_fuzzed_locations_are_stable_per_record_and_secret() -> None:
     assert 0 < great_circle_km(-1.68, 29.23, *first) <= 5.0
     assert first != protector.fuzz_location(-1.68, 29.23, 5.0, "AL-2026-0002")
     # knowing the reference is not enough to undo the move: it depends on the secret
-    assert first != Protector("another secret, also long").fuzz_location(-1.68, 29.23, 5.0, "AL-2026-0001")
+    assert first != Protector("another secret, also long enough to use").fuzz_location(-1.68, 29.23, 5.0, "AL-2026-0001")

@@ -449,14 +449,19 @@ SENDER = "+243810000333"
 
 @pytest.fixture(scope="module")
 def sms_alert(server: str) -> dict[str, str]:
-    """A CLA, a viewer and a CLA service account on the served mission; an alert posted by the gateway, as an
-    SMS gateway posts (form-encoded, the token as a query parameter); its reference and the sender's number."""
+    """A CLA, a viewer and a gateway on the served mission; an alert posted by the gateway, as an SMS gateway
+    posts (form-encoded, its credential in a header); its reference and the sender's number."""
     database = SERVED["database"]
-    for name, role, office in (("cla", "cla", "fo_besu"), ("viewer", "viewer", None), ("gateway", "cla", "fo_besu")):
+    for name, role, office in (
+        ("cla", "cla", "fo_besu"),
+        ("viewer", "viewer", None),
+    ):
         extra = ["--field-office", office] if office else []
-        pochub(database, "users", "add", name, "--role", role, *extra, "--password-stdin", stdin=PASSWORD + "\n")
+        pochub(
+            database, "users", "add", name, "--role", role, *extra, "--password-stdin", stdin=PASSWORD + "\n"
+        )
     token = subprocess.run(
-        [str(POCHUB), "--database", database, "users", "token", "gateway", "--name", "sms gateway"],
+        [str(POCHUB), "--database", database, "gateways", "add", "gateway", "--kind", "generic"],
         capture_output=True, text=True, timeout=120, check=True,
     ).stdout.strip().splitlines()[-1]  # fmt: skip
     path = database.removeprefix("sqlite:///")
@@ -469,8 +474,8 @@ def sms_alert(server: str) -> dict[str, str]:
          "Latitude": str(lat), "Longitude": str(lon)}
     ).encode()  # fmt: skip
     request = urllib.request.Request(
-        f"{server}/api/v1/intake/sms?token={token}", data=form, method="POST",
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        f"{server}/api/v1/intake/sms", data=form, method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded", "X-Pochub-Gateway-Key": token},
     )  # fmt: skip
     with urllib.request.urlopen(request, timeout=30) as response:
         assert response.status == 201
@@ -496,7 +501,9 @@ def test_an_sms_alert_goes_from_intake_to_closed_through_the_pages(
     page: Page, browser: Browser, server: str, sms_alert: dict[str, str]
 ) -> None:
     reference = sms_alert["reference"]
-    cla = browser.new_context(base_url=server, locale="en-GB", viewport={"width": 1400, "height": 900}).new_page()
+    cla = browser.new_context(
+        base_url=server, locale="en-GB", viewport={"width": 1400, "height": 900}
+    ).new_page()
     try:
         sign_in(cla, "cla")
         cla.get_by_role("navigation", name="Main navigation").get_by_role("link", name="Alert inbox").click()
@@ -538,7 +545,9 @@ def test_an_sms_alert_goes_from_intake_to_closed_through_the_pages(
         decide.get_by_label("Phase", exact=True).select_option("response")
         decide.locator('input[name="units"]').first.check()
         decide.get_by_role("button", name="Decide the response").click()
-        expect(page.get_by_role("status").filter(has_text="Done:")).to_contain_text("Done: Decide the response.")
+        expect(page.get_by_role("status").filter(has_text="Done:")).to_contain_text(
+            "Done: Decide the response."
+        )
         take(page, "deploy", "Deploy")
         take(page, "record_outcome", "Record the outcome", {"Outcome": "a patrol went; the group withdrew"})
         screenshot(page, "alert-outcome")
@@ -556,7 +565,9 @@ def test_an_sms_alert_goes_from_intake_to_closed_through_the_pages(
             expect(history.get_by_role("cell", name=step, exact=True)).to_have_count(1)
         screenshot(page, "alert-closed")
         page.goto("/alerts?show=all")
-        expect(page.get_by_role("row").filter(has=page.get_by_role("link", name=reference))).to_contain_text("closed")
+        expect(page.get_by_role("row").filter(has=page.get_by_role("link", name=reference))).to_contain_text(
+            "closed"
+        )
         expect(page.locator("#response-table")).to_contain_text("Field Office Besu")
         expect(page.locator("body")).to_have_attribute("data-response-chart", "ready")
         screenshot(page, "alert-inbox-response-times")
@@ -589,7 +600,9 @@ def test_a_viewer_finds_no_sender_numbers_on_any_page(page: Page, sms_alert: dic
         expect(page.locator(".sender")).to_have_count(0)
         check(f"alert-{len(seen)}")
     page.goto(f"/alerts/{sms_alert['reference']}")
-    expect(page.get_by_text(re.compile("moved by up to [0-9.]+ km to protect the informants"))).to_be_visible()
+    expect(
+        page.get_by_text(re.compile("moved by up to [0-9.]+ km to protect the informants"))
+    ).to_be_visible()
     for link in ("Threat matrix", "Coverage and allocation", "Coordination", "Charts"):
         page.get_by_role("navigation", name="Main navigation").get_by_role("link", name=link).click()
         expect(page.get_by_role("heading", level=1)).to_have_text(link)

@@ -3,11 +3,15 @@
 The API takes ``Authorization: Bearer SECRET`` (an API token, or the session secret the login returns); the web
 application takes the ``pochub_session`` cookie (HttpOnly, SameSite=Lax, Secure over HTTPS). Missing, expired,
 revoked or unknown credentials and deactivated users get 401 with ``WWW-Authenticate: Bearer``; a signed-in
-user whose role does not allow a route gets 403.
+user whose role does not allow a route gets 403. Gateways' credentials (the ``gateway`` role) also come as
+``X-Pochub-Gateway-Key`` or HTTP Basic (for relays that can only put a user and password in the webhook URL), and
+count on the intake routes only: everywhere else they get 403. Credentials are never taken from the URL.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import threading
 import time
 from collections.abc import Callable
@@ -18,14 +22,16 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyCookie, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Engine
+from starlette.datastructures import Headers
 
 from pochub.api.deps import DbConnection
 from pochub.config import Settings
-from pochub.core.models.access import Role, User
+from pochub.core.models.access import SERVICE_ROLES, Role, User
 from pochub.errors import Forbidden
 from pochub.services.access import CredentialKind, hash_secret, user_for_secret
 
 SESSION_COOKIE = "pochub_session"
+GATEWAY_KEY_HEADER = "X-Pochub-Gateway-Key"
 
 bearer_scheme = HTTPBearer(auto_error=False, description="An API token (`pochub users token`) or a session.")
 cookie_scheme = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, description="The web session cookie.")
@@ -46,12 +52,46 @@ def _unauthorised(detail: str) -> HTTPException:
     )
 
 
-def optional_user(
+def client_address(request: Request) -> str:
+    """The client's address as the server sees it (for the audit log and sign-in throttling)."""
+    return request.client.host if request.client is not None else ""
+
+
+def presented_credential(
+    headers: Headers, cookies: dict[str, str]
+) -> tuple[str, tuple[CredentialKind, ...]] | None:
+    """The secret a request presents and the credential kinds it may be: a bearer token or session, a gateway
+    key (header or HTTP Basic password), or the session cookie; None without one."""
+    authorization = headers.get("authorization", "")
+    scheme, _, value = authorization.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip(), ("token", "session")
+    if scheme.lower() == "basic" and value.strip():
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            return None
+        password = decoded.partition(":")[2]
+        return (password, ("token",)) if password else None
+    gateway_key = headers.get(GATEWAY_KEY_HEADER, "").strip()
+    if gateway_key:
+        return gateway_key, ("token",)
+    session = cookies.get(SESSION_COOKIE)
+    return (session, ("session",)) if session else None
+
+
+def _refuse_services(user: User) -> User:
+    """A gateway's credential opens the intake routes only: 403 on every other route."""
+    if user.role in SERVICE_ROLES:
+        raise Forbidden(f"a {user.role.value} credential may only post to /api/v1/intake")
+    return user
+
+
+def _presented_user(
     conn: DbConnection,
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-    session: Annotated[str | None, Depends(cookie_scheme)],
+    bearer: HTTPAuthorizationCredentials | None,
+    session: str | None,
 ) -> User | None:
-    """The signed-in user, or None (for pages that greet anonymous visitors with a sign-in form)."""
     now = datetime.now(UTC)
     if bearer is not None:
         return user_for_secret(conn, bearer.credentials, "token", now) or user_for_secret(
@@ -62,6 +102,18 @@ def optional_user(
     return None
 
 
+def optional_user(
+    conn: DbConnection,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    session: Annotated[str | None, Depends(cookie_scheme)],
+) -> User | None:
+    """The signed-in user, or None (for pages that greet anonymous visitors with a sign-in form).
+
+    A gateway's credential signs nobody in to the pages: None here (and 403 on the API)."""
+    user = _presented_user(conn, bearer, session)
+    return None if user is None or user.role in SERVICE_ROLES else user
+
+
 def current_user(
     conn: DbConnection,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
@@ -70,10 +122,10 @@ def current_user(
     """The signed-in user; 401 when there is no valid credential."""
     if bearer is None and not session:
         raise _unauthorised("sign in: send a bearer token or the session cookie")
-    user = optional_user(conn, bearer, session)
+    user = _presented_user(conn, bearer, session)
     if user is None:
         raise _unauthorised("the token or session is invalid, expired or revoked, or the user is deactivated")
-    return user
+    return _refuse_services(user)
 
 
 CREDENTIAL_CACHE_SECONDS = 5.0
@@ -119,28 +171,19 @@ class CredentialCache:
 CREDENTIALS = CredentialCache()
 
 
-async def cached_user(
-    engine: Engine,
-    bearer: HTTPAuthorizationCredentials | None,
-    session: str | None,
-    query_token: str | None = None,
-) -> User:
-    """Like ``current_user``, for the intake routes: the credential checked at most every few seconds.
+async def cached_user(engine: Engine, request: Request) -> User:
+    """The user of the request's credential, for the intake routes: checked at most every few seconds.
 
-    ``query_token`` is an API token sent as a query parameter (for gateways that cannot set headers); it counts
-    only when no header or cookie is sent. Database look-ups run in the thread pool on a short connection, so a
+    The credential is a bearer token or session, a gateway key (``X-Pochub-Gateway-Key`` or the password of
+    HTTP Basic) or the session cookie. Database look-ups run in the thread pool on a short connection, so a
     request holds no connection while it waits for its turn. 401 exactly as ``current_user``.
     """
-    secret: str | None
-    kinds: tuple[CredentialKind, ...]
-    if bearer is not None:
-        secret, kinds = bearer.credentials, ("token", "session")
-    elif session:
-        secret, kinds = session, ("session",)
-    elif query_token:
-        secret, kinds = query_token, ("token",)
-    else:
-        raise _unauthorised("sign in: send a bearer token or the session cookie")
+    presented = presented_credential(request.headers, request.cookies)
+    if presented is None:
+        raise _unauthorised(
+            f"sign in: send a bearer token, the {GATEWAY_KEY_HEADER} header or the session cookie"
+        )
+    secret, kinds = presented
     user = CREDENTIALS.get(secret, kinds)
     if user is not None:
         return user

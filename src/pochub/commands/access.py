@@ -1,4 +1,4 @@
-"""`pochub users ...` and `pochub audit`: accounts, API tokens and the audit log, from the command line.
+"""`pochub users ...`, `pochub gateways add` and `pochub audit`: accounts, tokens, gateways and the audit log.
 
 Whoever runs these commands has the database itself, so they act as the administrator; their actions are
 audited as ``cli:<operating-system user>``.
@@ -22,6 +22,10 @@ from pochub.core.models.access import Role
 from pochub.errors import InvalidInput
 
 users_app = typer.Typer(help="User accounts, their roles and areas, and API tokens.", no_args_is_help=True)
+gateways_app = typer.Typer(
+    help="SMS and form gateways: one credential each, good for posting alerts and nothing else.",
+    no_args_is_help=True,
+)
 
 _RELATIVE = re.compile(r"^(\d+(?:\.\d+)?)([dhm])$")
 
@@ -188,17 +192,142 @@ def users_token(
     ] = None,
 ) -> None:
     """Issue an API bearer token for a user and print it (shown once)."""
-    from pochub.services.access import get_user, issue_credential
+    from pochub.services.access import get_user, issue_credential, token_lifetime
 
     st = state(ctx)
     engine = st.engine()
     user = get_user(engine, username)
-    lifetime = timedelta(days=days if days is not None else st.settings.token_days)
+    lifetime = token_lifetime(
+        user.role, days, default_days=st.settings.token_days, max_days=st.settings.token_max_days
+    )
     token = issue_credential(engine, user, "token", lifetime, name=name or "cli", actor=cli_actor())
     print(token)
     err.print(
-        f"token for {username}, valid {days if days is not None else st.settings.token_days:g} days: "
+        f"token for {username}, valid {lifetime.total_seconds() / 86400:g} days: "
         "send it as 'Authorization: Bearer TOKEN'"
+    )
+
+
+def users_tokens(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="Whose sessions and tokens.")],
+    output: Annotated[ListFormat, typer.Option("--format", help="Table or JSON.")] = ListFormat.table,
+) -> None:
+    """List a user's live sessions and API tokens (never their secrets), newest first."""
+    from pochub.services.access import get_user, list_credentials
+
+    engine = state(ctx).engine()
+    records = list_credentials(engine, get_user(engine, username))
+    if output == ListFormat.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "credential_id": r.credential_id,
+                        "kind": r.kind,
+                        "name": r.name,
+                        "created_at": r.created_at.isoformat(),
+                        "expires_at": r.expires_at.isoformat(),
+                    }
+                    for r in records
+                ]
+            )
+        )
+        return
+    table = Table(title=f"live sessions and tokens of {username}")
+    for column in ("id", "kind", "name", "created (UTC)", "expires (UTC)"):
+        table.add_column(column)
+    for r in records:
+        table.add_row(
+            str(r.credential_id),
+            r.kind,
+            r.name,
+            r.created_at.strftime("%Y-%m-%d %H:%M"),
+            r.expires_at.strftime("%Y-%m-%d %H:%M"),
+        )
+    out.print(table)
+
+
+def users_revoke_token(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="Whose session or token.")],
+    credential_id: Annotated[int, typer.Argument(help="Its id, from `pochub users tokens USER`.")],
+) -> None:
+    """Revoke one of a user's sessions or API tokens (audited)."""
+    from pochub.services.access import get_user, revoke_credential_id
+
+    engine = state(ctx).engine()
+    revoke_credential_id(engine, get_user(engine, username), credential_id, actor=cli_actor())
+    err.print(f"session or token {credential_id} of {username} revoked")
+
+
+def users_password(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="Whose password to set.")],
+    password: Annotated[
+        str | None,
+        typer.Option("--password", help="The new password (visible in shell history: prefer the prompt)."),
+    ] = None,
+    password_stdin: Annotated[
+        bool,
+        typer.Option("--password-stdin", help="Read the new password from the first line of standard input."),
+    ] = False,
+) -> None:
+    """Set a user's password as the administrator (a reset): all their sessions and tokens are revoked."""
+    from pochub.services.access import reset_password
+
+    secret = _read_password(password, password_stdin)
+    reset_password(state(ctx).engine(), username, secret, actor=cli_actor())
+    err.print(f"password of {username} set; their sessions and tokens are revoked")
+
+
+def gateways_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The gateway's name (one per gateway: e.g. twilio-north).")],
+    kind: Annotated[
+        str,
+        typer.Option(
+            "--kind",
+            help="twilio (posts signed with X-Twilio-Signature), rapidpro, kobo or generic (shared-secret header).",
+        ),
+    ],
+    auth_token_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--auth-token-stdin",
+            help="Twilio: read the account's auth token (that signs its posts) from standard input.",
+        ),
+    ] = False,
+    days: Annotated[
+        float | None,
+        typer.Option(
+            "--days", min=0.01, help="Lifetime of the credential (default and cap: the gateway role's)."
+        ),
+    ] = None,
+) -> None:
+    """Create a gateway account and print its credential (shown once): it may only post to the intake routes."""
+    from pochub.services.access import token_lifetime
+    from pochub.services.gateways import create_gateway
+
+    st = state(ctx)
+    signing = None
+    if auth_token_stdin:
+        signing = sys.stdin.readline().strip()
+        if not signing:
+            raise InvalidInput("--auth-token-stdin: no auth token on standard input")
+    caps = st.settings.token_max_days
+    lifetime = token_lifetime(
+        Role.GATEWAY, days, default_days=caps.get(Role.GATEWAY.value, st.settings.token_days), max_days=caps
+    )
+    _, credential = create_gateway(
+        st.engine(), name, kind, lifetime, secret_key=st.settings.secret_key, signing_secret=signing,
+        actor=cli_actor(),
+    )  # fmt: skip
+    print(credential)
+    err.print(
+        f"gateway {name} ({kind}) created, its credential valid {lifetime.total_seconds() / 86400:g} days: send it "
+        "as 'Authorization: Bearer CREDENTIAL' or 'X-Pochub-Gateway-Key: CREDENTIAL' (or as the password of the "
+        "webhook URL's user:password@ for Twilio and KoBo), never in the query string"
     )
 
 
@@ -239,6 +368,7 @@ def audit_command(
                         "entity": e.entity,
                         "entity_id": e.entity_id,
                         "detail": e.detail,
+                        "client": e.client,
                     }
                     for e in entries
                 ]
@@ -246,20 +376,32 @@ def audit_command(
         )
         return
     table = Table(title="audit log", caption=f"{len(entries)} entries, newest first")
-    for column in ("at (UTC)", "actor", "role", "action", "entity", "id", "detail"):
+    for column in ("at (UTC)", "actor", "role", "action", "entity", "id", "detail", "client"):
         table.add_column(column)
     for e in entries:
         table.add_row(
-            e.at.strftime("%Y-%m-%d %H:%M:%S"), e.actor, e.role, e.action, e.entity, e.entity_id, e.detail
+            e.at.strftime("%Y-%m-%d %H:%M:%S"),
+            e.actor,
+            e.role,
+            e.action,
+            e.entity,
+            e.entity_id,
+            e.detail,
+            e.client,
         )
     out.print(table)
 
 
 def register(app: typer.Typer) -> None:
-    """Add `pochub users ...` and `pochub audit` to the `pochub` app."""
+    """Add `pochub users ...`, `pochub gateways ...` and `pochub audit` to the `pochub` app."""
     users_app.command("add")(users_add)
     users_app.command("list")(users_list)
     users_app.command("deactivate")(users_deactivate)
     users_app.command("token")(users_token)
+    users_app.command("tokens")(users_tokens)
+    users_app.command("revoke-token")(users_revoke_token)
+    users_app.command("password")(users_password)
     app.add_typer(users_app, name="users")
+    gateways_app.command("add")(gateways_add)
+    app.add_typer(gateways_app, name="gateways")
     app.command("audit")(audit_command)

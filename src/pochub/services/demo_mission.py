@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import tempfile
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from pochub.ingest.ucdp import UCDP
 from pochub.services.access import create_user, get_user
 from pochub.services.alerts import act, count_alerts, receive_report
 from pochub.services.capacities import import_bases, import_roads, import_units, store_structure
+from pochub.services.gateways import create_gateway
 from pochub.services.imports import import_events
 from pochub.services.places import import_boundaries, import_communities
 from pochub.services.structures import require_structure
@@ -78,14 +79,16 @@ DEMO_ACCOUNTS = (
     ("trainer", Role.TRAINER, None, "Trainer"),
     ("viewer", Role.VIEWER, None, "Viewer"),
     ("partner", Role.PARTNER, None, "Humanitarian partner"),
-    ("gateway", Role.CLA, "first", "SMS gateway service account"),
+    ("gateway", Role.GATEWAY, None, "SMS gateway"),
 )
-"""One demo account per role; field roles work in the demo structure's first field office."""
+"""One demo account per role; field roles work in the demo structure's first field office. The gateway is a
+real gateway (a generic relay): its credential, printed in place of a password, may only post to intake."""
+DEMO_GATEWAY_DAYS = 365.0
 
 
 @dataclass(frozen=True)
 class DemoAccount:
-    """A demo sign-in, with the password shown once."""
+    """A demo sign-in, with the password (for the gateway: its credential) shown once."""
 
     username: str
     role: str
@@ -107,7 +110,20 @@ def create_demo_accounts(engine: Engine, field_office: str) -> list[DemoAccount]
     for username, role, office, title in DEMO_ACCOUNTS:
         if _exists(engine, username):
             continue
-        password = secrets.token_urlsafe(9)
+        if role is Role.GATEWAY:
+            _, credential = create_gateway(
+                engine,
+                username,
+                "generic",
+                timedelta(days=DEMO_GATEWAY_DAYS),
+                secret_key=None,
+                actor="pochub demo",
+            )
+            accounts.append(DemoAccount(username, role.value, None, credential))
+            continue
+        password = secrets.token_urlsafe(
+            12
+        )  # 16 random characters: the password policy's length and strength
         chosen_office = field_office if office == "first" else None
         create_user(engine, username, password, role, field_office=chosen_office, display_name=title,
                     actor="pochub demo")  # fmt: skip

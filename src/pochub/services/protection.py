@@ -7,7 +7,9 @@ merging never needs decryption and the stored match key reveals nothing without 
 
 Every key is derived deterministically with HKDF-SHA256 from the one secret, with a distinct ``info`` per
 purpose, so the encryption key, the sender-matching key and the fuzzing key are independent of each other.
-Changing the secret makes stored sender details unreadable; that is documented on the setting.
+Changing the secret makes stored sender details unreadable: ``pochub keys rotate`` re-encrypts them (and
+recomputes the sender matching keys) under a new secret in one transaction (services/keys.py). The secret has
+no default: without one, nothing protected is read or written.
 """
 
 from __future__ import annotations
@@ -20,7 +22,9 @@ import re
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from pydantic import SecretStr
 
+from pochub.config import KEY_HELP, MIN_SECRET_KEY_LENGTH, MissingSecretKey
 from pochub.core.geography.fuzzing import fuzz_point
 from pochub.errors import InvalidInput
 
@@ -50,9 +54,17 @@ def normalise_number(number: str) -> str | None:
 class Protector:
     """Encrypts and decrypts sender details and derives the keyed values that stand in for them."""
 
-    def __init__(self, secret_key: str) -> None:
-        if len(secret_key) < 16:
-            raise InvalidInput("the secret key must be at least 16 characters")
+    def __init__(self, secret_key: str | SecretStr | None) -> None:
+        """Keys derived from ``secret_key`` (``settings.secret_key``); refused when absent or short, never shown."""
+        if secret_key is None:
+            raise MissingSecretKey(f"no secret key is set: {KEY_HELP}")
+        if isinstance(secret_key, SecretStr):
+            secret_key = secret_key.get_secret_value()
+        if len(secret_key) < MIN_SECRET_KEY_LENGTH:
+            raise InvalidInput(
+                f"the secret key is too short (it needs at least {MIN_SECRET_KEY_LENGTH} characters; it is not "
+                f"shown): {KEY_HELP}"
+            )
         self._fernet = Fernet(base64.urlsafe_b64encode(_derive(secret_key, b"sender details encryption")))
         self._sender_mac_key = _derive(secret_key, b"sender matching")
         self._fuzz_mac_key = _derive(secret_key, b"location fuzzing")

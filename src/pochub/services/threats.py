@@ -25,7 +25,7 @@ from pochub.core.threats.matrix import (
 from pochub.errors import InvalidInput, NotFound
 from pochub.services import actors
 from pochub.services.population import area_populations
-from pochub.store import event_queries, place_queries, repositories, tables
+from pochub.store import audit, event_queries, place_queries, repositories, tables
 from pochub.store.event_queries import EventFilter
 
 AreaSignals = Callable[[pl.DataFrame, datetime, int], Mapping[str, tuple[float | None, float | None, bool]]]
@@ -149,15 +149,29 @@ def load_overrides(conn: Connection) -> list[Override]:
 
 
 def add_override(
-    engine: Engine, key: str, field: str, value: str, analyst: str, reason: str, now: datetime | None = None
+    engine: Engine,
+    key: str,
+    field: str,
+    value: str,
+    analyst: str,
+    reason: str,
+    now: datetime | None = None,
+    *,
+    actor: str | None = None,
+    actor_role: str = "",
+    client: str = "",
 ) -> None:
-    """Record an analyst's value for one field of one threat (the computed value stays beside it)."""
+    """Record an analyst's value for one field of one threat (the computed value stays beside it).
+
+    The override is audited under ``actor``, the signed-in user's name (``analyst`` is the name shown on the
+    matrix, which the user may choose), with the client's address."""
     try:
         validate_override(field, value)
     except ValueError as exc:
         raise InvalidInput(str(exc)) from exc
     if not analyst.strip() or not reason.strip():
         raise InvalidInput("an override needs the analyst's name and a reason")
+    moment = now or datetime.now(UTC)
     with engine.begin() as conn:
         conn.execute(
             insert(tables.threat_overrides).values(
@@ -166,6 +180,17 @@ def add_override(
                 value=value,
                 analyst=analyst.strip(),
                 reason=reason.strip(),
-                created_at=now or datetime.now(UTC),
+                created_at=moment,
             )
+        )
+        audit.record(
+            conn,
+            actor=actor or analyst.strip(),
+            role=actor_role,
+            action="write",
+            entity="threat",
+            entity_id=key,
+            detail=f"override {field} = {value} (shown as by {analyst.strip()}): {reason.strip()}"[:2000],
+            at=moment,
+            client=client,
         )

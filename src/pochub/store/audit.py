@@ -1,8 +1,9 @@
 """The append-only audit log: every write and every read of protected fields (DOMAIN.md section 7).
 
-Rows are only ever inserted; the database itself refuses UPDATE and DELETE (triggers of migration 0004), so
-the log cannot be rewritten by PoC Hub's code or by anyone with the application's database account short of
-dropping the triggers. ``record`` joins the caller's transaction, so an audited change and its audit row commit
+Rows are only ever inserted; the database itself refuses UPDATE and DELETE (triggers of migration 0004), TRUNCATE
+on PostgreSQL and the replacement of an entry by INSERT OR REPLACE on SQLite (migration 0006), so the log cannot
+be emptied or rewritten by PoC Hub's code or by anyone with the application's database account short of
+dropping the triggers. Entries made for a web or API request carry the client's address. ``record`` joins the caller's transaction, so an audited change and its audit row commit
 or roll back together. Details never carry passwords, secrets or informants' names and numbers.
 """
 
@@ -16,10 +17,11 @@ from sqlalchemy import ColumnElement, Connection, and_, func, insert, select, tr
 from pochub.store import tables
 from pochub.store.database import as_utc
 
-ACTIONS = ("write", "read_protected", "login", "login_failed", "logout", "deactivate")
+ACTIONS = ("write", "read_protected", "login", "login_failed", "logout", "deactivate", "refused", "password")
 """The actions PoC Hub records (others may be added by services; the column is free text)."""
 
 _ACTOR_LENGTH = 80
+_CLIENT_LENGTH = 64
 _ENTITY_ID_LENGTH = 80
 
 
@@ -35,6 +37,7 @@ class AuditEntry:
     entity: str
     entity_id: str
     detail: str
+    client: str = ""
 
 
 _INSERT = insert(tables.audit_log)
@@ -50,8 +53,9 @@ def record(
     entity_id: str = "",
     detail: str = "",
     at: datetime | None = None,
+    client: str = "",
 ) -> None:
-    """Append one entry to the audit log inside the caller's transaction."""
+    """Append one entry to the audit log inside the caller's transaction (``client``: the request's address)."""
     conn.execute(
         _INSERT,
         {
@@ -62,6 +66,7 @@ def record(
             "entity": entity[:40],
             "entity_id": str(entity_id)[:_ENTITY_ID_LENGTH],
             "detail": detail,
+            "client": client[:_CLIENT_LENGTH],
         },
     )
 
@@ -138,6 +143,7 @@ def query(
             entity=row.entity,
             entity_id=row.entity_id,
             detail=row.detail,
+            client=row.client,
         )
         for row in conn.execute(statement)
     ]

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import QueryParams
 
-from pochub.api.auth import OptionalUser
+from pochub.api.auth import OptionalUser, client_address
 from pochub.core.models.access import Role, User
 from pochub.core.threats.matrix import OVERRIDABLE, ThreatRecord, validate_override
 from pochub.errors import InvalidInput
@@ -222,7 +222,10 @@ def override(
     if not errors:
         try:
             analyst = user.display_name or user.username
-            add_override(request.app.state.engine, key, field, form["value"], analyst, form["reason"])
+            add_override(
+                request.app.state.engine, key, field, form["value"], analyst, form["reason"],
+                actor=user.username, actor_role=user.role.value, client=client_address(request),
+            )  # fmt: skip
         except InvalidInput:
             errors["form"] = "rejected"
     target = local_path(back)

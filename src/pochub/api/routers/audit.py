@@ -38,6 +38,7 @@ class AuditEntryOut(BaseModel):
     entity: str
     entity_id: str
     detail: str
+    client: str
 
 
 class AuditPage(BaseModel):

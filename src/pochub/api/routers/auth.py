@@ -1,11 +1,13 @@
-"""Sign-in and sign-out, who am I, and API tokens for oneself."""
+"""Sign-in and sign-out, who am I, one's API tokens and sessions (issue, list, revoke), one's password, and the
+administrator's password reset. Password hashing runs in the thread pool, never on the event loop."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, Response, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import Engine
@@ -15,12 +17,24 @@ from pochub.api.auth import (
     AppSettings,
     CurrentUser,
     bearer_scheme,
+    client_address,
     cookie_scheme,
+    require_roles,
 )
 from pochub.api.deps import get_engine
-from pochub.core.models.access import User, can_read_protected, location_fuzzed
+from pochub.core.models.access import Role, User, can_read_protected, location_fuzzed
 from pochub.errors import Forbidden, InvalidInput
-from pochub.services.access import authenticate, issue_credential, revoke_credential
+from pochub.services.access import (
+    SignInThrottled,
+    authenticate,
+    change_password,
+    issue_credential,
+    list_credentials,
+    reset_password,
+    revoke_credential,
+    revoke_credential_id,
+    token_lifetime,
+)
 
 router = APIRouter(prefix="/api/v1/auth", tags=["access"])
 
@@ -61,7 +75,9 @@ class TokenRequest(BaseModel):
     """A named API token for oneself."""
 
     name: str = Field(default="", max_length=120)
-    days: float | None = Field(default=None, gt=0, le=3660, description="Lifetime (default: token_days).")
+    days: float | None = Field(
+        default=None, gt=0, le=3660, description="Lifetime (default: token_days; at most the role's cap)."
+    )
 
 
 class TokenOut(BaseModel):
@@ -70,6 +86,30 @@ class TokenOut(BaseModel):
     token: str
     name: str
     expires_at: datetime
+
+
+class CredentialOut(BaseModel):
+    """One of one's live sessions or API tokens (never its secret)."""
+
+    credential_id: int
+    kind: str
+    name: str
+    created_at: datetime
+    expires_at: datetime
+    current: bool
+
+
+class PasswordChange(BaseModel):
+    """One's current password and the new one (at least 12 characters, not a common one)."""
+
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=1, max_length=1024)
+
+
+class PasswordReset(BaseModel):
+    """The new password an administrator sets for a user."""
+
+    new_password: str = Field(min_length=1, max_length=1024)
 
 
 def user_out(user: User) -> UserOut:
@@ -124,7 +164,10 @@ _SIGNED_IN: dict[int | str, dict[str, Any]] = {
     "/login",
     openapi_extra=_LOGIN_BODY,
     responses={
-        401: {"description": "Wrong username or password, a deactivated user, or too many failed sign-ins."},
+        401: {"description": "Wrong username or password, or a deactivated user."},
+        429: {
+            "description": "Too many failed sign-ins for this name or from this address: wait Retry-After."
+        },
         422: {"description": "The body is not a JSON or form body of username and password."},
     },
 )
@@ -132,13 +175,21 @@ async def login(request: Request, response: Response, engine: Db, settings: AppS
     """Sign in: sets the session cookie and returns the same session as a bearer token."""
     body = await _login_request(request)
     try:
-        user = authenticate(engine, body.username, body.password)
+        user = await run_in_threadpool(
+            authenticate, engine, body.username, body.password, client=client_address(request)
+        )
+    except SignInThrottled as exc:
+        raise HTTPException(
+            status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+            detail=str(exc),
+            headers={"Retry-After": str(exc.retry_after)},
+        ) from None
     except Forbidden as exc:
         raise HTTPException(
             status_code=status.HTTP_401_UNAUTHORIZED, detail=str(exc), headers={"WWW-Authenticate": "Bearer"}
         ) from None
     lifetime = timedelta(hours=settings.session_hours)
-    secret = issue_credential(engine, user, "session", lifetime, name="web sign-in")
+    secret = await run_in_threadpool(issue_credential, engine, user, "session", lifetime, name="web sign-in")
     response.set_cookie(
         SESSION_COOKIE,
         secret,
@@ -153,6 +204,7 @@ async def login(request: Request, response: Response, engine: Db, settings: AppS
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=_SIGNED_IN)
 def logout(
+    request: Request,
     user: CurrentUser,
     engine: Db,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
@@ -161,7 +213,7 @@ def logout(
     """Sign out: revokes the session (or the token) used for this request and clears the cookie."""
     secret = bearer.credentials if bearer is not None else session
     if secret:
-        revoke_credential(engine, secret)
+        revoke_credential(engine, secret, client=client_address(request))
     response = Response(status_code=status.HTTP_204_NO_CONTENT)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
     return response
@@ -174,8 +226,105 @@ def me(user: CurrentUser) -> UserOut:
 
 
 @router.post("/tokens", status_code=status.HTTP_201_CREATED, responses=_SIGNED_IN)
-def create_token(user: CurrentUser, engine: Db, settings: AppSettings, body: TokenRequest) -> TokenOut:
-    """Issue a named API token for oneself (shown once; send it as ``Authorization: Bearer TOKEN``)."""
-    lifetime = timedelta(days=body.days if body.days is not None else settings.token_days)
-    token = issue_credential(engine, user, "token", lifetime, name=body.name)
+def create_token(
+    request: Request, user: CurrentUser, engine: Db, settings: AppSettings, body: TokenRequest
+) -> TokenOut:
+    """Issue a named API token for oneself (shown once; send it as ``Authorization: Bearer TOKEN``).
+
+    Its lifetime is capped per role (POCHUB_TOKEN_MAX_DAYS): a longer one is refused (422)."""
+    lifetime = token_lifetime(
+        user.role, body.days, default_days=settings.token_days, max_days=settings.token_max_days
+    )
+    token = issue_credential(engine, user, "token", lifetime, name=body.name, client=client_address(request))
     return TokenOut(token=token, name=body.name, expires_at=datetime.now(UTC) + lifetime)
+
+
+def _presented_secret(bearer: HTTPAuthorizationCredentials | None, session: str | None) -> str | None:
+    return bearer.credentials if bearer is not None else session
+
+
+@router.get("/tokens", responses=_SIGNED_IN)
+def list_tokens(
+    user: CurrentUser,
+    engine: Db,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    session: Annotated[str | None, Depends(cookie_scheme)],
+) -> list[CredentialOut]:
+    """One's live API tokens and sessions, newest first (``current``: the one this request uses)."""
+    records = list_credentials(engine, user, current_secret=_presented_secret(bearer, session))
+    return [CredentialOut.model_validate(record, from_attributes=True) for record in records]
+
+
+@router.delete(
+    "/tokens/{credential_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={**_SIGNED_IN, 404: {"description": "No live token or session of yours has this id."}},
+)
+def revoke_token(
+    request: Request,
+    user: CurrentUser,
+    engine: Db,
+    credential_id: Annotated[int, Path(ge=1, le=2**31 - 1)],
+) -> Response:
+    """Revoke one of one's own API tokens or sessions (audited)."""
+    revoke_credential_id(engine, user, credential_id, client=client_address(request))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={
+        **_SIGNED_IN,
+        403: {"description": "The current password is wrong."},
+        422: {"description": "The new password is too short, common or easy to guess."},
+        429: {"description": "Too many wrong passwords: wait Retry-After."},
+    },
+)
+def password(
+    request: Request,
+    user: CurrentUser,
+    engine: Db,
+    body: PasswordChange,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
+    session: Annotated[str | None, Depends(cookie_scheme)],
+) -> Response:
+    """Change one's own password; one's other sessions are signed out (this one stays)."""
+    try:
+        change_password(
+            engine,
+            user,
+            body.current_password,
+            body.new_password,
+            keep_secret=_presented_secret(bearer, session),
+            client=client_address(request),
+        )
+    except SignInThrottled as exc:
+        raise HTTPException(
+            status_code=status.HTTP_429_TOO_MANY_REQUESTS,
+            detail=str(exc),
+            headers={"Retry-After": str(exc.retry_after)},
+        ) from None
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/users/{username}/password",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses={
+        **_SIGNED_IN,
+        403: {"description": "Only the administrator resets passwords."},
+        404: {"description": "No user has this name."},
+        422: {"description": "The new password is too short, common or easy to guess."},
+    },
+)
+def reset_user_password(
+    request: Request,
+    admin: Annotated[User, Depends(require_roles(Role.ADMIN))],
+    engine: Db,
+    body: PasswordReset,
+    username: Annotated[str, Path(max_length=80)],
+) -> Response:
+    """The administrator sets a user's password; all that user's sessions and tokens are revoked."""
+    reset_password(engine, username, body.new_password, actor=admin.username, client=client_address(request))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

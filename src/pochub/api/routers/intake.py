@@ -1,9 +1,10 @@
 """Intake webhooks: SMS gateways (form-encoded), RapidPro/TextIt (JSON) and KoBo REST services (JSON).
 
-Gateways authenticate with an API token of a service account (`pochub users add gateway --role cla`, then
-`pochub users token gateway`), sent as a bearer token or, for gateways that cannot set headers, as the
-``token`` query parameter. The answer comes only after the alert is committed; a gateway retry of the same
-message (same id) returns the same alert.
+Gateways authenticate with their own credential (`pochub gateways add NAME --kind KIND` prints it), sent in a
+header: ``Authorization: Bearer``, ``X-Pochub-Gateway-Key`` or HTTP Basic (user and password in the webhook
+URL, for Twilio and KoBo). A Twilio gateway's posts must also carry a valid ``X-Twilio-Signature``. A credential
+in the query string is refused before any route runs (api/guards.py). The answer comes only after the alert is
+committed; a gateway retry of the same message (same id) returns the same alert.
 """
 
 from __future__ import annotations
@@ -17,41 +18,82 @@ from typing import Annotated, Any
 
 import anyio
 import anyio.to_thread
-from fastapi import APIRouter, Body, Depends, Query, Request
-from fastapi.security import HTTPAuthorizationCredentials
+from fastapi import APIRouter, Body, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import APIKeyHeader
 from sqlalchemy import Engine
 
-from pochub.api.auth import bearer_scheme, cached_user, cookie_scheme
+from pochub.api.auth import GATEWAY_KEY_HEADER, bearer_scheme, cached_user, cookie_scheme
 from pochub.api.routers.alerts import INTAKE_ROLES, intake_out
 from pochub.api.schemas.alerts import IntakeOut
 from pochub.config import Settings
-from pochub.core.models.access import User
+from pochub.core.models.access import Role, User
 from pochub.core.models.alerts import Report
 from pochub.core.workflow.lifecycle import Actor
 from pochub.errors import Forbidden, InvalidInput
 from pochub.ingest.alert_intake import read_kobo, read_rapidpro, read_sms_form
 from pochub.services import alerts
+from pochub.services.gateways import GatewayKind, gateway_kind, twilio_signature_valid
+from pochub.services.protection import Protector
 
 router = APIRouter(prefix="/api/v1/intake", tags=["intake"])
 MAX_FORM_FIELDS = 200
 
 
+gateway_key_scheme = APIKeyHeader(
+    name=GATEWAY_KEY_HEADER, auto_error=False, description="A gateway's credential (`pochub gateways add`)."
+)
+
+
+async def _read_form(request: Request) -> dict[str, str]:
+    try:
+        form = await request.form(max_fields=MAX_FORM_FIELDS)
+    except Exception as exc:  # the multipart parser raises several kinds of errors on a malformed body
+        raise InvalidInput(f"sms: the body is not a readable form post: {exc}") from exc
+    return {k: v for k, v in form.multi_items() if isinstance(v, str)}
+
+
+async def _check_twilio_signature(request: Request, user: User) -> None:
+    """403 unless the post is signed by the Twilio account of this gateway (when it is a Twilio gateway)."""
+    engine: Engine = request.app.state.engine
+    kind, encrypted = await run_in_threadpool(gateway_kind, engine, user)
+    if kind is not GatewayKind.TWILIO:
+        return
+    settings: Settings = request.app.state.settings
+    auth_token = Protector(settings.secret_key).decrypt(encrypted)
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    params: list[tuple[str, str]] = []
+    if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        try:
+            form = await request.form(max_fields=MAX_FORM_FIELDS)
+        except Exception as exc:  # as in _read_form
+            raise InvalidInput(f"the body is not a readable form post: {exc}") from exc
+        params = [(k, v) for k, v in form.multi_items() if isinstance(v, str)]
+    signature = request.headers.get("x-twilio-signature")
+    if auth_token is None or not twilio_signature_valid(auth_token, str(request.url), params, signature):
+        raise Forbidden(
+            "the X-Twilio-Signature header does not sign this request with this gateway's auth token"
+        )
+
+
 async def gateway_user(
-    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer_scheme)],
-    session: Annotated[str | None, Depends(cookie_scheme)],
     request: Request,
-    token: Annotated[
-        str | None, Query(max_length=200, description="API token, for gateways without headers.")
-    ] = None,
+    _bearer: Annotated[object, Depends(bearer_scheme)],
+    _session: Annotated[object, Depends(cookie_scheme)],
+    _gateway_key: Annotated[object, Depends(gateway_key_scheme)],
 ) -> User:
-    """The service account (or signed-in user) posting; 401 without a valid credential, 403 for other roles.
+    """The gateway (or signed-in user) posting; 401 without a valid credential, 403 for other roles and for a
+    Twilio gateway's post without a valid signature.
 
     The credential is checked at most every ``CREDENTIAL_CACHE_SECONDS`` per server process (gateways post in
-    bursts), so a revoked token is refused within those few seconds.
+    bursts), so a revoked credential is refused within those few seconds. (The three schemes above only document
+    the accepted headers; ``cached_user`` reads them, and HTTP Basic, itself.)
     """
-    user = await cached_user(request.app.state.engine, bearer, session, token)
-    if user.role not in INTAKE_ROLES:
-        raise Forbidden(f"a {user.role.value} account cannot post alerts; use a CLA service account")
+    user = await cached_user(request.app.state.engine, request)
+    if user.role is Role.GATEWAY:
+        await _check_twilio_signature(request, user)
+    elif user.role not in INTAKE_ROLES:
+        raise Forbidden(f"a {user.role.value} account cannot post alerts; use a gateway credential")
     return user
 
 
@@ -91,11 +133,7 @@ async def _store(
 @router.post("/sms", response_model=IntakeOut, status_code=201)
 async def sms(request: Request, user: Gateway) -> IntakeOut:
     """An SMS gateway's form-encoded post (Twilio, Africa's Talking, FrontlineSMS, Telerivet, SMSSync...)."""
-    try:
-        form = await request.form(max_fields=MAX_FORM_FIELDS)
-    except Exception as exc:  # the multipart parser raises several kinds of errors on a malformed body
-        raise InvalidInput(f"sms: the body is not a readable form post: {exc}") from exc
-    fields: Mapping[str, Any] = {k: v for k, v in form.items() if isinstance(v, str)}
+    fields: Mapping[str, Any] = await _read_form(request)
     return await _store(request, user, read_sms_form, fields)
 
 

@@ -23,6 +23,8 @@ class Role(StrEnum):
     TRAINER = "trainer"
     VIEWER = "viewer"
     PARTNER = "partner"
+    GATEWAY = "gateway"
+    """An SMS or form relay's service account: it posts to intake and may do nothing else."""
 
 
 PROTECTED_READERS = frozenset({Role.ADMIN, Role.POC_ADVISER, Role.FIELD_OFFICER, Role.CLA})
@@ -31,6 +33,10 @@ FUZZED_ROLES = frozenset({Role.VIEWER, Role.PARTNER})
 """Roles that see alert locations moved by up to the configured distance, never the exact place."""
 AREA_SCOPED_ROLES = frozenset({Role.FIELD_OFFICER, Role.CLA})
 """Roles that see only their field office's area of responsibility."""
+SERVICE_ROLES = frozenset({Role.GATEWAY})
+"""Roles of machines, not people: they never sign in with a password and reach only their own routes."""
+PERSON_ROLES = frozenset(Role) - SERVICE_ROLES
+"""Roles of people who sign in."""
 
 
 @dataclass(frozen=True)
