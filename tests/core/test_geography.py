@@ -137,3 +137,21 @@ def test_collections_are_covered_by_their_polygons() -> None:
         [shapely.box(29, -1, 29.3, -0.7), shapely.LineString([(0, 0), (1, 1)])]
     )
     assert cells_covering([collection], 6) == cells_covering([shapely.box(29, -1, 29.3, -0.7)], 6)
+
+
+@given(st.lists(st.tuples(st.floats(-0.5, 2.5), st.floats(-0.5, 1.5)), min_size=1, max_size=50))
+def test_locate_agrees_with_point_in_polygon(points: list[tuple[float, float]]) -> None:
+    areas = index(("A", (0, 0, 1, 1)), ("B", (1, 0, 2, 1)))
+    lon = np.array([p[0] for p in points])
+    lat = np.array([p[1] for p in points])
+    codes, _ = areas.locate(lat, lon)
+    for x, y, code in zip(lon, lat, codes, strict=True):
+        point = shapely.Point(x, y)
+        expected = (
+            "A"
+            if shapely.box(0, 0, 1, 1).intersects(point)
+            else "B"
+            if shapely.box(1, 0, 2, 1).intersects(point)
+            else None
+        )
+        assert code == expected

@@ -73,27 +73,81 @@ class AreaIndex:
     def __len__(self) -> int:
         return len(self.pcodes)
 
+    def _pairs(self, boxes: NDArray[np.object_]) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+        """(query, area) pairs whose bounding boxes meet, grouped by area."""
+        query_at, area_at = self.tree.query(boxes)
+        order = np.argsort(area_at, kind="stable")
+        return query_at[order], area_at[order]
+
+    def _by_area(self, area_at: NDArray[np.intp]) -> list[tuple[int, slice]]:
+        """Each area with candidates and the slice of the (sorted) pairs that are its."""
+        if not len(area_at):
+            return []
+        areas, starts = np.unique(area_at, return_index=True)
+        ends = [*starts[1:], len(area_at)]
+        return [(int(a), slice(int(b), int(e))) for a, b, e in zip(areas, starts, ends, strict=True)]
+
     def locate(
         self, latitudes: NDArray[np.float64], longitudes: NDArray[np.float64]
     ) -> tuple[NDArray[np.object_], NDArray[np.object_]]:
-        """P-code and name of the area holding each point (None outside every area; first area on a border)."""
+        """P-code and name of the area holding each point (None outside every area; first area on a border).
+        Candidates by bounding box, then one prepared, vectorised point-in-polygon test per area."""
         codes = np.full(len(latitudes), None, dtype=object)
         names = np.full(len(latitudes), None, dtype=object)
         if len(self) == 0 or len(latitudes) == 0:
             return codes, names
-        points = shapely.points(longitudes, latitudes)
-        point_index, area_index = self.tree.query(points, predicate="intersects")
-        # keep the first area per point
-        first = np.unique(point_index, return_index=True)[1]
-        codes[point_index[first]] = self.pcodes[area_index[first]]
-        names[point_index[first]] = self.names[area_index[first]]
+        lat = np.asarray(latitudes, dtype=np.float64)
+        lon = np.asarray(longitudes, dtype=np.float64)
+        point_at, area_at = self._pairs(shapely.points(lon, lat))
+        found = np.full(len(lat), -1, dtype=np.intp)
+        for area, part in reversed(self._by_area(area_at)):  # the first area wins on a shared border
+            geometry = self.tree.geometries[area]
+            shapely.prepare(geometry)
+            candidates = point_at[part]
+            inside = shapely.intersects_xy(geometry, lon[candidates], lat[candidates])
+            found[candidates[inside]] = area
+        placed = found >= 0
+        codes[placed] = self.pcodes[found[placed]]
+        names[placed] = self.names[found[placed]]
         return codes, names
+
+    def _nearest(
+        self, lat: NDArray[np.float64], lon: NDArray[np.float64], tolerance_km: float
+    ) -> tuple[NDArray[np.intp], NDArray[np.float64]]:
+        """The nearest area within ``tolerance_km`` of each point (-1 when none) and its distance in km:
+        boxes of the tolerance around the points, a prepared distance-within test per area, then the exact
+        great-circle distance for the few pairs left."""
+        degrees = tolerance_km / KM_PER_DEGREE
+        widen = 1.05 * degrees / np.cos(np.radians(np.minimum(np.abs(lat) + degrees, 80.0)))
+        boxes = shapely.box(lon - widen, lat - degrees, lon + widen, lat + degrees)
+        point_at, area_at = self._pairs(boxes)
+        keep = np.zeros(len(point_at), dtype=bool)
+        points = shapely.points(lon, lat)
+        for area, part in self._by_area(area_at):
+            geometry = self.tree.geometries[area]
+            shapely.prepare(geometry)
+            candidates = point_at[part]
+            keep[part] = shapely.dwithin(geometry, points[candidates], widen[candidates])
+        point_at, area_at = point_at[keep], area_at[keep]
+        best = np.full(len(lat), -1, dtype=np.intp)
+        distance = np.full(len(lat), np.inf)
+        if len(point_at):
+            lines = shapely.shortest_line(points[point_at], self.tree.geometries.take(area_at))
+            ends = shapely.get_coordinates(lines).reshape(-1, 2, 2)
+            km = haversine_km(ends[:, 0, 1], ends[:, 0, 0], ends[:, 1, 1], ends[:, 1, 0])
+            within = km <= tolerance_km
+            point_at, area_at, km = point_at[within], area_at[within], km[within]
+            order = np.lexsort((km, point_at))  # by point, nearest first
+            first = order[np.unique(point_at[order], return_index=True)[1]]
+            best[point_at[first]] = area_at[first]
+            distance[point_at[first]] = km[first]
+        return best, distance
 
     def assign(
         self, latitudes: NDArray[np.float64], longitudes: NDArray[np.float64], tolerance_km: float
     ) -> Assignment:
         """The area of each point: the polygon holding it, else the nearest within ``tolerance_km``, else none
-        (``OUTSIDE``). Vectorised: one tree query for all points, one nearest query for the rest."""
+        (``OUTSIDE``). Vectorised per area (a few hundred areas), never a loop over the points."""
         lat = np.asarray(latitudes, dtype=np.float64)
         lon = np.asarray(longitudes, dtype=np.float64)
         codes, names = self.locate(lat, lon)
@@ -101,19 +155,11 @@ class AreaIndex:
         distance = np.where(codes != None, 0.0, np.inf)  # noqa: E711
         rest = np.flatnonzero(codes == None)  # noqa: E711
         if len(self) and len(rest) and tolerance_km > 0:
-            widest = float(np.cos(np.radians(min(float(np.abs(lat[rest]).max()), 80.0))))
-            points = shapely.points(lon[rest], lat[rest])
-            point_at, area_at = self.tree.query_nearest(
-                points, max_distance=tolerance_km / (KM_PER_DEGREE * widest), all_matches=False
-            )
-            geometries = self.tree.geometries.take(area_at)
-            lines = shapely.shortest_line(points[point_at], geometries)
-            ends = shapely.get_coordinates(lines).reshape(-1, 2, 2)
-            km = haversine_km(ends[:, 0, 1], ends[:, 0, 0], ends[:, 1, 1], ends[:, 1, 0])
-            near = km <= tolerance_km
-            chosen = rest[point_at[near]]
-            codes[chosen] = self.pcodes[area_at[near]]
-            names[chosen] = self.names[area_at[near]]
+            best, km = self._nearest(lat[rest], lon[rest], tolerance_km)
+            near = best >= 0
+            chosen = rest[near]
+            codes[chosen] = self.pcodes[best[near]]
+            names[chosen] = self.names[best[near]]
             methods[chosen] = NEAREST
             distance[chosen] = km[near]
         return Assignment(codes, names, methods, distance)
