@@ -33,6 +33,7 @@ EMPTY_STORE = [
     (["assess"], "pochub import acled"),
     (["coverage"], "pochub import communities"),
     (["allocate", "mclp", "--p", "1"], "pochub import communities"),
+    (["alerts", "list", "--as", "officer"], "pochub users add"),
 ]
 
 

@@ -26,7 +26,9 @@ def _user(ctx: typer.Context, username: str) -> Any:
     """The stored user the command acts as (roles and areas apply to the CLI as to the API)."""
     from pochub.cli import state
     from pochub.services.access import get_user
+    from pochub.services.first_steps import require
 
+    require(state(ctx).engine(), "users")  # an empty store says what to do first
     return get_user(state(ctx).engine(), username)
 
 

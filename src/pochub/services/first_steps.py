@@ -29,6 +29,11 @@ NEEDS = {
         "no units stored: `pochub import units FILE.csv` first (each unit at its home base), "
         "or build the demo mission with `pochub demo`",
     ),
+    "users": (
+        tables.users,
+        "no users yet: add one with `pochub users add NAME --role ROLE` (after `pochub structure import FILE` for "
+        "the field offices), or build the demo mission with `pochub demo`",
+    ),
 }
 """What each kind of data is stored in, and the message naming the import that provides it."""
 
