@@ -1476,7 +1476,10 @@ def demo(
 
     statuses = create_demo_alerts(st.engine(), st.settings)
     if statuses:  # every field office holds an alert in every lifecycle status
-        err.print(f"demo alerts: {sum(statuses.values())} in every field office, by status: {statuses}")
+        err.print(
+            f"demo alerts: {sum(statuses.values())}, every lifecycle status in each field office "
+            f"({', '.join(f'{status} {count}' for status, count in statuses.items())})"
+        )
 
 
 @app.command("serve")
