@@ -11,12 +11,17 @@ export POCHUB_SHARED ?= $(abspath ../shared)
 DEMO_DB ?= sqlite:///pochub.db
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test test-py312 bench lint postgres clean web
+.PHONY: demo test test-py312 bench lint lock postgres clean web
 
-$(BIN)/pochub: pyproject.toml
+# Installs exactly the locked set (every package, transitive too, checked against its hashes), then PoC Hub
+# itself without dependencies. `make lock` regenerates the lock from pyproject.toml (README: "Security model").
+LOCK := requirements/build.txt requirements/runtime.txt requirements/dev.txt requirements/bench.txt
+PIP_LOCKED := --quiet --require-hashes
+$(BIN)/pochub: pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/pip install $(PIP_LOCKED) -r requirements/build.txt
+	$(BIN)/pip install $(PIP_LOCKED) -r requirements/bench.txt
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 venv: $(BIN)/pochub
@@ -41,8 +46,14 @@ postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL is not up"; exit 1
 
+# The demo's secret key: made once, readable only by you, reused by every `make demo` (never committed).
+DEMO_KEY := .pochub.key
+$(DEMO_KEY): | $(BIN)/pochub
+	env -u POCHUB_SECRET_KEY_FILE $(BIN)/pochub keys generate -o $@  # the demo target exports the file it makes
+
 # pochub demo updates a database it built before in place, and refuses one holding a mission's own data
-demo: $(BIN)/pochub $(WEB_ASSETS)
+demo: export POCHUB_SECRET_KEY_FILE = $(abspath $(DEMO_KEY))
+demo: $(BIN)/pochub $(WEB_ASSETS) $(DEMO_KEY)
 	$(BIN)/pochub --database $(DEMO_DB) db upgrade
 	$(BIN)/pochub --database $(DEMO_DB) demo --seed 1
 	$(BIN)/pochub --database $(DEMO_DB) serve
@@ -54,10 +65,11 @@ test: $(BIN)/pochub postgres $(WEB_ASSETS) /usr/bin/chromium
 	$(MAKE) test-py312
 
 # The core and the importers also run on Python 3.12 (the full suite runs on 3.11 above).
-.venv312/bin/pytest: pyproject.toml
+.venv312/bin/pytest: pyproject.toml $(LOCK)
 	$(PYTHON312) -m venv .venv312
-	.venv312/bin/pip install --quiet --upgrade pip
-	.venv312/bin/pip install --quiet -e '.[dev]'
+	.venv312/bin/pip install $(PIP_LOCKED) -r requirements/build.txt
+	.venv312/bin/pip install $(PIP_LOCKED) -r requirements/dev.txt
+	.venv312/bin/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
 test-py312:
@@ -73,6 +85,18 @@ lint: $(BIN)/pochub
 	$(BIN)/ruff check src tests $(wildcard bench)
 	$(BIN)/ruff format --check src tests $(wildcard bench)
 	$(BIN)/mypy
+
+# The lock: every package of each set with its hashes, from PyPI only (not this machine's pip configuration),
+# one resolution valid on every platform for Python 3.11 and 3.12. Each set is constrained by the one before it, so
+# a package has the same version in all of them. Run after changing the dependencies in pyproject.toml.
+UV_COMPILE = $(BIN)/uv pip compile --quiet --universal --python-version 3.11 --generate-hashes --no-config \
+	--index-url https://pypi.org/simple --custom-compile-command "make lock"
+lock:  # uv as pinned in pyproject.toml's dev set (an existing venv is used as it is, never reinstalled here)
+	@test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/pip install --quiet "$$(grep -o 'uv==[0-9.]*' pyproject.toml)"; }
+	$(UV_COMPILE) requirements/build.in -o requirements/build.txt
+	$(UV_COMPILE) pyproject.toml -o requirements/runtime.txt
+	$(UV_COMPILE) pyproject.toml --extra dev -c requirements/runtime.txt -o requirements/dev.txt
+	$(UV_COMPILE) pyproject.toml --extra dev --extra bench -c requirements/dev.txt -o requirements/bench.txt
 
 clean:
 	rm -rf $(VENV) .venv312 demo.db* pochub.db* .pytest_cache .mypy_cache .ruff_cache node_modules $(WEB)/static/dist
