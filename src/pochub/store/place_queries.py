@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import shapely
 from shapely.geometry.base import BaseGeometry
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import ColumnElement, Connection, Select, func, or_, select
 
 from pochub.core.geography.repair import POLYGONAL, as_polygonal, polygon_parts
 from pochub.store.tables import admin_areas, communities
@@ -19,6 +19,17 @@ BBox = tuple[float, float, float, float]
 
 KM_PER_DEGREE = 111.32
 """Kilometres per degree of latitude (and of longitude at the equator)."""
+
+
+def within_area(pcode: ColumnElement[Any], area: str) -> ColumnElement[bool]:
+    """``pcode`` is ``area``, lies under it through the stored boundaries' ``parent_pcode`` links (a recursive
+    query: a hierarchy whose codes share no prefix), or starts with it (OCHA P-codes nest by prefix)."""
+    a = admin_areas.alias("nested")
+    seed = select(a.c.pcode).where(or_(a.c.pcode == area, a.c.parent_pcode == area))
+    tree = seed.cte("area_tree", recursive=True)
+    child = admin_areas.alias("child")
+    tree = tree.union_all(select(child.c.pcode).where(child.c.parent_pcode == tree.c.pcode))
+    return or_(pcode.in_(select(tree.c.pcode)), pcode.startswith(area, autoescape=True))
 
 
 @dataclass(frozen=True)
@@ -36,7 +47,7 @@ class CommunityFilter:
             min_lon, min_lat, max_lon, max_lat = self.bbox
             query = query.where(c.longitude.between(min_lon, max_lon), c.latitude.between(min_lat, max_lat))
         if self.area:
-            query = query.where(c.pcode.startswith(self.area, autoescape=True))
+            query = query.where(within_area(c.pcode, self.area))
         if self.min_population is not None:
             query = query.where(c.population >= self.min_population)
         return query
@@ -91,7 +102,7 @@ class AreaFilter:
         if self.level is not None:
             query = query.where(a.level == self.level)
         if self.area:
-            query = query.where(a.pcode.startswith(self.area, autoescape=True))
+            query = query.where(within_area(a.pcode, self.area))
         if self.bbox:
             min_lon, min_lat, max_lon, max_lat = self.bbox
             query = query.where(
