@@ -1443,7 +1443,11 @@ def demo(
     events: Annotated[int, typer.Option(help="Minimum number of ACLED-format events.")] = 20000,
     keep_files: Annotated[Path | None, typer.Option(help="Keep the generated files in this folder.")] = None,
     accounts: Annotated[
-        bool, typer.Option(help="Create one sign-in per role and print the passwords.")
+        bool,
+        typer.Option(
+            help="Create one sign-in per role and print the passwords, and the field offices' staff with the "
+            "alerts they have worked (every lifecycle status in each office)."
+        ),
     ] = True,
 ) -> None:
     """Generate the fictional demo mission and store it through the normal importers."""
@@ -1472,14 +1476,14 @@ def demo(
                 account.username, account.role, account.field_office or "mission-wide", account.password
             )
         out.print(logins if made else "demo sign-ins already exist (their passwords were shown when made)")
-    from pochub.services.demo_mission import create_demo_alerts
+        from pochub.services.demo_mission import create_demo_alerts
 
-    statuses = create_demo_alerts(st.engine(), st.settings)
-    if statuses:  # every field office holds an alert in every lifecycle status
-        err.print(
-            f"demo alerts: {sum(statuses.values())}, every lifecycle status in each field office "
-            f"({', '.join(f'{status} {count}' for status, count in statuses.items())})"
-        )
+        statuses = create_demo_alerts(st.engine(), st.settings)
+        if statuses:  # every field office holds an alert in every lifecycle status
+            err.print(
+                f"demo alerts: {sum(statuses.values())}, every lifecycle status in each field office "
+                f"({', '.join(f'{status} {count}' for status, count in statuses.items())})"
+            )
 
 
 @app.command("serve")

@@ -26,7 +26,8 @@ from pochub.core.workflow.lifecycle import (
 
 @dataclass(frozen=True)
 class DemoAlert:
-    """A community's report and the actions that take its alert to ``status``; ``age`` is how long ago it came."""
+    """A community's report and the actions that take its alert to ``status``; ``age`` is how long ago it came
+    (three hours at least: a report sent during the first demo hours is a new alert, not merged into one)."""
 
     status: str
     text: str
@@ -102,7 +103,7 @@ def office_alerts(community: str, units: tuple[str, ...]) -> list[DemoAlert]:
         path = _responded(threat, urgency, units, community)[:steps]
         alerts.append(
             DemoAlert(
-                status, MESSAGES[status].format(c=community), timedelta(hours=2 + 7 * index), tuple(path)
+                status, MESSAGES[status].format(c=community), timedelta(hours=3 + 7 * index), tuple(path)
             )
         )
     alerts.append(
