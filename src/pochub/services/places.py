@@ -51,8 +51,30 @@ class PlacesSummary:
     """How the file was read: format, encoding and delimiter as detected."""
 
     def as_dict(self) -> dict[str, object]:
-        """The figures, for JSON output."""
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in self.__dict__.items()}
+        """The figures, for JSON output: every one for boundaries; for other files the placing figures that
+        concern them (communities for communities, bases for bases), not a row of zeros."""
+        shown = {
+            "communities": ("communities_located", "communities_outside_boundaries"),
+            "bases": ("bases_located",),
+        }
+        figures = {k: list(v) if isinstance(v, tuple) else v for k, v in self.__dict__.items()}
+        if self.kind == "boundaries":
+            return figures
+        placing = set(PLACING) - set(shown.get(self.kind, ()))
+        return {k: v for k, v in figures.items() if k not in placing}
+
+
+PLACING = (
+    "events_located",
+    "communities_located",
+    "events_nearest_area",
+    "events_outside_boundaries",
+    "communities_outside_boundaries",
+    "bases_located",
+    "skipped",
+    "repaired",
+)
+"""The summary's figures about where places fell and what was repaired (boundaries show them all)."""
 
 
 def write_rejects(path: Path, errors: list[RowError]) -> None:
