@@ -453,12 +453,16 @@ def test_the_mixture_crps_is_exact_and_equals_the_quadratic_form(
     a, b = laws
     if len(a.units) != len(b.units):
         b = b.take(np.zeros(len(a.units), dtype=np.intp))
+
+    def crps_tabulated(grid: np.ndarray, observed: np.ndarray) -> np.ndarray:
+        return crps(ForecastDistribution.tabulated("t", a.units, a.origin, (1,), grid), observed)
+
     top = 400
     grids = [cdf_grid(law, top) for law in (a, b)]
     observed = np.full(len(a.units), float(y))
     for law, grid in zip((a, b), grids, strict=True):  # a tabulated law scores as the law it tabulates
         table = ForecastDistribution.tabulated("t", a.units, a.origin, (1,), grid)
-        assert np.allclose(crps(table, observed), crps(law, observed), atol=1e-5)
+        assert np.allclose(crps_tabulated(grid, observed), crps(law, observed), atol=1e-5)
         assert np.allclose(table.mean(), law.mean(), rtol=1e-4, atol=1e-5)
     mixture = ForecastDistribution.tabulated("m", a.units, a.origin, (1,), w * grids[0] + (1 - w) * grids[1])
     weights = np.array([w, 1 - w])
@@ -470,7 +474,8 @@ def test_the_mixture_crps_is_exact_and_equals_the_quadratic_form(
     energy = pmf @ np.abs(k - y) - 0.5 * np.einsum("ni,ij,nj->n", pmf, np.abs(k[:, None] - k), pmf)
     assert np.allclose(crps(mixture, observed), energy, atol=1e-9)
     # the mixture is never worse than the weighted mean of its components (CRPS is convex in the law)
-    assert np.all(crps(mixture, observed) <= w * crps(a, observed) + (1 - w) * crps(b, observed) + 1e-9)
+    first, second = (crps_tabulated(grid, observed) for grid in grids)
+    assert np.all(crps(mixture, observed) <= w * first + (1 - w) * second + 1e-9)
 
 
 def test_simplex_weights_pick_the_better_component() -> None:

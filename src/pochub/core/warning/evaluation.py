@@ -1,11 +1,14 @@
 """Honest evaluation of forecasts: rolling origins, proper scores, and the model against the best baseline.
 
-At each origin the model is fitted on data up to that origin only and every law is scored against the counts
-that followed. Metrics (per model and step, averaged over origins and units):
+At each origin the model (the ensemble, see :func:`~pochub.core.warning.forecast.forecast_ensemble`; its
+regression component is scored beside it) is fitted on data up to that origin only, its weights chosen on earlier
+origins' known outcomes, and every law is scored against the counts that followed. The model beats, ties (a
+difference below :data:`TIE_TOLERANCE` of the larger score) or loses to the best baseline per metric and step. Metrics (per model and step, averaged over origins and units):
 
 - ``crps``: continuous ranked probability score, exact for every law: the energy form
   E|X - y| - E|X - X'| / 2 over the atoms of an empirical law (the standard, not the "fair", estimator), and
-  the sum over k of (F(k) - 1{y <= k})**2 for a negative binomial / Poisson law (integer counts);
+  the sum over k of (F(k) - 1{y <= k})**2 for a negative binomial / Poisson law and for a tabulated law on 0..K
+  (the ensemble's mixtures and totals; integer counts);
 - ``interval_score_95``: the interval score of Gneiting & Raftery (2007) of the central 95 % interval
   [q(0.025), q(0.975)]: (u - l) + (2 / alpha) (l - y)+ + (2 / alpha) (y - u)+ with alpha = 0.05;
 - ``mse_log1p``: squared error on the log1p scale of the predictive mean: (log1p(E[X]) - log1p(y))**2;

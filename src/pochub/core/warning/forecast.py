@@ -1,17 +1,23 @@
 """Forecasts of event counts per unit, one to a few periods ahead, as predictive distributions.
 
-One model and five baselines, all returning the same :class:`Forecast` (one :class:`ForecastDistribution` per
-step ahead and one for the total over the steps):
+A regression, five baselines and an ensemble of them, all returning the same :class:`Forecast` (one
+:class:`ForecastDistribution` per step ahead and one for the total over the steps):
 
-- the model: a regularised (L2) negative-binomial (or Poisson) regression with a log link, one direct fit per
-  target (step 1, 2, 3 and the total), fitted by L-BFGS with an analytic gradient on causal features of each
+- the regression: a regularised (L2) negative-binomial (or Poisson) regression with a log link, one direct fit
+  per target (step 1, 2, 3 and the total, whose mean is held to the sum of the steps'), fitted by L-BFGS with an analytic gradient on causal features of each
   unit's own history, its neighbours' recent history and optional static covariates;
 - the baselines of the VIEWS forecasting community: ``zero``; ``last_value`` carried forward; ``mean_12`` (mean
   of the last 12 periods); ``conflictology`` (the unit's own last 12 periods, each equally likely, resampled
-  independently for every step); ``poisson_last`` (Poisson with mean the last value).
+  independently for every step); ``poisson_last`` (Poisson with mean the last value);
+- the forecast users read, the ensemble (:func:`forecast_ensemble`): per step a mixture of the regression,
+conflictology, zero and Poisson-last laws whose weights minimise the mixture's CRPS (exact, a quadratic form in
+the weights) over the latest origins before it whose outcome is known, separately for units quiet for a year and
+active ones; its total over the steps is the sum of the step laws (independent given the origin), so a 3-month
+expectation is the sum of its months and P(>= 1 in 3 months) = 1 - the product of the monthly P(0).
 
 Only data up to the forecast origin are read: features at period t use counts up to t, training pairs are
-(features at t, counts at t + h) with t + h <= origin, and the forecast uses the features at the origin.
+(features at t, counts at t + h) with t + h <= origin, the forecast uses the features at the origin, and the
+ensemble's weights use the scores of origins s with s + h <= origin only.
 """
 
 from __future__ import annotations
