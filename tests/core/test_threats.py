@@ -1,4 +1,5 @@
-"""Risk scoring and the PoC threat matrix: the invariants doctrine expects."""
+"""Risk scoring and the PoC threat matrix: the invariants doctrine expects (harm weighs, unknowns stay unknown,
+each row names its two largest drivers)."""
 
 from __future__ import annotations
 
@@ -17,25 +18,114 @@ from pochub.core.threats.matrix import (
     validate_override,
 )
 from pochub.core.threats.responses import Phase, PhaseRules, Tier, phase_for
-from pochub.core.threats.risk import RiskSettings, band, impact, likelihood, risk_score
+from pochub.core.threats.risk import (
+    DRIVER_FLOORS,
+    Harm,
+    ImpactFactors,
+    RiskSettings,
+    band,
+    drivers,
+    impact,
+    impact_of,
+    likelihood,
+    observed_harm,
+    risk_score,
+)
 
 SETTINGS = RiskSettings()
 scale = st.floats(1, 5)
 population = st.integers(0, 5_000_000)
 
 
-@given(scale, scale, population, st.integers(0, 5_000_000), scale, scale)
+harm_share = st.floats(0, 1)
+maybe_scale = st.none() | scale
+
+
+@given(scale, scale, population, st.integers(0, 5_000_000), harm_share, maybe_scale, maybe_scale)
 def test_impact_never_falls_when_severity_or_population_rises(
-    s1: float, s2: float, p1: int, p2: int, vulnerability: float, capacity: float
+    s1: float,
+    s2: float,
+    p1: int,
+    p2: int,
+    harm: float,
+    vulnerability: float | None,
+    capacity: float | None,
 ) -> None:
     low_s, high_s = sorted((s1, s2))
     low_p, high_p = sorted((p1, p2))
-    assert impact(high_s, low_p, vulnerability, capacity, SETTINGS) >= impact(
-        low_s, low_p, vulnerability, capacity, SETTINGS
+    base = impact(low_s, harm, low_p, vulnerability, capacity, SETTINGS)
+    assert impact(high_s, harm, low_p, vulnerability, capacity, SETTINGS) >= base
+    assert impact(low_s, harm, high_p, vulnerability, capacity, SETTINGS) >= base
+    assert 1 <= base <= 5
+
+
+harms = st.builds(
+    Harm,
+    st.integers(1, 50),
+    st.integers(0, 500),
+    st.integers(0, 500),
+    st.none() | st.integers(0, 500),
+)
+
+
+@given(harms, harms, scale, scale, st.none() | population, maybe_scale, maybe_scale)
+def test_more_harm_never_lowers_risk(
+    a: Harm,
+    b: Harm,
+    severity: float,
+    likely: float,
+    people: int | None,
+    vulnerability: float | None,
+    capacity: float | None,
+) -> None:
+    """Harm b' >= harm a in every count (events, fatalities, civilian fatalities, victims): risk b' >= risk a."""
+    more = Harm(
+        max(a.events, b.events),
+        max(a.fatalities, b.fatalities),
+        max(a.civilian_fatalities, b.civilian_fatalities),
+        None if a.victims is None and b.victims is None else max(a.victims or 0, b.victims or 0),
     )
-    assert impact(low_s, high_p, vulnerability, capacity, SETTINGS) >= impact(
-        low_s, low_p, vulnerability, capacity, SETTINGS
-    )
+
+    def risk_of(harm: Harm) -> float:
+        value = impact(severity, observed_harm(harm, SETTINGS), people, vulnerability, capacity, SETTINGS)
+        return risk_score(likely, value)
+
+    assert risk_of(more) >= risk_of(a)
+
+
+@given(harm_share, scale, scale, st.none() | st.floats(0, 1), maybe_scale, maybe_scale)
+def test_the_drivers_named_are_the_two_largest(
+    harm: float,
+    severity: float,
+    likely: float,
+    exposed: float | None,
+    vulnerability: float | None,
+    capacity: float | None,
+) -> None:
+    """Each driver's weight is the risk lost with that driver alone at its least risky value, recomputed here
+    from impact_of; the two named are the two largest, and every driver is weighed."""
+    factors = ImpactFactors(severity, harm, exposed, vulnerability, capacity)
+    weights = drivers(likely, factors, SETTINGS)
+    assert [name for name, _ in weights] != [] and {name for name, _ in weights} == set(DRIVER_FLOORS)
+    score = risk_score(likely, impact_of(factors, SETTINGS))
+    expected = {"likelihood": score - risk_score(1.0, impact_of(factors, SETTINGS))}
+    for name, floor in DRIVER_FLOORS.items():
+        if name != "likelihood":
+            changed = ImpactFactors(**{**factors.__dict__, name: floor})
+            expected[name] = score - risk_score(likely, impact_of(changed, SETTINGS))
+    for name, weight in weights:
+        assert weight == pytest.approx(max(expected[name], 0.0), abs=0.011)
+    values = [w for _, w in weights]
+    assert values == sorted(values, reverse=True)
+    named = weights[:2]
+    assert all(w >= max(values[2:], default=0.0) for _, w in named)
+
+
+def test_unknown_factors_are_scored_at_the_middle_of_their_scale() -> None:
+    known = impact(5, 0.3, None, None, None, SETTINGS)
+    mid_exposure = ImpactFactors(5, 0.3, SETTINGS.unknown_exposure, 3.0, 3.0)
+    assert known == impact_of(mid_exposure, SETTINGS)
+    assert impact(5, 0.3, 0, 3, 3, SETTINGS) < known < impact(5, 0.3, 5_000_000, 3, 3, SETTINGS)
 
 
 @given(st.floats(0, 1), st.floats(0, 1), st.integers(0, 100), st.integers(0, 100), st.booleans())
@@ -131,6 +221,41 @@ def test_matrix_ranks_by_risk_and_links_all_evidence(rows: list[tuple[int, str, 
     for record in matrix.records:
         assert record.response_options and all(isinstance(o.tier, Tier) for o in record.response_options)
         assert 1 <= record.likelihood <= 5 and 1 <= record.impact <= 5
+
+
+def test_a_killing_of_twelve_outranks_a_killing_of_one() -> None:
+    """Two killings in two areas of the same context, on the same day, by the same group: 12 dead vs 1."""
+    rows = [(5, "A1", "killing", "G1", 1), (5, "A2", "killing", "G1", 12)]
+    areas = {
+        "A1": AreaContext("A1", "One", population=20_000),
+        "A2": AreaContext("A2", "Two", population=20_000),
+    }
+    matrix = build_matrix(evidence(rows), areas, AS_OF)
+    assert [r.area_pcode for r in matrix.records] == ["A2", "A1"]
+    first, second = matrix.records
+    assert first.risk > second.risk and first.likelihood == second.likelihood
+    assert first.harm == Harm(1, 12, 12) and second.harm == Harm(1, 1, 1)
+    assert dict(first.driver_weights)["harm"] > dict(second.driver_weights)["harm"]
+    assert len(first.drivers) == 2 and first.drivers == tuple(n for n, _ in first.driver_weights[:2])
+
+
+def test_unknown_exposure_is_unknown_not_zero() -> None:
+    rows = [(5, "A1", "killing", "G1", 2), (5, "A2", "killing", "G1", 2)]
+    matrix = build_matrix(evidence(rows), {"A2": AreaContext("A2", "Two", population=0)}, AS_OF)
+    by_area = {r.area_pcode: r for r in matrix.records}
+    unknown, empty = by_area["A1"], by_area["A2"]
+    assert unknown.population_at_risk is None and unknown.exposure_basis == "unknown"
+    assert unknown.vulnerability is None and unknown.other_actors_capacity is None
+    assert empty.population_at_risk == 0 and empty.exposure_basis == "area population"
+    assert unknown.impact > empty.impact  # unknown people are scored at mid-scale, not as nobody
+
+
+def test_victims_where_the_source_gives_them_add_to_harm() -> None:
+    frame = evidence([(5, "A1", "abduction_forced_disappearance", "G1", 0)] * 2)
+    with_victims = build_matrix(frame.with_columns(victims=pl.Series([30, None])), {}, AS_OF)
+    without = build_matrix(frame, {}, AS_OF)
+    assert with_victims.records[0].harm.victims == 30 and without.records[0].harm.victims is None
+    assert with_victims.records[0].risk > without.records[0].risk
 
 
 def test_more_exposed_people_rank_higher() -> None:

@@ -1,6 +1,7 @@
 """The PoC threat matrix as a document: HTML (self-contained, in English or French: its headings, labels and risk
-bands; threats' descriptions, response options and indicators stay as the core writes them) and XLSX, every row
-linked to its evidence."""
+bands; threats' descriptions, response options and indicators stay as the core writes them; six columns that fit a
+laptop, each row's details folding out, a print style that unfolds them on A4 landscape) and XLSX, every row
+linked to its evidence. Unknown exposure, vulnerability and capacity are written as unknown, never as 0."""
 
 from __future__ import annotations
 
@@ -31,19 +32,26 @@ MATRIX_COLUMNS = (
     "threat type",
     "description",
     "perpetrator",
-    "capability",
-    "intent",
+    "perpetrator's capability (1-5)",
+    "perpetrator's intent (1-5)",
     "area p-code",
     "area",
-    "population at risk",
-    "communities at risk",
+    "people at risk",
+    "people at risk from",
+    "largest communities at risk",
     "vulnerable groups",
-    "vulnerability",
-    "other actors' capacity",
-    "likelihood",
-    "impact",
-    "risk",
+    "vulnerability (1-5)",
+    "other actors' capacity (1-5)",
+    "severity of the threat type (1-5)",
+    "events",
+    "fatalities",
+    "civilian fatalities",
+    "victims",
+    "likelihood (1-5)",
+    "impact (1-5)",
+    "risk (1-25)",
     "band",
+    "main drivers",
     "confidence",
     "horizon",
     "phase",
@@ -71,6 +79,10 @@ EVIDENCE_COLUMNS = (
 )
 
 
+UNKNOWN = "unknown (scored at mid-scale)"
+"""What a spreadsheet cell says for a factor the data do not give (see ``core.threats.risk``)."""
+
+
 def _row(record: ThreatRecord) -> list[Any]:
     options = "; ".join(f"{o.tier.value}: {o.action} ({o.lead})" for o in record.response_options)
     overrides = "; ".join(
@@ -86,15 +98,22 @@ def _row(record: ThreatRecord) -> list[Any]:
         record.intent,
         record.area_pcode,
         record.area_name,
-        record.population_at_risk,
+        UNKNOWN if record.population_at_risk is None else record.population_at_risk,
+        record.exposure_basis,
         ", ".join(record.communities_at_risk),
         ", ".join(record.vulnerable_groups),
-        record.vulnerability,
-        record.other_actors_capacity,
+        UNKNOWN if record.vulnerability is None else record.vulnerability,
+        UNKNOWN if record.other_actors_capacity is None else record.other_actors_capacity,
+        record.severity,
+        record.harm.events,
+        record.harm.fatalities,
+        record.harm.civilian_fatalities,
+        "not given by the source" if record.harm.victims is None else record.harm.victims,
         record.likelihood,
         record.impact,
         record.risk,
         record.band,
+        ", ".join(record.drivers),
         record.confidence,
         record.horizon,
         record.phase.value,

@@ -49,6 +49,11 @@ def coverage_shares(members: list[Community]) -> tuple[float, int]:
     return (uncovered / known if known else 0.0), len(members) - known
 
 
+FULL_COVER = 0.98
+"""Share of an area inside the population grid's extent from which the grid's sum is the area's population
+(below it, the sum is a lower bound and is shown as such)."""
+
+
 def area_contexts(conn: Connection, level: int) -> dict[str, AreaContext]:
     """Civilians per area: communities located in the level's areas (population, the most populous, groups,
     vulnerability); without communities, the people of the stored population grid in the area; else unknown
@@ -79,7 +84,9 @@ def area_contexts(conn: Connection, level: int) -> dict[str, AreaContext]:
             population: int | None = sum(c.population for c in members)
             basis = "communities"
         elif area.pcode in gridded:
-            population, basis = gridded[area.pcode], "population grid"
+            share = gridded[area.pcode]
+            population = share.people
+            basis = "population grid" if share.covered >= FULL_COVER else "partial population grid"
         else:
             population, basis = None, "unknown"
         contexts[area.pcode] = AreaContext(

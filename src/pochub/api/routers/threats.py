@@ -79,12 +79,20 @@ class ThreatRow(BaseModel):
     intent: float
     area_pcode: str
     area_name: str
-    communities_at_risk: list[str]
-    population_at_risk: int
+    communities_at_risk: list[str] = Field(description="The area's most populous communities (at most five).")
+    population_at_risk: int | None = Field(description="People in the area; null when unknown (never 0 for it).")
+    exposure_basis: str = Field(description="communities, population grid, area population or unknown.")
     vulnerable_groups: list[str]
-    vulnerability: float
+    vulnerability: float | None = Field(description="1-5; null when unknown (scored 3 by the declared rule).")
     vulnerability_factors: list[str]
-    other_actors_capacity: float
+    other_actors_capacity: float | None = Field(description="1-5; null when unknown (scored 3).")
+    severity: float = Field(description="Severity of the threat type, 1-5.")
+    harm: dict[str, int | None] = Field(
+        description="Observed harm of the evidence: events, fatalities, civilian_fatalities, victims (null where "
+        "the source does not give them)."
+    )
+    drivers: list[str] = Field(description="The two largest drivers of the risk score.")
+    driver_weights: dict[str, float] = Field(description="Risk points each driver adds (see core.threats.risk).")
     likelihood: float
     impact: float
     risk: float = Field(description="Likelihood times impact, 1-25.")
@@ -122,8 +130,11 @@ def threat_row(record: ThreatRecord) -> ThreatRow:
         **{
             name: getattr(record, name)
             for name in ThreatRow.model_fields
-            if name not in ("phase", "response_options", "overrides")
+            if name not in ("phase", "response_options", "overrides", "harm", "drivers", "driver_weights")
         },
+        harm=dict(record.harm.__dict__),
+        drivers=list(record.drivers),
+        driver_weights=dict(record.driver_weights),
         phase=record.phase.value,
         response_options=[
             ResponseOptionOut(tier=o.tier.value, action=o.action, lead=o.lead, supporting=list(o.supporting))

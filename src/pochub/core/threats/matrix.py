@@ -17,7 +17,19 @@ from typing import Any
 import polars as pl
 
 from pochub.core.threats.responses import Phase, PhaseRules, ResponseOption, ResponseRules, phase_for
-from pochub.core.threats.risk import RiskSettings, band, clip, impact, likelihood, risk_score
+from pochub.core.threats.risk import (
+    Harm,
+    ImpactFactors,
+    RiskSettings,
+    band,
+    clip,
+    drivers,
+    exposure,
+    impact_of,
+    likelihood,
+    observed_harm,
+    risk_score,
+)
 
 EVIDENCE_COLUMNS = (
     "id",
@@ -33,7 +45,16 @@ EVIDENCE_COLUMNS = (
     "source_id",
     "source_grade",
 )
-"""Columns the matrix reads from the evidence frame (all events of the window; threats have a threat_type)."""
+"""Columns the matrix reads from the evidence frame (all events of the window; threats have a threat_type). An
+optional ``victims`` column (people harmed, where the source counts them) adds to the observed harm."""
+
+NO_HARM = Harm(0)
+"""The harm of a record built without evidence counts."""
+EXPOSURE_BASES = ("communities", "population grid", "partial population grid", "area population", "unknown")
+"""Where an area's people at risk come from, in order of preference ("partial population grid": the grid covers
+only part of the area, so its sum is a lower bound)."""
+TOP_COMMUNITIES = 5
+"""Communities named per row: the most populous of the area (the rest are in the area's community list)."""
 
 
 @dataclass(frozen=True)
@@ -42,15 +63,29 @@ class AreaContext:
 
     pcode: str
     name: str
-    population: int = 0
+    population: int | None = None
+    """People at risk in the area; None when unknown (no communities, population grid or area population)."""
     communities: tuple[str, ...] = ()
+    """The area's most populous communities (at most ``TOP_COMMUNITIES``)."""
     vulnerable_groups: tuple[str, ...] = ()
-    vulnerability: float = 3.0
+    vulnerability: float | None = None
     vulnerability_factors: tuple[str, ...] = ()
-    capacity: float = 3.0
+    capacity: float | None = None
     forecast_probability: float | None = None
     expected_events: float | None = None
     surge: bool = False
+    exposure_basis: str = "unknown"
+    """Where ``population`` comes from: one of ``EXPOSURE_BASES``."""
+    community_count: int = 0
+    """Communities known in the area (``communities`` names the top ones)."""
+
+    def __post_init__(self) -> None:
+        if self.exposure_basis not in EXPOSURE_BASES:
+            raise ValueError(f"exposure_basis must be one of {EXPOSURE_BASES}, not {self.exposure_basis!r}")
+        if self.population is not None and self.exposure_basis == "unknown":
+            object.__setattr__(
+                self, "exposure_basis", "communities" if self.communities else "area population"
+            )
 
 
 @dataclass(frozen=True)
@@ -78,11 +113,14 @@ class ThreatRecord:
     area_pcode: str
     area_name: str
     communities_at_risk: tuple[str, ...]
-    population_at_risk: int
+    population_at_risk: int | None
+    """People in the area (None: unknown, see ``exposure_basis``)."""
     vulnerable_groups: tuple[str, ...]
-    vulnerability: float
+    vulnerability: float | None
+    """1-5, None when unknown (scored by the declared rule of ``core.threats.risk``)."""
     vulnerability_factors: tuple[str, ...]
-    other_actors_capacity: float
+    other_actors_capacity: float | None
+    """1-5, None when unknown (scored by the declared rule of ``core.threats.risk``)."""
     likelihood: float
     impact: float
     risk: float
@@ -101,6 +139,21 @@ class ThreatRecord:
     overrides: tuple[OverrideNote, ...] = ()
     perpetrator_names: tuple[str, ...] = ()
     """The source names behind the perpetrator (the actor registry's spellings of it in the evidence)."""
+    exposure_basis: str = "unknown"
+    """Where ``population_at_risk`` comes from (``EXPOSURE_BASES``)."""
+    severity: float = 3.0
+    """The threat type's severity, 1-5."""
+    harm: Harm = NO_HARM
+    """The observed harm of the evidence: events, fatalities, civilian fatalities, victims (where given)."""
+    driver_weights: tuple[tuple[str, float], ...] = ()
+    """Every driver of the risk score with the risk points it adds, largest first (see ``risk.drivers``)."""
+    community_count: int = 0
+    """Communities known in the area (``communities_at_risk`` names the most populous)."""
+
+    @property
+    def drivers(self) -> tuple[str, ...]:
+        """The two largest drivers of the risk score: what explains the row's rank."""
+        return tuple(name for name, _ in self.driver_weights[:2])
 
 
 @dataclass(frozen=True)
@@ -179,6 +232,11 @@ def build_matrix(
     profiles = actor_profile(window)
     threats = window.filter(pl.col("threat_type").is_not_null() & pl.col("area_pcode").is_not_null())
     recent_from = as_of.date() - timedelta(days=settings.recent_days)
+    victims = (  # people harmed where the source counts them; absent otherwise (not zero)
+        [pl.col("victims").sum().alias("victims"), pl.col("victims").is_not_null().any().alias("has_victims")]
+        if "victims" in threats.columns
+        else []
+    )
     source_names = (  # the source spellings behind a registry actor (actor1_source, when the caller mapped actor1)
         [pl.col("actor1_source").drop_nulls().unique().sort().alias("perpetrator_names")]
         if "actor1_source" in threats.columns
@@ -193,6 +251,8 @@ def build_matrix(
             pl.col("source_grade"),
             (pl.col("event_date") >= recent_from).sum().alias("recent"),
             pl.col("civilian_fatalities").sum().alias("civilian_fatalities"),
+            pl.col("fatalities_best").sum().alias("fatalities"),
+            *victims,
             pl.col("area_name").first(),
             *source_names,
         )
@@ -231,7 +291,20 @@ def _record(
     severity = settings.risk.severity.get(threat_type, 3.0)
     probability = threat_probability(area, int(row["recent"]), area_recent)
     likely = likelihood(probability, row["recent"], area.surge, settings.risk)
-    harm = impact(severity, area.population, area.vulnerability, area.capacity, settings.risk)
+    observed = Harm(
+        len(row["id"]),
+        int(row["fatalities"] or 0),
+        int(row["civilian_fatalities"] or 0),
+        int(row["victims"] or 0) if row.get("has_victims") else None,
+    )
+    factors = ImpactFactors(
+        severity,
+        observed_harm(observed, settings.risk),
+        exposure(area.population, settings.risk),
+        area.vulnerability,
+        area.capacity,
+    )
+    harm = impact_of(factors, settings.risk)
     score = risk_score(likely, harm)
     phase = phase_for(max(hours_since, 0.0), probability, area.surge, settings.phases)
     capability, intent = profiles.get(perpetrator, (1.0, 1.0))
@@ -278,6 +351,11 @@ def _record(
         recent_events=int(row["recent"]),
         last_event=last,
         perpetrator_names=names,
+        exposure_basis=area.exposure_basis,
+        severity=severity,
+        harm=observed,
+        driver_weights=drivers(likely, factors, settings.risk),
+        community_count=area.community_count,
     )
 
 

@@ -1,0 +1,91 @@
+"""`pochub import population` (every population file of the shared data: the CSV of 0.1° cells and the 30″ GeoTIFF)
+and the threat matrix's exposure: communities, else the population grid (a lower bound where it covers only part of
+an area), else unknown, never 0 people (both backends)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from pochub.services.population import area_populations
+from pochub.store import tables
+from tests.conftest import CliRunner, shared_file
+
+POPULATION_FILES = [
+    "population-gpw-kivu/gpw_v4_popcount_kivu_region_0.1deg.csv",
+    "population-gpw-kivu/gpw_v4_popcount_kivu_region_30s.tif",
+]
+GPW_TOTAL = 114_255_850  # the README's total of the grid
+
+
+def assess(cli: CliRunner, database_url: str) -> list[dict[str, object]]:
+    result = cli("--database", database_url, "assess", "--level", "1", "--format", "json", "--top", "500")
+    assert result.code == 0, result.err
+    rows: list[dict[str, object]] = json.loads(result.out)
+    return rows
+
+
+@pytest.mark.parametrize("name", POPULATION_FILES)
+def test_population_gives_exposure_where_no_community_is_known(
+    engine: Engine, database_url: str, cli: CliRunner, name: str
+) -> None:
+    base = ("--database", database_url, "import")
+    boundaries = shared_file("admin-boundaries-osm/cod_admin1_osm_q8.geojson")
+    assert cli(*base, "boundaries", boundaries, "--level", "1").code == 0
+    assert cli(*base, "acled", shared_file("acled-legacy-perse/ACLED_DRC_97_14.csv")).code == 0
+    before = assess(cli, database_url)
+    assert before and all(
+        r["population_at_risk"] is None and r["exposure_basis"] == "unknown" for r in before
+    )
+
+    imported = cli(*base, "population", shared_file(name), "--format", "json")
+    assert imported.code == 0, imported.err
+    summary = json.loads(imported.out)
+    assert summary["people"] == pytest.approx(GPW_TOTAL, rel=1e-6)
+    assert cli(*base, "population", shared_file(name)).code == 0  # again: replaces, never adds
+    with engine.connect() as conn:
+        stored = conn.execute(select(func.sum(tables.population_points.c.population))).scalar_one()
+        people = area_populations(conn, 1)
+    assert stored == pytest.approx(GPW_TOTAL, rel=1e-6)
+    assert summary["points"] == conn_count(engine)
+
+    after = assess(cli, database_url)
+    by_area = {str(r["area"]): r for r in after}
+    north_kivu = by_area["North Kivu"]
+    assert north_kivu["exposure_basis"] == "population grid"
+    assert 5_000_000 < int(str(north_kivu["population_at_risk"])) < 10_000_000  # GPW v4 ~ 6-8 million
+    assert by_area["Kinshasa"]["population_at_risk"] is None  # far outside the Kivu grid: still unknown
+    assert by_area["South Kivu"]["exposure_basis"] == "partial population grid"
+    for row in after:
+        if row["exposure_basis"] == "unknown":
+            assert row["population_at_risk"] is None
+        else:
+            assert int(str(row["population_at_risk"])) > 0
+    assert sum(p.people for p in people.values()) < GPW_TOTAL  # Uganda, Rwanda, ... count in no DRC province
+
+
+def conn_count(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(tables.population_points)).scalar_one())
+
+
+def test_bad_population_files_name_line_and_field(
+    engine: Engine, database_url: str, cli: CliRunner, tmp_path: Path
+) -> None:
+    bad = tmp_path / "people.csv"
+    bad.write_text("latitude,longitude,pop\n1.5,29.1,300\n95,29.2,10\n1.6,29.3,-4\n", encoding="utf-8")
+    result = cli("--database", database_url, "import", "population", bad)
+    assert result.code != 0
+    assert f"{bad}:3: column 'lat'" in result.err and f"{bad}:4: column 'population'" in result.err
+    assert conn_count(engine) == 0
+    missing = tmp_path / "no-people.csv"
+    missing.write_text("latitude,longitude\n1.5,29.1\n", encoding="utf-8")
+    assert "population" in cli("--database", database_url, "import", "population", missing).err
+    not_a_grid = tmp_path / "grid.tif"
+    not_a_grid.write_bytes(b"not a tiff")
+    refused = cli("--database", database_url, "import", "population", not_a_grid)
+    assert refused.code != 0 and "GeoTIFF" in refused.err
+    assert conn_count(engine) == 0
