@@ -64,7 +64,6 @@ def _key_expression(conn: Connection, key: str) -> ColumnElement[Any]:
         "type": ev.source_event_type,
         "category": ev.category,
         "threat": func.coalesce(ev.threat_type, "none"),
-        "area": func.coalesce(func.nullif(ev.admin1_name, ""), ev.admin1_pcode, ""),
         "actor": func.coalesce(ev.actor1, ""),
         "source": ev.source,
     }
