@@ -9,6 +9,7 @@ from pochub.api.app import create_app
 from pochub.config import Settings
 from pochub.services.demo_mission import load_demo
 from pochub.store import tables
+from tests.api.access_helpers import auth_header, make_user
 
 
 def test_demo_mission_loads_and_serves(engine: Engine, database_url: str) -> None:
@@ -29,7 +30,8 @@ def test_demo_mission_loads_and_serves(engine: Engine, database_url: str) -> Non
     )
     assert counts["structures"] == 1
     assert unlocated == 0, "every demo event falls in an admin-2 area"
-    client = TestClient(create_app(Settings(database_url=database_url)))
+    _, token = make_user(engine, "analyst")
+    client = TestClient(create_app(Settings(database_url=database_url)), headers=auth_header(token))
     total = client.get("/api/v1/events/count").json()["events"]
     acled = steps["ACLED-format events"]["stored"]
     ucdp = steps["UCDP-format events"]

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -42,9 +45,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-READ_ONLY = {"pochub_read_only": True}
-"""Execution options of a connection that only reads (``engine.connect().execution_options(**READ_ONLY)``):
-on SQLite its transaction starts deferred, so readers never wait for the writer, nor it for them."""
+WRITES = {"pochub_writes": True}
+"""Execution options of a connection whose transaction may write: on SQLite it starts with BEGIN IMMEDIATE.
+``engine.begin()`` sets them (see ``connect``); a plain ``engine.connect()`` is a reader."""
 
 
 def _sqlite_begin(conn: Any) -> None:
@@ -53,15 +56,25 @@ def _sqlite_begin(conn: Any) -> None:
     A deferred transaction that read first and then writes must upgrade its read lock; if another connection
     committed meanwhile, SQLite refuses at once with "database is locked" (the busy timeout cannot help, the
     snapshot is stale). BEGIN IMMEDIATE takes the write lock at the start and waits its turn (busy timeout)
-    instead. Connections marked read-only (READ_ONLY) keep a deferred BEGIN: WAL readers never block.
+    instead. Readers (``engine.connect()``) keep a deferred BEGIN: in WAL mode they never block or wait, and a
+    page that reads through two connections at once cannot lock itself out.
     """
-    read_only = conn.get_execution_options().get("pochub_read_only", False)
-    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+    writes = conn.get_execution_options().get("pochub_writes", False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
 
 
 def reading(engine: Engine) -> Connection:
-    """A connection for reads only (deferred on SQLite: it never takes the write lock); use it as a context."""
-    return engine.connect().execution_options(**READ_ONLY)
+    """A connection for reads (deferred on SQLite: it never takes the write lock); use it as a context."""
+    return engine.connect()
+
+
+@contextmanager
+def _writing(engine: Engine) -> Iterator[Connection]:
+    """``engine.begin()`` with the write lock taken at the start on SQLite."""
+    with engine.connect() as conn:
+        conn.execution_options(**WRITES)
+        with conn.begin():
+            yield conn
 
 
 def connect(url: str) -> Engine:
@@ -73,6 +86,8 @@ def connect(url: str) -> Engine:
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        # every use case that writes opens its transaction with engine.begin(): those start immediate
+        engine.begin = partial(_writing, engine)  # type: ignore[method-assign]
     return engine
 
 
