@@ -663,7 +663,7 @@ def assess_command(
         else:
             write_xlsx(matrix, events, output_path)
         err.print(f"threat matrix ({len(matrix.records)} threats) written to {output_path}")
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "rank": r.rank,
             "key": r.key,
