@@ -14,6 +14,12 @@ for esda the numba compilation a user meets), later calls in the same process ar
 
     .venv/bin/python bench/hotspots.py            # full run, writes bench/results/hotspots.md
     .venv/bin/python bench/hotspots.py --quick    # smoke run (one year, ~5,000 synthetic cells)
+    .venv/bin/python bench/hotspots.py --methods  # classes on every real events file, analytic vs permutations,
+                                                  # writes bench/results/hotspot_methods.md
+
+The esda comparison uses pochub's conditional randomisation (esda's scheme); ``--methods`` compares the classes
+pochub's default (analytic two-sided p, Benjamini–Hochberg FDR as ArcGIS) gives on real data with those of
+permutation inference (total randomisation, Gi*'s own; and the conditional scheme of the earlier default).
 """
 
 from __future__ import annotations
@@ -133,7 +139,7 @@ def ours(
     times["input"] = time.perf_counter() - started
     weights = h3_neighbours(cells, K)
     times["weights"] = time.perf_counter() - started - times["input"]
-    test = gi_star_test(values, weights, PERMUTATIONS, seed)
+    test = gi_star_test(values, weights, PERMUTATIONS, seed, randomisation="conditional")
     classes = hotspot_classes(test.z, benjamini_hochberg(test.p), test.concordant)
     times["gi_star"] = time.perf_counter() - started - times["input"] - times["weights"]
     return {"cells": list(cells), "values": values, "z": test.z, "p": test.p, "classes": list(classes)}, times
@@ -371,8 +377,10 @@ def precise_section(mine: dict[str, Any], precise: dict[str, Any]) -> str:
     reference = esda_p(precise["p"][aligned(mine, precise)], PRECISE_PERMUTATIONS)
     weights = h3_neighbours(cells, K)
     count = PRECISE_PERMUTATIONS
-    _, default = gi_star_from_weights(mine["values"], weights, count, SEED)
-    _, esda_rule = gi_star_from_weights(mine["values"], weights, count, SEED, tail="esda")
+    _, default = gi_star_from_weights(mine["values"], weights, count, SEED, randomisation="conditional")
+    _, esda_rule = gi_star_from_weights(
+        mine["values"], weights, count, SEED, tail="esda", randomisation="conditional"
+    )
     rows = [
         Agreement.of(default, reference).row("pochub (ties extreme in both tails) vs esda"),
         Agreement.of(esda_rule, reference).row('pochub `tail="esda"` vs esda'),
@@ -396,10 +404,12 @@ def compare(mine: dict[str, Any], theirs: dict[str, Any]) -> Comparison:
     order = aligned(mine, theirs)
     z_esda, p_esda = theirs["z"][order], esda_p(theirs["p"][order])
     weights = h3_neighbours(cells, K)
-    test = gi_star_test(mine["values"], weights, PERMUTATIONS, SEED)
+    test = gi_star_test(mine["values"], weights, PERMUTATIONS, SEED, randomisation="conditional")
     if not np.array_equal(test.p, mine["p"]):
         raise SystemExit("pochub's p-values are not reproducible from the seed")
-    esda_rule = gi_star_test(mine["values"], weights, PERMUTATIONS, SEED, tail="esda")
+    esda_rule = gi_star_test(
+        mine["values"], weights, PERMUTATIONS, SEED, tail="esda", randomisation="conditional"
+    )
     agreements = {
         "pochub vs esda": Agreement.of(mine["p"], p_esda),
         'pochub `tail="esda"` vs esda': Agreement.of(esda_rule.p, p_esda),
@@ -481,8 +491,137 @@ def section(
     }
 
 
+# --- classes on real data: analytic + FDR vs permutations ---------------------------------------------------
+
+METHOD_FILES = (
+    "acled-legacy-perse/ACLED_DRC_97_14.csv",
+    "acled-legacy-perse/ACLED_CAR_00_14.csv",
+    "acled-legacy-perse/ACLED_SouthSudan_11_14.csv",
+    "acled-legacy-perse/ACLED_AllSudan_00_14.csv",
+    "acled-mali/acled_mali_2017-01-01_2019-02-27.csv",
+    "acled-mali/conflict_data_mli_hdx.csv",
+    "ucdp-ged-ssd-hdx/conflict_data_ssd.csv",
+    "ucdp-ged-syria/ged_syria_20160101_20191130.csv.gz",
+    "ucdp-ged201-points/ged201_points.csv",
+    "osac-humanitarian-incidents/humanitarian_incidents_africa_2022-09-06.csv",
+)
+"""Every conflict-events file of the shared data (relative to its data/ folder)."""
+METHOD_PERMUTATIONS = 9999
+METHODS = (
+    ("analytic, FDR (default)", 0, "total", True),
+    ("analytic, unadjusted", 0, "total", False),
+    (f"total randomisation {METHOD_PERMUTATIONS}, FDR", METHOD_PERMUTATIONS, "total", True),
+    (f"total randomisation {METHOD_PERMUTATIONS}, unadjusted", METHOD_PERMUTATIONS, "total", False),
+    (f"conditional {METHOD_PERMUTATIONS}, FDR (earlier default)", METHOD_PERMUTATIONS, "conditional", True),
+)
+
+
+def event_points(path: Path) -> Any:
+    """Latitude, longitude and year of every event of a file, whatever its schema (HXL hashtag rows dropped)."""
+    import polars as pl
+
+    frame = pl.read_csv(path, infer_schema=False)
+    columns = {c.lower(): c for c in frame.columns}
+    return frame.select(
+        pl.col(columns["latitude"]).cast(pl.Float64, strict=False).alias("lat"),
+        pl.col(columns["longitude"]).cast(pl.Float64, strict=False).alias("lon"),
+        pl.col(columns["year"]).cast(pl.Int64, strict=False).alias("year"),
+    ).drop_nulls()
+
+
+def method_rows(name: str, points: Any, resolution: int, window: str) -> list[list[str]]:
+    """One table row per method for one file, resolution and window (events' cells plus two empty rings)."""
+    from collections import Counter
+
+    import h3
+    import numpy as np
+
+    from pochub.core.warning.hotspots import extend_with_rings, getis_ord_gi_star, h3_neighbours
+
+    counts = Counter(
+        h3.latlng_to_cell(la, lo, resolution) for la, lo in zip(points["lat"], points["lon"], strict=True)
+    )
+    cells, y = extend_with_rings(list(counts), list(counts.values()), k=2)
+    quiet = np.asarray(h3_neighbours(cells, K) @ y == 0)
+    busiest = int(np.argmax(y))
+    reference = None
+    rows = []
+    for label, permutations, randomisation, fdr in METHODS:
+        started = time.perf_counter()
+        result = getis_ord_gi_star(
+            cells,
+            y,
+            K,
+            permutations,
+            SEED,
+            fdr,
+            randomisation=randomisation,  # type: ignore[arg-type]
+        )
+        seconds = time.perf_counter() - started
+        classes = np.array(result.classes)
+        hot = np.char.startswith(classes.astype(str), "hot")
+        if reference is None:
+            reference = classes
+        agree = float((classes == reference).mean())
+        hot_agree = int((hot & np.char.startswith(reference.astype(str), "hot")).sum()) / max(
+            int(hot.sum()), 1
+        )
+        rows.append([
+            name, str(resolution), window, f"{len(cells):,}", f"{int(y.sum()):,}", label,
+            f"{int((classes == 'hot99').sum()):,}", f"{int(hot.sum()):,}",
+            f"{int(np.char.startswith(classes.astype(str), 'cold').sum()):,}",
+            f"{int((np.abs(result.z) > 3.3).sum()):,}",
+            f"{classes[busiest]} ({int(y[busiest])})", str(int((hot & quiet).sum())),
+            f"{agree:.3f}", f"{hot_agree:.2f}", f"{seconds:.1f}",
+        ])  # fmt: skip
+    return rows
+
+
+METHOD_HEADER = [
+    "file", "res", "window", "cells", "events", "method", "hot99", "hot (any)", "cold (any)", "|z| > 3.3",
+    "busiest cell (events)", "hot among empty-and-quiet", "class agreement with default",
+    "hot also hot by default", "s",
+]  # fmt: skip
+
+
+def methods_run(quick: bool) -> str:
+    """Classes of every events file at H3 res 5 and 6, full history and last year, by each method."""
+    data = shared_dir() / "data"
+    started = time.perf_counter()
+    rows: list[list[str]] = []
+    for name in METHOD_FILES[:2] if quick else METHOD_FILES:
+        points = event_points(data / name)
+        last = int(points["year"].max())
+        for resolution in (5,) if quick else (5, 6):
+            for window, chosen in (("all years", points), (f"{last}", points.filter(points["year"] == last))):
+                log(f"{name} res {resolution} {window}: {chosen.height:,} events")
+                rows.extend(method_rows(name.split("/")[-1], chosen, resolution, window))
+    minutes = (time.perf_counter() - started) / 60
+    md = "\n\n".join([
+        "## Hot spot classes on real data: analytic + FDR vs permutations",
+        f"`bench/hotspots.py --methods{' --quick' if quick else ''}`, {minutes:.1f} min. Every conflict-events "
+        "file of the shared data; H3 cells holding events plus two rings of empty cells (so that some cells are "
+        "empty among empty neighbours), Gi* with k = 1 (the cell and its 6 neighbours). Methods: the default, "
+        "analytic two-sided normal p with Benjamini–Hochberg FDR at each level (ArcGIS's Hot Spot Analysis with "
+        "its FDR correction, Caldas de Castro and Singer 2006); the same unadjusted; total randomisation "
+        f"(Gi*'s own: the cell's value redrawn with its neighbours) with {METHOD_PERMUTATIONS} permutations, "
+        "with and without FDR; and the earlier default, conditional randomisation (the cell's own value held "
+        "fixed) with FDR. *busiest cell*: the class of the cell with most events; *hot among empty-and-quiet*: "
+        "cells without events whose neighbours have none either, classed hot (must be 0); *class agreement*: "
+        "share of cells given the same class as the default; *hot also hot by default*: share of the method's "
+        "hot cells that the default also calls hot. Seed 0.",
+        "### Machine",
+        machine_markdown(),
+        md_table(METHOD_HEADER, rows),
+    ])  # fmt: skip
+    return md
+
+
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Gi* hot spots: pochub vs esda.")
+    parser.add_argument(
+        "--methods", action="store_true", help="classes on real data: analytic vs permutations"
+    )
     parser.add_argument("--quick", action="store_true", help="smoke mode: one year, ~5,000 synthetic cells")
     parser.add_argument(
         "--processes", type=int, default=None, help="fresh processes per tool and case (pochub 3, esda 2)"
@@ -503,6 +642,16 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 def run(argv: Sequence[str] | None = None) -> str:
     """Run the benchmark; print and write the Markdown section, and return it."""
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.methods:
+        md = methods_run(args.quick)
+        print(md)
+        target = args.results or (
+            DATA_DIR / "hotspot_methods-quick.md" if args.quick else RESULTS_DIR / "hotspot_methods.md"
+        )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(md + "\n", encoding="utf-8")
+        log(f"wrote {target}")
+        return md
     mode = "quick" if args.quick else "full"
     processes = args.processes
     source = shared_dir() / UCDP_FILE
