@@ -186,5 +186,26 @@ def test_spreadsheet_and_encoding_are_reported_and_a_png_is_named(
     png.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
     result = cli("--database", database_url, "import", "communities", png)
     assert (
-        result.code == 1 and "this is a PNG image, not a table" in result.err and "--encoding" not in result.err
+        result.code == 1
+        and "this is a PNG image, not a table" in result.err
+        and "--encoding" not in result.err
     )
+
+
+@pytest.mark.parametrize(
+    ("kind", "optional"),
+    [
+        ("communities", ["pcode", "vulnerable_groups", "focal_point", "phone_coverage", "unknown"]),
+        ("bases", ["pcode", "capacity"]),
+        ("units", ["tiers", "road_speed_kmh", "air", "readiness", "helicopter"]),
+        ("roads", ["road_class", "surface", "speed_kmh", "add"]),
+        ("acled", ["sub_event_type", "timestamp"]),
+        ("ucdp", ["date_end", "version"]),
+    ],
+)
+def test_help_lists_optional_columns_and_the_options(cli: CliRunner, kind: str, optional: list[str]) -> None:
+    result = cli("import", kind, "--help")
+    assert result.code == 0
+    words = " ".join(result.out.split())
+    for name in [*optional, "--skip-invalid", "--rejects"]:
+        assert name in words, name

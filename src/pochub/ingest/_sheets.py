@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from python_calamine import CalamineError, CalamineWorkbook
 
@@ -38,7 +39,7 @@ class SheetRows:
         try:
             workbook = CalamineWorkbook.from_path(str(path))
             self.sheet_name = ""
-            rows: list[list[object]] = []
+            rows: list[list[Any]] = []
             for name in workbook.sheet_names:
                 rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
                 if any(any(cell not in ("", None) for cell in row) for row in rows):
