@@ -243,3 +243,39 @@ def test_password_hashing_runs_off_the_event_loop(
     monkeypatch.setattr(auth_routes, "authenticate", watched)
     _login(client, "anyone", "any password at all")
     assert on_loop == [False]
+
+
+def test_the_account_page_lists_revokes_and_changes_the_password(client: TestClient, engine: Engine) -> None:
+    with cheap_password_hashing():
+        user = access.create_user(engine, "analyst12", PASSWORD, Role.ANALYST)
+    lost = access.issue_credential(engine, user, "token", timedelta(days=5), name="lost tablet")
+    assert _login(client, "analyst12", PASSWORD).status_code == 200  # the session cookie, as in a browser
+    page = client.get("/account")
+    assert page.status_code == 200 and "lost tablet" in page.text and lost not in page.text
+    [entry] = [c for c in access.list_credentials(engine, user) if c.name == "lost tablet"]
+    revoked = client.post(f"/account/tokens/{entry.credential_id}/revoke", follow_redirects=False)
+    assert revoked.status_code == 303
+    assert client.get("/api/v1/auth/me", headers=auth_header(lost)).status_code == 401
+    form = {
+        "current_password": "not it",
+        "new_password": "a fresh passphrase for me",
+        "repeat_password": "a fresh passphrase for me",
+    }
+    assert client.post("/account/password", data=form).status_code == 422
+    assert (
+        client.post(
+            "/account/password",
+            data={
+                **form,
+                "new_password": "password1234",
+                "current_password": PASSWORD,
+                "repeat_password": "password1234",
+            },
+        ).status_code
+        == 422
+    )
+    changed = client.post(
+        "/account/password", data={**form, "current_password": PASSWORD}, follow_redirects=False
+    )
+    assert changed.status_code == 303 and client.get("/account").status_code == 200  # this session stays
+    assert _login(client, "analyst12", "a fresh passphrase for me").status_code == 200

@@ -38,7 +38,7 @@ from pochub.errors import PocHubError
 from pochub.services.allocation import PlanJobs
 from pochub.http import install as install_http_security
 from pochub.store.database import connect
-from pochub.web import alert_pages, exercise_pages, pages, planning_pages
+from pochub.web import account_pages, alert_pages, exercise_pages, pages, planning_pages
 
 
 class RefuseNulPaths:
@@ -115,6 +115,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(alert_pages.router)  # before pages: /alerts is the inbox, not a placeholder
     app.include_router(planning_pages.router)  # before pages: /coverage and /coordination, not placeholders
     app.include_router(exercise_pages.router)  # before pages: the facilitator's and the trainees' exercise pages
+    app.include_router(account_pages.router)  # one's sessions, tokens and password
     app.include_router(pages.router)  # the web pages ("/" is the operational picture), after the API
     return app
 

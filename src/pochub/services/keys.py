@@ -119,23 +119,23 @@ def rotate_key(
                 (r.sender_name.is_not(None)) | (r.sender_number.is_not(None))
             )
         ).all()
-        for row in reports:
+        for report in reports:
             conn.execute(
                 update(tables.alert_reports)
-                .where(r.report_id == row.report_id)
+                .where(r.report_id == report.report_id)
                 .values(
-                    sender_name=new.encrypt(old.decrypt(row.sender_name)),
-                    sender_number=new.encrypt(old.decrypt(row.sender_number)),
+                    sender_name=new.encrypt(old.decrypt(report.sender_name)),
+                    sender_number=new.encrypt(old.decrypt(report.sender_number)),
                 )
             )
         gateways = conn.execute(
             select(u.user_id, u.gateway_secret).where(u.gateway_secret.is_not(None))
         ).all()
-        for row in gateways:
+        for gateway in gateways:
             conn.execute(
                 update(tables.users)
-                .where(u.user_id == row.user_id)
-                .values(gateway_secret=new.encrypt(old.decrypt(row.gateway_secret)))
+                .where(u.user_id == gateway.user_id)
+                .values(gateway_secret=new.encrypt(old.decrypt(gateway.gateway_secret)))
             )
         refuzz(conn, new, fuzz_km)
         audit.record(

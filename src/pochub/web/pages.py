@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
 
-from pochub.api.auth import SESSION_COOKIE, OptionalUser
+from pochub.api.auth import SESSION_COOKIE, OptionalUser, client_address
 from pochub.api.deps import DbConnection
 from pochub.errors import Forbidden, NotFound
 from pochub.services.access import authenticate, issue_credential, revoke_credential
@@ -60,7 +60,7 @@ def login(
     if not errors:
         engine = request.app.state.engine
         try:
-            user = authenticate(engine, username, password)
+            user = authenticate(engine, username, password, client=client_address(request))
         except Forbidden as exc:
             errors["form"] = "throttled" if "too many" in str(exc) else "wrong_credentials"
             status_code = 401
@@ -93,7 +93,7 @@ def logout(request: Request) -> Response:
     """Revoke the session, forget its cookie and go back to the login page."""
     secret = request.cookies.get(SESSION_COOKIE)
     if secret:
-        revoke_credential(request.app.state.engine, secret)
+        revoke_credential(request.app.state.engine, secret, client=client_address(request))
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
     return response
