@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import event, given, settings, target
 from hypothesis import strategies as st
 
 from pochub.core.models.access import Role
@@ -228,6 +228,7 @@ ACTIONS: list[Action] = [
     Classify(),
     Transmit(),
     Decide(Decision.RESPOND, Tier.DIALOGUE_ENGAGEMENT, Phase.PREVENTION),
+    Decide(Decision.RESPOND, Tier.PHYSICAL_PROTECTION, Phase.RESPONSE, ("BATT-1",)),
     Decide(Decision.REFER, reason="handed to the Protection Cluster"),
     Deploy(),
     RecordOutcome("done"),
@@ -240,23 +241,68 @@ ACTIONS: list[Action] = [
 ROLES = [*Role, SYSTEM]
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(ACTIONS), st.sampled_from(ROLES)), max_size=30))
-def test_no_illegal_transition_is_accepted(steps: list[tuple[Action, str]]) -> None:
+def every_attempt(state: AlertState, now: datetime) -> list[tuple[Action, str, AlertState]]:
+    """Try every (action, role) on ``state``: an attempt the transition table or the role table forbids must be
+    refused, one that is accepted must lead where the table says and be recorded; returns the accepted ones."""
+    accepted = []
+    for action in ACTIONS:
+        for role in ROLES:
+            allowed_pair = (state.status, action.name) in TRANSITIONS and role in ACTION_ROLES[action.name]
+            offered = action.name in allowed_actions(state, role)
+            try:
+                after, effects = apply(state, action, Actor("x", role), now, rules=RULES)
+            except (Forbidden, InvalidTransition):
+                assert not offered, (state.status, action.name, role)
+                continue
+            except InvalidInput:
+                assert allowed_pair  # a legal step whose fields this alert's facts refuse
+                continue
+            assert allowed_pair and offered, (state.status, action.name, role)
+            assert after.status is TRANSITIONS[(state.status, action.name)]
+            assert isinstance(effects[0], TransitionRecorded) and effects[0].from_status is state.status
+            if after.status is AlertStatus.CLOSED:
+                assert after.feedback is not None
+            accepted.append((action, role, after))
+    return accepted
+
+
+def test_legal_paths_reach_every_state_and_every_illegal_step_is_refused_in_each() -> None:
+    """Breadth-first over the legal steps from a new alert (one alert per status, verification and response reached):
+    every status is reached, and at each one every illegal (action, role) is refused."""
+    start = new_alert()
+    frontier = [start]
+    seen = {(start.status, start.verification, start.response)}
+    reached = {start.status}
+    now = T0
+    while frontier:
+        now += timedelta(hours=1)
+        following = []
+        for state in frontier:
+            for _action, _role, after in every_attempt(state, now):
+                key = (after.status, after.verification, after.response)
+                if key not in seen:
+                    seen.add(key)
+                    reached.add(after.status)
+                    following.append(after)
+        frontier = following
+    assert reached == set(AlertStatus)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_random_legal_paths_refuse_every_illegal_step(data: st.DataObject) -> None:
+    """Random walks along legal steps (drawn among the accepted ones, so walks get past the first states);
+    at every state on the way every illegal (action, role) is refused."""
     state = new_alert()
     now = T0
-    for action, role in steps:
+    depth = 0
+    for _ in range(30):
         now += timedelta(hours=1)
-        allowed_pair = (state.status, action.name) in TRANSITIONS and role in ACTION_ROLES[action.name]
-        offered = action.name in allowed_actions(state, role)
-        try:
-            after, effects = apply(state, action, Actor("x", role), now, rules=RULES)
-        except (Forbidden, InvalidTransition):
-            assert not offered
-            continue
-        assert allowed_pair and offered
-        assert after.status is TRANSITIONS[(state.status, action.name)]
-        assert isinstance(effects[0], TransitionRecorded) and effects[0].from_status is state.status
-        if after.status is AlertStatus.CLOSED:
-            assert after.feedback is not None
-        state = after
+        accepted = every_attempt(state, now)
+        if not accepted:
+            break
+        _action, _role, state = data.draw(st.sampled_from(accepted))
+        depth += 1
+        event(f"reached {state.status.value}")
+    target(float(list(AlertStatus).index(state.status)), label="furthest status")
+    assert depth > 0  # a new alert always has a legal step (acknowledge, escalate, merge)
