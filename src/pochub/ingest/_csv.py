@@ -167,9 +167,9 @@ class CsvTable:
                 self.hxl_tags = {c: t.strip() for c, t in zip(self.columns, row, strict=False) if t.strip()}
                 self._header_records = 2 + blank
                 continue
+            if not any(cell.strip() for cell in row):
+                continue  # a blank line, or a row of empty cells (",,," or an empty sheet row): no data
             if len(row) != width:
-                if not any(cell.strip() for cell in row):
-                    continue  # blank line
                 self.ragged.append(
                     RowError(
                         self.name, line, "*", ",".join(row)[:80], f"expected {width} fields, found {len(row)}"
@@ -247,6 +247,13 @@ class CsvTable:
             offsets = newlines.cum_sum() - newlines
             lines = pl.int_range(0, batch.height, eager=True).cast(pl.Int64) + offsets + line
             line = int(lines[-1]) + int(newlines[-1]) + 1
+            blank = batch.select(
+                pl.all_horizontal(pl.col(n).fill_null("").str.strip_chars() == "" for n in names)
+            ).to_series()
+            if blank.any():  # rows of empty cells carry no data, as blank lines
+                batch, lines = batch.filter(~blank), lines.filter(~blank)
+                if batch.height == 0:
+                    continue
             short = batch.select(pl.any_horizontal(pl.col(n).is_null() for n in names)).to_series()
             if short.any():
                 for row_line, row in zip(lines.filter(short), batch.filter(short).rows(), strict=True):

@@ -168,9 +168,18 @@ def _row_ids(frame: pl.DataFrame) -> pl.Series:
     return pl.Series([hashlib.sha1(r.encode()).hexdigest()[:16] for r in raw], dtype=pl.String)
 
 
+NEUTRALISED = r"^'[=+\-@\t\r]"
+"""Text PoC Hub's own exports wrote with a leading apostrophe so that no spreadsheet runs it as a formula."""
+
+
 def _field(frame: pl.DataFrame, columns: dict[str, str], name: str) -> pl.Expr:
     column = columns.get(name)
-    return text(frame, column) if column else pl.lit("", dtype=pl.String)
+    if not column:
+        return pl.lit("", dtype=pl.String)
+    value = text(frame, column)
+    if "raw" in columns:  # PoC Hub's own export: take its formula guard off again
+        return pl.when(value.str.contains(NEUTRALISED)).then(value.str.slice(1)).otherwise(value)
+    return value
 
 
 def _optional_inter(columns: dict[str, str], name: str) -> pl.Expr:
