@@ -209,3 +209,26 @@ def test_help_lists_optional_columns_and_the_options(cli: CliRunner, kind: str, 
     words = " ".join(result.out.split())
     for name in [*optional, "--skip-invalid", "--rejects"]:
         assert name in words, name
+
+
+def test_an_acled_export_as_xlsx_imports_on_both_backends(
+    engine: Engine, database_url: str, cli: CliRunner, tmp_path: Path
+) -> None:
+    path = shared_file("acled-mali/acled_mali_2017-01-01_2019-02-27.csv")
+    xlsx = to_xlsx(tmp_path / "mali.xlsx", source_rows(path))
+    from_xlsx = run(cli, database_url, "acled", xlsx)
+    assert from_xlsx["read_as"] == "XLSX workbook, sheet 'events'"
+    with engine.connect() as conn:
+        ev = tables.events.c
+        stored = sorted(
+            conn.execute(select(ev.source_id, ev.event_date, ev.category, ev.fatalities_best)).all()
+        )
+    from_csv = run(cli, database_url, "acled", path)
+    assert from_csv["read_as"] == "CSV, UTF-8, comma-separated"
+    assert from_xlsx["stored"] == from_xlsx["rows_read"] == from_csv["rows_read"] == 1339
+    assert from_csv["stored"] == 0 and from_csv["older"] == 0
+    with engine.connect() as conn:
+        again = sorted(
+            conn.execute(select(ev.source_id, ev.event_date, ev.category, ev.fatalities_best)).all()
+        )
+    assert again == stored
