@@ -56,9 +56,9 @@ def test_cod_ab_boundaries_locate_events(engine: Engine, database_url: str, cli:
     assert {a.boundary_version for a in areas} == {Path(CAR_ADM2).name}
     located = [r for r in rows if r.admin2_pcode]
     assert summary["events_located"] == len(located) > 0.95 * len(rows)
-    for r in located[::50]:
+    for r in located[::50]:  # inside its area, or the nearest within the 25 km tolerance (0.23 degrees)
         point = shapely.Point(r.longitude, r.latitude)
-        assert polygons[r.admin2_pcode].buffer(1e-9).contains(point)
+        assert polygons[r.admin2_pcode].distance(point) < 0.25
 
 
 def test_osm_admin1_codes_are_found_by_property_name(
