@@ -117,7 +117,8 @@ def list_alerts(
 
 
 def _history(conn: Any, alert_id: int, access: AlertAccess) -> list[dict[str, Any]]:
-    """The transitions; who acted is left out where the reader may not learn who recorded the alert."""
+    """The transitions; who acted is left out where the reader may not learn who recorded the alert, and the
+    notes (reasons, details) where the reader may not read the community's words."""
     return [
         {
             "at": repository.utc(t.at).isoformat(),  # type: ignore[union-attr]
@@ -126,8 +127,8 @@ def _history(conn: Any, alert_id: int, access: AlertAccess) -> list[dict[str, An
             "to_state": t.to_state,
             "actor": t.actor if access.recorded_by else "",
             "role": t.role,
-            "reason": t.reason,
-            "detail": orjson.loads(t.detail or "{}"),
+            "reason": t.reason if access.text else "",
+            "detail": orjson.loads(t.detail or "{}") if access.text else {},
         }
         for t in repository.transitions(conn, alert_id)
     ]
@@ -143,15 +144,18 @@ def alert_detail(engine: Engine, settings: Settings, reference: str, user: User)
         row = visible_alert(conn, reference, user)
         view = summary(row, user, protector, settings, now)
         details = orjson.loads(row.details or "{}")
+        feedback = details.get("feedback")
+        if feedback and not access.text:  # what the community was told can repeat what it said
+            feedback = {**feedback, "message": ""}
         view.update(
             verification=details.get("verification"),
-            verification_note=details.get("verification_note", ""),
+            verification_note=details.get("verification_note", "") if access.text else "",
             response=details.get("response"),
             deployed_units=details.get("deployed_units", []),
-            outcome=details.get("outcome", ""),
+            outcome=details.get("outcome", "") if access.text else "",
             civilians_harmed=details.get("civilians_harmed"),
-            feedback=details.get("feedback"),
-            review=details.get("review", ""),
+            feedback=feedback,
+            review=details.get("review", "") if access.text else "",
             history=_history(conn, row.alert_id, access),
         )
         reports = []
