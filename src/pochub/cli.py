@@ -468,10 +468,13 @@ def import_roads_command(
 
 @import_app.command("structure")
 def import_structure_command(ctx: typer.Context, path: Path, output: Output = OutputFormat.table) -> None:
-    """Store the mission's coordination structure (YAML)."""
-    from pochub.services.capacities import store_structure
+    """Validate and store the mission's coordination structure (YAML), as `pochub structure import` does: with
+    boundaries stored, every office's area must be one of them (the unknown P-codes are named)."""
+    from pochub.services.structures import import_structure
 
-    print_summary(store_structure(state(ctx).engine(), path).as_dict(), output)
+    report = import_structure(state(ctx).engine(), path)
+    print_summary({"kind": "structure", "file": str(path), "stored": 1, "updated": 0}, output)
+    err.print(report.summary(), highlight=False, soft_wrap=True)
 
 
 def first_steps(ctx: typer.Context, *needs: str) -> None:

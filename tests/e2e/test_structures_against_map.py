@@ -85,3 +85,14 @@ def test_structure_import_names_p_codes_in_no_stored_boundary(
     structure = car_structure(demo, tmp_path, [["CF1"], codes[1:2], codes[2:]])
     result = cli(*db, "structure", "import", structure)
     assert result.code == 1 and "area CF1 is in no stored boundary" in result.err
+
+
+def test_import_structure_checks_the_map_too(
+    engine: Engine, database_url: str, cli: CliRunner, demo: DemoFiles, tmp_path: Path
+) -> None:
+    db = ("--database", database_url)
+    ok(cli(*db, "import", "boundaries", shared_file(ADM2), "--level", "2"))
+    codes = prefectures()
+    result = cli(*db, "import", "structure", car_structure(demo, tmp_path, [codes[:1], ["CF99"], codes[2:]]))
+    assert result.code == 1 and "area CF99 is in no stored boundary (unknown P-code)" in result.err
+    ok(cli(*db, "import", "structure", car_structure(demo, tmp_path, [codes[:1], codes[1:2], codes[2:]])))
