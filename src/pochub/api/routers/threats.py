@@ -35,6 +35,7 @@ from pochub.core.models.taxonomy import ThreatType
 from pochub.core.threats.matrix import ThreatRecord
 from pochub.services.allocation import coverage
 from pochub.services.threat_listing import bounded_hotspots, list_threats
+from pochub.services.warning import CellPlace
 
 router = APIRouter(
     prefix="/api/v1/threats", tags=["threats"], dependencies=[Depends(current_user)], responses=SIGNED_IN
@@ -80,7 +81,9 @@ class ThreatRow(BaseModel):
     area_pcode: str
     area_name: str
     communities_at_risk: list[str] = Field(description="The area's most populous communities (at most five).")
-    population_at_risk: int | None = Field(description="People in the area; null when unknown (never 0 for it).")
+    population_at_risk: int | None = Field(
+        description="People in the area; null when unknown (never 0 for it)."
+    )
     exposure_basis: str = Field(description="communities, population grid, area population or unknown.")
     vulnerable_groups: list[str]
     vulnerability: float | None = Field(description="1-5; null when unknown (scored 3 by the declared rule).")
@@ -92,7 +95,9 @@ class ThreatRow(BaseModel):
         "the source does not give them)."
     )
     drivers: list[str] = Field(description="The two largest drivers of the risk score.")
-    driver_weights: dict[str, float] = Field(description="Risk points each driver adds (see core.threats.risk).")
+    driver_weights: dict[str, float] = Field(
+        description="Risk points each driver adds (see core.threats.risk)."
+    )
     likelihood: float
     impact: float
     risk: float = Field(description="Likelihood times impact, 1-25.")
@@ -130,8 +135,22 @@ def threat_row(record: ThreatRecord) -> ThreatRow:
         **{
             name: getattr(record, name)
             for name in ThreatRow.model_fields
-            if name not in ("phase", "response_options", "overrides", "harm", "drivers", "driver_weights")
+            if name
+            not in (
+                "phase",
+                "response_options",
+                "overrides",
+                "harm",
+                "drivers",
+                "driver_weights",
+                "description",
+                "indicators",
+                "vulnerability_factors",
+            )
         },
+        description=str(record.description),
+        indicators=[str(i) for i in record.indicators],
+        vulnerability_factors=[str(f) for f in record.vulnerability_factors],
         harm=dict(record.harm.__dict__),
         drivers=list(record.drivers),
         driver_weights=dict(record.driver_weights),
@@ -212,6 +231,12 @@ class HotspotProperties(BaseModel):
         description="Benjamini-Hochberg adjusted p-value (ArcGIS's FDR correction); the class is read from it."
     )
     hotspot_class: HotspotClass = Field(alias="class")
+    area_pcode: str | None = Field(
+        default=None, description="Area holding the cell's centre (significant and top cells; null beyond)."
+    )
+    area_name: str | None = Field(default=None, description="Name of that area.")
+    nearest_community: str | None = Field(default=None, description="Nearest stored community to the centre.")
+    community_km: float | None = Field(default=None, description="Its distance from the centre, km.")
 
 
 class HotspotFeature(Feature[Polygon, HotspotProperties]):
@@ -228,6 +253,18 @@ class HotspotCollection(FeatureCollection[HotspotFeature]):
     permutations: int
     events: int = Field(description="Events inside the analysed cells.")
     cells: int = Field(description="Cells analysed (features may list only the significant ones).")
+
+
+def _place(place: CellPlace | None) -> dict[str, Any]:
+    """A cell's area and nearest community, when the run located it."""
+    if place is None:
+        return {}
+    return {
+        "area_pcode": place.area_pcode,
+        "area_name": place.area_name,
+        "nearest_community": place.community,
+        "community_km": place.community_km,
+    }
 
 
 @router.get("/hotspots", response_model=HotspotCollection)
@@ -274,6 +311,7 @@ def threat_hotspots(
                 "p": finite(p),
                 "p_fdr": finite(q),
                 "class": cls,
+                **_place(run.places.get(cell)),
             },
             cell,
         )
