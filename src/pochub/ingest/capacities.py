@@ -244,6 +244,35 @@ def read_units_table(path: Path, known_bases: Collection[str] | None = None) -> 
     return _read_table(path, UNIT_REQUIRED, UNIT_OPTIONAL, "units", checks, build)
 
 
+CandidateSite = tuple[str, str, float, float]
+"""A candidate deployment site: id, name, latitude, longitude."""
+
+
+def read_candidate_sites(path: Path) -> list[CandidateSite]:
+    """Candidate sites for a deployment plan from a table (CSV, TSV, XLSX, XLS, ODS): id, lat, lon and an
+    optional name (default: the id). InvalidRows names every bad line."""
+
+    def checks(frame: pl.DataFrame) -> list[Check]:
+        return [
+            Check("id", text(frame, "id"), text(frame, "id") == "", "empty id"),
+            repeated_id(frame),
+            *coordinate_checks(frame, "lat", "lon"),
+        ]
+
+    def build(frame: pl.DataFrame, found: Records[CandidateSite]) -> list[CandidateSite]:
+        ids = text(frame, "id")
+        values = frame.select(
+            ids.alias("id"),
+            pl.when(text(frame, "name") == "").then(ids).otherwise(text(frame, "name")).alias("name"),
+            parse_float(text(frame, "lat")).alias("lat"),
+            parse_float(text(frame, "lon")).alias("lon"),
+        )
+        return list(values.iter_rows())
+
+    found = _read_table(path, ("id", "lat", "lon"), ("name",), "candidate sites", checks, build)
+    return found.checked(skip_invalid=False).records
+
+
 def class_from_speed(speed_kmh: float) -> str:
     """A road class for a network that gives speeds, not classes (OSRM-derived graphs)."""
     if speed_kmh >= 70:

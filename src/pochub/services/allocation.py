@@ -7,7 +7,6 @@ surface and season), else great-circle at the off-road speed; helicopters fly.
 
 from __future__ import annotations
 
-import csv
 import logging
 import math
 import re
@@ -43,6 +42,7 @@ from pochub.core.geography.areas import AreaIndex
 from pochub.core.geography.repair import polygon_parts
 from pochub.core.models.places import Community, Road
 from pochub.errors import Infeasible, InvalidInput
+from pochub.ingest.capacities import read_candidate_sites
 from pochub.store import repositories, tables
 
 log = logging.getLogger("pochub.plans")
@@ -211,25 +211,8 @@ def coverage(
 
 
 def read_candidates(path: Path) -> list[Site]:
-    """Candidate sites from a CSV with id, lat, lon (and an optional name)."""
-    if not path.exists():
-        raise InvalidInput(f"{path}: no such file")
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = {"id", "lat", "lon"} - set(reader.fieldnames or [])
-        if missing:
-            raise InvalidInput(
-                f"{path}:1: candidates need columns id, lat, lon (missing {', '.join(sorted(missing))})"
-            )
-        sites = []
-        for row in reader:
-            try:
-                lat, lon = float(row["lat"]), float(row["lon"])
-            except ValueError as exc:
-                raise InvalidInput(f"{path}:{reader.line_num}: lat/lon must be numbers") from exc
-            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-                raise InvalidInput(f"{path}:{reader.line_num}: lat/lon out of range")
-            sites.append(Site(row["id"], row.get("name") or row["id"], lat, lon))
+    """Candidate sites from a table (CSV, TSV, XLSX, XLS, ODS) with id, lat, lon (and an optional name)."""
+    sites = [Site(*site) for site in read_candidate_sites(path)]
     if not sites:
         raise InvalidInput(f"{path}: no candidates")
     return sites

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, Engine, insert, select
 
 from pochub.core.geography.areas import AreaIndex, with_area_keys
 from pochub.core.models.places import Community
+from pochub.core.text import N_, Message
 from pochub.core.threats.matrix import (
     TOP_COMMUNITIES,
     AreaContext,
@@ -77,7 +78,11 @@ def area_contexts(conn: Connection, level: int) -> dict[str, AreaContext]:
         if unknown_coverage:
             factors = (
                 *factors,
-                f"phone/radio coverage unknown for {unknown_coverage} of {len(members)} communities",
+                Message(
+                    N_("phone or radio coverage unknown for {unknown} of {total} communities"),
+                    unknown=unknown_coverage,
+                    total=len(members),
+                ),
             )
         largest = sorted(members, key=lambda c: -c.population)[:TOP_COMMUNITIES]
         if members:
