@@ -23,7 +23,7 @@ from pochub.config import Settings
 from pochub.core.models.access import Role, User, can_read_protected, location_fuzzed
 from pochub.core.workflow.lifecycle import allowed_actions
 from pochub.documents.spreadsheet_cells import neutralised_record
-from pochub.services.alerts import visible_alert
+from pochub.services.alerts import refuzz, visible_alert
 from pochub.services.protection import Protector
 from pochub.store import alert_repository as repository
 from pochub.store import audit
@@ -204,6 +204,9 @@ def export_alerts(
     protector = Protector(settings.secret_key)
     now = datetime.now(UTC)
     with engine.begin() as conn:
+        refuzz(
+            conn, protector, settings.location_fuzz_km, every=False
+        )  # alerts older than their fuzzed place
         rows, _ = repository.list_alerts(conn, user, chosen, limit=limit, offset=0, fuzzed=True)
         audit.record(
             conn, actor=user.username, role=user.role.value, action="export", entity="alert",
