@@ -131,7 +131,11 @@ class AreaIndex:
         point_at, area_at = point_at[keep], area_at[keep]
         best = np.full(len(lat), -1, dtype=np.intp)
         distance = np.full(len(lat), np.inf)
-        if len(point_at):
+        if len(point_at):  # the nearest candidate in degrees (one per point), then its distance in km
+            degrees_away = shapely.distance(points[point_at], self.tree.geometries.take(area_at))
+            order = np.lexsort((degrees_away, point_at))
+            first = order[np.unique(point_at[order], return_index=True)[1]]
+            point_at, area_at = point_at[first], area_at[first]
             lines = shapely.shortest_line(points[point_at], self.tree.geometries.take(area_at))
             ends = shapely.get_coordinates(lines).reshape(-1, 2, 2)
             km = haversine_km(ends[:, 0, 1], ends[:, 0, 0], ends[:, 1, 1], ends[:, 1, 0])
