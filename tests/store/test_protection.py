@@ -65,4 +65,6 @@ def test_fuzzed_locations_are_stable_per_record_and_secret() -> None:
     assert 0 < great_circle_km(-1.68, 29.23, *first) <= 5.0
     assert first != protector.fuzz_location(-1.68, 29.23, 5.0, "AL-2026-0002")
     # knowing the reference is not enough to undo the move: it depends on the secret
-    assert first != Protector("another secret, also long enough to use").fuzz_location(-1.68, 29.23, 5.0, "AL-2026-0001")
+    assert first != Protector("another secret, also long enough to use").fuzz_location(
+        -1.68, 29.23, 5.0, "AL-2026-0001"
+    )

@@ -35,8 +35,8 @@ from pochub.api.routers import (
 )
 from pochub.config import Settings
 from pochub.errors import PocHubError
-from pochub.services.allocation import PlanJobs
 from pochub.http import install as install_http_security
+from pochub.services.allocation import PlanJobs
 from pochub.store.database import connect
 from pochub.web import account_pages, alert_pages, exercise_pages, pages, planning_pages
 

@@ -121,9 +121,7 @@ def create_demo_accounts(engine: Engine, field_office: str) -> list[DemoAccount]
             )
             accounts.append(DemoAccount(username, role.value, None, credential))
             continue
-        password = secrets.token_urlsafe(
-            12
-        )  # 16 random characters: the password policy's length and strength
+        password = secrets.token_urlsafe(12)  # 16 random characters: beyond the password policy's minimum
         chosen_office = field_office if office == "first" else None
         create_user(engine, username, password, role, field_office=chosen_office, display_name=title,
                     actor="pochub demo")  # fmt: skip
