@@ -11,7 +11,6 @@ from sqlalchemy import Connection, Engine, insert, select
 
 from pochub.core.geography.areas import AreaIndex, with_area_keys
 from pochub.core.models.places import Community
-from pochub.core.text import N_, Message
 from pochub.core.threats.matrix import (
     TOP_COMMUNITIES,
     AreaContext,
@@ -78,11 +77,8 @@ def area_contexts(conn: Connection, level: int) -> dict[str, AreaContext]:
         if unknown_coverage:
             factors = (
                 *factors,
-                Message(
-                    N_("phone or radio coverage unknown for {unknown} of {total} communities"),
-                    unknown=unknown_coverage,
-                    total=len(members),
-                ),
+                # plain English until pochub.core.text (Message) is committed; its fr/en catalogue entries exist
+                f"phone or radio coverage unknown for {unknown_coverage} of {len(members)} communities",
             )
         largest = sorted(members, key=lambda c: -c.population)[:TOP_COMMUNITIES]
         if members:
