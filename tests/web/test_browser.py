@@ -144,6 +144,11 @@ def page(browser: Browser, server: str) -> Iterator[Page]:
     outside: list[str] = []
     tab = context.new_page()
     tab.on("pageerror", lambda error: errors.append(str(error)))
+    # anything the Content-Security-Policy blocks (an inline script, a style, a request) is an error too
+    tab.on(
+        "console",
+        lambda message: errors.append(message.text) if "Content Security Policy" in message.text else None,
+    )
     tab.on(
         "request",
         lambda request: None if request.url.startswith((server, "data:")) else outside.append(request.url),
