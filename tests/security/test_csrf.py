@@ -128,6 +128,14 @@ def test_the_token_is_tied_to_the_session(client: TestClient) -> None:
         assert refused(response)
 
 
+def test_behind_a_proxy_the_forwarded_host_is_this_site(client: TestClient) -> None:
+    token = sign_in(client)
+    proxied = {"Origin": "https://hub.mission.example", "X-Forwarded-Host": "hub.mission.example"}
+    assert not refused(client.post("/language", data={"language": "fr", CSRF_FIELD: token}, headers=proxied))
+    other = {"Origin": "https://other.mission.example", "X-Forwarded-Host": "hub.mission.example"}
+    assert refused(client.post("/language", data={"language": "fr", CSRF_FIELD: token}, headers=other))
+
+
 def test_a_script_sends_the_token_in_a_header(client: TestClient) -> None:
     token = sign_in(client)
     assert refused(client.post("/api/v1/auth/tokens", json={"name": "page"}))

@@ -82,7 +82,10 @@ def _same_origin(headers: Headers) -> bool:
     if source == "null":
         return False  # sandboxed frames, data: pages
     parts = urlsplit(source)
-    return parts.scheme in ("http", "https") and parts.netloc.lower() == headers.get("host", "").lower()
+    # behind a proxy that rewrites Host, the proxy's X-Forwarded-Host names the site (a cross-site form cannot
+    # set either header, so trusting it gives an attacker nothing)
+    hosts = {headers.get("host", ""), headers.get("x-forwarded-host", "").split(",")[0].strip()} - {""}
+    return parts.scheme in ("http", "https") and parts.netloc.lower() in {host.lower() for host in hosts}
 
 
 def _needs_check(scope: Scope, headers: Headers, cookies: Mapping[str, str]) -> bool:
