@@ -822,8 +822,9 @@ def hotspots_command(
         int,
         typer.Option(
             help="0 (default): analytic normal p-values of Gi*, right for event counts over many cells. "
-            "P > 0: pseudo p-values from P total randomisations (the cell's own count included), for small or "
-            "very skewed grids; their floor is 2/(P+1), so use 9999 or more with the FDR correction."
+            "P > 0: pseudo p-values from P total randomisations (the cell's own count included), for small "
+            "grids or very few events; they cannot go below 2/(P+1), nor much below 2W/n for the busiest "
+            "neighbourhoods, so on grids of thousands of cells read them with --no-fdr (BENCHMARKS.md)."
         ),
     ] = 0,
     seed: Annotated[int, typer.Option(help="Random seed of the permutations.")] = 0,
