@@ -971,9 +971,9 @@ def hotspots_command(
         ):
             err.print(
                 f"No cell is significant after the false-discovery-rate correction, although some |z| > 3.3: "
-                f"{permutations} permutations cannot give a p-value below {floor:.2g}, too coarse for "
-                f"{len(rows):,} cells. Use the analytic test (--permutations 0)"
-                + (" or more permutations." if permutations < 99_999 else ".")
+                f"permutation p-values cannot go below {floor:.2g} ({permutations} permutations), nor much below "
+                f"the chance that a random neighbourhood holds the busiest cell, too coarse for {len(rows):,} "
+                "cells. Use the analytic test (leave out --permutations), or read these classes with --no-fdr."
             )
 
 
