@@ -395,7 +395,8 @@ def import_communities_command(
 @import_app.command("population")
 def import_population_command(ctx: typer.Context, path: Path, output: Output = OutputFormat.table) -> None:
     """Import population for the threat matrix's exposure where no community is known: a CSV of points or grid
-    cells (lat, lon, population) or a population-count GeoTIFF in EPSG:4326 (it replaces the stored population)."""
+    cells (lat, lon, population) or a population-count GeoTIFF in EPSG:4326 (either replaces the stored grid), or
+    a boundary GeoJSON whose features carry a population property (matched to the stored areas)."""
     from pochub.services.population import import_population
 
     print_summary(import_population(state(ctx).engine(), path).as_dict(), output)

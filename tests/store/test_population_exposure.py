@@ -89,3 +89,44 @@ def test_bad_population_files_name_line_and_field(
     refused = cli("--database", database_url, "import", "population", not_a_grid)
     assert refused.code != 0 and "GeoTIFF" in refused.err
     assert conn_count(engine) == 0
+
+
+AREA_FILES = [
+    "admin-boundaries-osm/caf_admin1_osm_q8.geojson",
+    "admin-boundaries-osm/cod_admin1_osm_q8.geojson",
+    "admin-boundaries-osm/mli_admin1_osm_q8.geojson",
+    "admin-boundaries-osm/ssd_admin1_osm_q8.geojson",
+]
+
+
+@pytest.mark.parametrize("name", AREA_FILES)
+def test_area_populations_from_boundary_properties(
+    engine: Engine, database_url: str, cli: CliRunner, name: str
+) -> None:
+    """Every boundary file of the shared data with a population property: each area that gives one keeps it."""
+    import orjson
+
+    from pochub.services.population import stored_area_populations
+
+    path = shared_file(name)
+    given = [f["properties"].get("population") for f in orjson.loads(Path(path).read_bytes())["features"]]
+    base = ("--database", database_url, "import")
+    refused = cli(*base, "population", path)
+    assert refused.code != 0 and "boundaries first" in refused.err
+    assert cli(*base, "boundaries", path, "--level", "1").code == 0
+    result = cli(*base, "population", path, "--format", "json")
+    assert result.code == 0, result.err
+    summary = json.loads(result.out)
+    with engine.connect() as conn:
+        stored = stored_area_populations(conn)
+    assert summary["points"] == len(stored) == sum(p is not None for p in given)
+    assert sorted(stored.values()) == sorted(int(p) for p in given if p is not None)
+    if name.startswith("admin-boundaries-osm/caf"):
+        assert cli(*base, "acled", shared_file("acled-legacy-perse/ACLED_CAR_00_14.csv")).code == 0
+        rows = assess(cli, database_url)
+        assert rows and all(
+            r["exposure_basis"] == "area population" for r in rows if r["area_pcode"] in stored
+        )
+        assert all(
+            r["population_at_risk"] == stored[str(r["area_pcode"])] for r in rows if r["area_pcode"] in stored
+        )

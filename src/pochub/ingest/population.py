@@ -1,5 +1,6 @@
 """Population where people live, for the threat matrix's exposure where no community is known: a CSV (or
-spreadsheet) of points or grid cells with their population, or a population-count GeoTIFF grid.
+spreadsheet) of points or grid cells with their population, a population-count GeoTIFF grid, or a boundary
+GeoJSON whose features carry a population property (area populations).
 
 A CSV needs a latitude, a longitude and a population column (``lat``/``latitude``/``lat_center``, ``lon``/
 ``longitude``/``lon_center``/``lng``, ``population``/``pop``/``count``); each row is a point (a grid cell by its
@@ -12,12 +13,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import orjson
 import polars as pl
 import polars_h3 as plh3
+import shapely
+import shapely.errors
+import shapely.geometry
 
-from pochub.errors import InvalidInput, InvalidRows
+from pochub.errors import InvalidInput, InvalidRows, RowError
 from pochub.ingest._columns import Check, coordinate_checks, parse_float, prefix_raw, run_checks, text
 from pochub.ingest._csv import CsvTable, require_columns
 
@@ -52,6 +58,73 @@ class PopulationPoints:
     def total(self) -> float:
         """People in the file."""
         return float(self.population.sum())
+
+
+AREA_SUFFIXES = (".geojson", ".json")
+POPULATION_PROPERTIES = ("population", "pop", "total_population", "pop_total", "population_count")
+"""Property names (any case) a boundary file's population is read from."""
+
+
+@dataclass(frozen=True)
+class AreaPopulations:
+    """Polygons of a boundary file with the population its properties give; features without one are counted."""
+
+    shapes: list[shapely.Geometry]
+    population: list[int]
+    features: int
+    without_population: int
+
+
+def read_area_populations(path: Path) -> AreaPopulations:
+    """A GeoJSON of (multi)polygons whose features carry a population property (``POPULATION_PROPERTIES``);
+    a value that is not a whole number >= 0 is an error naming the feature, the property and the reason."""
+    try:
+        document: Any = orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError as exc:
+        raise InvalidInput(f"{path}: not valid JSON: {exc}") from exc
+    features = document.get("features") if isinstance(document, dict) else None
+    if not isinstance(features, list) or not features:
+        raise InvalidInput(f"{path}: not a GeoJSON FeatureCollection with features")
+    shapes: list[shapely.Geometry] = []
+    population: list[int] = []
+    errors: list[RowError] = []
+    missing = 0
+    for number, feature in enumerate(features, start=1):
+        properties = {str(k).lower(): (k, v) for k, v in (feature.get("properties") or {}).items()}
+        found = next((properties[name] for name in POPULATION_PROPERTIES if name in properties), None)
+        if found is None or found[1] in (None, ""):
+            missing += 1
+            continue
+        key, value = found
+        try:
+            people = float(str(value).replace(",", ""))
+        except ValueError:
+            people = -1.0
+        if not (people >= 0 and people == int(people)):
+            errors.append(
+                RowError(str(path), number, str(key), str(value), "population must be a whole number >= 0")
+            )
+            continue
+        try:
+            shape = shapely.geometry.shape(feature.get("geometry") or {})
+        except (AttributeError, TypeError, ValueError, shapely.errors.GEOSException) as exc:
+            errors.append(RowError(str(path), number, "geometry", "", f"not a geometry: {exc}"))
+            continue
+        if shape.geom_type not in ("Polygon", "MultiPolygon"):
+            errors.append(
+                RowError(str(path), number, "geometry", shape.geom_type, "an area must be a polygon")
+            )
+            continue
+        shapes.append(shapely.make_valid(shape))
+        population.append(int(people))
+    if errors:
+        raise InvalidRows(errors, len(errors), file=str(path))
+    if not shapes:
+        raise InvalidInput(
+            f"{path}: no feature has a population property ({', '.join(POPULATION_PROPERTIES)}); "
+            f"{missing} feature(s) without one"
+        )
+    return AreaPopulations(shapes, population, len(features), missing)
 
 
 def read_population(path: Path) -> PopulationPoints:

@@ -11,7 +11,8 @@ import shapely
 from sqlalchemy import Connection, Engine, delete, insert, select
 
 from pochub.core.geography.areas import AreaIndex
-from pochub.ingest.population import read_population
+from pochub.errors import InvalidInput
+from pochub.ingest.population import AREA_SUFFIXES, read_area_populations, read_population
 from pochub.store import repositories, tables
 
 
@@ -30,9 +31,67 @@ class PopulationSummary:
         return dict(self.__dict__)
 
 
+MATCH_OVERLAP = 0.8
+"""Intersection over union from which a population polygon is a stored area (same area, other drawing)."""
+
+
+def import_area_populations(engine: Engine, path: Path) -> PopulationSummary:
+    """Store the population of each stored admin area that a polygon of the file matches (intersection over union
+    at least ``MATCH_OVERLAP``, any level), in place of the file's earlier import; polygons matching no stored area
+    are counted, not stored. Boundaries must be imported first."""
+    given = read_area_populations(path)
+    t = tables.area_populations
+    with engine.begin() as conn:
+        areas = repositories.load_admin_areas(conn)
+        if not areas:
+            raise InvalidInput(
+                f"{path}: import the boundaries first (pochub import boundaries): area populations "
+                "are matched to stored areas"
+            )
+        tree = shapely.STRtree([a.geometry for a in areas])
+        matched: dict[str, int] = {}
+        for shape, people in zip(given.shapes, given.population, strict=True):
+            best, overlap = None, 0.0
+            for index in tree.query(shape, predicate="intersects"):
+                area = areas[int(index)]
+                union = shapely.area(shapely.union(shape, area.geometry))
+                share = shapely.area(shapely.intersection(shape, area.geometry)) / union if union else 0.0
+                if share > overlap:
+                    best, overlap = area, share
+            if best is not None and overlap >= MATCH_OVERLAP:
+                matched[best.pcode] = people
+        replaced = conn.execute(delete(t).where(t.c.source == path.name)).rowcount or 0
+        if matched:
+            conn.execute(
+                insert(t),
+                [
+                    {"pcode": code, "population": people, "source": path.name}
+                    for code, people in matched.items()
+                ],
+            )
+    unmatched = len(given.shapes) - len(matched)
+    return PopulationSummary(
+        str(path),
+        f"GeoJSON areas: {len(given.shapes)} with a population, {given.without_population} without, "
+        f"{unmatched} matching no stored area",
+        len(matched),
+        float(sum(matched.values())),
+        int(replaced),
+    )
+
+
+def stored_area_populations(conn: Connection) -> dict[str, int]:
+    """People per admin area P-code, as boundary files gave them."""
+    t = tables.area_populations.c
+    return {str(code): int(people) for code, people in conn.execute(select(t.pcode, t.population))}
+
+
 def import_population(engine: Engine, path: Path) -> PopulationSummary:
-    """Store the file's population points in place of any stored before (one population layer: two grids of
-    the same people would count them twice); all or nothing."""
+    """Store the file's population: area populations from a boundary GeoJSON, else population points (a CSV or a
+    GeoTIFF grid) in place of any stored before (one population layer: two grids of the same people would count
+    them twice); all or nothing."""
+    if path.suffix.lower() in AREA_SUFFIXES:
+        return import_area_populations(engine, path)
     points = read_population(path)
     source = path.name
     t = tables.population_points

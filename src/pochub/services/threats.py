@@ -24,7 +24,7 @@ from pochub.core.threats.matrix import (
 )
 from pochub.errors import InvalidInput, NotFound
 from pochub.services import actors
-from pochub.services.population import area_populations
+from pochub.services.population import area_populations, stored_area_populations
 from pochub.store import audit, event_queries, place_queries, repositories, tables
 from pochub.store.event_queries import EventFilter
 
@@ -56,13 +56,15 @@ FULL_COVER = 0.98
 
 def area_contexts(conn: Connection, level: int) -> dict[str, AreaContext]:
     """Civilians per area: communities located in the level's areas (population, the most populous, groups,
-    vulnerability); without communities, the people of the stored population grid in the area; else unknown
-    exposure and vulnerability (never 0 people). Other actors' capacity is unknown: no data source holds it."""
+    vulnerability); without communities, the people of the stored population grid in the area (when the grid
+    covers it), else its population from a boundary file, else the grid's partial sum (a lower bound); else
+    unknown exposure and vulnerability (never 0 people). Other actors' capacity is unknown: no data source holds it."""
     areas = repositories.load_admin_areas(conn, level)
     communities = repositories.load_communities(conn)
     if not areas:
         return {}
     gridded = area_populations(conn, level)
+    given = stored_area_populations(conn)
     index = AreaIndex.build(areas, level)
     codes, _ = index.locate(
         np.array([c.latitude for c in communities]), np.array([c.longitude for c in communities])
@@ -84,10 +86,12 @@ def area_contexts(conn: Connection, level: int) -> dict[str, AreaContext]:
         if members:
             population: int | None = sum(c.population for c in members)
             basis = "communities"
+        elif area.pcode in gridded and gridded[area.pcode].covered >= FULL_COVER:
+            population, basis = gridded[area.pcode].people, "population grid"
+        elif area.pcode in given:
+            population, basis = given[area.pcode], "area population"
         elif area.pcode in gridded:
-            share = gridded[area.pcode]
-            population = share.people
-            basis = "population grid" if share.covered >= FULL_COVER else "partial population grid"
+            population, basis = gridded[area.pcode].people, "partial population grid"
         else:
             population, basis = None, "unknown"
         contexts[area.pcode] = AreaContext(

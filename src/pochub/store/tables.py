@@ -505,3 +505,11 @@ population_points = Table(  # people where they live: a population grid's cells 
     Column("source", String(500), nullable=False),  # the file it came from (re-importing a file replaces it)
     Index("ix_population_points_source", "source"),
 )
+
+area_populations = Table(  # people per admin area, from a boundary file's population property (migration 0008)
+    "area_populations",
+    metadata,
+    Column("pcode", String(32), primary_key=True),
+    Column("population", BigInteger, nullable=False),
+    Column("source", String(500), nullable=False),
+)
