@@ -374,8 +374,9 @@ def test_importers_read_every_file_without_errors(small: DemoFiles) -> None:
     from pochub.ingest.events import ImportOptions, read_events
     from pochub.ingest.ucdp import UCDP
 
-    assert len(read_boundaries(small.admin1, 1)) == 4
-    assert all(a.parent_pcode for a in read_boundaries(small.admin2, 2))
+    admin1 = read_boundaries(small.admin1, 1)
+    assert len(admin1.areas) == 4 and not admin1.repairs and not admin1.skipped
+    assert all(a.parent_pcode for a in read_boundaries(small.admin2, 2).areas)
     assert len(read_communities(small.communities)) == SMALL["n_communities"]
     assert len(read_bases(small.bases)) == 18 and read_units(small.units) and read_roads(small.roads)
     for fmt, path in ((ACLED, small.acled_events), (UCDP, small.ucdp_events)):
