@@ -665,7 +665,7 @@ def assess_command(
         if output_path.suffix.lower() == ".html":
             output_path.write_text(render_html(matrix, events, area, language), encoding="utf-8")
         else:
-            write_xlsx(matrix, events, output_path)
+            write_xlsx(matrix, events, output_path, language)
         err.print(f"threat matrix ({len(matrix.records)} threats) written to {output_path}")
     rows: list[dict[str, Any]] = [
         {

@@ -13,7 +13,7 @@ import xlsxwriter
 from pochub.core.threats.matrix import ThreatMatrix, ThreatRecord
 from pochub.documents.spreadsheet_cells import neutralised, neutralised_row
 from pochub.documents.templating import render
-from pochub.i18n import DEFAULT_LANGUAGE
+from pochub.i18n import DEFAULT_LANGUAGE, localise
 
 
 def render_html(
@@ -83,8 +83,11 @@ UNKNOWN = "unknown (scored at mid-scale)"
 """What a spreadsheet cell says for a factor the data do not give (see ``core.threats.risk``)."""
 
 
-def _row(record: ThreatRecord) -> list[Any]:
-    options = "; ".join(f"{o.tier.value}: {o.action} ({o.lead})" for o in record.response_options)
+def _row(record: ThreatRecord, language: str = DEFAULT_LANGUAGE) -> list[Any]:
+    def text(value: object) -> str:  # the core's texts (marked strings or messages) in the sheet's language
+        return localise(value, language)
+
+    options = "; ".join(f"{o.tier.value}: {text(o.action)} ({text(o.lead)})" for o in record.response_options)
     overrides = "; ".join(
         f"{o.field}={o.value} (computed {o.computed}) by {o.analyst}: {o.reason}" for o in record.overrides
     )
@@ -92,7 +95,7 @@ def _row(record: ThreatRecord) -> list[Any]:
         record.rank,
         record.key,
         record.threat_type,
-        record.description,
+        text(record.description),
         record.perpetrator,
         record.capability,
         record.intent,
@@ -118,7 +121,7 @@ def _row(record: ThreatRecord) -> list[Any]:
         record.horizon,
         record.phase.value,
         options,
-        "; ".join(record.indicators),
+        "; ".join(text(i) for i in record.indicators),
         record.status,
         record.review_date.isoformat(),
         len(record.evidence_ids),
@@ -126,8 +129,11 @@ def _row(record: ThreatRecord) -> list[Any]:
     ]
 
 
-def write_xlsx(matrix: ThreatMatrix, events: dict[int, dict[str, Any]], path: Path) -> None:
-    """Two sheets: the matrix, whose evidence cell links to the threat's first row on the Evidence sheet."""
+def write_xlsx(
+    matrix: ThreatMatrix, events: dict[int, dict[str, Any]], path: Path, language: str = DEFAULT_LANGUAGE
+) -> None:
+    """Two sheets: the matrix, whose evidence cell links to the threat's first row on the Evidence sheet. The
+    core's texts (descriptions, indicators, response options) are written in ``language``."""
     # text from data is never a formula or a link: written as strings, neutralised (documents.spreadsheet_cells)
     workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
     bold = workbook.add_format({"bold": True, "bg_color": "#EDF2F7", "text_wrap": True, "valign": "top"})
@@ -138,7 +144,7 @@ def write_xlsx(matrix: ThreatMatrix, events: dict[int, dict[str, Any]], path: Pa
     evidence.write_row(0, 0, EVIDENCE_COLUMNS, bold)
     evidence_row = 1
     for row_number, record in enumerate(matrix.records, start=1):
-        values = _row(record)
+        values = _row(record, language)
         sheet.write_row(row_number, 0, neutralised_row(values[:-2]), wrap)
         first = evidence_row + 1
         for event_id in record.evidence_ids:
