@@ -15,6 +15,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
@@ -279,3 +281,11 @@ def test_the_account_page_lists_revokes_and_changes_the_password(client: TestCli
     )
     assert changed.status_code == 303 and client.get("/account").status_code == 200  # this session stays
     assert _login(client, "analyst12", "a fresh passphrase for me").status_code == 200
+
+
+@given(st.integers(min_value=0, max_value=10_000), st.integers(min_value=0, max_value=10_000))
+def test_delays_grow_with_failures_and_never_become_a_lockout(fewer: int, more: int) -> None:
+    fewer, more = sorted((fewer, more))
+    for free in (access.FREE_ACCOUNT_FAILURES, access.FREE_ADDRESS_FAILURES):
+        assert access._delay(fewer, free) <= access._delay(more, free) <= access.MAX_SIGN_IN_DELAY
+        assert (access._delay(fewer, free) == timedelta(0)) is (fewer < free)

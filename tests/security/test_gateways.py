@@ -17,6 +17,8 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 from starlette.testclient import TestClient
 from starlette.types import Receive, Scope, Send
@@ -27,7 +29,7 @@ from pochub.api.auth import CREDENTIALS
 from pochub.config import Settings
 from pochub.services.access import revoke_credential
 from pochub.services.capacities import store_structure
-from pochub.services.gateways import create_gateway
+from pochub.services.gateways import create_gateway, twilio_signature_valid
 from pochub.store import tables
 from tests.api.access_helpers import auth_header, make_user
 
@@ -178,3 +180,18 @@ def test_each_gateway_has_its_own_credential_and_a_revoked_one_stops(
 def test_people_other_than_field_roles_cannot_post_intake(client: TestClient, app_engine: Engine) -> None:
     _, viewer = make_user(app_engine, "viewer")
     assert client.post("/api/v1/intake/sms", data=SMS, headers=auth_header(viewer)).status_code == 403
+
+
+@given(
+    st.dictionaries(st.text(min_size=1, max_size=12), st.text(max_size=40), min_size=1, max_size=6),
+    st.data(),
+)
+def test_any_change_to_a_signed_post_breaks_its_signature(
+    params: dict[str, str], data: st.DataObject
+) -> None:
+    signature = _twilio_signature(TWILIO_AUTH_TOKEN, URL, params)
+    assert twilio_signature_valid(TWILIO_AUTH_TOKEN, URL, params.items(), signature)
+    name = data.draw(st.sampled_from(sorted(params)))
+    changed = data.draw(st.text(max_size=40).filter(lambda value: value != params[name]))
+    assert not twilio_signature_valid(TWILIO_AUTH_TOKEN, URL, {**params, name: changed}.items(), signature)
+    assert not twilio_signature_valid("another account's auth token", URL, params.items(), signature)
