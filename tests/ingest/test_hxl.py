@@ -69,3 +69,48 @@ def test_threat_words_are_accepted_as_event_types(tmp_path: Path) -> None:
     assert errors == []
     assert events["threat_type"].to_list() == ["abduction_forced_disappearance", "forced_recruitment"]
     assert events["source_id"].n_unique() == 2, "rows without ids get stable content ids"
+
+
+HXL_FILES = ["acled-mali/conflict_data_mli_hdx.csv"]
+"""The shared HXL event files `import hxl` reads (UCDP's HDX copy has no #event+type: `import ucdp` reads it by
+its column names, its sides from ``dyad_name`` when missing, tests/ingest/test_ucdp.py)."""
+
+
+@pytest.mark.parametrize("name", HXL_FILES)
+@pytest.mark.parametrize(
+    "first, second",
+    [
+        ("#org+name+first", "#org+name+second"),
+        ("#org+first", "#org+second"),
+        ("#group+name", "#group+second"),
+    ],
+)
+def test_actors_tagged_org_or_group_variants_read_as_the_group_tags(
+    name: str, first: str, second: str, tmp_path: Path
+) -> None:
+    """Every real HXL file, its #group+name+first/second actor tags rewritten as #org or other #group variants:
+    the same actors are read (and so registered)."""
+    import csv
+
+    path = shared_file(name)
+    with path.open(encoding="utf-8") as handle:
+        header, tags, *rows = list(csv.reader(handle))
+    assert "#group+name+first" in tags and "#group+name+second" in tags
+    tags = [
+        first
+        if t == "#group+name+first"
+        else second
+        if t == "#group+name+second"
+        else t.replace("#group", "#org")
+        for t in tags
+    ]
+    retagged = tmp_path / "retagged.csv"
+    with retagged.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, tags, *rows])
+    original, _ = read_all(path)
+    again, errors = read_all(retagged)
+    assert errors == []
+    assert (
+        again["actor1"].to_list() == original["actor1"].to_list() and original["actor1"].str.len_chars().min()
+    )
+    assert again["actor2"].to_list() == original["actor2"].to_list()

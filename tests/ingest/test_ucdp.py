@@ -85,3 +85,31 @@ def test_unknown_type_of_violence_is_an_error(tmp_path: Path) -> None:
     _, errors = read_all(path)
     assert [(e.line, e.column) for e in errors] == [(3, "type_of_violence")]  # type: ignore[attr-defined]
     assert "known: 1, 2, 3" in errors[0].reason  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "name", ["ucdp-ged-ssd-hdx/conflict_data_ssd.csv", "ucdp-ged-syria/ged_syria_20160101_20191130.csv.gz"]
+)
+def test_missing_sides_come_from_the_dyad_name(name: str, tmp_path: Path) -> None:
+    """Every real GED file with dyad names, its side columns emptied (and, in a second copy, dropped): each side
+    is read from ``dyad_name``, equal to the release's side wherever that side holds no " - " itself."""
+    path = shared_file(name)
+    opener = gzip.open if name.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if not r["year"].startswith("#")]
+    original, _ = read_all(path)
+    for drop in (False, True):
+        fields = [c for c in rows[0] if not (drop and c in ("side_a", "side_b"))]
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows({**r, "side_a": "", "side_b": ""} for r in rows)
+        cut = tmp_path / f"cut_{drop}.csv"
+        cut.write_text(buffer.getvalue(), encoding="utf-8")
+        events, errors = read_all(cut)
+        assert errors == [] and events.height == len(rows)
+        assert (events["actor1"] != "").all() and (events["actor2"] != "").all()
+        plain = [i for i, r in enumerate(rows) if " - " not in r["side_a"]]
+        assert len(plain) > 0.9 * len(rows)
+        assert [events["actor1"][i] for i in plain] == [original["actor1"][i] for i in plain]
+        assert [events["actor2"][i] for i in plain] == [original["actor2"][i] for i in plain]

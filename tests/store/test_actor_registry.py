@@ -113,3 +113,35 @@ def test_real_south_sudan_registry_merge_alias_and_aliases_file(
     bad.write_text("- just a list\n", encoding="utf-8")
     refused = cli(*db, "actors", "load", bad)
     assert refused.code == 1 and "bad.yaml" in refused.err
+
+
+def test_hxl_org_columns_and_ucdp_dyad_names_register_actors(
+    database_url: str, cli: CliRunner, tmp_path: Path
+) -> None:
+    """The real ACLED HDX file with its actors tagged #org, and real UCDP rows without side columns: their
+    actors are in the registry, under the names the sources use."""
+    path = shared_file("acled-mali/conflict_data_mli_hdx.csv")
+    with path.open(encoding="utf-8") as handle:
+        header, tags, *rows = list(csv.reader(handle))
+    tags = [t.replace("#group", "#org") for t in tags]
+    hxl = tmp_path / "mali_org.csv"
+    with hxl.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([header, tags, *rows[:200]])
+    db = ("--database", database_url)
+    imported = cli(*db, "import", "hxl", hxl)
+    assert imported.code == 0, imported.err
+    ufields, ucdp = _rows(shared_file("ucdp-ged-ssd-hdx/conflict_data_ssd.csv"), skip_hxl=True)
+    cut = _write(
+        tmp_path / "ucdp_no_sides.csv",
+        [f for f in ufields if f not in ("side_a", "side_b")],
+        [{k: v for k, v in r.items() if k not in ("side_a", "side_b")} for r in ucdp],
+    )
+    imported = cli(*db, "import", "ucdp", cut)
+    assert imported.code == 0, imported.err
+    listed = json.loads(cli(*db, "actors", "list", "--format", "json").out)
+    names = {n["name"]: n["sources"] for a in listed["actors"] for n in a["names"]}
+    idx = header.index("actor1")
+    assert {r[idx] for r in rows[:200]} <= set(names)
+    sides = {r["side_a"] for r in ucdp} | {r["side_b"] for r in ucdp}
+    plain = {s for s in sides if " - " not in s}
+    assert plain <= set(names) and "ucdp" in names["Government of South Sudan"]

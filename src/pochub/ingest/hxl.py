@@ -87,6 +87,11 @@ ALTERNATIVE_TAGS: dict[str, tuple[str, ...]] = {
     "admin1_name": ("#adm1",),
     "admin2_name": ("#adm2",),
     "location": ("#loc",),
+    # HXL's #group is "a population group" and #org "an organisation": files tag the actors either way.
+    "actor1": ("#org+name+first", "#org+first", "#group+name", "#org+name", "#group", "#org"),
+    "assoc_actor1": ("#org+name+first+assoc", "#org+first+assoc", "#group+first+assoc"),
+    "actor2": ("#org+name+second", "#org+second", "#group+second"),
+    "assoc_actor2": ("#org+name+second+assoc", "#org+second+assoc", "#group+second+assoc"),
 }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from pochub.core.evidence.actor_registry import dyad_sides
 from pochub.core.evidence.classification import UCDP_TYPES_OF_VIOLENCE, known_values
 from pochub.core.models.events import DatePrecision, GeoPrecision
 from pochub.core.models.taxonomy import ThreatType
@@ -61,6 +62,16 @@ def _count(frame: pl.DataFrame, column: str) -> pl.Expr:
     return parse_int(pl.when(value == "").then(pl.lit("0")).otherwise(value))
 
 
+def _side(frame: pl.DataFrame, column: str, index: int) -> pl.Expr:
+    """A dyad side, from the dyad's name ("Government of Sudan - SLM/A") when the side's own column is missing or
+    empty (files cut down to a few columns keep ``dyad_name``); the split is ``dyad_sides``'."""
+    own = text(frame, column)
+    dyads = frame.select(text(frame, "dyad_name").unique()).to_series().to_list()
+    split = {name: (dyad_sides(name) or ("", ""))[index] for name in dyads}
+    sides = text(frame, "dyad_name").replace_strict(split, default="", return_dtype=pl.String)
+    return pl.when(own == "").then(sides).otherwise(own)
+
+
 def release_version(expr: pl.Expr) -> pl.Expr:
     """A GED release version ("20.1", "24.0.2") as one comparable whole number (200100, 240002); null if none.
 
@@ -101,8 +112,8 @@ def _normalise(frame: pl.DataFrame, options: ImportOptions) -> tuple[pl.DataFram
         source_event_type=violence.replace_strict(names, default=None, return_dtype=pl.String),
         category=violence.replace_strict(categories, default=None, return_dtype=pl.String),
         source_sub_event_type=text(frame, "conflict_name"),
-        actor1=text(frame, "side_a"),
-        actor2=text(frame, "side_b"),
+        actor1=_side(frame, "side_a", 0),
+        actor2=_side(frame, "side_b", 1),
         civilian_targeting=violence == 3,
         fatalities_best=best,
         fatalities_low=pl.when(text(frame, "low") == "").then(best).otherwise(_count(frame, "low")),
