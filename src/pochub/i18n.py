@@ -9,13 +9,18 @@ from __future__ import annotations
 
 import gettext
 import io
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
+
+from pochub.core.models.taxonomy import category_label, threat_label
+from pochub.core.text import Message, from_document
 
 LOCALE_DIR = Path(__file__).parent / "web" / "locale"
 LANGUAGES: dict[str, str] = {"en": "English", "fr": "Français"}
@@ -41,6 +46,43 @@ def translations(language: str) -> gettext.GNUTranslations:
     return gettext.GNUTranslations(compiled)
 
 
+def localise(text: object, language: str | gettext.NullTranslations) -> str:
+    """``text`` as a person reads it in ``language`` (a code or a compiled catalogue): a marked core text
+    (``N_``) or an error's text is looked up, a :class:`~pochub.core.text.Message` is looked up then filled
+    with its values (themselves localised), and so is a message as JSON stored it
+    (:func:`~pochub.core.text.to_document`); anything else (a name from the data, a number) is shown as is."""
+    catalogue = translations(language) if isinstance(language, str) else language
+    text = from_document(text)
+    if isinstance(text, Message):
+        values = {
+            name: localise(value, catalogue) if isinstance(value, Message) else value
+            for name, value in text.params.items()
+        }
+        return catalogue.gettext(text.msgid).format(**values)
+    if isinstance(text, str):
+        return catalogue.gettext(text) if text else text
+    return "" if text is None else str(text)
+
+
+def localised(document: Any, language: str) -> Any:
+    """A JSON-ready document with every message in it (stored by ``to_document``) as text in ``language``:
+    what the API and the CLI return, while the stored document keeps the messages for any reader's language."""
+    if isinstance(document, Mapping) and isinstance(document.get("msgid"), str):
+        return localise(document, language)
+    if isinstance(document, Mapping):
+        return {key: localised(value, language) for key, value in document.items()}
+    if isinstance(document, list | tuple):
+        return [localised(value, language) for value in document]
+    if isinstance(document, Message):
+        return localise(document, language)
+    return document
+
+
+@pass_context
+def _localise(context: Context, text: object) -> str:
+    return localise(text, context["translations"])
+
+
 @pass_context
 def _gettext(context: Context, message: str) -> str:
     catalogue: gettext.GNUTranslations = context["translations"]
@@ -55,5 +97,9 @@ def _ngettext(context: Context, singular: str, plural: str, number: int) -> str:
 
 def install_gettext(environment: Environment) -> None:
     """``_``/``gettext``/``ngettext`` in ``environment``'s templates use the ``translations`` passed to each
-    render, so one environment serves renders in several languages at once (nothing installed globally)."""
+    render, so one environment serves renders in several languages at once (nothing installed globally).
+    The ``translate`` filter shows the core's texts (``{{ task.title | translate }}``): unlike ``_()``, its
+    result is plain text, escaped like any value, because a text not in the catalogue comes back unchanged."""
     environment.install_gettext_callables(gettext=_gettext, ngettext=_ngettext, newstyle=True)  # type: ignore[attr-defined]
+    environment.filters["translate"] = _localise
+    environment.globals.update(threat_label=threat_label, category_label=category_label)

@@ -203,7 +203,7 @@ def test_timeliness_is_full_within_the_deadline_and_falls_to_nothing(minutes: in
     assert 0.0 <= value <= 1.0
     assert (value == 1.0) == (minutes <= deadline)
     assert value == 0.0 or minutes < 2 * deadline
-    assert "deadline" in why
+    assert "deadline" in str(why)
 
 
 def test_a_prompt_doctrinal_response_scores_full_marks_and_says_why() -> None:
@@ -216,8 +216,8 @@ def test_a_prompt_doctrinal_response_scores_full_marks_and_says_why() -> None:
     )  # fmt: skip
     scored = score_play(good)
     assert scored.total == 100.0
-    assert "within the 1.0 h deadline" in scored.score("acknowledge").explanation
-    assert "4,000 of 5,000 civilians" in scored.score("coverage").explanation
+    assert "within the 1.0 h deadline" in str(scored.score("acknowledge").explanation)
+    assert "4,000 of 5,000 civilians" in str(scored.score("coverage").explanation)
 
 
 def test_mistakes_cost_points_with_their_reason() -> None:
@@ -227,17 +227,17 @@ def test_mistakes_cost_points_with_their_reason() -> None:
     )  # fmt: skip
     scored = score_play(late)
     assert scored.score("acknowledge").value == pytest.approx(0.5)
-    assert scored.score("respond").value == 0.0 and "never" in scored.score("respond").explanation
+    assert scored.score("respond").value == 0.0 and "never" in str(scored.score("respond").explanation)
     assert scored.score("coverage").value == pytest.approx(0.25)
     assert scored.score("feedback").value == 0.0
     rumour = play(expected=answer_key(InjectKind.RUMOUR, None, hours_since_violence=None), units=("U1",),
                   verification=Verification.CONFIRMED)  # fmt: skip
     assert score_play(rumour).score("doctrine").value == 0.0
-    assert "deployed on a rumour" in score_play(rumour).score("doctrine").explanation
+    assert "deployed on a rumour" in str(score_play(rumour).score("doctrine").explanation)
     assert score_play(rumour).score("coverage").value is None
     unavailable = play(decision=Decision.RESPOND, tier=Tier.PHYSICAL_PROTECTION, phase=Phase.RESPONSE,
                        units=("U1",), unavailable_units=("U1",))  # fmt: skip
     assert score_play(unavailable).score("doctrine").value == 0.5
     team = score_team("Blue", [late, rumour])
     assert team.total == pytest.approx((score_play(late).total + score_play(rumour).total) / 2, abs=0.1)
-    assert any("closed with feedback" in line for line in team.explanation)
+    assert any("closed with feedback" in line for line in map(str, team.explanation))

@@ -93,7 +93,7 @@ def test_the_toolkit_from_the_demo_structure(
     models = tmp_path / "models.html"
     assert cli(*db, "structure", "compare-models", "-o", models).code == 0
     text = models.read_text()
-    assert "poc advisers as coordinators</strong>" in text
+    assert "PoC advisers as coordinators</strong>" in text
     for title in ("PoC advisers as coordinators", "Substantive sections as coordinators",
                   "Groups (forums) as coordinators", "Heads of mission (or office) as coordinators"):  # fmt: skip
         assert title in text

@@ -259,13 +259,18 @@ def act(
 
 
 @exercise_app.command("score")
-def score_(ctx: typer.Context, exercise: ExerciseRef, as_user: AsUser) -> None:
+def score_(
+    ctx: typer.Context,
+    exercise: ExerciseRef,
+    as_user: AsUser,
+    language: LanguageOption = DocumentLanguage.en,
+) -> None:
     """Score every team, per decision and in total, each score with its explanation."""
     from pochub.cli import err
     from pochub.services.exercises import score
 
     _, engine, user = _context(ctx, as_user)
-    document = score(engine, _exercise_id(engine, exercise), user)
+    document = score(engine, _exercise_id(engine, exercise), user, language=language.value)
     for team_score in document["teams"]:
         err.print(f"{team_score['team']}: {team_score['total']} / 100")
     _print(document)

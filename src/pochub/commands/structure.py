@@ -19,6 +19,7 @@ from pochub.cli import err, out, state
 from pochub.commands.language import DocumentLanguage, LanguageOption
 from pochub.core.models.coordination import CoordinatorModel
 from pochub.errors import InvalidInput
+from pochub.i18n import localise, translations
 
 structure_app = typer.Typer(
     help="The coordination structure: validate, import, export, templates, organogram, terms of reference.",
@@ -206,13 +207,22 @@ def compare_models(
     if output is not None:
         err.print(f"wrote {write_comparison(output, current, language.value)}", highlight=False)
         return
-    table = Table("", *(p.title + (" (this mission)" if p.model == current else "") for p in PROFILES),
-                  title="PoC coordinator models", show_lines=True)  # fmt: skip
-    table.add_row("advantages", *("\n".join(f"+ {a}" for a in p.advantages) for p in PROFILES))
-    table.add_row("drawbacks", *("\n".join(f"- {d}" for d in p.drawbacks) for p in PROFILES))
-    table.add_row("suits", *("\n".join(f"* {c}" for c in p.suited_contexts) for p in PROFILES))
+    lang = language.value
+    _ = translations(lang).gettext
+    table = Table("", *(localise(p.title, lang) + (f" ({_('this mission')})" if p.model == current else "")
+                        for p in PROFILES),
+                  title=_("PoC coordinator models compared"), show_lines=True)  # fmt: skip
+    table.add_row(
+        _("Advantages"), *("\n".join(f"+ {localise(a, lang)}" for a in p.advantages) for p in PROFILES)
+    )
+    table.add_row(
+        _("Drawbacks"), *("\n".join(f"- {localise(d, lang)}" for d in p.drawbacks) for p in PROFILES)
+    )
+    table.add_row(_("Contexts it suits"),
+                  *("\n".join(f"* {localise(c, lang)}" for c in p.suited_contexts) for p in PROFILES))  # fmt: skip
+    ratings = {"low": _("low"), "medium": _("medium"), "high": _("high")}
     for factor in FACTORS:
-        table.add_row(factor.name.lower(), *(factor.rating(p.model) for p in PROFILES))
+        table.add_row(localise(factor.name, lang), *(ratings[factor.rating(p.model)] for p in PROFILES))
     out.print(table)
 
 
@@ -276,7 +286,7 @@ def checklist(
 
     structure = require_structure(state(ctx).engine(), structure_file)
     if template is not None:
-        write_checklist_template(structure, template)
+        write_checklist_template(structure, template, language.value)
         err.print(
             f"wrote {template}: answer it, then run pochub checklist --answers {template}", highlight=False
         )
@@ -287,21 +297,25 @@ def checklist(
     except ValueError as exc:
         raise InvalidInput(f"--as-of {as_of!r}: expected YYYY-MM-DD") from exc
     assessment = assess_checklist(structure, answers, day)
+    lang = language.value
     if output is not None:
         err.print(f"wrote {write_report(assessment, output, language.value)}", highlight=False)
     if output_format == ReportFormat.json:
         print(json.dumps({
             "mission": assessment.mission, "as_of": day.isoformat(), "score": round(assessment.score, 1),
-            "tasks": [{"task": t.task.key, "title": t.task.title, "score": t.score, "rating": t.rating,
+            "tasks": [{"task": t.task.key, "title": localise(t.task.title, lang), "score": t.score, "rating": t.rating,
                        **dict(t.counts)} for t in assessment.tasks],
         }))  # fmt: skip
         return
-    table = Table("#", "task", "score", "rating", "yes", "partial", "no", "unanswered",
-                  title=f"PoC coordination checklist — {assessment.mission} ({day.isoformat()})",
-                  caption=f"overall {assessment.score:.0f} %")  # fmt: skip
+    _ = translations(lang).gettext
+    table = Table("#", _("Task"), _("Score"), _("Rating"), _("Yes"), _("Partial"), _("No"), _("Unanswered"),
+                  title=_("PoC coordination checklist — %(mission)s") % {"mission": assessment.mission}
+                  + f" ({day.isoformat()})",
+                  caption=_("overall score") + f" {assessment.score:.0f} %")  # fmt: skip
+    ratings = {"strong": _("strong"), "partial": _("partial"), "weak": _("weak")}
     for i, t in enumerate(assessment.tasks, 1):
         counts = dict(t.counts)
-        table.add_row(str(i), t.task.title, f"{t.score:.0f} %", t.rating,
+        table.add_row(str(i), localise(t.task.title, lang), f"{t.score:.0f} %", ratings.get(t.rating, t.rating),
                       *(str(counts[s]) for s in ("yes", "partial", "no", "unanswered")))  # fmt: skip
     out.print(table)
 

@@ -1,7 +1,7 @@
 """The after-action review of an exercise as HTML (or PDF through WeasyPrint): the timeline of injects and
 decisions, the map at each key moment with the team's posture beside the optimal plan, the scores with their
-explanations, and the lessons; in English or French (the review's headings, labels and legend; the scores'
-explanations, lessons and injects are the exercise's own text and stay as written)."""
+explanations, and the lessons; in English or French (the review's headings, labels and legend, the scores'
+explanations and the lessons; the injects are the exercise's own text and stay as written)."""
 
 from __future__ import annotations
 

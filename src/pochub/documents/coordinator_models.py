@@ -1,19 +1,26 @@
 """The side-by-side comparison of the four coordinator models as HTML (or PDF), in English or French (the
-document's headings, labels and ratings; the toolkit's profiles stay as written)."""
+document's headings, labels and ratings, and the toolkit's profiles, translated from the catalogues)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 from pochub.core.models.coordination import CoordinatorModel
-from pochub.core.toolkit.coordinator_models import FACTORS, PROFILES
+from pochub.core.toolkit.coordinator_models import FACTORS, MODEL_LABELS, PROFILES
 from pochub.documents.templating import render
 from pochub.i18n import DEFAULT_LANGUAGE
 
 
 def render_html(current: CoordinatorModel | None = None, language: str = DEFAULT_LANGUAGE) -> str:
     """The comparison, outlining the model the mission uses."""
-    return render("models_comparison.html.j2", language, profiles=PROFILES, factors=FACTORS, current=current)
+    return render(
+        "models_comparison.html.j2",
+        language,
+        profiles=PROFILES,
+        factors=FACTORS,
+        current=current,
+        MODEL_LABELS=MODEL_LABELS,
+    )
 
 
 def write_comparison(

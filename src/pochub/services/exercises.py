@@ -61,8 +61,10 @@ from pochub.core.models.alerts import (
 )
 from pochub.core.models.capacities import Unit
 from pochub.core.models.places import Community, Road
+from pochub.core.text import Text, to_document
 from pochub.core.workflow.lifecycle import SYSTEM, Action, Actor, Escalate, apply
 from pochub.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
+from pochub.i18n import DEFAULT_LANGUAGE, localised
 from pochub.services import alerts as alert_service
 from pochub.services.alert_views import list_alerts
 from pochub.services.allocation import Network, Site
@@ -1149,7 +1151,7 @@ def _team_document(score: TeamScore) -> dict[str, Any]:
         "team": score.team,
         "total": score.total,
         "criteria": dict(score.criteria),
-        "explanation": list(score.explanation),
+        "explanation": [to_document(line) for line in score.explanation],
         "decisions": [
             {
                 "inject_id": d.inject_id,
@@ -1161,7 +1163,7 @@ def _team_document(score: TeamScore) -> dict[str, Any]:
                         "criterion": s.criterion,
                         "value": s.value,
                         "weight": s.weight,
-                        "explanation": s.explanation,
+                        "explanation": to_document(s.explanation),
                     }
                     for s in d.scores
                 ],
@@ -1186,8 +1188,16 @@ def _scored(engine: Engine, exercise_id: int) -> tuple[Play, list[TeamScore], li
     return play, teams, moments, settings
 
 
-def score(engine: Engine, exercise_id: int, user: User, *, now: datetime | None = None) -> dict[str, Any]:
-    """Score every team (per decision and in total, each score with its explanation); the scores are stored."""
+def score(
+    engine: Engine,
+    exercise_id: int,
+    user: User,
+    *,
+    now: datetime | None = None,
+    language: str = DEFAULT_LANGUAGE,
+) -> dict[str, Any]:
+    """Score every team (per decision and in total, each score with its explanation); the scores are stored with
+    their explanations as messages (each reader sees them in their language), returned in ``language``."""
     _require_facilitator(user)
     status = tick(engine, exercise_id, now=now)
     _, teams, _, _ = _scored(engine, exercise_id)
@@ -1197,7 +1207,7 @@ def score(engine: Engine, exercise_id: int, user: User, *, now: datetime | None 
         "scored_at": status["exercise_time"],
         "teams": [_team_document(t) for t in teams],
         "ranking": [t.team for t in sorted(teams, key=lambda t: -t.total)],
-        "lessons": list(lessons(teams)),
+        "lessons": [to_document(lesson) for lesson in lessons(teams)],
     }
     with engine.begin() as conn:
         conn.execute(
@@ -1206,7 +1216,7 @@ def score(engine: Engine, exercise_id: int, user: User, *, now: datetime | None 
                 document=orjson.dumps(document).decode(),
             )
         )  # fmt: skip
-    return document
+    return localised(document, language)
 
 
 @dataclass(frozen=True)
@@ -1217,7 +1227,7 @@ class Review:
     timeline: list[dict[str, Any]]
     moments: list[Moment]
     scores: list[dict[str, Any]]
-    lessons: tuple[str, ...]
+    lessons: tuple[Text, ...]
 
 
 def review(engine: Engine, exercise_id: int, user: User, *, now: datetime | None = None) -> Review:

@@ -18,6 +18,7 @@ import orjson
 from sqlalchemy import Connection, Engine, insert, select
 
 from pochub.core.models.coordination import CoordinatorModel, Structure
+from pochub.core.text import N_
 from pochub.core.toolkit.checklist import TASKS, ChecklistAssessment, assess, structure_findings
 from pochub.core.workflow.structure import (
     StructureProblem,
@@ -26,6 +27,7 @@ from pochub.core.workflow.structure import (
     validate_structure,
 )
 from pochub.errors import InvalidInput, NotFound
+from pochub.i18n import DEFAULT_LANGUAGE, localise
 from pochub.ingest.structure import StructureFile, load_structure, read_answers, read_pcodes, write_document
 from pochub.store import tables
 
@@ -206,8 +208,9 @@ def write_template(model: str, path: Path) -> Path:
 # --- checklist -------------------------------------------------------------------------------------------
 
 
-def checklist_template(structure: Structure | None) -> dict[str, Any]:
-    """The blank self-assessment: every task and question, pre-filled with what the structure shows."""
+def checklist_template(structure: Structure | None, language: str = DEFAULT_LANGUAGE) -> dict[str, Any]:
+    """The blank self-assessment: every task and question, pre-filled with what the structure shows, its texts
+    in ``language`` (the keys and answer codes stay as the answers file expects them)."""
     findings = structure_findings(structure) if structure is not None else {}
     tasks = []
     for task in TASKS:
@@ -217,29 +220,36 @@ def checklist_template(structure: Structure | None) -> dict[str, Any]:
             questions.append(
                 {
                     "id": q.key,
-                    "question": q.question,
+                    "question": localise(q.question, language),
                     "answer": None,
                     "suggested_from_structure": finding.status if finding else None,
-                    "evidence": finding.evidence if finding else "",
-                    "remedial_measure": q.remedial_measure,
+                    "evidence": localise(finding.evidence, language) if finding else "",
+                    "remedial_measure": localise(q.remedial_measure, language),
                     "owner": "",
                     "due_date": None,
                 }
             )
-        tasks.append({"id": task.key, "title": task.title, "questions": questions})
+        tasks.append({"id": task.key, "title": localise(task.title, language), "questions": questions})
     return {
         "mission": structure.mission.name if structure is not None else "",
-        "instructions": "Answer each question yes, partial or no; give the evidence; keep, change or clear the "
-        "remedial measure; name its owner and a due date (YYYY-MM-DD). Unanswered questions take the structure's "
-        "suggestion when there is one, otherwise they score zero. Then run: pochub checklist --answers FILE "
-        "-o report.html",
+        "instructions": localise(
+            N_(
+                "Answer each question yes, partial or no; give the evidence; keep, change or clear the remedial "
+                "measure; name its owner and a due date (YYYY-MM-DD). Unanswered questions take the structure's "
+                "suggestion when there is one, otherwise they score zero. Then run: pochub checklist --answers "
+                "FILE -o report.html"
+            ),
+            language,
+        ),
         "tasks": tasks,
     }
 
 
-def write_checklist_template(structure: Structure | None, path: Path) -> Path:
-    """Write the blank self-assessment for the mission to fill in."""
-    write_document(checklist_template(structure), path)
+def write_checklist_template(
+    structure: Structure | None, path: Path, language: str = DEFAULT_LANGUAGE
+) -> Path:
+    """Write the blank self-assessment for the mission to fill in, in ``language``."""
+    write_document(checklist_template(structure, language), path)
     return path
 
 

@@ -22,6 +22,7 @@ from pochub.core.models.alerts import Phase, Tier, Urgency, Verification
 from pochub.core.models.capacities import Unit
 from pochub.core.models.places import Community
 from pochub.core.models.taxonomy import ThreatType
+from pochub.core.text import N_, Message, Text, from_document, to_document
 from pochub.core.threats import responses
 from pochub.errors import InvalidInput
 
@@ -58,7 +59,7 @@ class ExpectedResponse:
     respond: bool
     phase: Phase | None
     tiers: tuple[Tier, ...]
-    reason: str
+    reason: Text
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready values."""
@@ -67,7 +68,7 @@ class ExpectedResponse:
             "respond": self.respond,
             "phase": self.phase.value if self.phase else None,
             "tiers": [t.value for t in self.tiers],
-            "reason": self.reason,
+            "reason": to_document(self.reason),
         }
 
     @classmethod
@@ -81,8 +82,14 @@ class ExpectedResponse:
             bool(values["respond"]),
             Phase(str(phase)) if phase else None,
             tuple(Tier(str(t)) for t in tiers),
-            str(values.get("reason", "")),
+            _reason(values.get("reason", "")),
         )
+
+
+def _reason(value: object) -> Text:
+    """A stored reason: a message (``to_document``) or the facilitator's own words."""
+    found = from_document(value)
+    return found if isinstance(found, Message) else str(found or "")
 
 
 def answer_key(
@@ -103,7 +110,7 @@ def answer_key(
     if kind is InjectKind.RUMOUR:
         return ExpectedResponse(
             Verification.UNFOUNDED, False, None, (),
-            "a rumour: triangulation finds it unfounded; the community is told, nothing is deployed",
+            N_("a rumour: triangulation finds it unfounded; the community is told, nothing is deployed"),
         )  # fmt: skip
     phase_rules = rules or responses.PhaseRules()
     threat_phase = responses.phase_for(hours_since_violence, None, anticipated, phase_rules)
@@ -114,15 +121,22 @@ def answer_key(
         )
     )
     why = (
-        f"violence {hours_since_violence:g} h ago is within the {phase_rules.response_hours} h response window"
+        Message(
+            N_("violence {hours:g} h ago is within the {window} h response window"),
+            hours=hours_since_violence,
+            window=phase_rules.response_hours,
+        )
         if threat_phase is responses.Phase.RESPONSE and hours_since_violence is not None
-        else "an attack is anticipated: pre-emption"
+        else Message(N_("an attack is anticipated: pre-emption"))
         if threat_phase is responses.Phase.PRE_EMPTION
-        else f"phase {threat_phase.value} by the phase rules"
+        else Message(N_("phase {phase} by the phase rules"), phase=Message(threat_phase.value))
     )
     return ExpectedResponse(
         Verification.CONFIRMED, True, _PHASES[threat_phase], tiers,
-        f"{why}; doctrine's options in that phase are tier {', '.join(t.value for t in tiers)}",
+        Message(
+            N_("{why}; doctrine's options in that phase are tier {tiers}"),
+            why=why, tiers=", ".join(t.value for t in tiers),
+        ),
     )  # fmt: skip
 
 

@@ -20,8 +20,17 @@ from datetime import datetime, timedelta
 
 from pochub.core.exercise.scenario import ExpectedResponse
 from pochub.core.models.alerts import Decision, Phase, Tier, Verification
+from pochub.core.text import N_, Message, Text, joined
 
 CRITERIA = ("acknowledge", "respond", "coverage", "doctrine", "feedback")
+CRITERION_NAMES = {
+    "acknowledge": N_("acknowledge"),
+    "respond": N_("respond"),
+    "coverage": N_("coverage"),
+    "doctrine": N_("doctrine"),
+    "feedback": N_("feedback"),
+}
+"""What a person reads for each criterion (translated at the edge)."""
 
 
 @dataclass(frozen=True)
@@ -90,7 +99,7 @@ class Score:
     criterion: str
     value: float | None
     weight: float
-    explanation: str
+    explanation: Text
 
 
 @dataclass(frozen=True)
@@ -116,7 +125,7 @@ class TeamScore:
     decisions: tuple[DecisionScore, ...]
     criteria: Mapping[str, float | None]
     total: float
-    explanation: tuple[str, ...]
+    explanation: tuple[Text, ...]
 
 
 def _hours(delta: timedelta) -> float:
@@ -125,108 +134,169 @@ def _hours(delta: timedelta) -> float:
 
 def timeliness(
     done: datetime | None, since: datetime, deadline: timedelta, late_factor: float, what: str
-) -> tuple[float, str]:
-    """Full marks within the deadline, none at ``late_factor`` times it or when never done, linear between."""
+) -> tuple[float, Text]:
+    """Full marks within the deadline, none at ``late_factor`` times it or when never done, linear between
+    (``what`` is the step done, a marked text such as ``N_("acknowledged")``)."""
+    step = Message(what)
     if done is None:
-        return 0.0, f"never {what} (deadline {_hours(deadline):.1f} h)"
+        return 0.0, Message(
+            N_("never {what} (deadline {deadline:.1f} h)"), what=step, deadline=_hours(deadline)
+        )
     taken = max(done - since, timedelta(0))
     if taken <= deadline:
-        return 1.0, f"{what} after {_hours(taken):.1f} h, within the {_hours(deadline):.1f} h deadline"
+        return 1.0, Message(
+            N_("{what} after {taken:.1f} h, within the {deadline:.1f} h deadline"),
+            what=step,
+            taken=_hours(taken),
+            deadline=_hours(deadline),
+        )
     limit = deadline * late_factor
     value = 0.0 if taken >= limit else 1.0 - (taken - deadline) / (limit - deadline)
-    return (
-        value,
-        f"{what} after {_hours(taken):.1f} h, {_hours(taken - deadline):.1f} h past the {_hours(deadline):.1f} h deadline",
+    return value, Message(
+        N_("{what} after {taken:.1f} h, {late:.1f} h past the {deadline:.1f} h deadline"),
+        what=step,
+        taken=_hours(taken),
+        late=_hours(taken - deadline),
+        deadline=_hours(deadline),
     )
 
 
-def _respond(play: AlertPlay, rules: ScoringRules) -> tuple[float, str]:
+def _respond(play: AlertPlay, rules: ScoringRules) -> tuple[float, Text]:
     if not play.expected.respond:
         deadline = play.deadlines.get("verify", timedelta(hours=4))
         done = play.verified_at if play.verification is Verification.UNFOUNDED else None
-        value, why = timeliness(done, play.delivered_at, deadline, rules.late_factor, "found unfounded")
-        return value, why
+        return timeliness(done, play.delivered_at, deadline, rules.late_factor, N_("found unfounded"))
     deadline = play.deadlines.get("decide", timedelta(hours=8))
-    return timeliness(play.decided_at, play.delivered_at, deadline, rules.late_factor, "response decided")
+    return timeliness(play.decided_at, play.delivered_at, deadline, rules.late_factor, N_("response decided"))
 
 
-def _doctrine(play: AlertPlay) -> tuple[float, str]:
+def _tiers(tiers: Sequence[Tier]) -> str:
+    return ", ".join(t.value for t in tiers)
+
+
+def _doctrine(play: AlertPlay) -> tuple[float, Text]:
     expected = play.expected
-    reasons: list[str] = []
+    reason = expected.reason
     if not expected.respond:
         if play.units:
-            return 0.0, f"units {', '.join(play.units)} deployed on a rumour ({expected.reason})"
+            return 0.0, Message(
+                N_("units {units} deployed on a rumour ({reason})"),
+                units=", ".join(play.units),
+                reason=reason,
+            )
         if play.verification is Verification.UNFOUNDED:
-            return 1.0, f"found unfounded and nothing deployed ({expected.reason})"
-        return 0.0, f"not found unfounded (found {play.verification or 'nothing'}); {expected.reason}"
+            return 1.0, Message(N_("found unfounded and nothing deployed ({reason})"), reason=reason)
+        if play.verification is None:
+            return 0.0, Message(N_("not found unfounded (found nothing); {reason}"), reason=reason)
+        return 0.0, Message(
+            N_("not found unfounded (found {verification}); {reason}"),
+            verification=Message(str(play.verification)),
+            reason=reason,
+        )
     if play.verification is Verification.UNFOUNDED:
-        return 0.0, f"violence that happened was found unfounded; {expected.reason}"
+        return 0.0, Message(N_("violence that happened was found unfounded; {reason}"), reason=reason)
     if play.decision is None:
-        return 0.0, f"no response decided; {expected.reason}"
+        return 0.0, Message(N_("no response decided; {reason}"), reason=reason)
     if play.decision is not Decision.RESPOND:
-        return 0.0, f"decided {play.decision.value} where doctrine expects a response; {expected.reason}"
+        return 0.0, Message(
+            N_("decided {decision} where doctrine expects a response; {reason}"),
+            decision=Message(play.decision.value),
+            reason=reason,
+        )
     value = 0.0
+    reasons: list[Text] = []
     if play.phase is not None and play.phase is expected.phase:
         value += 0.5
-        reasons.append(f"phase {play.phase.value} is right")
+        reasons.append(Message(N_("phase {phase} is right"), phase=Message(play.phase.value)))
     else:
         reasons.append(
-            f"phase {play.phase.value if play.phase else '-'} where doctrine says {expected.phase.value if expected.phase else '-'}"
+            Message(
+                N_("phase {phase} where doctrine says {expected}"),
+                phase=Message(play.phase.value) if play.phase else "-",
+                expected=Message(expected.phase.value) if expected.phase else "-",
+            )
         )
     if play.tier is not None and play.tier in expected.tiers:
         value += 0.5
         reasons.append(
-            f"tier {play.tier.value} is among doctrine's options ({', '.join(t.value for t in expected.tiers)})"
+            Message(
+                N_("tier {tier} is among doctrine's options ({options})"),
+                tier=play.tier.value,
+                options=_tiers(expected.tiers),
+            )
         )
     else:
         reasons.append(
-            f"tier {play.tier.value if play.tier else '-'} is not among doctrine's options ({', '.join(t.value for t in expected.tiers)})"
+            Message(
+                N_("tier {tier} is not among doctrine's options ({options})"),
+                tier=play.tier.value if play.tier else "-",
+                options=_tiers(expected.tiers),
+            )
         )
     if play.unavailable_units:
         value = max(value - 0.5, 0.0)
-        reasons.append(f"{', '.join(play.unavailable_units)} had been reported unavailable")
-    return value, "; ".join(reasons)
+        reasons.append(
+            Message(N_("{units} had been reported unavailable"), units=", ".join(play.unavailable_units))
+        )
+    return value, joined(reasons, "; ")
 
 
-def _coverage(play: AlertPlay) -> tuple[float | None, str]:
+def _coverage(play: AlertPlay) -> tuple[float | None, Text]:
     if not play.expected.respond:
-        return None, "not applicable: nothing should be deployed on a rumour"
+        return None, N_("not applicable: nothing should be deployed on a rumour")
     found = play.coverage
     if found is None:
-        return 0.0, "no deployment: nobody moved towards the civilians at risk"
-    unit = found.measure
+        return 0.0, N_("no deployment: nobody moved towards the civilians at risk")
+    places = found.measure == "places"
     if found.optimal_covered <= 0:
-        return (
-            None,
-            f"not applicable: no {unit} at risk could be reached within {found.standard_hours:g} h by any plan",
+        return None, Message(
+            N_("not applicable: no places at risk could be reached within {hours:g} h by any plan")
+            if places
+            else N_("not applicable: no civilians at risk could be reached within {hours:g} h by any plan"),
+            hours=found.standard_hours,
         )
     value = min(found.team_covered / found.optimal_covered, 1.0)
-    return value, (
-        f"{found.team_covered:,.0f} of {found.at_risk:,.0f} {unit} at risk within {found.standard_hours:g} h "
-        f"after the team moved {found.units_moved} unit(s); the optimal plan for that moment covers "
-        f"{found.optimal_covered:,.0f}"
-        + (f" (at {', '.join(found.optimal_sites)})" if found.optimal_sites else "")
+    covered = Message(
+        N_(
+            "{covered:,.0f} of {at_risk:,.0f} places at risk within {hours:g} h after the team moved {moved} "
+            "unit(s); the optimal plan for that moment covers {optimal:,.0f}"
+        )
+        if places
+        else N_(
+            "{covered:,.0f} of {at_risk:,.0f} civilians at risk within {hours:g} h after the team moved {moved} "
+            "unit(s); the optimal plan for that moment covers {optimal:,.0f}"
+        ),
+        covered=found.team_covered,
+        at_risk=found.at_risk,
+        hours=found.standard_hours,
+        moved=found.units_moved,
+        optimal=found.optimal_covered,
+    )
+    if not found.optimal_sites:
+        return value, covered
+    return value, Message(
+        N_("{coverage} (at {sites})"), coverage=covered, sites=", ".join(found.optimal_sites)
     )
 
 
-def _feedback(play: AlertPlay) -> tuple[float, str]:
+def _feedback(play: AlertPlay) -> tuple[float, Text]:
     if play.closed_at is not None and play.feedback_at is not None:
-        return 1.0, "closed with feedback to the community"
+        return 1.0, N_("closed with feedback to the community")
     if play.feedback_at is not None:
-        return 0.5, "the community heard back, but the alert was not closed"
-    return 0.0, "the community never heard back"
+        return 0.5, N_("the community heard back, but the alert was not closed")
+    return 0.0, N_("the community never heard back")
 
 
 def score_play(play: AlertPlay, rules: ScoringRules | None = None) -> DecisionScore:
     """Score one team's handling of one alert inject."""
     chosen = rules or ScoringRules()
-    values: dict[str, tuple[float | None, str]] = {
+    values: dict[str, tuple[float | None, Text]] = {
         "acknowledge": timeliness(
             play.acknowledged_at,
             play.delivered_at,
             play.deadlines.get("acknowledge", timedelta(hours=1)),
             chosen.late_factor,
-            "acknowledged",
+            N_("acknowledged"),
         ),
         "respond": _respond(play, chosen),
         "coverage": _coverage(play),
@@ -257,32 +327,68 @@ def score_team(team: str, plays: Sequence[AlertPlay], rules: ScoringRules | None
         criteria[name] = round(sum(v for v in values if v is not None) / len(values), 3) if values else None
     total = round(sum(d.total for d in decisions) / len(decisions), 1) if decisions else 0.0
     closed = sum(1 for p in plays if p.closed_at is not None and p.feedback_at is not None)
-    explanation = [
-        f"{len(plays)} alert(s) received; mean score {total:g} of 100",
-        f"{closed} of {len(plays)} closed with feedback to the community",
+    explanation: list[Text] = [
+        Message(N_("{count} alert(s) received; mean score {total:g} of 100"), count=len(plays), total=total),
+        Message(
+            N_("{closed} of {count} closed with feedback to the community"), closed=closed, count=len(plays)
+        ),
     ]
     for name in CRITERIA:
         value = criteria[name]
         explanation.append(
-            f"{name}: "
-            + (
-                "not applicable"
-                if value is None
-                else f"{100 * value:.0f} % (weight {chosen.weights.get(name, 0):g})"
+            Message(N_("{criterion}: not applicable"), criterion=Message(CRITERION_NAMES[name]))
+            if value is None
+            else Message(
+                N_("{criterion}: {percent:.0f} % (weight {weight:g})"),
+                criterion=Message(CRITERION_NAMES[name]),
+                percent=100 * value,
+                weight=chosen.weights.get(name, 0),
             )
         )
     weakest = min(decisions, key=lambda d: d.total, default=None)
     if weakest is not None and weakest.total < 100:
         low = min((s for s in weakest.scores if s.value is not None), key=lambda s: s.value or 0.0)
         explanation.append(
-            f"weakest: {weakest.title} ({weakest.total:g}): {low.criterion}: {low.explanation}"
+            Message(
+                N_("weakest: {title} ({total:g}): {criterion}: {explanation}"),
+                title=weakest.title,
+                total=weakest.total,
+                criterion=Message(CRITERION_NAMES[low.criterion]),
+                explanation=low.explanation
+                if isinstance(low.explanation, Message)
+                else Message(low.explanation),
+            )
         )
     return TeamScore(team, decisions, criteria, total, tuple(explanation))
 
 
-def lessons(teams: Sequence[TeamScore]) -> tuple[str, ...]:
+LESSONS = {
+    "acknowledge": N_(
+        "Alerts waited too long for acknowledgement: the CLA or focal point on duty should acknowledge every "
+        "alert within the structure's deadline, before triangulating."
+    ),
+    "respond": N_(
+        "Response decisions came late: decide on the information at hand and revise, rather than wait for "
+        "certainty; escalate when the body cannot decide in time."
+    ),
+    "coverage": N_(
+        "Deployments covered fewer civilians than the optimal plan for the same moment: use the coverage and "
+        "allocation tools before choosing where units go."
+    ),
+    "doctrine": N_(
+        "Tiers and phases did not match doctrine: violence under way calls for the response phase; rumours must "
+        "be triangulated before anything is deployed; check units are available."
+    ),
+    "feedback": N_(
+        "Communities did not hear back: close every alert with feedback, or the alert network stops calling."
+    ),
+}
+"""The lesson drawn when the teams averaged under 80 % on a criterion."""
+
+
+def lessons(teams: Sequence[TeamScore]) -> tuple[Text, ...]:
     """Lessons for the after-action review, from where the teams lost most."""
-    found: list[str] = []
+    found: list[Text] = []
     for name in CRITERIA:
         values = [t.criteria[name] for t in teams if t.criteria.get(name) is not None]
         if not values:
@@ -290,16 +396,7 @@ def lessons(teams: Sequence[TeamScore]) -> tuple[str, ...]:
         mean = sum(v for v in values if v is not None) / len(values)
         if mean >= 0.8:
             continue
-        found.append({
-            "acknowledge": "Alerts waited too long for acknowledgement: the CLA or focal point on duty should "
-                           "acknowledge every alert within the structure's deadline, before triangulating.",
-            "respond": "Response decisions came late: decide on the information at hand and revise, rather than "
-                       "wait for certainty; escalate when the body cannot decide in time.",
-            "coverage": "Deployments covered fewer civilians than the optimal plan for the same moment: use the "
-                        "coverage and allocation tools before choosing where units go.",
-            "doctrine": "Tiers and phases did not match doctrine: violence under way calls for the response phase; "
-                        "rumours must be triangulated before anything is deployed; check units are available.",
-            "feedback": "Communities did not hear back: close every alert with feedback, or the alert network "
-                        "stops calling.",
-        }[name] + f" (mean {100 * mean:.0f} %)")  # fmt: skip
-    return tuple(found) or ("Every criterion averaged 80 % or more: keep the same drills.",)
+        found.append(
+            Message(N_("{lesson} (mean {percent:.0f} %)"), lesson=Message(LESSONS[name]), percent=100 * mean)
+        )
+    return tuple(found) or (N_("Every criterion averaged 80 % or more: keep the same drills."),)

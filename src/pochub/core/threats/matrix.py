@@ -16,6 +16,8 @@ from typing import Any
 
 import polars as pl
 
+from pochub.core.models.taxonomy import threat_label
+from pochub.core.text import N_, Message, Text
 from pochub.core.threats.responses import Phase, PhaseRules, ResponseOption, ResponseRules, phase_for
 from pochub.core.threats.risk import (
     Harm,
@@ -69,7 +71,7 @@ class AreaContext:
     """The area's most populous communities (at most ``TOP_COMMUNITIES``)."""
     vulnerable_groups: tuple[str, ...] = ()
     vulnerability: float | None = None
-    vulnerability_factors: tuple[str, ...] = ()
+    vulnerability_factors: tuple[Text, ...] = ()
     capacity: float | None = None
     forecast_probability: float | None = None
     expected_events: float | None = None
@@ -106,7 +108,7 @@ class ThreatRecord:
 
     key: str
     threat_type: str
-    description: str
+    description: Text
     perpetrator: str
     capability: float
     intent: float
@@ -118,7 +120,7 @@ class ThreatRecord:
     vulnerable_groups: tuple[str, ...]
     vulnerability: float | None
     """1-5, None when unknown (scored by the declared rule of ``core.threats.risk``)."""
-    vulnerability_factors: tuple[str, ...]
+    vulnerability_factors: tuple[Text, ...]
     other_actors_capacity: float | None
     """1-5, None when unknown (scored by the declared rule of ``core.threats.risk``)."""
     likelihood: float
@@ -128,7 +130,7 @@ class ThreatRecord:
     rank: int
     confidence: str
     horizon: str
-    indicators: tuple[str, ...]
+    indicators: tuple[Text, ...]
     phase: Phase
     response_options: tuple[ResponseOption, ...]
     status: str
@@ -211,11 +213,38 @@ def confidence_for(events: int, grades: Sequence[str]) -> str:
     return "medium" if events >= 2 else "low"
 
 
-def _describe(threat_type: str, perpetrator: str, area: str, events: int, fatalities: int) -> str:
-    what = threat_type.replace("_", " ")
-    return (
-        f"{what.capitalize()} by {perpetrator or 'unidentified perpetrators'} in {area}: {events} event(s), "
-        f"{fatalities} civilian fatalities in the window"
+def _describe(threat_type: str, perpetrator: str, area: str, events: int, fatalities: int) -> Message:
+    what = Message(threat_label(threat_type))
+    if not perpetrator:
+        return Message(
+            N_(
+                "{threat} by unidentified perpetrators in {area}: {events} event(s), {fatalities} civilian "
+                "fatalities in the window"
+            ),
+            threat=what,
+            area=area,
+            events=events,
+            fatalities=fatalities,
+        )
+    return Message(
+        N_(
+            "{threat} by {perpetrator} in {area}: {events} event(s), {fatalities} civilian fatalities in the "
+            "window"
+        ),
+        threat=what,
+        perpetrator=perpetrator,
+        area=area,
+        events=events,
+        fatalities=fatalities,
+    )
+
+
+def _described_with_names(description: Message, names: Sequence[str]) -> Message:
+    """The description, followed by the source names behind the perpetrator when they differ from it."""
+    if not names:
+        return description
+    return Message(
+        N_("{description}; source names: {names}"), description=description, names="; ".join(names)
     )
 
 
@@ -308,22 +337,32 @@ def _record(
     score = risk_score(likely, harm)
     phase = phase_for(max(hours_since, 0.0), probability, area.surge, settings.phases)
     capability, intent = profiles.get(perpetrator, (1.0, 1.0))
-    indicators = [
-        f"{row['recent']} event(s) in the last {settings.recent_days} days; last on {last.isoformat()}"
+    indicators: list[Text] = [
+        Message(
+            N_("{recent} event(s) in the last {days} days; last on {last}"),
+            recent=row["recent"],
+            days=settings.recent_days,
+            last=last.isoformat(),
+        )
     ]
     if area.forecast_probability is not None:
         indicators.append(
-            f"forecast probability of at least one event next month: {area.forecast_probability:.0%}"
+            Message(
+                N_("forecast probability of at least one event next month: {probability:.0%}"),
+                probability=area.forecast_probability,
+            )
         )
     if area.surge:
-        indicators.append("surge flagged in the area")
+        indicators.append(N_("surge flagged in the area"))
     ids = tuple(int(i) for i in row["id"])
     names = tuple(row.get("perpetrator_names") or ())
     return ThreatRecord(
         key=f"{pcode}|{threat_type}|{perpetrator}",
         threat_type=threat_type,
-        description=_describe(threat_type, perpetrator, area.name, len(ids), int(row["civilian_fatalities"]))
-        + (f"; source names: {'; '.join(names)}" if names and names != (perpetrator,) else ""),
+        description=_described_with_names(
+            _describe(threat_type, perpetrator, area.name, len(ids), int(row["civilian_fatalities"])),
+            names if names != (perpetrator,) else (),
+        ),
         perpetrator=perpetrator,
         capability=capability,
         intent=intent,
@@ -453,12 +492,14 @@ def apply_overrides(
     return ThreatMatrix(matrix.as_of, matrix.window_days, ranked(records))
 
 
-def vulnerability_of(groups_share: float, uncovered_share: float) -> tuple[float, tuple[str, ...]]:
+def vulnerability_of(groups_share: float, uncovered_share: float) -> tuple[float, tuple[Text, ...]]:
     """Vulnerability 1-5 of an area's communities: higher with vulnerable groups present and without alert
     network coverage (no phone and no radio), with the factors that raised it."""
-    factors = []
+    factors: list[Text] = []
     if groups_share > 0:
-        factors.append(f"{groups_share:.0%} of communities with vulnerable groups")
+        factors.append(Message(N_("{share:.0%} of communities with vulnerable groups"), share=groups_share))
     if uncovered_share > 0:
-        factors.append(f"{uncovered_share:.0%} of communities without phone or radio coverage")
+        factors.append(
+            Message(N_("{share:.0%} of communities without phone or radio coverage"), share=uncovered_share)
+        )
     return round(clip(2.0 + 1.5 * groups_share + 1.5 * uncovered_share), 2), tuple(factors)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from pochub.core.text import N_
+
 
 class Phase(StrEnum):
     """The four PoC phases."""
@@ -62,7 +64,8 @@ def phase_for(
 
 @dataclass(frozen=True)
 class ResponseOption:
-    """One thing the mission can do, with its tier and the components that lead and support it."""
+    """One thing the mission can do, with its tier and the components that lead and support it (texts marked
+    for translation: the edges show them in the reader's language)."""
 
     tier: Tier
     action: str
@@ -74,60 +77,64 @@ GENERAL: dict[Phase, tuple[ResponseOption, ...]] = {
     Phase.PREVENTION: (
         ResponseOption(
             Tier.I,
-            "Community engagement and early-warning network maintenance",
-            "Civil Affairs",
-            ("CLA team", "Human Rights"),
+            N_("Community engagement and early-warning network maintenance"),
+            N_("Civil Affairs"),
+            (N_("CLA team"), N_("Human Rights")),
         ),
         ResponseOption(
             Tier.III,
-            "Support local authorities' protection plans and rule-of-law presence",
-            "Rule of Law",
-            ("Civil Affairs", "UNPOL"),
+            N_("Support local authorities' protection plans and rule-of-law presence"),
+            N_("Rule of Law"),
+            (N_("Civil Affairs"), N_("UNPOL")),
         ),
     ),
     Phase.PRE_EMPTION: (
         ResponseOption(
             Tier.I,
-            "Political engagement with the perpetrator's leadership and local authorities",
-            "Head of Office",
-            ("Political Affairs", "Civil Affairs"),
+            N_("Political engagement with the perpetrator's leadership and local authorities"),
+            N_("Head of Office"),
+            (N_("Political Affairs"), N_("Civil Affairs")),
         ),
         ResponseOption(
             Tier.II,
-            "Deterrence patrols and a temporary operating base near the communities at risk",
-            "Force",
-            ("UNPOL", "Civil Affairs"),
+            N_("Deterrence patrols and a temporary operating base near the communities at risk"),
+            N_("Force"),
+            (N_("UNPOL"), N_("Civil Affairs")),
         ),
         ResponseOption(
             Tier.I,
-            "Joint Protection Team visit and local protection plan",
-            "Civil Affairs",
-            ("Human Rights", "Child Protection", "Force"),
+            N_("Joint Protection Team visit and local protection plan"),
+            N_("Civil Affairs"),
+            (N_("Human Rights"), N_("Child Protection"), N_("Force")),
         ),
     ),
     Phase.RESPONSE: (
         ResponseOption(
             Tier.II,
-            "Deploy the quick reaction force; secure civilians fleeing; protect sites",
-            "Force",
-            ("UNPOL", "JOC"),
+            N_("Deploy the quick reaction force; secure civilians fleeing; protect sites"),
+            N_("Force"),
+            (N_("UNPOL"), N_("JOC")),
         ),
         ResponseOption(
             Tier.I,
-            "Demand cessation of attacks through all channels; alert national authorities",
-            "Head of Mission",
-            ("Political Affairs", "Head of Office"),
+            N_("Demand cessation of attacks through all channels; alert national authorities"),
+            N_("Head of Mission"),
+            (N_("Political Affairs"), N_("Head of Office")),
         ),
-        ResponseOption(Tier.III, "Document violations for accountability", "Human Rights", ("UNPOL",)),
+        ResponseOption(
+            Tier.III, N_("Document violations for accountability"), N_("Human Rights"), (N_("UNPOL"),)
+        ),
     ),
     Phase.CONSOLIDATION: (
         ResponseOption(
             Tier.III,
-            "Support justice, DDR and the return of state authority",
-            "Rule of Law",
-            ("DDR", "Civil Affairs"),
+            N_("Support justice, DDR and the return of state authority"),
+            N_("Rule of Law"),
+            (N_("DDR"), N_("Civil Affairs")),
         ),
-        ResponseOption(Tier.I, "Reconciliation and community dialogue", "Civil Affairs", ("Head of Office",)),
+        ResponseOption(
+            Tier.I, N_("Reconciliation and community dialogue"), N_("Civil Affairs"), (N_("Head of Office"),)
+        ),
     ),
 }
 
@@ -135,44 +142,47 @@ BY_THREAT: dict[str, tuple[ResponseOption, ...]] = {
     "sexual_violence": (
         ResponseOption(
             Tier.II,
-            "Patrols at times and places of exposure (firewood, water, markets)",
-            "Force",
-            ("Women Protection Advisers", "UNPOL"),
+            N_("Patrols at times and places of exposure (firewood, water, markets)"),
+            N_("Force"),
+            (N_("Women Protection Advisers"), N_("UNPOL")),
         ),
         ResponseOption(
             Tier.III,
-            "Referral to medical and psychosocial services",
-            "Women Protection Advisers",
-            ("Humanitarian partners",),
+            N_("Referral to medical and psychosocial services"),
+            N_("Women Protection Advisers"),
+            (N_("Humanitarian partners"),),
         ),
     ),
     "forced_recruitment": (
         ResponseOption(
             Tier.I,
-            "Engagement on action plans against child recruitment",
-            "Child Protection",
-            ("Political Affairs",),
+            N_("Engagement on action plans against child recruitment"),
+            N_("Child Protection"),
+            (N_("Political Affairs"),),
         ),
     ),
     "abduction_forced_disappearance": (
         ResponseOption(
             Tier.I,
-            "Engagement for release through community and religious leaders",
-            "Civil Affairs",
-            ("Human Rights",),
+            N_("Engagement for release through community and religious leaders"),
+            N_("Civil Affairs"),
+            (N_("Human Rights"),),
         ),
     ),
     "denial_of_humanitarian_access": (
         ResponseOption(
-            Tier.II, "Escorts and route security for humanitarian convoys", "Force", ("OCHA liaison",)
+            Tier.II,
+            N_("Escorts and route security for humanitarian convoys"),
+            N_("Force"),
+            (N_("OCHA liaison"),),
         ),
     ),
     "incitement_hate_speech": (
         ResponseOption(
             Tier.I,
-            "Counter-messaging through mission radio and community leaders",
-            "Public Information",
-            ("Civil Affairs",),
+            N_("Counter-messaging through mission radio and community leaders"),
+            N_("Public Information"),
+            (N_("Civil Affairs"),),
         ),
     ),
 }

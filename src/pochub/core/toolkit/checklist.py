@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from pochub.core.models.coordination import Level, Structure
+from pochub.core.text import N_, Message, Text, joined
+from pochub.core.toolkit.coordinator_models import MODEL_LABELS
 from pochub.core.workflow.structure import escalation_path, reporting_cycles
 
 STATUSES = ("yes", "partial", "no")
@@ -25,7 +27,7 @@ class Finding:
     """What the structure itself says about a check question."""
 
     status: str
-    evidence: str
+    evidence: Text
 
 
 @dataclass(frozen=True)
@@ -55,24 +57,50 @@ def _status(met: int, total: int) -> str:
     return "yes" if total and met == total else "partial" if met else "no"
 
 
+def _of(met: int, total: int, msgid: str, **values: object) -> Message:
+    """'{met} of {total} ...': the common shape of a finding's evidence."""
+    return Message(msgid, met=met, total=total, **values)
+
+
+def _with_missing(evidence: Message, missing: list[str], msgid: str) -> Message:
+    """The evidence followed by the names it found lacking (``msgid`` has ``{evidence}`` and ``{names}``)."""
+    return Message(msgid, evidence=evidence, names=", ".join(missing)) if missing else evidence
+
+
 def _strategic_forum(structure: Structure) -> Finding:
     strategic = [b for b in structure.bodies if b.level == Level.STRATEGIC]
     if not strategic:
-        return Finding("no", "the structure has no strategic-level body")
+        return Finding("no", Message(N_("the structure has no strategic-level body")))
     body = strategic[0]
-    regular = bool(body.meeting_frequency)
+    chair = structure.title_of(body.chair)
+    if not body.meeting_frequency:
+        return Finding(
+            "partial",
+            Message(N_("{body}, chaired by {chair}, meets irregularly"), body=body.name, chair=chair),
+        )
     return Finding(
-        "yes" if regular else "partial",
-        f"{body.name}, chaired by {structure.title_of(body.chair)}, meets {body.meeting_frequency or 'irregularly'}",
+        "yes",
+        Message(
+            N_("{body}, chaired by {chair}, meets {frequency}"),
+            body=body.name,
+            chair=chair,
+            frequency=Message(body.meeting_frequency),
+        ),
     )
 
 
 def _coordinator(structure: Structure) -> Finding:
     model = structure.mission.coordinator_model
     if model is None:
-        return Finding("no", "no coordinator model is set in the structure (mission.coordinator_model)")
+        return Finding(
+            "no", Message(N_("no coordinator model is set in the structure (mission.coordinator_model)"))
+        )
     return Finding(
-        "partial", f"coordinator model: {model.value.replace('_', ' ')}; written mandate not checked"
+        "partial",
+        Message(
+            N_("coordinator model: {model}; written mandate not checked"),
+            model=Message(MODEL_LABELS.get(model.value, model.value.replace("_", " "))),
+        ),
     )
 
 
@@ -81,11 +109,12 @@ def _terms_of_reference(structure: Structure) -> Finding:
         b for b in structure.bodies if b.chair and b.secretariat and b.member_roles and b.purpose and b.quorum
     ]
     missing = [b.id for b in structure.bodies if b not in complete]
-    evidence = (
-        f"{len(complete)} of {len(structure.bodies)} bodies have chair, secretariat, members, purpose, quorum"
+    evidence = _of(
+        len(complete),
+        len(structure.bodies),
+        N_("{met} of {total} bodies have chair, secretariat, members, purpose, quorum"),
     )
-    if missing:
-        evidence += f"; incomplete: {', '.join(missing)}"
+    evidence = _with_missing(evidence, missing, N_("{evidence}; incomplete: {names}"))
     return Finding(_status(len(complete), len(structure.bodies)), evidence)
 
 
@@ -93,20 +122,29 @@ def _focal_points(structure: Structure) -> Finding:
     offices = structure.field_offices
     named = [o for o in offices if o.poc_focal_point is not None and o.poc_focal_point.name]
     unnamed = [o.name for o in offices if o not in named]
-    evidence = f"{len(named)} of {len(offices)} field offices have a named PoC focal point"
-    if unnamed:
-        evidence += f"; none in {', '.join(unnamed)}"
+    evidence = _of(
+        len(named), len(offices), N_("{met} of {total} field offices have a named PoC focal point")
+    )
+    evidence = _with_missing(evidence, unnamed, N_("{evidence}; none in {names}"))
     return Finding(_status(len(named), len(offices)), evidence)
 
 
 def _reporting_lines(structure: Structure) -> Finding:
     cycles = reporting_cycles(structure)
     if cycles:
-        return Finding("no", "reporting-line cycles: " + "; ".join(" -> ".join(c) for c in cycles))
+        return Finding(
+            "no",
+            Message(N_("reporting-line cycles: {cycles}"), cycles="; ".join(" -> ".join(c) for c in cycles)),
+        )
     roots = [b.id for b in structure.bodies if b.reports_to is None]
     if len(roots) > 1:
-        return Finding("partial", f"{len(roots)} bodies report to no one: {', '.join(roots)}")
-    return Finding("yes", f"every body reports up to {roots[0] if roots else 'a single top body'}; no loops")
+        return Finding(
+            "partial",
+            Message(N_("{count} bodies report to no one: {names}"), count=len(roots), names=", ".join(roots)),
+        )
+    if not roots:
+        return Finding("yes", Message(N_("every body reports up to a single top body; no loops")))
+    return Finding("yes", Message(N_("every body reports up to {body}; no loops"), body=roots[0]))
 
 
 def _joint_membership(structure: Structure) -> Finding:
@@ -114,7 +152,11 @@ def _joint_membership(structure: Structure) -> Finding:
     joint = [b for b in operational if all(b.members_of(c) for c in ("civilian", "military", "police"))]
     return Finding(
         _status(len(joint), len(operational)),
-        f"{len(joint)} of {len(operational)} operational bodies have civilian, military and police members",
+        _of(
+            len(joint),
+            len(operational),
+            N_("{met} of {total} operational bodies have civilian, military and police members"),
+        ),
     )
 
 
@@ -122,9 +164,12 @@ def _field_forums(structure: Structure) -> Finding:
     with_forum = {b.field_office for b in structure.bodies if b.level == Level.TACTICAL and b.field_office}
     offices = structure.field_offices
     lacking = [o.name for o in offices if o.id not in with_forum]
-    evidence = f"{len(offices) - len(lacking)} of {len(offices)} field offices have a tactical PoC forum"
-    if lacking:
-        evidence += f"; none in {', '.join(lacking)}"
+    evidence = _of(
+        len(offices) - len(lacking),
+        len(offices),
+        N_("{met} of {total} field offices have a tactical PoC forum"),
+    )
+    evidence = _with_missing(evidence, lacking, N_("{evidence}; none in {names}"))
     return Finding(_status(len(offices) - len(lacking), len(offices)), evidence)
 
 
@@ -133,7 +178,11 @@ def _field_escalation(structure: Structure) -> Finding:
     upward = [b for b in tactical if escalation_path(structure, b.id)]
     return Finding(
         _status(len(upward), len(tactical)),
-        f"{len(upward)} of {len(tactical)} tactical bodies have an escalation path to a higher level",
+        _of(
+            len(upward),
+            len(tactical),
+            N_("{met} of {total} tactical bodies have an escalation path to a higher level"),
+        ),
     )
 
 
@@ -144,9 +193,17 @@ def _routing(structure: Structure) -> Finding:
     status = _status(len(covered), len(structure.routing.urgencies)) if rules else "partial"
     return Finding(
         status,
-        f"{len(rules)} routing rules covering {len(covered)} of {len(structure.routing.urgencies)} urgency levels;"
-        f" default body {structure.routing.default_body}",
+        Message(
+            N_("{rules} routing rules covering {met} of {total} urgency levels; default body {body}"),
+            rules=len(rules),
+            met=len(covered),
+            total=len(structure.routing.urgencies),
+            body=structure.routing.default_body,
+        ),
     )
+
+
+_STEP_NAMES = {"acknowledge": N_("acknowledge"), "verify": N_("verify"), "decide": N_("decide")}
 
 
 def _deadlines(structure: Structure) -> Finding:
@@ -154,10 +211,20 @@ def _deadlines(structure: Structure) -> Finding:
     key_steps = [s for s in ("acknowledge", "verify", "decide") if s in hours]
     escalates = bool(structure.escalation.trigger)
     met = len(key_steps) + int(escalates)
-    shown = ", ".join(f"{s} {hours[s]:g} h" for s in key_steps)
-    return Finding(
-        _status(met, 4), f"deadlines: {shown or 'none'}; escalation on {structure.escalation.trigger}"
-    )
+    if not key_steps:
+        evidence = Message(
+            N_("deadlines: none; escalation on {trigger}"), trigger=structure.escalation.trigger
+        )
+    else:
+        shown = [
+            Message(N_("{step} {hours:g} h"), step=Message(_STEP_NAMES[s]), hours=hours[s]) for s in key_steps
+        ]
+        evidence = Message(
+            N_("deadlines: {deadlines}; escalation on {trigger}"),
+            deadlines=joined(shown),
+            trigger=structure.escalation.trigger,
+        )
+    return Finding(_status(met, 4), evidence)
 
 
 def _situational_awareness(structure: Structure) -> Finding:
@@ -165,15 +232,23 @@ def _situational_awareness(structure: Structure) -> Finding:
     has_joc = "joc" in names or "joint operations" in names
     has_jmac = "jmac" in names or "joint mission analysis" in names
     found = [n for n, present in (("JOC", has_joc), ("JMAC", has_jmac)) if present]
-    return Finding(_status(len(found), 2), f"in the structure: {', '.join(found) or 'neither JOC nor JMAC'}")
+    evidence = (
+        Message(N_("in the structure: {names}"), names=", ".join(found))
+        if found
+        else Message(N_("in the structure: neither JOC nor JMAC"))
+    )
+    return Finding(_status(len(found), 2), evidence)
 
 
 def _partners(structure: Structure) -> Finding:
     observers = {o for b in structure.bodies for o in b.observers}
     wanted = [o for o in ("OCHA", "Protection Cluster") if o in observers]
-    return Finding(
-        _status(len(wanted), 2), f"observers in the forums: {', '.join(sorted(observers)) or 'none'}"
+    evidence = (
+        Message(N_("observers in the forums: {names}"), names=", ".join(sorted(observers)))
+        if observers
+        else Message(N_("observers in the forums: none"))
     )
+    return Finding(_status(len(wanted), 2), evidence)
 
 
 def _liaison_assistants(structure: Structure) -> Finding:
@@ -185,15 +260,24 @@ def _liaison_assistants(structure: Structure) -> Finding:
     }
     return Finding(
         _status(len(with_cla & {o.id for o in offices}), len(offices)),
-        f"{len(with_cla)} of {len(offices)} field offices have a Community Liaison Assistant role",
+        _of(
+            len(with_cla),
+            len(offices),
+            N_("{met} of {total} field offices have a Community Liaison Assistant role"),
+        ),
     )
 
 
 def _feedback(structure: Structure) -> Finding:
     hours = dict(structure.deadlines_hours)
     if "give_feedback" in hours:
-        return Finding("yes", f"feedback to the community due {hours['give_feedback']:g} h after receipt")
-    return Finding("no", "no deadline for feedback to the community")
+        return Finding(
+            "yes",
+            Message(
+                N_("feedback to the community due {hours:g} h after receipt"), hours=hours["give_feedback"]
+            ),
+        )
+    return Finding("no", Message(N_("no deadline for feedback to the community")))
 
 
 def _decisions_recorded(structure: Structure) -> Finding:
@@ -204,22 +288,35 @@ def _decisions_recorded(structure: Structure) -> Finding:
     ]
     return Finding(
         _status(len(recording), len(structure.bodies)),
-        f"{len(recording)} of {len(structure.bodies)} bodies list decisions or action points among their outputs",
+        _of(
+            len(recording),
+            len(structure.bodies),
+            N_("{met} of {total} bodies list decisions or action points among their outputs"),
+        ),
     )
 
 
 def _after_action(structure: Structure) -> Finding:
     hours = dict(structure.deadlines_hours)
     if "after_action_review" in hours:
-        return Finding("yes", f"after-action review due {hours['after_action_review']:g} h after receipt")
-    return Finding("no", "no after-action review step in the deadlines")
+        return Finding(
+            "yes",
+            Message(
+                N_("after-action review due {hours:g} h after receipt"), hours=hours["after_action_review"]
+            ),
+        )
+    return Finding("no", Message(N_("no after-action review step in the deadlines")))
 
 
 def _review_dates(structure: Structure) -> Finding:
     dated = [b for b in structure.bodies if b.review_date is not None]
     return Finding(
         _status(len(dated), len(structure.bodies)),
-        f"{len(dated)} of {len(structure.bodies)} bodies have a review date for their terms of reference",
+        _of(
+            len(dated),
+            len(structure.bodies),
+            N_("{met} of {total} bodies have a review date for their terms of reference"),
+        ),
     )
 
 
@@ -230,219 +327,219 @@ Q = CheckQuestion
 TASKS: tuple[CoordinationTask, ...] = (
     CoordinationTask(
         "vision_and_policy",
-        "Supporting vision and policy",
-        "A shared, leadership-owned understanding of what protecting civilians means for this mission.",
+        N_("Supporting vision and policy"),
+        N_("A shared, leadership-owned understanding of what protecting civilians means for this mission."),
         (
-            Q("vp_strategy", "Is there a current mission-wide PoC strategy, endorsed by the Head of Mission?",
-              "Draft or revise the PoC strategy through the operational PoC forum, submit it to the senior "
-              "leadership forum for endorsement, and review it after every mandate renewal."),
-            Q("vp_leadership_forum", "Does a strategic-level body chaired by senior leadership set PoC "
-              "priorities at a fixed meeting frequency?",
-              "Establish a Senior Management Group on Protection chaired by the Head of Mission, meeting monthly "
-              "and on an agreed extraordinary-meeting trigger.", _strategic_forum),
-            Q("vp_priorities", "Are the mandate's PoC tasks translated into priorities per area and phase "
-              "(prevention, pre-emption, response, consolidation) that components cite in their plans?",
-              "Hold a mandate-interpretation session with all components; record priorities per area and phase "
-              "in the threat matrix and in component work plans."),
-            Q("vp_shared_definition", "Do civilian, military and police staff share one definition of PoC and "
-              "of its three tiers?",
-              "Circulate a short note on the PoC definition and the three tiers; brief it in every induction "
-              "and component meeting."),
+            Q("vp_strategy", N_("Is there a current mission-wide PoC strategy, endorsed by the Head of Mission?"),
+              N_("Draft or revise the PoC strategy through the operational PoC forum, submit it to the senior "
+              "leadership forum for endorsement, and review it after every mandate renewal.")),
+            Q("vp_leadership_forum", N_("Does a strategic-level body chaired by senior leadership set PoC "
+              "priorities at a fixed meeting frequency?"),
+              N_("Establish a Senior Management Group on Protection chaired by the Head of Mission, meeting monthly "
+              "and on an agreed extraordinary-meeting trigger."), _strategic_forum),
+            Q("vp_priorities", N_("Are the mandate's PoC tasks translated into priorities per area and phase "
+              "(prevention, pre-emption, response, consolidation) that components cite in their plans?"),
+              N_("Hold a mandate-interpretation session with all components; record priorities per area and phase "
+              "in the threat matrix and in component work plans.")),
+            Q("vp_shared_definition", N_("Do civilian, military and police staff share one definition of PoC and "
+              "of its three tiers?"),
+              N_("Circulate a short note on the PoC definition and the three tiers; brief it in every induction "
+              "and component meeting.")),
         ),
     ),
     CoordinationTask(
         "roles_and_responsibilities",
-        "Clarifying roles and responsibilities",
-        "Everyone knows who coordinates, who decides and who acts, at every level.",
+        N_("Clarifying roles and responsibilities"),
+        N_("Everyone knows who coordinates, who decides and who acts, at every level."),
         (
-            Q("rr_coordinator", "Is a PoC coordinator (adviser, section, group or head of mission) designated "
-              "in writing, with direct access to senior leadership?",
-              "Choose a coordinator model (see the model comparison) and issue a directive naming the "
-              "coordinator and its reporting line to the Head of Mission.", _coordinator),
-            Q("rr_terms_of_reference", "Does every coordination body have terms of reference naming chair, "
-              "secretariat, members, quorum, outputs and escalation path?",
-              "Generate terms of reference from the structure, complete the missing fields and have each body "
-              "adopt them at its next meeting.", _terms_of_reference),
-            Q("rr_focal_points", "Does every field office have a named PoC focal point for its whole area of "
-              "responsibility?",
-              "Appoint a PoC focal point in each field office, write the function into their work plan and "
-              "record them in the structure.", _focal_points),
-            Q("rr_reporting_lines", "Do tactical bodies report to operational ones and those to the strategic "
-              "level, without gaps or loops?",
-              "Correct the reporting lines so that every field forum reports to the mission PoC forum and that "
-              "one to the senior leadership forum.", _reporting_lines),
-            Q("rr_component_roles", "Are each component's PoC roles, and who leads each tier, set out in "
-              "writing?",
-              "Draw up a roles matrix per component and tier (lead / support) and annex it to the PoC strategy."),
+            Q("rr_coordinator", N_("Is a PoC coordinator (adviser, section, group or head of mission) designated "
+              "in writing, with direct access to senior leadership?"),
+              N_("Choose a coordinator model (see the model comparison) and issue a directive naming the "
+              "coordinator and its reporting line to the Head of Mission."), _coordinator),
+            Q("rr_terms_of_reference", N_("Does every coordination body have terms of reference naming chair, "
+              "secretariat, members, quorum, outputs and escalation path?"),
+              N_("Generate terms of reference from the structure, complete the missing fields and have each body "
+              "adopt them at its next meeting."), _terms_of_reference),
+            Q("rr_focal_points", N_("Does every field office have a named PoC focal point for its whole area of "
+              "responsibility?"),
+              N_("Appoint a PoC focal point in each field office, write the function into their work plan and "
+              "record them in the structure."), _focal_points),
+            Q("rr_reporting_lines", N_("Do tactical bodies report to operational ones and those to the strategic "
+              "level, without gaps or loops?"),
+              N_("Correct the reporting lines so that every field forum reports to the mission PoC forum and that "
+              "one to the senior leadership forum."), _reporting_lines),
+            Q("rr_component_roles", N_("Are each component's PoC roles, and who leads each tier, set out in "
+              "writing?"),
+              N_("Draw up a roles matrix per component and tier (lead / support) and annex it to the PoC strategy.")),
         ),
     ),
     CoordinationTask(
         "joined_up_planning",
-        "Supporting joined-up operational and forward planning",
-        "Civilian, military and police components plan together from one threat picture, and plan ahead.",
+        N_("Supporting joined-up operational and forward planning"),
+        N_("Civilian, military and police components plan together from one threat picture, and plan ahead."),
         (
-            Q("pl_joint_membership", "Are civilian, military and police components all members of the "
-              "operational PoC bodies?",
-              "Add the force chief of operations (U3/U5) and police operations to the operational PoC forum and "
-              "hold joint planning sessions.", _joint_membership),
-            Q("pl_threat_matrix", "Do operational plans and patrol schedules cite the current PoC threat matrix?",
-              "Make the threat matrix a standing input of planning meetings and require each operation order to "
-              "name the threats it addresses."),
-            Q("pl_contingency", "Is there a contingency plan, with triggers and pre-assigned units, for each of "
-              "the highest-risk threats?",
-              "For each top-ten threat, write a contingency plan with indicators, triggers, units and "
-              "deployment times, and test it in an exercise."),
-            Q("pl_forward_look", "Does planning look at least three months ahead (elections, seasons, "
-              "armed-group movements)?",
-              "Add a forward-looking item to the strategic forum's monthly agenda, using forecasts and a "
-              "calendar of risk events."),
+            Q("pl_joint_membership", N_("Are civilian, military and police components all members of the "
+              "operational PoC bodies?"),
+              N_("Add the force chief of operations (U3/U5) and police operations to the operational PoC forum and "
+              "hold joint planning sessions."), _joint_membership),
+            Q("pl_threat_matrix", N_("Do operational plans and patrol schedules cite the current PoC threat matrix?"),
+              N_("Make the threat matrix a standing input of planning meetings and require each operation order to "
+              "name the threats it addresses.")),
+            Q("pl_contingency", N_("Is there a contingency plan, with triggers and pre-assigned units, for each of "
+              "the highest-risk threats?"),
+              N_("For each top-ten threat, write a contingency plan with indicators, triggers, units and "
+              "deployment times, and test it in an exercise.")),
+            Q("pl_forward_look", N_("Does planning look at least three months ahead (elections, seasons, "
+              "armed-group movements)?"),
+              N_("Add a forward-looking item to the strategic forum's monthly agenda, using forecasts and a "
+              "calendar of risk events.")),
         ),
     ),
     CoordinationTask(
         "supporting_the_field",
-        "Supporting the field",
-        "Field offices have forums, guidance, means and an answer from headquarters when they need one.",
+        N_("Supporting the field"),
+        N_("Field offices have forums, guidance, means and an answer from headquarters when they need one."),
         (
-            Q("fd_field_forums", "Does every field office have a tactical PoC forum chaired by the Head of Office?",
-              "Establish a field PoC working group in each field office from the terms-of-reference template.",
+            Q("fd_field_forums", N_("Does every field office have a tactical PoC forum chaired by the Head of Office?"),
+              N_("Establish a field PoC working group in each field office from the terms-of-reference template."),
               _field_forums),
-            Q("fd_guidance", "Have field offices received written guidance and tools (threat matrix, alert "
-              "procedures, local protection plans)?",
-              "Issue a field PoC guidance pack and walk each field office through it on a visit."),
-            Q("fd_means", "Do field focal points have the time, transport, communications and funds the work "
-              "needs?",
-              "Review focal points' workloads; secure dedicated time, vehicles, airtime and programmatic funds."),
-            Q("fd_escalation", "Do issues beyond local means reach the operational level within the set "
-              "deadline, and does the field get an answer?",
-              "Write the escalation path into each field forum's terms of reference and track escalated items "
-              "to closure.", _field_escalation),
+            Q("fd_guidance", N_("Have field offices received written guidance and tools (threat matrix, alert "
+              "procedures, local protection plans)?"),
+              N_("Issue a field PoC guidance pack and walk each field office through it on a visit.")),
+            Q("fd_means", N_("Do field focal points have the time, transport, communications and funds the work "
+              "needs?"),
+              N_("Review focal points' workloads; secure dedicated time, vehicles, airtime and programmatic funds.")),
+            Q("fd_escalation", N_("Do issues beyond local means reach the operational level within the set "
+              "deadline, and does the field get an answer?"),
+              N_("Write the escalation path into each field forum's terms of reference and track escalated items "
+              "to closure."), _field_escalation),
         ),
     ),
     CoordinationTask(
         "early_warning",
-        "Supporting effective early warning and situational awareness",
-        "Warnings reach someone who must decide, in time, and the picture is shared across the mission.",
+        N_("Supporting effective early warning and situational awareness"),
+        N_("Warnings reach someone who must decide, in time, and the picture is shared across the mission."),
         (
-            Q("ew_alert_network", "Do communities at risk have a working channel (hotline, SMS, HF radio) to a "
-              "Community Liaison Assistant, with coverage tracked?",
-              "Map phone and radio coverage of communities at risk, extend the Community Alert Network and "
-              "assign CLAs to the areas without it."),
-            Q("ew_routing", "Is it written who receives an alert, by threat type, urgency and area?",
-              "Write routing rules for every threat type and urgency into the structure and test them with "
-              "sample alerts.", _routing),
-            Q("ew_deadlines", "Are there deadlines to acknowledge, verify and decide on alerts, with escalation "
-              "when one is missed?",
-              "Set deadlines per lifecycle step and urgency, switch on escalation and review reaction times "
-              "every month.", _deadlines),
-            Q("ew_joc_jmac", "Do the JOC and the JMAC feed the PoC bodies with daily situational awareness and "
-              "integrated analysis?",
-              "Make JOC daily reports and JMAC threat assessments standing inputs of the operational PoC forum.",
+            Q("ew_alert_network", N_("Do communities at risk have a working channel (hotline, SMS, HF radio) to a "
+              "Community Liaison Assistant, with coverage tracked?"),
+              N_("Map phone and radio coverage of communities at risk, extend the Community Alert Network and "
+              "assign CLAs to the areas without it.")),
+            Q("ew_routing", N_("Is it written who receives an alert, by threat type, urgency and area?"),
+              N_("Write routing rules for every threat type and urgency into the structure and test them with "
+              "sample alerts."), _routing),
+            Q("ew_deadlines", N_("Are there deadlines to acknowledge, verify and decide on alerts, with escalation "
+              "when one is missed?"),
+              N_("Set deadlines per lifecycle step and urgency, switch on escalation and review reaction times "
+              "every month."), _deadlines),
+            Q("ew_joc_jmac", N_("Do the JOC and the JMAC feed the PoC bodies with daily situational awareness and "
+              "integrated analysis?"),
+              N_("Make JOC daily reports and JMAC threat assessments standing inputs of the operational PoC forum."),
               _situational_awareness),
-            Q("ew_indicators", "Are early-warning indicators agreed and monitored for each priority threat?",
-              "Agree indicators and triggers per threat in the threat matrix and review them every week."),
+            Q("ew_indicators", N_("Are early-warning indicators agreed and monitored for each priority threat?"),
+              N_("Agree indicators and triggers per threat in the threat matrix and review them every week.")),
         ),
     ),
     CoordinationTask(
         "international_partners",
-        "Working with international partners",
-        "The mission and humanitarian and UN partners protect in concert while respecting each other's roles.",
+        N_("Working with international partners"),
+        N_("The mission and humanitarian and UN partners protect in concert while respecting each other's roles."),
         (
-            Q("ip_observers", "Do OCHA and the Protection Cluster take part in the PoC forums?",
-              "Invite OCHA and the Protection Cluster lead as standing observers and agree what can be shared.",
+            Q("ip_observers", N_("Do OCHA and the Protection Cluster take part in the PoC forums?"),
+              N_("Invite OCHA and the Protection Cluster lead as standing observers and agree what can be shared."),
               _partners),
-            Q("ip_information_sharing", "Is there an agreed protocol for sharing protection information that "
-              "respects confidentiality and humanitarian principles?",
-              "Agree an information-sharing protocol with the Protection Cluster, with classification rules and "
-              "one focal point on each side."),
-            Q("ip_division_of_labour", "Is the division of protection work with the UN country team and "
-              "humanitarian partners written down?",
-              "Map who does what with the country team and humanitarian partners and record it in the "
-              "integrated strategic framework."),
-            Q("ip_support_requests", "Can humanitarian actors request mission support (escorts, area security) "
-              "and get an answer in time?",
-              "Open a single entry point for support requests with a response deadline."),
+            Q("ip_information_sharing", N_("Is there an agreed protocol for sharing protection information that "
+              "respects confidentiality and humanitarian principles?"),
+              N_("Agree an information-sharing protocol with the Protection Cluster, with classification rules and "
+              "one focal point on each side.")),
+            Q("ip_division_of_labour", N_("Is the division of protection work with the UN country team and "
+              "humanitarian partners written down?"),
+              N_("Map who does what with the country team and humanitarian partners and record it in the "
+              "integrated strategic framework.")),
+            Q("ip_support_requests", N_("Can humanitarian actors request mission support (escorts, area security) "
+              "and get an answer in time?"),
+              N_("Open a single entry point for support requests with a response deadline.")),
         ),
     ),
     CoordinationTask(
         "local_communities",
-        "Engaging with local communities",
-        "Communities shape their own protection, are heard, and hear back.",
+        N_("Engaging with local communities"),
+        N_("Communities shape their own protection, are heard, and hear back."),
         (
-            Q("lc_liaison_assistants", "Does every field office have Community Liaison Assistants in regular "
-              "contact with communities at risk?",
-              "Recruit or redeploy CLAs to the field offices lacking them and set visit schedules to communities "
-              "at risk.", _liaison_assistants),
-            Q("lc_feedback", "Do communities hear back what the mission did about their alerts?",
-              "Make feedback to the community a lifecycle step with a deadline and record it for every alert.",
+            Q("lc_liaison_assistants", N_("Does every field office have Community Liaison Assistants in regular "
+              "contact with communities at risk?"),
+              N_("Recruit or redeploy CLAs to the field offices lacking them and set visit schedules to communities "
+              "at risk."), _liaison_assistants),
+            Q("lc_feedback", N_("Do communities hear back what the mission did about their alerts?"),
+              N_("Make feedback to the community a lifecycle step with a deadline and record it for every alert."),
               _feedback),
-            Q("lc_participation", "Are women, youth and minorities consulted in local protection plans?",
-              "Consult women, youth and minority representatives for each local protection plan and record who "
-              "was consulted."),
-            Q("lc_joint_protection_teams", "Are Joint Protection Teams sent to at-risk areas, and their "
-              "recommendations followed up?",
-              "Plan Joint Protection Team visits to the areas at the top of the threat matrix and track their "
-              "recommendations to closure."),
-            Q("lc_expectations", "Does the mission explain to communities what it can and cannot do?",
-              "Prepare key messages on the mandate and its limits and deliver them through CLAs and radio."),
+            Q("lc_participation", N_("Are women, youth and minorities consulted in local protection plans?"),
+              N_("Consult women, youth and minority representatives for each local protection plan and record who "
+              "was consulted.")),
+            Q("lc_joint_protection_teams", N_("Are Joint Protection Teams sent to at-risk areas, and their "
+              "recommendations followed up?"),
+              N_("Plan Joint Protection Team visits to the areas at the top of the threat matrix and track their "
+              "recommendations to closure.")),
+            Q("lc_expectations", N_("Does the mission explain to communities what it can and cannot do?"),
+              N_("Prepare key messages on the mandate and its limits and deliver them through CLAs and radio.")),
         ),
     ),
     CoordinationTask(
         "national_authorities",
-        "Engaging with national authorities",
-        "The host state, which bears the primary responsibility to protect, is engaged and supported.",
+        N_("Engaging with national authorities"),
+        N_("The host state, which bears the primary responsibility to protect, is engaged and supported."),
         (
-            Q("na_dialogue", "Is there a regular forum with national and local authorities on protection "
-              "threats and their responsibilities?",
-              "Set up a regular protection dialogue with the authorities at national and provincial level."),
-            Q("na_host_state_forces", "Are alerts relayed to host-state security forces under agreed procedures, "
-              "with the human rights due diligence policy applied?",
-              "Agree alert-relay procedures with host-state forces and apply the HRDDP risk assessment before "
-              "any support."),
-            Q("na_capacity", "Does the mission support the authorities' capacity to protect (police, justice, "
-              "local administration)?",
-              "Agree capacity-building priorities with the authorities and put them in component work plans."),
-            Q("na_advocacy", "Are violations by state actors raised at the right level and followed up?",
-              "Agree an advocacy ladder (field, province, capital, Head of Mission) and track every case raised."),
+            Q("na_dialogue", N_("Is there a regular forum with national and local authorities on protection "
+              "threats and their responsibilities?"),
+              N_("Set up a regular protection dialogue with the authorities at national and provincial level.")),
+            Q("na_host_state_forces", N_("Are alerts relayed to host-state security forces under agreed procedures, "
+              "with the human rights due diligence policy applied?"),
+              N_("Agree alert-relay procedures with host-state forces and apply the HRDDP risk assessment before "
+              "any support.")),
+            Q("na_capacity", N_("Does the mission support the authorities' capacity to protect (police, justice, "
+              "local administration)?"),
+              N_("Agree capacity-building priorities with the authorities and put them in component work plans.")),
+            Q("na_advocacy", N_("Are violations by state actors raised at the right level and followed up?"),
+              N_("Agree an advocacy ladder (field, province, capital, Head of Mission) and track every case raised.")),
         ),
     ),
     CoordinationTask(
         "follow_up_and_review",
-        "Supporting follow-up and review",
-        "Decisions are carried out, responses are measured and lessons change practice.",
+        N_("Supporting follow-up and review"),
+        N_("Decisions are carried out, responses are measured and lessons change practice."),
         (
-            Q("fr_action_points", "Do bodies record decisions and action points with owner and deadline, and "
-              "review them at the next meeting?",
-              "Adopt a standard record of decisions and action points; the secretariat reviews overdue points at "
-              "every meeting.", _decisions_recorded),
-            Q("fr_after_action", "Are after-action reviews held after major incidents and alerts, and their "
-              "lessons acted on?",
-              "Hold an after-action review within two weeks of every major incident and feed its lessons into "
-              "the strategy and training.", _after_action),
-            Q("fr_metrics", "Are reaction times to alerts and protection gaps measured and reported to "
-              "leadership?",
-              "Report response times and protection gaps to the strategic forum every month."),
-            Q("fr_structure_review", "Are the structure and its terms of reference reviewed on a set date?",
-              "Give every body's terms of reference a review date and review the structure after each mandate "
-              "renewal.", _review_dates),
+            Q("fr_action_points", N_("Do bodies record decisions and action points with owner and deadline, and "
+              "review them at the next meeting?"),
+              N_("Adopt a standard record of decisions and action points; the secretariat reviews overdue points at "
+              "every meeting."), _decisions_recorded),
+            Q("fr_after_action", N_("Are after-action reviews held after major incidents and alerts, and their "
+              "lessons acted on?"),
+              N_("Hold an after-action review within two weeks of every major incident and feed its lessons into "
+              "the strategy and training."), _after_action),
+            Q("fr_metrics", N_("Are reaction times to alerts and protection gaps measured and reported to "
+              "leadership?"),
+              N_("Report response times and protection gaps to the strategic forum every month.")),
+            Q("fr_structure_review", N_("Are the structure and its terms of reference reviewed on a set date?"),
+              N_("Give every body's terms of reference a review date and review the structure after each mandate "
+              "renewal."), _review_dates),
         ),
     ),
     CoordinationTask(
         "training",
-        "Supporting training",
-        "Staff of every component know the strategy, the structure and the procedures, and practise them.",
+        N_("Supporting training"),
+        N_("Staff of every component know the strategy, the structure and the procedures, and practise them."),
         (
-            Q("tr_induction", "Do all new staff receive a PoC induction covering the strategy, the structure and "
-              "alert procedures?",
-              "Add a PoC module to the mission induction and track completion by component."),
-            Q("tr_exercises", "Are civilian-military-police PoC exercises on the alert and response procedures "
-              "held at least twice a year?",
-              "Schedule PoC exercises with injects built on the mission's own data, score them and review them."),
-            Q("tr_role_training", "Do focal points, CLAs, analysts and planners receive training for their "
-              "roles?",
-              "Design role-specific training and plan handovers so that knowledge survives rotations."),
-            Q("tr_predeployment", "Is contingents' pre-deployment training aligned with the mission's PoC "
-              "context?",
-              "Share the mission's PoC scenarios with troop- and police-contributing countries."),
+            Q("tr_induction", N_("Do all new staff receive a PoC induction covering the strategy, the structure and "
+              "alert procedures?"),
+              N_("Add a PoC module to the mission induction and track completion by component.")),
+            Q("tr_exercises", N_("Are civilian-military-police PoC exercises on the alert and response procedures "
+              "held at least twice a year?"),
+              N_("Schedule PoC exercises with injects built on the mission's own data, score them and review them.")),
+            Q("tr_role_training", N_("Do focal points, CLAs, analysts and planners receive training for their "
+              "roles?"),
+              N_("Design role-specific training and plan handovers so that knowledge survives rotations.")),
+            Q("tr_predeployment", N_("Is contingents' pre-deployment training aligned with the mission's PoC "
+              "context?"),
+              N_("Share the mission's PoC scenarios with troop- and police-contributing countries.")),
         ),
     ),
 )  # fmt: skip
@@ -477,7 +574,7 @@ class AssessedQuestion:
     status: str | None
     source: str
     """'answer', 'structure' or 'unanswered'."""
-    evidence: str
+    evidence: Text
     remedial_measure: str
     owner: str
     due_date: date | None

@@ -4,6 +4,8 @@ The fields are those of DOMAIN.md section 5: name and level, purpose, chair and 
 by component and quorum, observers, meeting frequency and the trigger for an extraordinary meeting, standing
 inputs, outputs, escalation path, information classification rules and review date. Where the structure is
 silent, a doctrine-based default is filled in and marked as such, so that the forum can adopt or amend it.
+The defaults and the generated lines are marked for translation (``pochub.core.text``); what the structure's
+authors wrote is shown as written.
 """
 
 from __future__ import annotations
@@ -12,31 +14,60 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pochub.core.models.coordination import Body, Level, Structure
-from pochub.core.models.taxonomy import ThreatType
+from pochub.core.models.taxonomy import ThreatType, threat_label
+from pochub.core.text import N_, Message, Text, joined
 from pochub.core.workflow.structure import escalation_path
 
 DEFAULT_PURPOSE = {
-    Level.STRATEGIC: "Sets the mission's PoC priorities and strategy, allocates resources to them and decides on "
-    "threats beyond the means of the operational level.",
-    Level.OPERATIONAL: "Runs the mission PoC threat matrix, coordinates the components' responses across sectors "
-    "and prepares decisions for senior leadership.",
-    Level.TACTICAL: "Maintains the local threat matrix, acts on alerts in its area of responsibility and "
-    "coordinates the local response of all components.",
+    Level.STRATEGIC: N_(
+        "Sets the mission's PoC priorities and strategy, allocates resources to them and decides on threats "
+        "beyond the means of the operational level."
+    ),
+    Level.OPERATIONAL: N_(
+        "Runs the mission PoC threat matrix, coordinates the components' responses across sectors and prepares "
+        "decisions for senior leadership."
+    ),
+    Level.TACTICAL: N_(
+        "Maintains the local threat matrix, acts on alerts in its area of responsibility and coordinates the "
+        "local response of all components."
+    ),
 }
 DEFAULT_TRIGGER = {
-    Level.STRATEGIC: "a mass-casualty attack, or a threat the operational level cannot meet",
-    Level.OPERATIONAL: "an alert of immediate urgency, or one affecting more than one sector",
-    Level.TACTICAL: "an alert of high or immediate urgency in the area of responsibility",
+    Level.STRATEGIC: N_("a mass-casualty attack, or a threat the operational level cannot meet"),
+    Level.OPERATIONAL: N_("an alert of immediate urgency, or one affecting more than one sector"),
+    Level.TACTICAL: N_("an alert of high or immediate urgency in the area of responsibility"),
 }
-DEFAULT_INPUTS = ("threat matrix", "alerts", "trends")
-DEFAULT_OUTPUTS = ("decisions", "action points with owner and deadline")
+DEFAULT_FREQUENCY = N_("weekly")
+DEFAULT_INPUTS = (N_("threat matrix"), N_("alerts"), N_("trends"))
+DEFAULT_OUTPUTS = (N_("decisions"), N_("action points with owner and deadline"))
 DEFAULT_CLASSIFICATION = (
-    "Records of meetings are UN Confidential and shared within the mission on a need-to-know basis.",
-    "The identity, contacts and exact location of informants and victims are Strictly Confidential: never "
-    "minuted, never shared outside the people who must act on them.",
-    "Summaries for humanitarian partners and national authorities are cleared by the secretariat and shared "
-    "as unclassified, without identifying details.",
+    N_("Records of meetings are UN Confidential and shared within the mission on a need-to-know basis."),
+    N_(
+        "The identity, contacts and exact location of informants and victims are Strictly Confidential: never "
+        "minuted, never shared outside the people who must act on them."
+    ),
+    N_(
+        "Summaries for humanitarian partners and national authorities are cleared by the secretariat and shared "
+        "as unclassified, without identifying details."
+    ),
 )
+COMMON_WORDS = (
+    N_("daily"),
+    N_("daily (24/7 watch)"),
+    N_("weekly"),
+    N_("fortnightly"),
+    N_("monthly"),
+    N_("quarterly"),
+    N_("events"),
+    N_("incident reports"),
+    N_("action points"),
+    N_("daily reports"),
+    N_("flash reports"),
+    N_("forecasts"),
+    N_("threat assessments"),
+)
+"""Meeting frequencies, standing inputs and outputs the structure templates use: marked so that the edges show
+them in the reader's language (any other text from the structure is shown as its authors wrote it)."""
 
 
 @dataclass(frozen=True)
@@ -73,7 +104,7 @@ class TermsOfReference:
     area_pcodes: tuple[str, ...]
     field_office: str | None
     focal_point: Seat | None
-    alerts_received: tuple[str, ...]
+    alerts_received: tuple[Text, ...]
     """Plain-language summary of the routing rules that send alerts to this body."""
     information_classification: tuple[str, ...]
     review_date: date | None
@@ -99,32 +130,49 @@ def _body_name(structure: Structure, body_id: str | None) -> str | None:
     return body.name if body is not None else body_id
 
 
-def _threat_list(threats: set[str]) -> str:
-    """Threat types in words; 'every threat type (except ...)' when that is shorter."""
-    every = {t.value.replace("_", " ") for t in ThreatType} | {"any threat"}
-    missing = every - threats - {"any threat"}
-    if "any threat" in threats or not missing:
-        return "every threat type"
+def _labels(codes: set[str]) -> Message:
+    """Threat types by their names, joined by commas."""
+    return joined([threat_label(c) for c in sorted(codes)])
+
+
+def _threat_list(threats: set[str]) -> Text:
+    """Threat types in words; 'every threat type (except ...)' when that is shorter (``threats`` holds threat
+    type codes, or "any")."""
+    every = {t.value for t in ThreatType}
+    missing = every - threats
+    if "any" in threats or not missing:
+        return Message(N_("every threat type"))
     if len(missing) < len(threats):
-        return f"every threat type except {', '.join(sorted(missing))}"
-    return ", ".join(sorted(threats))
+        return Message(N_("every threat type except {threats}"), threats=_labels(missing))
+    return _labels(threats)
 
 
-def _alerts_received(structure: Structure, body: Body) -> tuple[str, ...]:
+def _alerts_received(structure: Structure, body: Body) -> tuple[Text, ...]:
     """Which alerts the routing rules give this body, grouped by urgency."""
-    threats: dict[str, set[str]] = {}
-    notified: dict[str, set[str]] = {}
+    threats: dict[str | None, set[str]] = {}
+    notified: dict[str | None, set[str]] = {}
     for rule in structure.routing.rules:
-        urgency = rule.urgency or "any urgency"
-        threat = (rule.threat_type or "any threat").replace("_", " ")
+        threat = rule.threat_type or "any"
         if rule.body == body.id:
-            threats.setdefault(urgency, set()).add(threat)
+            threats.setdefault(rule.urgency, set()).add(threat)
         elif body.id in rule.notify:
-            notified.setdefault(urgency, set()).add(threat)
-    lines = [f"responsible, {u}: {_threat_list(t)}" for u, t in threats.items()]
-    lines += [f"informed, {u}: {_threat_list(t)}" for u, t in notified.items()]
+            notified.setdefault(rule.urgency, set()).add(threat)
+
+    def line(msgid_any: str, msgid: str, urgency: str | None, found: set[str]) -> Message:
+        if urgency is None:
+            return Message(msgid_any, threats=_threat_list(found))
+        return Message(msgid, urgency=Message(urgency), threats=_threat_list(found))
+
+    lines: list[Text] = [
+        line(N_("responsible, any urgency: {threats}"), N_("responsible, {urgency}: {threats}"), u, t)
+        for u, t in threats.items()
+    ]
+    lines += [
+        line(N_("informed, any urgency: {threats}"), N_("informed, {urgency}: {threats}"), u, t)
+        for u, t in notified.items()
+    ]
     if structure.routing.default_body == body.id:
-        lines.append("responsible for every alert no routing rule matches")
+        lines.append(N_("responsible for every alert no routing rule matches"))
     return tuple(lines)
 
 
@@ -179,7 +227,7 @@ def terms_of_reference(structure: Structure, body_id: str) -> TermsOfReference:
         members_by_component=members,
         quorum=quorum,
         observers=body.observers,
-        meeting_frequency=text("meeting_frequency", body.meeting_frequency, "weekly"),
+        meeting_frequency=text("meeting_frequency", body.meeting_frequency, DEFAULT_FREQUENCY),
         extraordinary_meeting_trigger=text(
             "extraordinary_meeting_trigger", body.extraordinary_meeting_trigger, DEFAULT_TRIGGER[body.level]
         ),
