@@ -130,3 +130,27 @@ def test_area_populations_from_boundary_properties(
         assert all(
             r["population_at_risk"] == stored[str(r["area_pcode"])] for r in rows if r["area_pcode"] in stored
         )
+
+
+def test_communities_of_unknown_population_make_a_lower_bound(
+    engine: Engine, database_url: str, cli: CliRunner, tmp_path: Path
+) -> None:
+    """Some communities without population: their area's sum is "at least", and a boundary file's population
+    for the area, when there is one, is preferred to it."""
+    base = ("--database", database_url, "import")
+    boundaries = shared_file("admin-boundaries-osm/caf_admin1_osm_q8.geojson")
+    assert cli(*base, "boundaries", boundaries, "--level", "1").code == 0
+    assert cli(*base, "acled", shared_file("acled-legacy-perse/ACLED_CAR_00_14.csv")).code == 0
+    communities = tmp_path / "communities.csv"
+    communities.write_text(
+        "id,name,lat,lon,population\nc1,Bangui A,4.37,18.56,5000\nc2,Bangui B,4.38,18.57,\n", encoding="utf-8"
+    )
+    assert cli(*base, "communities", communities).code == 0
+    bangui = [r for r in assess(cli, database_url) if r["area"] == "Bangui"]
+    assert bangui and all(r["exposure_basis"] == "partial communities" for r in bangui)
+    assert all(r["population_at_risk"] == 5000 for r in bangui)
+    assert cli(*base, "population", boundaries).code == 0
+    bangui = [r for r in assess(cli, database_url) if r["area"] == "Bangui"]
+    assert all(
+        r["exposure_basis"] == "area population" and r["population_at_risk"] == 734_350 for r in bangui
+    )

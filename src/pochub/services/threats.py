@@ -82,10 +82,13 @@ def area_contexts(conn: Connection, level: int) -> dict[str, AreaContext]:
                 # plain English until pochub.core.text (Message) is committed; its fr/en catalogue entries exist
                 f"phone or radio coverage unknown for {unknown_coverage} of {len(members)} communities",
             )
-        largest = sorted(members, key=lambda c: -c.population)[:TOP_COMMUNITIES]
-        if members:
-            population: int | None = sum(c.population for c in members)
+        largest = sorted(members, key=lambda c: -(c.population or 0))[:TOP_COMMUNITIES]
+        known = [c.population for c in members if c.population is not None]
+        if known and len(known) == len(members):
+            population: int | None = sum(known)
             basis = "communities"
+        elif known and not (area.pcode in gridded or area.pcode in given):
+            population, basis = sum(known), "partial communities"  # a lower bound: some are unknown
         elif area.pcode in gridded and gridded[area.pcode].covered >= FULL_COVER:
             population, basis = gridded[area.pcode].people, "population grid"
         elif area.pcode in given:

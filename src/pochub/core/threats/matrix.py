@@ -52,9 +52,17 @@ optional ``victims`` column (people harmed, where the source counts them) adds t
 
 NO_HARM = Harm(0)
 """The harm of a record built without evidence counts."""
-EXPOSURE_BASES = ("communities", "population grid", "partial population grid", "area population", "unknown")
+EXPOSURE_BASES = (
+    "communities",
+    "population grid",
+    "partial population grid",
+    "area population",
+    "partial communities",
+    "unknown",
+)
 """Where an area's people at risk come from, in order of preference ("partial population grid": the grid covers
-only part of the area, so its sum is a lower bound)."""
+only part of the area, so its sum is a lower bound; "partial communities": some of the area's communities have no
+known population, so theirs is a lower bound)."""
 TOP_COMMUNITIES = 5
 """Communities named per row: the most populous of the area (the rest are in the area's community list)."""
 
