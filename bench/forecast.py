@@ -11,6 +11,7 @@ two commands printed above it.
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 import time
@@ -18,7 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from _common import DATA_DIR, REPO_ROOT, RESULTS_DIR, machine_markdown, shared_dir, utc_now
+from _common import DATA_DIR, REPO_ROOT, RESULTS_DIR, machine_info, machine_markdown, shared_dir, utc_now
 
 POCHUB = str(Path(sys.executable).with_name("pochub"))
 
@@ -88,13 +89,16 @@ def run(argv: Sequence[str] | None = None) -> str:
         f"Run {utc_now()}. Violence against civilians (events with a threat type), monthly. The model is the "
         "ensemble: per step, a mixture of a regularised negative-binomial regression on temporal and spatial "
         "lags, conflictology (the unit's last 12 months), zero and Poisson-of-the-last-month, with weights "
-        "chosen at each origin to minimise the mixture's CRPS on the 24 earlier origins whose outcome was "
-        "known (separately for units quiet for 12 months and active ones); its 3-month total is the sum of its "
+        "chosen at each origin to minimise the mixture's exact CRPS on the latest earlier origins whose "
+        "outcome was known (at least 24, more for panels of few units: enough for 960 scored unit-months), "
+        "separately for units quiet for 12 months and active ones; its 3-month total is the sum of its "
         "months. It is scored against the five VIEWS baselines (and its regression component alone) on rolling "
         "origins over the last months each dataset allows (at most 24); a tie is a difference below 0.5 % of "
         "the larger score. Each table is reproducible with `pochub import KIND FILE` then the command above "
         "it.\n",
     ]
+    load_before = os.getloadavg()
+    started_at = utc_now()
     for dataset in datasets:
         database_file = DATA_DIR / f"forecast-{dataset.kind}-{Path(dataset.path).stem}.db"
         for suffix in ("", "-wal", "-shm"):
@@ -113,6 +117,14 @@ def run(argv: Sequence[str] | None = None) -> str:
         parts.append(
             evaluate(database, "H3 cells (resolution 5)", ["--unit", "cell", "--resolution", "5"], origins)
         )
+    load_after = os.getloadavg()
+    parts.insert(
+        2,
+        f"Machine: {machine_info()['CPU']}, {machine_info()['Cores']}, {machine_info()['RAM']} RAM. "
+        f"Started {started_at}; load average (1, 5, 15 min) {', '.join(f'{x:.1f}' for x in load_before)} at the "
+        f"start and {', '.join(f'{x:.1f}' for x in load_after)} at the end (the machine was shared with other "
+        "jobs: times are wall-clock under that load).\n",
+    )
     parts.append("Not evaluated:\n\n" + "\n".join(f"- {reason}" for reason in SKIPPED) + "\n")
     text = "\n".join(parts)
     if not args.quick:

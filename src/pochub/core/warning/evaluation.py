@@ -37,7 +37,6 @@ from pochub.core.warning.forecast import (
     COMPONENTS,
     ENSEMBLE,
     GROUPS,
-    WEIGHT_ORIGINS,
     EnsembleHistory,
     Forecast,
     ForecastDistribution,
@@ -49,6 +48,7 @@ from pochub.core.warning.forecast import (
     lag_features,
     quiet_units,
     support_cap,
+    weight_window,
 )
 from pochub.core.warning.panel import Panel
 
@@ -394,7 +394,7 @@ class EvaluationTable:
             theirs = self.row(best, step).value(judge.name)
             outcome = self.outcome(judge.name, step)
             outcomes.append(outcome)
-            parts.append(f"step {step}: {words[outcome]} {best} ({ours:.4f} vs {theirs:.4f})")
+            parts.append(f"step {step}: {words[outcome]} {best} ({_number(ours)} vs {_number(theirs)})")
         if all(o == "beats" for o in outcomes):
             overall = "beats the best baseline at every step"
         elif all(o == "ties" for o in outcomes):
@@ -417,10 +417,15 @@ def _best_value(judge: Metric, values: Sequence[float]) -> float:
     return max(finite) if judge.higher_is_better else min(finite)
 
 
+def _number(value: float) -> str:
+    """Four decimals, or four significant digits for small scores (0.0024 vs 0.0024 would hide a 3 % gap)."""
+    return f"{value:.4f}" if value == 0 or abs(value) >= 0.1 else f"{value:#.4g}"
+
+
 def _cell(value: float, best: float) -> str:
     if math.isnan(value):
         return "n/a"
-    text = f"{value:.4f}"
+    text = _number(value)
     return f"**{text}**" if value == best else text
 
 
@@ -450,14 +455,15 @@ def rolling_origin_evaluation(
     training_periods: int | None = 36,
     include_total: bool = True,
     ensemble: bool = True,
-    window: int = WEIGHT_ORIGINS,
+    window: int | None = None,
     on_origin: Callable[[date], None] | None = None,
 ) -> EvaluationTable:
     """Score the model, its regression component and the five baselines at each of the last ``origins`` periods
     that leave every step observable: fit on data up to the origin, forecast, compare with what followed.
 
     With ``ensemble`` the model is :func:`~pochub.core.warning.forecast.forecast_ensemble`'s: the components are
-    also forecast at the ``window + horizon - 1`` origins before the first, and at each origin the weights come
+    also forecast at the ``window + horizon - 1`` origins before the first (default window:
+    :func:`~pochub.core.warning.forecast.weight_window`), and at each origin the weights come
     only from the components' scores at earlier origins whose outcome the origin has seen. Without it the model
     is the regression alone. The regression is refitted at every origin (warm-started from the previous origin's
     fit; features are causal, so they are computed once). ``include_total`` adds the total over steps
@@ -473,6 +479,7 @@ def rolling_origin_evaluation(
     if origins < 1 or first < horizon:
         raise ValueError(f"the panel is too short for {origins} origins {horizon} steps ahead")
     rng = np.random.default_rng(seed)
+    window = window or weight_window(len(panel.units))
     features = lag_features(panel.events, neighbours, covariates)
     targets: list[tuple[str, tuple[int, ...]]] = [(str(h), (h,)) for h in wanted]
     if include_total and horizon > 1:

@@ -733,8 +733,17 @@ forecasts ``last_value`` and ``mean_12`` are not: a point mass at 2.5 events is 
 GROUPS = ("quiet", "active")
 """Units with no event in their last 12 periods at the origin, and the others: each group gets its own weights
 (a quiet unit is mostly a question of whether anything happens at all, an active one of how much)."""
-WEIGHT_ORIGINS = 24
-"""Past origins whose out-of-sample scores set the weights (the most recent ones whose outcome is known)."""
+WEIGHT_ORIGINS, WEIGHT_UNIT_ORIGINS = 24, 960
+"""The weights are set on the out-of-sample scores of the most recent past origins whose outcome is known: at
+least WEIGHT_ORIGINS of them, more for panels of few units, until they hold WEIGHT_UNIT_ORIGINS scored unit-months
+(weights chosen on 10 areas x 24 months are noise; on 2,000 cells x 24 months they are not)."""
+
+
+def weight_window(units: int) -> int:
+    """How many past origins set the ensemble's weights for a panel of ``units`` units."""
+    return max(WEIGHT_ORIGINS, math.ceil(WEIGHT_UNIT_ORIGINS / max(units, 1)))
+
+
 SUPPORT_TAIL = 1e-7
 """Tabulated laws stop where every unit's cdf reaches 1 - SUPPORT_TAIL (the rest is put on the last value)."""
 SUPPORT_FLOOR, SUPPORT_FACTOR = 50, 5
@@ -864,7 +873,7 @@ class EnsembleHistory:
     """The components' out-of-sample CRPS at past origins, as per-group sums of :func:`crps_gram` per (origin,
     step); :meth:`weights` at an origin reads only the entries whose outcome (origin + step) it has seen."""
 
-    def __init__(self, window: int = WEIGHT_ORIGINS) -> None:
+    def __init__(self, window: int) -> None:
         self.window = window
         self._grams: dict[tuple[int, int], tuple[FloatArray, FloatArray]] = {}
 
@@ -963,12 +972,14 @@ def forecast_ensemble(
     covariates: StaticCovariates | None = None,
     l2: float = 1e-3,
     training_periods: int | None = 36,
-    window: int = WEIGHT_ORIGINS,
+    window: int | None = None,
 ) -> Forecast:
     """The ensemble's forecast at ``origin`` (default: the last period): the components are forecast at the
-    ``window + horizon - 1`` origins before it as well, scored on the outcomes known at the origin, and mixed
-    with the weights that minimise that past CRPS (per step and group). Nothing after the origin is read."""
+    ``window + horizon - 1`` origins before it as well (default window: :func:`weight_window`), scored on the
+    outcomes known at the origin, and mixed with the weights that minimise that past CRPS (per step and group).
+    Nothing after the origin is read."""
     index = _origin_index(panel, origin)
+    window = window or weight_window(len(panel.units))
     features = lag_features(panel.events[:, : index + 1], neighbours, covariates)
     history = EnsembleHistory(window)
     previous: Forecast | None = None
