@@ -6,6 +6,7 @@ Entry points (CLI, API factory) read them and pass them down; nothing else reads
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -123,11 +124,34 @@ class Settings(BaseSettings):
         description="What partners see of an alert's message and location description: 'redacted' (withheld: "
         "a community's words can name the informant or the place) or 'full'.",
     )
+    timezone: str = Field(
+        default="UTC",
+        description="The mission's time zone (an IANA name such as Africa/Kinshasa): pages show times in it, "
+        "with the zone, and UTC on hover; exports and the API stay in UTC.",
+    )
+    country_code: str = Field(
+        default="",
+        pattern="^([A-Za-z]{2})?$",
+        description="The mission's country as a two-letter region (e.g. CD): national phone numbers logged "
+        "from a call ('081 000 0222') are stored in international form (+243810000222). Empty: numbers must "
+        "be given with their + and country code.",
+    )
     secure_cookies: bool = Field(
         default=False,
         description="Mark every cookie Secure and send HSTS even when the server sees plain HTTP: set it behind "
         "a proxy that terminates HTTPS (over HTTPS seen by the server itself, both happen anyway).",
     )
+
+    @model_validator(mode="after")
+    def _known_timezone(self) -> Settings:
+        """Refuse a time zone the system does not know (a typo would show every time in UTC silently)."""
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown time zone {self.timezone!r}: give an IANA name such as Africa/Kinshasa"
+            ) from None
+        return self
 
     @model_validator(mode="after")
     def _secret_key_from_file(self) -> Settings:

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import Connection, select
 from starlette.datastructures import FormData
@@ -39,17 +39,18 @@ from pochub.core.models.alerts import (
     Verification,
 )
 from pochub.core.models.taxonomy import ThreatType
+from pochub.core.text import Text
 from pochub.core.workflow.lifecycle import ACTION_ROLES, Action, Actor
 from pochub.core.workflow.metrics import STEPS
 from pochub.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
-from pochub.services import alert_views, alerts
+from pochub.services import alert_live, alert_views, alerts
 from pochub.services.alert_metrics import response_times
 from pochub.services.structures import current_structure
 from pochub.store import tables
 from pochub.store.alert_repository import AlertFilter
 from pochub.store.capacity_queries import UnitFilter, list_units
 from pochub.web.forms import PostedForm
-from pochub.web.rendering import render, to_login
+from pochub.web.rendering import local_times, mission_zone, render, to_login
 
 router = APIRouter(include_in_schema=False)
 
@@ -184,7 +185,102 @@ def alert_inbox(request: Request, user: OptionalUser) -> Response:
         areas=areas,
         can_log=may_log_alerts(user),
         chart=_response_chart(user, request, names["offices"]),
+        poll_seconds=POLL_SECONDS,
     )
+
+
+# --- the live desk: what the inbox, the alert page and the map poll ---
+
+POLL_SECONDS = 5
+"""How often the open pages ask whether the desk changed (an unchanged answer is a 304 without a body)."""
+
+
+def _live_item(
+    item: Mapping[str, Any], zone: str, areas: Mapping[str, str], offices: Mapping[str, str]
+) -> dict[str, Any]:
+    """One alert as the live list draws it: codes the page names in its language, times in the mission's zone."""
+    return {
+        "reference": item["reference"],
+        "excerpt": item["text"][:90] + ("…" if len(item["text"]) > 90 else ""),
+        "urgency": item["urgency"],
+        "state": item["state"],
+        "next_step": item["next_step"],
+        "due": local_times(item["due_at"], zone) if item["due_at"] else None,
+        "received": local_times(item["received_at"], zone),
+        "overdue": item["overdue"],
+        "escalation_level": item["escalation_level"],
+        "pcode": item["pcode"] or "",
+        "area": areas.get(item["pcode"] or "", ""),
+        "location_text": item["location_text"],
+        "threat_type": item["threat_type"] or "",
+        "field_office": offices.get(item["field_office"] or "", item["field_office"] or ""),
+        "reports": item["reports"],
+        "place": item.get("place"),
+        "location_fuzzed_km": item["location_fuzzed_km"],
+    }
+
+
+def _live_answer(request: Request, version: str, body: Mapping[str, Any]) -> Response:
+    """The poll's answer: 304 when the page already has this version (its ETag), else the JSON."""
+    etag = f'"{version}"'
+    checked = local_times(datetime.now(UTC), mission_zone(request))
+    headers = {"ETag": etag, "Cache-Control": "private, no-cache", "X-Checked-At": checked["local"]}
+    if request.headers.get("if-none-match") == etag:
+        return Response(status_code=304, headers=headers)
+    return JSONResponse({**body, "checked": checked}, headers=headers)
+
+
+@router.get("/alerts/live.json")
+def alert_desk_live(request: Request, user: OptionalUser) -> Response:
+    """The inbox's alerts (its filters and page) or, with ``map=1``, every open alert with its place on the map,
+    and the counts of new and overdue alerts, through the same access rules as the inbox."""
+    if user is None:
+        return JSONResponse({"detail": "sign in"}, status_code=401)
+    query = read_inbox_query(request.query_params)
+    for_map = request.query_params.get("map") == "1"
+    engine, settings = request.app.state.engine, request.app.state.settings
+    now = datetime.now(UTC)
+    snapshot = alert_live.desk(
+        engine,
+        settings,
+        user,
+        AlertFilter(open_only=True) if for_map else query.alert_filter(now),
+        limit=alert_live.MAP_LIMIT if for_map else PAGE_SIZE,
+        offset=0 if for_map else (query.page - 1) * PAGE_SIZE,
+        with_places=for_map,
+    )
+    zone = mission_zone(request)
+    with engine.connect() as conn:
+        offices = structure_names(conn)["offices"]
+        areas = area_names(conn, {i["pcode"] for i in snapshot.items if i["pcode"]})
+    body = {
+        "items": [_live_item(item, zone, areas, offices) for item in snapshot.items],
+        "total": snapshot.total,
+        "new": snapshot.new,
+        "overdue": snapshot.overdue,
+        "placed": snapshot.placed,
+        "unplaced": snapshot.unplaced,
+    }
+    return _live_answer(request, snapshot.version, body)
+
+
+@router.get("/alerts/{reference}/live.json")
+def alert_live_state(request: Request, user: OptionalUser, reference: str) -> Response:
+    """An alert's state, next step and deadline, and how many transitions it has (the page's poll)."""
+    if user is None:
+        return JSONResponse({"detail": "sign in"}, status_code=401)
+    if len(reference) > 32:
+        return JSONResponse({"detail": "not found"}, status_code=404)
+    engine, settings = request.app.state.engine, request.app.state.settings
+    try:
+        state = alert_live.alert_version(engine, settings, reference, user)
+    except NotFound:
+        return JSONResponse({"detail": "not found"}, status_code=404)
+    except Forbidden:
+        return JSONResponse({"detail": "outside your area"}, status_code=403)
+    zone = mission_zone(request)
+    state["due"] = local_times(state["due_at"], zone) if state["due_at"] else None
+    return _live_answer(request, state["version"], state)
 
 
 # --- logging a new alert ---
@@ -340,7 +436,7 @@ def log_alert(request: Request, user: OptionalUser, posted: PostedForm) -> Respo
             engine, settings, report, actor=Actor(user.username, user.role.value), now=now
         )
     except InvalidInput as exc:
-        form["detail"] = str(exc)
+        form["detail"] = exc.message
         return _new_alert_page(request, user, form=form, errors={"form": "not_logged"}, status_code=422)
     outcome = "merged" if result.merged else "logged"
     return RedirectResponse(f"/alerts/{result.reference}?{outcome}=1", status_code=303)
@@ -362,7 +458,8 @@ class ActionProblem:
     status: int
     code: str
     fields: Mapping[str, str]
-    detail: str = ""
+    detail: Text = ""
+    """The service's own words (a translatable text, shown in the reader's language)."""
 
 
 def _refused(request: Request, user: User, status: int, code: str, detail: str = "") -> Response:
@@ -484,6 +581,8 @@ def _alert_page(
         logged=request.query_params.get("logged") == "1",
         merged=request.query_params.get("merged") == "1",
         action_roles=ACTION_ROLES,
+        poll_seconds=POLL_SECONDS,
+        live_version=alert_live.alert_version(engine, settings, reference, user)["version"],
     )
 
 
@@ -518,11 +617,11 @@ def take_action(
         return _refused(request, user, 404, "not_found")
     except Forbidden as exc:
         code = "outside_area" if "area" in str(exc) else "not_your_role"
-        problem = ActionProblem(403, code, {}, str(exc))
+        problem = ActionProblem(403, code, {}, exc.message)
     except (InvalidTransition, Conflict) as exc:
-        problem = ActionProblem(409, "wrong_state", {}, str(exc))
+        problem = ActionProblem(409, "wrong_state", {}, exc.message)
     except InvalidInput as exc:
-        problem = ActionProblem(422, "rejected", {}, str(exc))
+        problem = ActionProblem(422, "rejected", {}, exc.message)
     else:
         return RedirectResponse(f"/alerts/{reference}?done={action}#history", status_code=303)
     return _alert_page(request, user, reference, problem=problem, action=action, form=form)

@@ -20,6 +20,7 @@ const result = await build({
     coverage: join(here, "assets", "coverage.js"),
     alerts: join(here, "assets", "alerts.js"),
     alert_layer: join(here, "assets", "alert_layer.js"),
+    alert_live: join(here, "assets", "alert_live.js"),
     "alerts-style": join(here, "assets", "alerts.css"),
   },
   outdir: out,

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
@@ -37,7 +39,57 @@ def environment() -> Environment:
     install_gettext(env)
     env.globals["asset"] = asset
     env.globals["csrf_field"] = csrf_field
+    env.filters["local_time"] = local_time
+    env.globals["now_utc"] = now_utc
     return env
+
+
+def _instant(value: datetime | str) -> datetime:
+    """An aware UTC instant from a datetime or an ISO 8601 text (a naive one is taken as UTC, as stored)."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC)
+
+
+def now_utc() -> datetime:
+    """The current instant (the exercise banner shows real time beside exercise time)."""
+    return datetime.now(UTC)
+
+
+def zone_label(moment: datetime) -> str:
+    """The zone's short name at ``moment`` ('WAT'), or 'UTC+01' where the zone database has only an offset."""
+    name = moment.tzname() or ""
+    return f"UTC{name}" if name[:1] in "+-" else name
+
+
+def local_times(value: datetime | str, zone: str) -> dict[str, str]:
+    """One instant as the pages show it: ``iso`` (UTC, machine-readable), ``local`` (in the mission's zone, with
+    the zone) and ``utc`` (for the hover and exports)."""
+    moment = _instant(value)
+    local = moment.astimezone(ZoneInfo(zone))
+    return {
+        "iso": moment.isoformat(),
+        "local": f"{local:%Y-%m-%d %H:%M} {zone_label(local)}",
+        "utc": f"{moment:%Y-%m-%d %H:%M} UTC",
+    }
+
+
+def mission_zone(request: Request | None) -> str:
+    """The mission's time zone (the ``timezone`` setting of the app serving ``request``; UTC without one)."""
+    settings = getattr(getattr(request, "app", None), "state", None)
+    return str(getattr(getattr(settings, "settings", None), "timezone", "UTC") or "UTC")
+
+
+@pass_context
+def local_time(context: Context, value: datetime | str | None) -> Markup:
+    """``{{ value|local_time }}``: a <time> in the mission's local time with its zone, UTC on hover; every page
+    shows times through this one filter (the setting POCHUB_TIMEZONE names the zone)."""
+    if not value:
+        return Markup("")
+    try:
+        times = local_times(value, mission_zone(context.get("request")))
+    except ValueError:
+        return Markup("{}").format(value)
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(times["iso"], times["utc"], times["local"])
 
 
 @pass_context

@@ -1,0 +1,170 @@
+"""The live alert desk on both backends (issue 14): the inbox's and the map's poll show an alert logged meanwhile,
+answer 304 while nothing changed, keep to the user's area, place alerts without coordinates at their community or
+inside their area (fuzzed roles: the fuzzed area only, never the community), and every time shows in the mission's
+local time with UTC on hover."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+from starlette.testclient import TestClient
+
+from pochub.api.app import create_app
+from pochub.config import Settings
+from pochub.services.alert_live import area_points
+from pochub.store import tables
+from tests.api.access_helpers import auth_header, make_user
+from tests.csrf_tokens import with_csrf_tokens
+from tests.web.test_alert_pages import OFFICE, OTHER_OFFICE, place, post_alert
+
+
+@pytest.fixture(scope="module")
+def client(demo_engine: Engine) -> Iterator[TestClient]:
+    url = demo_engine.url.render_as_string(hide_password=False)
+    app = create_app(Settings(database_url=url, workers=False, timezone="Africa/Kinshasa"))
+    try:
+        with with_csrf_tokens(TestClient(app)) as test_client:
+            yield test_client
+    finally:
+        app.state.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def people(demo_engine: Engine) -> dict[str, dict[str, str]]:
+    roles = {
+        "cla": ("cla", OFFICE),
+        "officer": ("field_officer", OFFICE),
+        "other_officer": ("field_officer", OTHER_OFFICE),
+        "adviser": ("poc_adviser", None),
+        "viewer": ("viewer", None),
+    }
+    return {
+        name: auth_header(make_user(demo_engine, role, field_office=office, display_name=name)[1])
+        for name, (role, office) in roles.items()
+    }
+
+
+def references(desk: dict[str, Any]) -> set[str]:
+    return {item["reference"] for item in desk["items"]}
+
+
+def test_the_inbox_poll_shows_a_new_call_and_answers_304_while_nothing_changes(
+    client: TestClient, people: dict[str, Any], demo_engine: Engine
+) -> None:
+    first = client.get("/alerts/live.json", headers=people["officer"])
+    assert first.status_code == 200 and first.headers["etag"]
+    unchanged = client.get(
+        "/alerts/live.json", headers={**people["officer"], "If-None-Match": first.headers["etag"]}
+    )
+    assert unchanged.status_code == 304 and unchanged.content == b""
+    assert unchanged.headers["x-checked-at"].endswith("WAT")
+
+    here = place(demo_engine, "KT02")
+    reference = post_alert(
+        client, people["cla"], "Armed men at the market this morning", here["pcode"], urgency="immediate"
+    )
+    changed = client.get(
+        "/alerts/live.json", headers={**people["officer"], "If-None-Match": first.headers["etag"]}
+    )
+    assert changed.status_code == 200
+    desk = changed.json()
+    assert reference in references(desk)
+    item = next(i for i in desk["items"] if i["reference"] == reference)
+    assert item["state"] == "received" and item["urgency"] == "immediate"
+    assert item["received"]["local"].endswith("WAT") and item["received"]["utc"].endswith("UTC")
+    assert desk["new"] >= 1  # received, not yet acknowledged: counted for the tab's title
+    # Another office's officer polls and never learns of it; nobody signed in gets nothing.
+    assert reference not in references(
+        client.get("/alerts/live.json", headers=people["other_officer"]).json()
+    )
+    client.cookies.clear()
+    assert client.get("/alerts/live.json").status_code == 401
+
+
+def test_the_map_places_every_open_alert_and_fuzzed_roles_only_by_fuzzed_places(
+    client: TestClient, people: dict[str, Any], demo_engine: Engine
+) -> None:
+    here = place(demo_engine, "KT02")
+    by_area = post_alert(
+        client, people["cla"], "Gunfire reported near the river crossing since dawn", here["pcode"]
+    )
+    by_community = post_alert(
+        client,
+        people["cla"],
+        "Militia threatened the village chief, families fleeing",
+        here["pcode"],
+        community_id=here["community_id"],
+    )
+    with demo_engine.connect() as conn:
+        stored = {
+            r.reference: r
+            for r in conn.execute(
+                select(tables.alerts).where(tables.alerts.c.reference.in_([by_area, by_community]))
+            )
+        }
+        inside = area_points(conn, [here["pcode"]])[here["pcode"]]
+        fuzzed_inside = area_points(conn, [stored[by_area].fuzzed_pcode])[stored[by_area].fuzzed_pcode]
+
+    desk = client.get("/alerts/live.json?map=1", headers=people["officer"]).json()
+    places = {item["reference"]: item["place"] for item in desk["items"]}
+    assert desk["placed"] + desk["unplaced"] == len(desk["items"]) and desk["placed"] >= 2
+    assert (
+        places[by_area]["by"] == "area"
+        and (places[by_area]["latitude"], places[by_area]["longitude"]) == inside
+    )
+    if stored[by_community].latitude is None:
+        assert places[by_community]["by"] == "community"
+        assert (places[by_community]["latitude"], places[by_community]["longitude"]) == (
+            here["lat"],
+            here["lon"],
+        )
+    else:
+        assert places[by_community]["by"] == "point"
+
+    viewer = client.get("/alerts/live.json?map=1", headers=people["viewer"]).json()
+    seen = {item["reference"]: item for item in viewer["items"]}
+    assert places and seen[by_area]["place"]["by"] == "area"
+    assert (seen[by_area]["place"]["latitude"], seen[by_area]["place"]["longitude"]) == fuzzed_inside
+    for reference in (by_area, by_community):
+        row, item = stored[reference], seen[reference]
+        assert item["location_text"] == "" and item["pcode"] == (row.fuzzed_pcode or "")
+        point = (item["place"]["latitude"], item["place"]["longitude"])
+        assert point != (here["lat"], here["lon"]) or row.fuzzed_latitude == here["lat"]
+        if row.fuzzed_latitude is not None:
+            assert point == (row.fuzzed_latitude, row.fuzzed_longitude)
+
+
+def test_an_alert_page_poll_changes_version_when_someone_acts_and_times_are_local(
+    client: TestClient, people: dict[str, Any], demo_engine: Engine
+) -> None:
+    here = place(demo_engine, "KT02")
+    reference = post_alert(
+        client, people["cla"], "Looting of shops overnight, two wounded taken to clinic", here["pcode"]
+    )
+    page = client.get(f"/alerts/{reference}", headers=people["officer"])
+    assert page.status_code == 200
+    assert re.search(
+        r'<time datetime="[^"]+" title="\d{4}-\d\d-\d\d \d\d:\d\d UTC">[^<]+ WAT</time>', page.text
+    )
+    before = client.get(f"/alerts/{reference}/live.json", headers=people["officer"])
+    assert before.status_code == 200 and before.json()["state"] == "received"
+    assert (
+        f'"version": "{before.json()["version"]}"' in page.text.replace("&#34;", '"')
+        or before.json()["version"] in page.text
+    )
+    acted = client.post(f"/api/v1/alerts/{reference}/acknowledge", json={}, headers=people["officer"])
+    assert acted.status_code == 200, acted.text
+    after = client.get(
+        f"/alerts/{reference}/live.json",
+        headers={**people["officer"], "If-None-Match": before.headers["etag"]},
+    )
+    assert after.status_code == 200 and after.json()["state"] == "acknowledged"
+    assert after.json()["version"] != before.json()["version"]
+    assert client.get(f"/alerts/{reference}/live.json", headers=people["other_officer"]).status_code == 403
+    assert client.get("/alerts/A-NOPE/live.json", headers=people["officer"]).status_code == 404
+    inbox = client.get("/alerts", headers=people["officer"])
+    assert "WAT</time>" in inbox.text and " UTC</time>" not in inbox.text
