@@ -189,6 +189,36 @@ def test_partners_are_not_told_the_community_text_or_recorder(
     assert "Amina" in str(_listed(full, reference)["text"])  # type: ignore[index]
 
 
+def test_the_office_that_follows_the_true_place_is_no_oracle(
+    demo_engine: Engine, partner: TestClient
+) -> None:
+    """The field office, body and focal point are routed from the true place: near an office boundary they
+    would tell which side the true point lies on, so fuzzed readers neither see nor filter by them."""
+    reference, _, _ = _alert(demo_engine, "office")
+    with reading(demo_engine) as conn:
+        office = conn.execute(
+            select(tables.alerts.c.field_office).where(tables.alerts.c.reference == reference)
+        ).scalar_one()
+    assert office  # routed, so there is something to hide
+    listed = _listed(partner, reference)
+    assert listed is not None
+    assert listed["field_office"] is None and listed["body"] is None and listed["focal_point_role"] is None
+    detail = partner.get(f"/api/v1/alerts/{reference}").json()
+    assert detail["field_office"] is None and detail["body"] is None
+    refused = partner.get("/api/v1/alerts", params={"field_office": office})
+    assert refused.status_code == 422
+    export = partner.get("/api/v1/alerts/export", params={"format": "csv", "field_office": office})
+    assert export.status_code == 422
+    exported = partner.get("/api/v1/alerts/export", params={"format": "csv"}).text
+    rows = [row for row in csv.DictReader(io.StringIO(exported)) if row["reference"] == reference]
+    assert rows and rows[0]["field_office"] == ""
+    # need-to-know roles still see and filter by it
+    _, token = make_user(demo_engine, "admin")
+    admin = TestClient(create_app(_settings(demo_engine)), headers=auth_header(token))
+    mine = _listed(admin, reference, field_office=office)
+    assert mine is not None and mine["field_office"] == office
+
+
 def test_the_offset_derives_from_the_secret_key() -> None:
     one = Protector(SECRET).fuzz_location(12.5, -8.0, FUZZ_KM, "A261204-ABCDEFGH")
     other = Protector("another secret key of the mission").fuzz_location(

@@ -21,8 +21,10 @@ from sqlalchemy import Engine
 
 from pochub.config import Settings
 from pochub.core.models.access import Role, User, can_read_protected, location_fuzzed
+from pochub.core.text import N_
 from pochub.core.workflow.lifecycle import allowed_actions
 from pochub.documents.spreadsheet_cells import neutralised_record
+from pochub.errors import InvalidInput
 from pochub.services.alerts import refuzz, visible_alert
 from pochub.services.protection import Protector
 from pochub.store import alert_repository as repository
@@ -67,6 +69,22 @@ def _place(row: Any, access: AlertAccess) -> tuple[float | None, float | None, s
     return row.latitude, row.longitude, row.pcode
 
 
+def refuse_true_place_filters(chosen: AlertFilter, fuzzed: bool) -> None:
+    """Refuse, for readers of fuzzed places, the filters that only the true place answers.
+
+    An alert's field office follows from where it truly is, so filtering by office would let a reader who sees
+    fuzzed places learn on which side of an office boundary the true point lies: the area filter (matched on
+    the fuzzed place) is the one such readers use.
+    """
+    if fuzzed and chosen.field_office:
+        raise InvalidInput(
+            N_(
+                "the field office filter is not available to roles that see approximate places: "
+                "filter by area (P-code) instead"
+            )
+        )
+
+
 def summary(
     row: Any, user: User, protector: Protector, settings: Settings, now: datetime, *, export: bool = False
 ) -> dict[str, Any]:
@@ -88,12 +106,13 @@ def summary(
         "longitude": longitude,
         "location_fuzzed_km": settings.location_fuzz_km if access.fuzzed else 0.0,
         "pcode": pcode,
-        "field_office": row.field_office,
+        # the office, body and focal point follow from the true place: a fuzzed reader learns none of them
+        "field_office": None if access.fuzzed else row.field_office,
         "community_id": row.community_id if access.place_names else None,
         "threat_type": row.threat_type,
         "urgency": row.urgency,
-        "body": row.body_id,
-        "focal_point_role": row.focal_point_role,
+        "body": None if access.fuzzed else row.body_id,
+        "focal_point_role": None if access.fuzzed else row.focal_point_role,
         "escalation_level": row.escalation_level,
         "reports": state.reports,
         "next_step": state.next_step,
@@ -109,10 +128,10 @@ def list_alerts(
     """The user's alerts (their area only, for area-scoped roles), most urgent first, and the total."""
     protector = Protector(settings.secret_key)
     now = datetime.now(UTC)
+    fuzzed = alert_access(user, settings).fuzzed
+    refuse_true_place_filters(chosen, fuzzed)
     with engine.connect() as conn:
-        rows, total = repository.list_alerts(
-            conn, user, chosen, limit=limit, offset=offset, fuzzed=alert_access(user, settings).fuzzed
-        )
+        rows, total = repository.list_alerts(conn, user, chosen, limit=limit, offset=offset, fuzzed=fuzzed)
     return [summary(row, user, protector, settings, now) for row in rows], total
 
 
@@ -203,6 +222,7 @@ def export_alerts(
     """Alerts as GeoJSON or CSV: never sender details, locations always fuzzed, message text left out."""
     protector = Protector(settings.secret_key)
     now = datetime.now(UTC)
+    refuse_true_place_filters(chosen, fuzzed=True)
     with engine.begin() as conn:
         refuzz(
             conn, protector, settings.location_fuzz_km, every=False
