@@ -2,11 +2,17 @@
 
 Errors are raised by the core, ingest, store and services; only the edges (CLI, API) map them to exit codes
 and HTTP status codes, through ``exit_code`` and ``http_status``.
+
+An error a person reads can be raised with a translatable text: ``Forbidden(Message(N_("..."), name=...))``
+or ``Forbidden(N_("..."))``. ``str(exc)`` stays English (logs, tests); ``exc.message`` is the text the edges
+translate into the reader's language (``pochub.i18n.error_text``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from pochub.core.text import Message, Text
 
 
 class PocHubError(Exception):
@@ -14,6 +20,12 @@ class PocHubError(Exception):
 
     exit_code = 1
     http_status = 500
+
+    def __init__(self, *args: object) -> None:
+        first = args[0] if args else ""
+        self.message: Text = first if isinstance(first, Message | str) else str(first)
+        """What a person reads: a marked text or a message, translated at the edge."""
+        super().__init__(*(str(a) if isinstance(a, Message) else a for a in args))
 
 
 class InvalidInput(PocHubError):

@@ -78,6 +78,13 @@ def localised(document: Any, language: str) -> Any:
     return document
 
 
+def error_text(error: BaseException, language: str) -> str:
+    """What a person reads for ``error`` in ``language``: its translatable text when it has one (a
+    :class:`~pochub.errors.PocHubError` raised with a marked text or a message), else its English text."""
+    message = getattr(error, "message", None)
+    return localise(message, language) if isinstance(message, Message | str) and message else str(error)
+
+
 @pass_context
 def _localise(context: Context, text: object) -> str:
     return localise(text, context["translations"])

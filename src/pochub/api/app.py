@@ -36,9 +36,11 @@ from pochub.api.routers import (
 from pochub.config import Settings
 from pochub.errors import PocHubError
 from pochub.http import install as install_http_security
+from pochub.i18n import error_text
 from pochub.services.allocation import PlanJobs
 from pochub.store.database import connect
 from pochub.web import account_pages, alert_pages, exercise_pages, pages, planning_pages
+from pochub.web.i18n import LANGUAGE_COOKIE, choose_language
 
 
 class RefuseNulPaths:
@@ -94,8 +96,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(QuerySecretsRefused)  # outermost: no credential in a URL reaches a route or a log
 
     @app.exception_handler(PocHubError)
-    async def pochub_error(_request: Request, exc: PocHubError) -> JSONResponse:
-        return JSONResponse(status_code=exc.http_status, content={"detail": str(exc)})
+    async def pochub_error(request: Request, exc: PocHubError) -> JSONResponse:
+        # in the caller's language (the page's cookie, else Accept-Language, else English)
+        language = choose_language(request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language"))
+        return JSONResponse(status_code=exc.http_status, content={"detail": error_text(exc, language)})
 
     @app.exception_handler(DataError)
     @app.exception_handler(OverflowError)

@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 
 from pochub.core.models.coordination import Structure
+from pochub.core.text import N_, Message
 from pochub.core.toolkit.checklist import STATUSES, Answer, question_keys
 from pochub.core.workflow.structure import StructureProblem, parse_structure
 from pochub.errors import InvalidInput
@@ -150,7 +151,11 @@ def _due(value: Any, element: str) -> date | None:
     try:
         return date.fromisoformat(str(value))
     except ValueError:
-        raise InvalidInput(f"{element}: due_date must be YYYY-MM-DD, got {value!r}") from None
+        raise InvalidInput(
+            Message(
+                N_("{element}: due_date must be YYYY-MM-DD, got {value}"), element=element, value=repr(value)
+            )
+        ) from None
 
 
 def read_answers(path: Path) -> list[Answer]:
@@ -160,7 +165,9 @@ def read_answers(path: Path) -> list[Answer]:
     answers = []
     tasks = document.get("tasks")
     if not isinstance(tasks, list):
-        raise InvalidInput(f"{path}: expected 'tasks:' with a list of tasks and their questions")
+        raise InvalidInput(
+            Message(N_("{path}: expected 'tasks:' with a list of tasks and their questions"), path=str(path))
+        )
     for task in tasks:
         if not isinstance(task, dict):
             continue
@@ -171,12 +178,17 @@ def read_answers(path: Path) -> list[Answer]:
             element = f"tasks[{task.get('id')}].questions[{key}]"
             where = f"{path}:{lines.get(element, '?')}: question {key!r}"
             if key not in known:
-                raise InvalidInput(f"{where}: unknown question id")
+                raise InvalidInput(Message(N_("{where}: unknown question id"), where=where))
             status = question.get("answer")
             status = None if status in (None, "") else str(status).strip().lower()
             if status is not None and status not in STATUSES:
                 raise InvalidInput(
-                    f"{where}: answer must be one of {', '.join(STATUSES)} (or empty), got {status!r}"
+                    Message(
+                        N_("{where}: answer must be one of {choices} (or empty), got {status}"),
+                        where=where,
+                        choices=", ".join(STATUSES),
+                        status=repr(status),
+                    )
                 )
             answers.append(
                 Answer(

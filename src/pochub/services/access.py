@@ -32,6 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from zxcvbn import zxcvbn
 
 from pochub.core.models.access import AREA_SCOPED_ROLES, SERVICE_ROLES, Role, User
+from pochub.core.text import N_, Message
 from pochub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from pochub.services.structures import current_document
 from pochub.store import audit, tables
@@ -101,13 +102,20 @@ def _now(now: datetime | None) -> datetime:
 def check_password(password: str, username: str = "") -> None:
     """InvalidInput when ``password`` is shorter than the minimum or common or easy to guess (never shown)."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"the password must be at least {MIN_PASSWORD_LENGTH} characters")
+        raise InvalidInput(
+            Message(N_("the password must be at least {length} characters"), length=MIN_PASSWORD_LENGTH)
+        )
     verdict = zxcvbn(password[:200], user_inputs=[username] if username else [])
     if int(verdict["score"]) < MIN_PASSWORD_SCORE:
         warning = str(verdict["feedback"].get("warning") or "it is easy to guess").rstrip(".")
         raise InvalidInput(
-            f"this password is too common or easy to guess ({warning[:1].lower() + warning[1:]}): "
-            "use several uncommon words or a password manager"
+            Message(
+                N_(
+                    "this password is too common or easy to guess ({warning}): use several uncommon words or a "
+                    "password manager"
+                ),
+                warning=warning[:1].lower() + warning[1:],
+            )
         )
 
 
@@ -357,8 +365,8 @@ def authenticate(
     if reason == "throttled":
         raise SignInThrottled(wait)
     if reason == "inactive user":  # only after the right password
-        raise Forbidden(f"user {username!r} is deactivated")
-    raise Forbidden("wrong username or password")
+        raise Forbidden(Message(N_("user {name} is deactivated"), name=repr(username)))
+    raise Forbidden(N_("wrong username or password"))
 
 
 def token_lifetime(
@@ -369,9 +377,15 @@ def token_lifetime(
     cap = max_days.get(role.value, default_days)
     chosen = min(default_days, cap) if days is None else days
     if chosen <= 0:
-        raise InvalidInput("a token's lifetime must be positive")
+        raise InvalidInput(N_("a token's lifetime must be positive"))
     if chosen > cap:
-        raise InvalidInput(f"a {role.value}'s API tokens live at most {cap:g} days (POCHUB_TOKEN_MAX_DAYS)")
+        raise InvalidInput(
+            Message(
+                N_("a {role}'s API tokens live at most {days:g} days (POCHUB_TOKEN_MAX_DAYS)"),
+                role=Message(role.value),
+                days=cap,
+            )
+        )
     return timedelta(days=chosen)
 
 
@@ -404,7 +418,7 @@ def issue_credential(
         if active is None:
             raise NotFound(f"no user named {user.username!r}")
         if not active:
-            raise Forbidden(f"user {user.username!r} is deactivated")
+            raise Forbidden(Message(N_("user {name} is deactivated"), name=repr(user.username)))
         conn.execute(
             insert(tables.credentials).values(
                 user_id=user.user_id,
@@ -661,7 +675,7 @@ def change_password(
     with engine.begin() as conn:
         row = conn.execute(select(tables.users).where(tables.users.c.user_id == user.user_id)).first()
         if row is None or not row.active:
-            raise Forbidden(f"user {user.username!r} is deactivated")
+            raise Forbidden(Message(N_("user {name} is deactivated"), name=repr(user.username)))
         wait = _wait(conn, user.username, client, moment)
         ok = _verify(row.password_hash, current_password)
         if wait or not ok:
@@ -673,7 +687,7 @@ def change_password(
     if wait:
         raise SignInThrottled(wait)
     if not ok:
-        raise Forbidden("the current password is wrong")
+        raise Forbidden(N_("the current password is wrong"))
     with engine.begin() as conn:
         _set_password(conn, user.user_id, new_password)
         cred = tables.credentials.c

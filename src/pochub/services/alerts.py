@@ -24,6 +24,7 @@ from pochub.config import Settings
 from pochub.core.geography.areas import AreaIndex, assign_finest
 from pochub.core.models.access import User, in_area
 from pochub.core.models.alerts import AlertState, Report, Urgency
+from pochub.core.text import N_, Message
 from pochub.core.workflow.lifecycle import (
     SYSTEM,
     Action,
@@ -391,7 +392,9 @@ def visible_alert(conn: Connection, reference: str, user: User) -> Any:
     if row is None:
         raise NotFound(f"no alert {reference!r}")
     if not in_area(user, pcode=row.pcode, field_office=row.field_office):
-        raise Forbidden(f"alert {reference} is outside your area of responsibility")
+        raise Forbidden(
+            Message(N_("alert {reference} is outside your area of responsibility"), reference=reference)
+        )
     return row
 
 

@@ -18,7 +18,7 @@ import orjson
 from sqlalchemy import Connection, Engine, insert, select
 
 from pochub.core.models.coordination import CoordinatorModel, Structure
-from pochub.core.text import N_
+from pochub.core.text import N_, Message
 from pochub.core.toolkit.checklist import TASKS, ChecklistAssessment, assess, structure_findings
 from pochub.core.workflow.structure import (
     StructureProblem,
@@ -114,7 +114,7 @@ def pcodes_for_check(
             stored = known_pcodes(conn)
         if not stored:
             raise InvalidInput(
-                "--boundaries-from-store: no admin areas are stored (pochub import boundaries)"
+                N_("--boundaries-from-store: no admin areas are stored (pochub import boundaries)")
             )
         return {**dict.fromkeys(codes), **stored}
     return codes
@@ -158,7 +158,14 @@ def import_structure(
     report = validate_file(path, pcodes, stored)
     if not report.valid:
         listed = "\n".join(f"  {line}" for line in report.lines())
-        raise InvalidInput(f"{path}: {len(report.problems)} problem(s); nothing was stored:\n{listed}")
+        raise InvalidInput(
+            Message(
+                N_("{path}: {count} problem(s); nothing was stored:\n{problems}"),
+                path=str(path),
+                count=len(report.problems),
+                problems=listed,
+            )
+        )
     store_document(engine, _plain(report.file.document))
     return report
 
@@ -192,7 +199,13 @@ def template_text(model: str) -> str:
     name = model.removesuffix(".yaml")
     known = [m.value for m in CoordinatorModel]
     if name not in known:
-        raise InvalidInput(f"unknown coordinator model {model!r} (known: {', '.join(known)})")
+        raise InvalidInput(
+            Message(
+                N_("unknown coordinator model {model} (known: {known})"),
+                model=repr(model),
+                known=", ".join(known),
+            )
+        )
     return (
         resources.files("pochub.structures").joinpath("templates", f"{name}.yaml").read_text(encoding="utf-8")
     )

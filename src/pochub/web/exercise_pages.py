@@ -31,6 +31,7 @@ from pochub.core.exercise.clock import MAX_SPEED, ClockStatus
 from pochub.core.exercise.scenario import DIFFICULTIES, InjectKind
 from pochub.core.models.access import User
 from pochub.core.models.alerts import Urgency
+from pochub.core.text import Text
 from pochub.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
 from pochub.services import alert_views, exercises
 from pochub.services.structures import current_structure
@@ -266,7 +267,7 @@ def _list_page(
     *,
     form: Mapping[str, str] | None = None,
     errors: Mapping[str, str] | None = None,
-    detail: str = "",
+    detail: Text = "",
     status_code: int = 200,
 ) -> Response:
     engine = request.app.state.engine
@@ -316,11 +317,11 @@ def create_exercise(request: Request, user: OptionalUser, posted: PostedForm) ->
         made = _create(request, user, checked)
     except Conflict as exc:
         return _list_page(
-            request, user, form=form, errors={"name": "name_taken"}, detail=str(exc), status_code=409
+            request, user, form=form, errors={"name": "name_taken"}, detail=exc.message, status_code=409
         )
     except InvalidInput as exc:
         return _list_page(
-            request, user, form=form, errors={"form": "not_created"}, detail=str(exc), status_code=422
+            request, user, form=form, errors={"form": "not_created"}, detail=exc.message, status_code=422
         )
     return RedirectResponse(f"/exercises/{made['exercise_id']}?created=1", status_code=303)
 
@@ -336,7 +337,7 @@ class ControlProblem:
     code: str
     form: str
     fields: Mapping[str, str] = field(default_factory=dict)
-    detail: str = ""
+    detail: Text = ""
 
 
 def _latest_scores(conn: Connection, exercise_id: int) -> dict[str, Any] | None:
@@ -454,10 +455,10 @@ def _control_post(
 def _refusal(exc: Exception, form_name: str) -> ControlProblem:
     """A service's refusal of a control form, as the page says it."""
     if isinstance(exc, NotFound):
-        return ControlProblem(404, "not_found", form_name, detail=str(exc))
+        return ControlProblem(404, "not_found", form_name, detail=exc.message)
     if isinstance(exc, InvalidInput):
-        return ControlProblem(422, "rejected", form_name, detail=str(exc))
-    return ControlProblem(409, "refused", form_name, detail=str(exc))
+        return ControlProblem(422, "rejected", form_name, detail=exc.message)
+    return ControlProblem(409, "refused", form_name, detail=exc.message)
 
 
 def _after(request: Request, user: User, exercise_id: int, form_name: str, run: Any) -> Response:
@@ -771,14 +772,14 @@ def play_action(
         if "plays in no team" in str(exc):
             return _refused(request, user, 403, "not_in_team")
         code = "outside_area" if "area" in str(exc) else "not_your_role"
-        problem = ActionProblem(403, code, {}, str(exc))
+        problem = ActionProblem(403, code, {}, exc.message)
     except InvalidTransition as exc:
         code = "exercise_not_running" if "the exercise is" in str(exc) else "wrong_state"
-        problem = ActionProblem(409, code, {}, str(exc))
+        problem = ActionProblem(409, code, {}, exc.message)
     except Conflict as exc:
-        problem = ActionProblem(409, "wrong_state", {}, str(exc))
+        problem = ActionProblem(409, "wrong_state", {}, exc.message)
     except InvalidInput as exc:
-        problem = ActionProblem(422, "rejected", {}, str(exc))
+        problem = ActionProblem(422, "rejected", {}, exc.message)
     else:
         return RedirectResponse(
             f"/exercises/{checked}/play/{reference}?done={action}#history", status_code=303

@@ -34,6 +34,7 @@ from pochub.core.models.alerts import (
     Verification,
 )
 from pochub.core.models.taxonomy import ThreatType
+from pochub.core.text import N_, Message, Text
 from pochub.core.workflow.structure import Route
 from pochub.errors import Forbidden, InvalidInput, InvalidTransition
 
@@ -317,38 +318,69 @@ def allowed_actions(state: AlertState, role: str) -> tuple[ActionName, ...]:
     )
 
 
-def _guard_problem(state: AlertState, action: ActionName) -> str | None:
+def _guard_problem(state: AlertState, action: ActionName) -> Text | None:
     """Why a table-allowed transition is still refused in this state, or None."""
     if action is ActionName.CLASSIFY and state.verification is Verification.UNFOUNDED:
-        return "an unfounded alert is not classified: give the community feedback, then close it"
+        return N_("an unfounded alert is not classified: give the community feedback, then close it")
     if (
         action is ActionName.GIVE_FEEDBACK
         and state.status is S.VERIFIED
         and state.verification is not (Verification.UNFOUNDED)
     ):
-        return "feedback before the response is only for alerts verified as unfounded"
+        return N_("feedback before the response is only for alerts verified as unfounded")
     decided = state.response.decision if state.response else None
     if action is ActionName.DEPLOY and decided is not Decision.RESPOND:
-        return f"nothing to deploy: the decision was {decided}"
+        return Message(N_("nothing to deploy: the decision was {decision}"), decision=Message(str(decided)))
     if (
         action is ActionName.RECORD_OUTCOME
         and state.status is S.RESPONSE_DECIDED
         and decided is Decision.RESPOND
     ):
-        return "the response must be deployed before its outcome is recorded"
+        return N_("the response must be deployed before its outcome is recorded")
     if action is ActionName.CLOSE and state.feedback is None:
-        return "an alert closes only after feedback to the community is recorded"
+        return N_("an alert closes only after feedback to the community is recorded")
     return None
+
+
+ACTION_LABELS: dict[ActionName, str] = {
+    ActionName(code): label
+    for code, label in (
+        ("receive", N_("receive")),
+        ("acknowledge", N_("acknowledge")),
+        ("verify", N_("verify")),
+        ("classify", N_("classify")),
+        ("transmit", N_("transmit")),
+        ("decide", N_("decide")),
+        ("deploy", N_("deploy")),
+        ("record_outcome", N_("record the outcome of")),
+        ("give_feedback", N_("give feedback on")),
+        ("close", N_("close")),
+        ("after_action_review", N_("review after action")),
+        ("escalate", N_("escalate")),
+        ("merge_report", N_("merge a report into")),
+    )
+}
+"""Each action as the refusals name it ("a cla may not {action} an alert"), translated at the edge."""
 
 
 def _check(state: AlertState, action: Action, actor: Actor) -> AlertStatus:
     """The status ``action`` leads to; raises when the role or the status does not allow it."""
     if actor.role not in ACTION_ROLES[action.name]:
-        raise Forbidden(f"a {actor.role} may not {action.name.value.replace('_', ' ')} an alert")
+        raise Forbidden(
+            Message(
+                N_("a {role} may not {action} an alert"),
+                role=Message(actor.role),
+                action=Message(ACTION_LABELS.get(action.name, action.name.value)),
+            )
+        )
     target = TRANSITIONS.get((state.status, action.name))
     if target is None:
         raise InvalidTransition(
-            f"cannot {action.name.value.replace('_', ' ')} an alert that is {state.status.value.replace('_', ' ')}"
+            Message(
+                N_("cannot {action} an alert that is {status}"),
+                action=Message(ACTION_LABELS.get(action.name, action.name.value)),
+                status=Message(state.status.value.replace("_", " ")),
+            )
         )
     problem = _guard_problem(state, action.name)
     if problem:
@@ -360,9 +392,11 @@ def _text(value: str, field: str, *, required: bool = False, limit: int = 4000) 
     """A stripped free-text value, checked for presence and length."""
     value = value.strip()
     if required and not value:
-        raise InvalidInput(f"{field} is required")
+        raise InvalidInput(Message(N_("{field} is required"), field=Message(field)))
     if len(value) > limit:
-        raise InvalidInput(f"{field} is longer than {limit} characters")
+        raise InvalidInput(
+            Message(N_("{field} is longer than {limit} characters"), field=Message(field), limit=limit)
+        )
     return value
 
 
@@ -370,11 +404,11 @@ def _decided(action: Decide) -> Response:
     """The response of a decision, validated against doctrine's minimum content."""
     if action.decision is Decision.RESPOND:
         if action.tier is None or action.phase is None:
-            raise InvalidInput("a response needs its tier (I, II or III) and phase")
+            raise InvalidInput(N_("a response needs its tier (I, II or III) and phase"))
         if action.tier is Tier.PHYSICAL_PROTECTION and not action.units:
-            raise InvalidInput("physical protection (tier II) needs at least one unit")
+            raise InvalidInput(N_("physical protection (tier II) needs at least one unit"))
     else:
-        _text(action.reason, "reason (a non-response or referral always has one)", required=True)
+        _text(action.reason, N_("reason (a non-response or referral always has one)"), required=True)
     return Response(action.decision, action.tier, action.phase, tuple(action.units), action.reason.strip())
 
 
@@ -452,7 +486,7 @@ def _record_outcome(state: AlertState, action: Action, _r: WorkflowRules, _n: da
     assert isinstance(action, RecordOutcome)
     outcome = _text(action.outcome, "outcome", required=True)
     if action.civilians_harmed is not None and action.civilians_harmed < 0:
-        raise InvalidInput("civilians_harmed cannot be negative")
+        raise InvalidInput(N_("civilians_harmed cannot be negative"))
     changed = replace(state, outcome=outcome, civilians_harmed=action.civilians_harmed)
     return changed, [Notify("alert.feedback_due", state.body_id, "outcome recorded")], {}
 
@@ -462,9 +496,9 @@ def _give_feedback(state: AlertState, action: Action, _r: WorkflowRules, now: da
     message = _text(action.message, "feedback message", required=True, limit=1000)
     given = action.given_at or now
     if given > now + timedelta(minutes=5):
-        raise InvalidInput("feedback cannot be given in the future")
+        raise InvalidInput(N_("feedback cannot be given in the future"))
     if given < state.received_at:
-        raise InvalidInput("feedback cannot predate the alert")
+        raise InvalidInput(N_("feedback cannot predate the alert"))
     feedback = Feedback(action.channel, message, given)
     return replace(state, feedback=feedback), [], {"channel": action.channel.value}
 
