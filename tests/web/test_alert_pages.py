@@ -121,12 +121,12 @@ def test_the_inbox_shows_the_area_by_urgency_and_deadline_with_overdue_alerts_ma
     assert "The alerts of your area of responsibility (Field Office Besu)." in page.text
     # the overdue alert stands out by a word and a symbol, not by colour alone
     late_row = re.search(
-        rf'<tr class="([^"]*)">\s*<th scope="row"><a href="/alerts/{late}">.*?</tr>', page.text, re.S
+        rf'<tr class="([^"]*)"[^>]*>\s*<th scope="row"><a href="/alerts/{late}">.*?</tr>', page.text, re.S
     )
     assert late_row is not None and "overdue" in late_row[1]
     assert "Overdue</strong>" in late_row[0] and "⚠" in late_row[0]
     immediate_row = re.search(
-        rf'<tr class="([^"]*)">\s*<th scope="row"><a href="/alerts/{immediate}">', page.text
+        rf'<tr class="([^"]*)"[^>]*>\s*<th scope="row"><a href="/alerts/{immediate}">', page.text
     )
     assert immediate_row is not None and "overdue" not in immediate_row[1]
     assert "Log an alert" in page.text  # a field officer may log calls
