@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import shapely
 from shapely.geometry import shape
 from sqlalchemy import Engine, func, select
@@ -130,3 +131,38 @@ def test_communities_from_geojson_points(
     with engine.connect() as conn:
         row = conn.execute(select(tables.communities)).one()
     assert (row.latitude, row.longitude) == (5.76, 20.67), "GeoJSON is [lon, lat]"
+
+
+PLACE_FILES = {
+    # file: (rows, stored, with population, left out)
+    "geonames-cities/geonames_cities500_cd_ss_cf_ml_sd.csv": (398, 398, 398, 0),
+    "drc-localities-rgc/drc_localites_rgc.csv": (30272, 30260, 0, 12),
+    "health-facilities/drc_health_facilities.csv": (435, 435, 0, 0),
+    "health-facilities/ssd_health_facilities.csv": (1734, 1727, 0, 7),
+}
+
+
+@pytest.mark.parametrize("name", sorted(PLACE_FILES))
+def test_place_files_import_as_communities_as_they_come(
+    name: str, engine: Engine, database_url: str, cli: CliRunner
+) -> None:
+    """Every place file of the shared data imports with `import communities` unchanged: the id from geonameid,
+    a publisher's code or the name and coordinates; the name from name/NOM1/Facility name; a missing population
+    is unknown (null), never 0; every row accounted for; a second import updates the same places."""
+    rows, stored, with_population, left_out = PLACE_FILES[name]
+    path = shared_file(name)
+    result = cli("--database", database_url, "import", "communities", path, "--format", "json")
+    assert result.code == 0, result.err
+    summary = json.loads(result.out)
+    assert (summary["rows_read"], summary["stored"], summary["rejected"]) == (rows, stored, 0)
+    assert sum(int(text.split(":")[0]) for text in summary["left_out"]) == left_out
+    with engine.connect() as conn:
+        c = tables.communities.c
+        assert conn.execute(select(func.count()).select_from(tables.communities)).scalar_one() == stored
+        known = conn.execute(select(func.count()).where(c.population.is_not(None))).scalar_one()
+        assert known == with_population
+        if not with_population:
+            assert conn.execute(select(func.count()).where(c.population == 0)).scalar_one() == 0
+        assert conn.execute(select(func.count()).where(c.name == "")).scalar_one() == 0
+    again = json.loads(cli("--database", database_url, "import", "communities", path, "--format", "json").out)
+    assert (again["stored"], again["updated"]) == (0, stored), "ids are stable: the same places are updated"

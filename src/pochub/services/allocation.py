@@ -118,9 +118,23 @@ def community_points(communities: list[Community]) -> Points:
     return Points.from_arrays([c.latitude for c in communities], [c.longitude for c in communities])
 
 
+def known_populations(communities: list[Community]) -> NDArray[np.float64]:
+    """Each community's population; an unknown one (a gazetteer's locality, a health facility) weighs the median
+    of the known ones, or 1 when none is known (every place then counts alike): never 0, which would leave the
+    place out of every plan."""
+    population = np.array(
+        [np.nan if c.population is None else c.population for c in communities], dtype=np.float64
+    )
+    unknown = np.isnan(population)
+    if unknown.any():
+        population[unknown] = float(np.median(population[~unknown])) if (~unknown).any() else 1.0
+    return population
+
+
 def demand_weights(engine: Engine, communities: list[Community], weight: str) -> NDArray[np.float64]:
-    """Population, or population times the highest threat risk of the community's area (over 25)."""
-    population = np.array([c.population for c in communities], dtype=np.float64)
+    """Population, or population times the highest threat risk of the community's area (over 25); an unknown
+    population weighs as ``known_populations`` says."""
+    population = known_populations(communities)
     if weight == "population":
         return population
     if weight != "risk":

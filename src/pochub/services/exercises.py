@@ -955,7 +955,7 @@ def coverage_at(
             near |= _km(alat, alon, lat, lon) <= mission.radius_km
     if near.any():
         chosen = [c for c, n in zip(mission.communities, near, strict=True) if n]
-        demand = [(c.name, c.latitude, c.longitude, float(c.population)) for c in chosen]
+        demand = [(c.name, c.latitude, c.longitude, float(c.population or 1)) for c in chosen]
         measure = "civilians"
     else:
         demand = [(ref, alat, alon, 1.0) for ref, alat, alon in situation.alerts]

@@ -198,6 +198,7 @@ def _record(conn: Connection, summary: ImportSummary, started_at: datetime) -> N
             unchanged=summary.unchanged,
             rejected=summary.rejected,
             duplicates_linked=summary.duplicates_linked,
+            older=summary.older,
         )
     )
 

@@ -221,6 +221,7 @@ def import_communities(
         communities_outside_boundaries=placed[BEYOND],
         rows_read=found.rows_read,
         rejected=found.rejected,
+        left_out=found.left_out_text(),
         warnings=tuple(found.warnings),
         read_as=found.read_as,
     )

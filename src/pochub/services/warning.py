@@ -309,7 +309,7 @@ def _area_covariates(
     )
     population = dict.fromkeys(units, 0)
     for community, code in zip(communities, codes, strict=True):
-        if code in population:
+        if code in population and community.population is not None:  # unknown: not counted, not 0
             population[code] += community.population
     return StaticCovariates.of(["log1p_population"], np.log1p([[population[u]] for u in units]))
 

@@ -53,7 +53,7 @@ communities = Table(
     Column("name", String(200), nullable=False),
     Column("latitude", Float, nullable=False),
     Column("longitude", Float, nullable=False),
-    Column("population", Integer, nullable=False),
+    Column("population", Integer),  # null: unknown (a gazetteer without population), never 0 (migration 0012)
     Column("pcode", String(32)),
     Column("vulnerable_groups", Text, nullable=False, server_default=""),
     Column("self_protection_capacities", Text, nullable=False, server_default=""),
@@ -128,6 +128,9 @@ imports = Table(
     Column("unchanged", Integer, nullable=False),
     Column("rejected", Integer, nullable=False),
     Column("duplicates_linked", Integer, nullable=False),
+    Column(
+        "older", Integer, nullable=False, server_default="0"
+    ),  # older vintages kept as stored (migration 0012)
 )
 
 roads = Table(
@@ -423,7 +426,9 @@ exercise_injects = Table(
     metadata,
     Column("inject_id", Integer, primary_key=True, autoincrement=True),
     Column("exercise_id", Integer, ForeignKey("exercises.exercise_id", ondelete="CASCADE"), nullable=False),
-    Column("kind", String(24), nullable=False),  # community_alert | rumour | road_cut | unit_unavailable | event
+    Column(
+        "kind", String(24), nullable=False
+    ),  # community_alert | rumour | road_cut | unit_unavailable | event
     Column("at", DateTime(timezone=True), nullable=False),  # exercise time it is delivered
     Column("title", String(300), nullable=False),
     Column("text", Text, nullable=False),
@@ -433,7 +438,9 @@ exercise_injects = Table(
     Column("community_id", String(64)),
     Column("threat_type", String(48)),
     Column("urgency", String(16)),
-    Column("details", Text, nullable=False, server_default="{}"),  # source event, expected answer, units, roads
+    Column(
+        "details", Text, nullable=False, server_default="{}"
+    ),  # source event, expected answer, units, roads
     Column("origin", String(32), nullable=False),  # scripted | demo | acled | ucdp | hxl | facilitator
     Column("delivered_at", DateTime(timezone=True)),  # exercise time it was delivered (null until then)
     Index("ix_exercise_injects_exercise_id_at", "exercise_id", "at"),
@@ -443,7 +450,9 @@ exercise_deliveries = Table(
     "exercise_deliveries",
     metadata,
     Column("delivery_id", Integer, primary_key=True, autoincrement=True),
-    Column("inject_id", Integer, ForeignKey("exercise_injects.inject_id", ondelete="CASCADE"), nullable=False),
+    Column(
+        "inject_id", Integer, ForeignKey("exercise_injects.inject_id", ondelete="CASCADE"), nullable=False
+    ),
     Column("team_id", Integer, ForeignKey("exercise_teams.team_id", ondelete="CASCADE"), nullable=False),
     Column("alert_reference", String(32)),  # the alert the inject became (none for situation injects)
     Column("delivered_at", DateTime(timezone=True), nullable=False),
@@ -495,21 +504,27 @@ actor_aliases = Table(  # the analyst's aliases: this name is that registry acto
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
-population_points = Table(  # people where they live: a population grid's cells or a table of points (migration 0008)
-    "population_points",
-    metadata,
-    Column("point_id", Integer, primary_key=True, autoincrement=True),
-    Column("latitude", Float, nullable=False),
-    Column("longitude", Float, nullable=False),
-    Column("population", Float, nullable=False),
-    Column("source", String(500), nullable=False),  # the file it came from (re-importing a file replaces it)
-    Index("ix_population_points_source", "source"),
+population_points = (
+    Table(  # people where they live: a population grid's cells or a table of points (migration 0008)
+        "population_points",
+        metadata,
+        Column("point_id", Integer, primary_key=True, autoincrement=True),
+        Column("latitude", Float, nullable=False),
+        Column("longitude", Float, nullable=False),
+        Column("population", Float, nullable=False),
+        Column(
+            "source", String(500), nullable=False
+        ),  # the file it came from (re-importing a file replaces it)
+        Index("ix_population_points_source", "source"),
+    )
 )
 
-area_populations = Table(  # people per admin area, from a boundary file's population property (migration 0008)
-    "area_populations",
-    metadata,
-    Column("pcode", String(32), primary_key=True),
-    Column("population", BigInteger, nullable=False),
-    Column("source", String(500), nullable=False),
+area_populations = (
+    Table(  # people per admin area, from a boundary file's population property (migration 0008)
+        "area_populations",
+        metadata,
+        Column("pcode", String(32), primary_key=True),
+        Column("population", BigInteger, nullable=False),
+        Column("source", String(500), nullable=False),
+    )
 )

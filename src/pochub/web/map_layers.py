@@ -203,13 +203,16 @@ def area_bands(engine: Engine) -> dict[str, str]:
     return bands
 
 
-def band_of(pcode: str | None, bands: dict[str, str]) -> str | None:
-    """The band of the area a community lies in (or of the nearest area above it with a band)."""
-    code = pcode or ""
-    while code:
+def band_of(pcode: str | None, bands: dict[str, str], parents: dict[str, str | None]) -> str | None:
+    """The band of the area a community was assigned to (its stored P-code), else of the nearest area above it
+    with a band, following the boundaries' ``parent_pcode``: publishers' codes need not share prefixes."""
+    seen: set[str] = set()
+    code = pcode
+    while code and code not in seen:
         if code in bands:
             return bands[code]
-        code = code[:-1]
+        seen.add(code)
+        code = parents.get(code)
     return None
 
 
@@ -218,11 +221,15 @@ def communities_layer(engine: Engine) -> dict[str, Any]:
     bands = area_bands(engine)
     with engine.connect() as conn:
         rows = place_queries.list_communities(conn, CommunityFilter(), 1_000_000, 0)
+        a = tables.admin_areas.c
+        parents: dict[str, str | None] = {
+            r.pcode: r.parent_pcode for r in conn.execute(select(a.pcode, a.parent_pcode))
+        }
     features = []
     for row in rows:
         item = community_feature(row)
         item["geometry"] = _rounded(item["geometry"])
-        item["properties"]["risk_band"] = band_of(row.get("pcode"), bands)
+        item["properties"]["risk_band"] = band_of(row.get("pcode"), bands, parents)
         features.append(item)
     return {"type": "FeatureCollection", "features": features}
 
@@ -371,7 +378,9 @@ def coverage_layer(engine: Engine, standard: float, season: str) -> dict[str, An
                 },
             }
         )
-    gap_population = sum(f["properties"]["population"] for f in features if f["properties"]["kind"] == "gap")
+    gap_population = sum(  # people known to live in the gaps (a gazetteer's places have no population)
+        f["properties"]["population"] or 0 for f in features if f["properties"]["kind"] == "gap"
+    )
     median = float(result.median_response_hours)
     return {
         "type": "FeatureCollection",

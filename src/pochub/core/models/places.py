@@ -27,7 +27,8 @@ class Community:
     name: str
     latitude: float
     longitude: float
-    population: int
+    population: int | None
+    """None: unknown (a gazetteer without population), never the same as 0 people."""
     pcode: str | None = None
     vulnerable_groups: tuple[str, ...] = ()
     self_protection_capacities: tuple[str, ...] = ()
