@@ -26,6 +26,7 @@ from pochub.core.allocation import (
     travel_time_matrix,
 )
 from pochub.core.allocation._geodesy import haversine_km
+from pochub.core.allocation.travel import network_coverage
 from pochub.core.models.places import Road
 
 KM_PER_DEGREE = 6371.0088 * math.pi / 180.0
@@ -228,3 +229,48 @@ def test_points_reject_bad_coordinates() -> None:
         Points.from_arrays([91.0], [0.0])
     with pytest.raises(ValueError, match="2 latitudes"):
         Points.from_arrays([0.0, 1.0], [0.0])
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(0, 10_000),
+    st.integers(2, 40),
+    st.integers(0, 90),
+    st.integers(1, 30),
+    st.integers(1, 60),
+    st.floats(0.0, 6.0),
+)
+def test_road_coverage_equals_the_dense_matrix_within_the_standard(
+    seed: int, nodes: int, edges: int, site_count: int, demand_count: int, standard: float
+) -> None:
+    # the fast path (sparse, bounded by the standard, demand sharing its node's search) against the reference
+    # (the dense matrix of travel_time_matrix), pair for pair, including sites and points on the same node
+    graph = random_graph(seed, nodes, edges)
+    if graph.tree_nodes.size == 0:
+        return
+    rng = np.random.default_rng(seed + 1)
+    sites = Points.from_arrays(rng.uniform(0, 1, site_count), rng.uniform(30, 31, site_count))
+    demand = Points.from_arrays(
+        np.r_[rng.uniform(0, 1, demand_count), sites.latitude[:1]],
+        np.r_[rng.uniform(30, 31, demand_count), sites.longitude[:1]],
+    )
+    dense = standard >= travel_time_matrix(graph, sites, demand, cutoff_hours=standard).T
+    covered = network_coverage(graph, demand, sites, standard)
+    assert covered.shape == dense.shape and covered.dtype == np.bool_
+    np.testing.assert_array_equal(covered.toarray(), dense)
+
+
+def test_road_coverage_in_blocks_and_processes_is_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pochub.core.allocation import travel
+
+    graph = random_graph(7, 300, 900)
+    rng = np.random.default_rng(2)
+    sites = Points.from_arrays(rng.uniform(0, 1, 50), rng.uniform(30, 31, 50))
+    demand = Points.from_arrays(rng.uniform(0, 1, 400), rng.uniform(30, 31, 400))
+    dense = travel_time_matrix(graph, sites, demand, cutoff_hours=2.5).T <= 2.5
+    assert 0 < dense.sum() < dense.size
+    monkeypatch.setattr(travel, "BLOCK_ENTRIES", 1_000)  # blocks of 2 sites
+    np.testing.assert_array_equal(network_coverage(graph, demand, sites, 2.5).toarray(), dense)
+    np.testing.assert_array_equal(network_coverage(graph, demand, sites, 2.5, workers=2).toarray(), dense)
+    with pytest.raises(ValueError, match="standard"):
+        network_coverage(graph, demand, sites, -1.0)

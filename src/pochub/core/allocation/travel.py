@@ -56,6 +56,7 @@ __all__ = [
     "great_circle_coverage",
     "great_circle_time_matrix",
     "helicopter_time_matrix",
+    "network_coverage",
     "network_hours",
     "travel_time_matrix",
 ]
@@ -468,6 +469,86 @@ def travel_time_matrix(
     times += target_leg[None, :]
     times[times > cutoff_hours] = np.inf
     return times
+
+
+def network_coverage(
+    graph: RoadGraph,
+    demand: Points,
+    sites: Points,
+    standard_hours: float,
+    *,
+    off_road_kmh: float | None = None,
+    workers: int = 1,
+) -> sparse.csr_array:
+    """Which site reaches which demand point by road within ``standard_hours``: a boolean CSR (demand x sites)
+    equal to ``travel_time_matrix(graph, sites, demand, standard_hours).T <= standard_hours``, without the dense
+    matrix. Demand points are snapped once and share their node's search results; Dijkstra runs from each
+    distinct site node (the smaller side in practice), bounded by the standard, one block of sites at a time,
+    and only the covered pairs are kept (``workers > 1``: blocks in that many processes)."""
+    if math.isnan(standard_hours) or standard_hours < 0:
+        raise ValueError(f"the standard must be a non-negative number of hours, not {standard_hours}")
+    shape = (len(demand), len(sites))
+    if 0 in shape:
+        return sparse.csr_array(shape, dtype=np.bool_)
+    speed = off_road_kmh if off_road_kmh is not None else graph.profile.off_road_speed_kmh()
+    if not speed > 0:
+        raise ValueError(f"off-road speed must be positive, not {speed}")
+    site_node, site_km = graph.snap(sites)
+    demand_node, demand_km = graph.snap(demand)
+    site_leg, demand_leg = site_km / speed, demand_km / speed
+    sources, source_of_site = np.unique(site_node, return_inverse=True)
+    targets, target_of_demand = np.unique(demand_node, return_inverse=True)
+    source_of_site = source_of_site.reshape(-1)
+    shortest_leg = np.full(sources.size, np.inf)
+    np.minimum.at(shortest_leg, source_of_site, site_leg)
+    limits = standard_hours - shortest_leg - float(demand_leg.min())
+    n = graph.node_count
+    block = max(
+        1, min(BLOCK_ENTRIES // max(n, len(demand), 1), math.ceil(len(sites) / (4 * max(workers, 1))))
+    )
+    # sites ordered by their source's limit, so that a block's limit (its largest) is close to each member's own
+    order = np.argsort(limits[source_of_site], kind="stable")
+    tasks = [
+        (graph.hours, sources, source_of_site[b], site_leg[b], b, targets, target_of_demand.reshape(-1),
+         demand_leg, float(standard_hours), float(limits[source_of_site[b]].max()))
+        for b in (order[i : i + block] for i in range(0, len(sites), block))
+    ]  # fmt: skip
+    if workers > 1 and len(tasks) > 1:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            parts = list(pool.map(_coverage_block, *zip(*tasks, strict=True)))
+    else:
+        parts = [_coverage_block(*task) for task in tasks]
+    rows = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
+    cols = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, dtype=np.int64)
+    matrix = sparse.csr_array((np.ones(rows.size, dtype=np.bool_), (rows, cols)), shape=shape)
+    matrix.sort_indices()
+    return matrix
+
+
+def _coverage_block(
+    hours: sparse.csr_array,
+    sources: IntArray,
+    source_of_site: IntArray,
+    site_leg: FloatArray,
+    site_index: IntArray,
+    targets: IntArray,
+    target_of_demand: IntArray,
+    demand_leg: FloatArray,
+    standard_hours: float,
+    limit: float,
+) -> tuple[IntArray, IntArray]:
+    """(demand, site) pairs within the standard for one block of sites, with the arithmetic (and so the
+    rounding) of ``travel_time_matrix``: road hours, plus the site's leg, plus the demand point's leg."""
+    if limit < 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    block_sources, block_of_site = np.unique(source_of_site, return_inverse=True)
+    road = _dijkstra_block(hours, sources[block_sources], targets, limit)
+    times = road[block_of_site.reshape(-1)][:, target_of_demand]
+    times += site_leg[:, None]
+    times += demand_leg[None, :]
+    site, point = np.nonzero(times <= standard_hours)
+    return point.astype(np.int64), site_index[site].astype(np.int64)
 
 
 def great_circle_time_matrix(
