@@ -41,6 +41,53 @@ def test_every_page_string_is_translated(language: str) -> None:
         )
 
 
+SOURCE = WEB.parent
+CORE_TEXTS = [
+    ("core/**.py", "python"),
+    ("services/**.py", "python"),
+    ("ingest/**.py", "python"),
+    ("commands/**.py", "python"),
+    ("errors.py", "python"),
+]
+"""Where the texts the core, the services and the commands write for people are marked (``N_``, see
+pochub.core.text), as src/pochub/web/babel.cfg extracts them."""
+
+
+def core_messages() -> set[str]:
+    """Every text marked for translation outside the web package's pages (threat labels, checklist, ToR,
+    matrix, scores, errors...)."""
+    found = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(SOURCE, CORE_TEXTS):
+        found.update(message if isinstance(message, tuple) else (message,))
+    return {m for m in found if m}
+
+
+def untranslated(messages: set[str], language: str) -> list[str]:
+    """The messages ``language``'s catalogue lacks (or holds only as fuzzy or empty)."""
+    with i18n.catalogue_path(language).open("rb") as handle:
+        catalogue = read_po(handle, locale=language)
+    translated = {m.id: m.string for m in catalogue if m.id and not m.fuzzy}
+    return sorted(m for m in messages if not translated.get(m))
+
+
+@pytest.mark.parametrize("language", sorted(LANGUAGES))
+def test_every_core_text_is_translated(language: str) -> None:
+    messages = core_messages()
+    assert len(messages) > 300  # checklist, models, ToR, matrix, responses, scores, errors
+    assert "Is there a current mission-wide PoC strategy, endorsed by the Head of Mission?" in messages
+    assert "a {role} may not {action} an alert" in messages
+    missing = untranslated(messages, language)
+    assert not missing, f"{language}: untranslated {missing[:10]}"
+    french = translations("fr")
+    for message in messages:
+        shown = french.gettext(message) if language == "fr" else translations("en").gettext(message)
+        assert sorted(re.findall(r"\{[^{}]*\}", shown)) == sorted(re.findall(r"\{[^{}]*\}", message)), message
+
+
+def test_an_untranslated_core_text_is_caught() -> None:
+    assert untranslated({"a text nobody translated yet", "Killing"}, "fr") == ["a text nobody translated yet"]
+
+
 def test_french_differs_from_english_and_compiles() -> None:
     french = translations("fr")
     assert french.gettext("Sign in") == "Se connecter"

@@ -1,6 +1,6 @@
-"""The PoC threat matrix as a document: HTML (self-contained, in English or French: its headings, labels and risk
-bands; threats' descriptions, response options and indicators stay as the core writes them; six columns that fit a
-laptop, each row's details folding out, a print style that unfolds them on A4 landscape) and XLSX, every row
+"""The PoC threat matrix as a document: HTML (self-contained, in English or French: its headings, labels, risk
+bands and the core's descriptions, response options and indicators; six columns that fit a
+laptop, each row's details folding out, a print style that unfolds them on A4 landscape) and XLSX (in English or French too), every row
 linked to its evidence. Unknown exposure, vulnerability and capacity are written as unknown, never as 0."""
 
 from __future__ import annotations
@@ -10,10 +10,12 @@ from typing import Any
 
 import xlsxwriter
 
+from pochub.core.models.taxonomy import threat_label
+from pochub.core.text import N_
 from pochub.core.threats.matrix import ThreatMatrix, ThreatRecord
 from pochub.documents.spreadsheet_cells import neutralised, neutralised_row
 from pochub.documents.templating import render
-from pochub.i18n import DEFAULT_LANGUAGE, localise
+from pochub.i18n import DEFAULT_LANGUAGE, localise, translations
 
 
 def render_html(
@@ -27,60 +29,81 @@ def render_html(
 
 
 MATRIX_COLUMNS = (
-    "rank",
-    "key",
-    "threat type",
-    "description",
-    "perpetrator",
-    "perpetrator's capability (1-5)",
-    "perpetrator's intent (1-5)",
-    "area p-code",
-    "area",
-    "people at risk",
-    "people at risk from",
-    "largest communities at risk",
-    "vulnerable groups",
-    "vulnerability (1-5)",
-    "other actors' capacity (1-5)",
-    "severity of the threat type (1-5)",
-    "events",
-    "fatalities",
-    "civilian fatalities",
-    "victims",
-    "likelihood (1-5)",
-    "impact (1-5)",
-    "risk (1-25)",
-    "band",
-    "main drivers",
-    "confidence",
-    "horizon",
-    "phase",
-    "response options",
-    "indicators",
-    "status",
-    "review date",
-    "evidence events",
-    "overrides",
+    N_("rank"),
+    N_("key"),
+    N_("threat type"),
+    N_("description"),
+    N_("perpetrator"),
+    N_("perpetrator's capability (1-5)"),
+    N_("perpetrator's intent (1-5)"),
+    N_("area p-code"),
+    N_("area"),
+    N_("people at risk"),
+    N_("people at risk from"),
+    N_("largest communities at risk"),
+    N_("vulnerable groups"),
+    N_("vulnerability (1-5)"),
+    N_("other actors' capacity (1-5)"),
+    N_("severity of the threat type (1-5)"),
+    N_("events"),
+    N_("fatalities"),
+    N_("civilian fatalities"),
+    N_("victims"),
+    N_("likelihood (1-5)"),
+    N_("impact (1-5)"),
+    N_("risk (1-25)"),
+    N_("band"),
+    N_("main drivers"),
+    N_("confidence"),
+    N_("horizon"),
+    N_("phase"),
+    N_("response options"),
+    N_("indicators"),
+    N_("status"),
+    N_("review date"),
+    N_("evidence events"),
+    N_("overrides"),
 )
 EVIDENCE_COLUMNS = (
-    "threat rank",
-    "threat key",
-    "event id",
-    "date",
-    "source",
-    "source id",
-    "grade",
-    "location",
-    "latitude",
-    "longitude",
-    "fatalities",
-    "civilian fatalities",
-    "notes",
+    N_("threat rank"),
+    N_("threat key"),
+    N_("event id"),
+    N_("date"),
+    N_("source"),
+    N_("source id"),
+    N_("grade"),
+    N_("location"),
+    N_("latitude"),
+    N_("longitude"),
+    N_("fatalities"),
+    N_("civilian fatalities"),
+    N_("notes"),
 )
 
 
-UNKNOWN = "unknown (scored at mid-scale)"
+UNKNOWN = N_("unknown (scored at mid-scale)")
 """What a spreadsheet cell says for a factor the data do not give (see ``core.threats.risk``)."""
+
+
+DRIVER_NAMES = {
+    "likelihood": N_("likelihood"),
+    "severity": N_("severity of the threat type"),
+    "harm": N_("harm in the evidence"),
+    "exposure": N_("people exposed"),
+    "vulnerability": N_("vulnerability"),
+    "capacity": N_("weak capacity of other actors"),
+}
+EXPOSURE_NAMES = (
+    N_("communities"),
+    N_("population grid"),
+    N_("partial population grid"),
+    N_("area population"),
+    N_("partial communities"),
+    N_("unknown"),
+    N_("next 30 days"),
+)
+"""Where people at risk come from (``core.threats.matrix.EXPOSURE_BASES``) and the default horizon, marked so
+that the spreadsheet shows them in its language."""
 
 
 def _row(record: ThreatRecord, language: str = DEFAULT_LANGUAGE) -> list[Any]:
@@ -94,35 +117,35 @@ def _row(record: ThreatRecord, language: str = DEFAULT_LANGUAGE) -> list[Any]:
     return [
         record.rank,
         record.key,
-        record.threat_type,
+        text(threat_label(record.threat_type)),
         text(record.description),
         record.perpetrator,
         record.capability,
         record.intent,
         record.area_pcode,
         record.area_name,
-        UNKNOWN if record.population_at_risk is None else record.population_at_risk,
-        record.exposure_basis,
+        text(UNKNOWN) if record.population_at_risk is None else record.population_at_risk,
+        text(record.exposure_basis),
         ", ".join(record.communities_at_risk),
         ", ".join(record.vulnerable_groups),
-        UNKNOWN if record.vulnerability is None else record.vulnerability,
-        UNKNOWN if record.other_actors_capacity is None else record.other_actors_capacity,
+        text(UNKNOWN) if record.vulnerability is None else record.vulnerability,
+        text(UNKNOWN) if record.other_actors_capacity is None else record.other_actors_capacity,
         record.severity,
         record.harm.events,
         record.harm.fatalities,
         record.harm.civilian_fatalities,
-        "not given by the source" if record.harm.victims is None else record.harm.victims,
+        text(N_("not given by the source")) if record.harm.victims is None else record.harm.victims,
         record.likelihood,
         record.impact,
         record.risk,
-        record.band,
-        ", ".join(record.drivers),
-        record.confidence,
-        record.horizon,
-        record.phase.value,
+        text(record.band),
+        ", ".join(text(DRIVER_NAMES.get(name, name)) for name in record.drivers),
+        text(record.confidence),
+        text(record.horizon),
+        text(record.phase.value),
         options,
         "; ".join(text(i) for i in record.indicators),
-        record.status,
+        text(record.status),
         record.review_date.isoformat(),
         len(record.evidence_ids),
         overrides,
@@ -134,14 +157,16 @@ def write_xlsx(
 ) -> None:
     """Two sheets: the matrix, whose evidence cell links to the threat's first row on the Evidence sheet. The
     core's texts (descriptions, indicators, response options) are written in ``language``."""
+    _ = translations(language).gettext
     # text from data is never a formula or a link: written as strings, neutralised (documents.spreadsheet_cells)
     workbook = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False})
     bold = workbook.add_format({"bold": True, "bg_color": "#EDF2F7", "text_wrap": True, "valign": "top"})
     wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
-    sheet = workbook.add_worksheet("Threat matrix")
-    evidence = workbook.add_worksheet("Evidence")
-    sheet.write_row(0, 0, MATRIX_COLUMNS, bold)
-    evidence.write_row(0, 0, EVIDENCE_COLUMNS, bold)
+    evidence_sheet = _("Evidence")[:31]
+    sheet = workbook.add_worksheet(_("Threat matrix")[:31])
+    evidence = workbook.add_worksheet(evidence_sheet)
+    sheet.write_row(0, 0, [_(c) for c in MATRIX_COLUMNS], bold)
+    evidence.write_row(0, 0, [_(c) for c in EVIDENCE_COLUMNS], bold)
     evidence_row = 1
     for row_number, record in enumerate(matrix.records, start=1):
         values = _row(record, language)
@@ -176,8 +201,8 @@ def write_xlsx(
         sheet.write_url(
             row_number,
             len(MATRIX_COLUMNS) - 2,
-            f"internal:'Evidence'!A{first}",
-            string=f"{values[-2]} event(s)",
+            f"internal:'{evidence_sheet}'!A{first}",
+            string=_("%(count)s event(s)") % {"count": values[-2]},
         )
         sheet.write(row_number, len(MATRIX_COLUMNS) - 1, neutralised(values[-1]), wrap)
     sheet.freeze_panes(1, 2)

@@ -1216,7 +1216,8 @@ def score(
                 document=orjson.dumps(document).decode(),
             )
         )  # fmt: skip
-    return localised(document, language)
+    shown: dict[str, Any] = localised(document, language)
+    return shown
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -40,17 +41,18 @@ from pochub.core.models.alerts import (
 )
 from pochub.core.models.taxonomy import ThreatType
 from pochub.core.text import Text
-from pochub.core.workflow.lifecycle import ACTION_ROLES, Action, Actor
+from pochub.core.workflow.lifecycle import ACTION_ROLES, Action, ActionName, Actor, allowed_actions
 from pochub.core.workflow.metrics import STEPS
 from pochub.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
-from pochub.services import alert_live, alert_views, alerts
+from pochub.i18n import localise
+from pochub.services import alert_live, alert_units, alert_views, alerts
 from pochub.services.alert_metrics import response_times
 from pochub.services.structures import current_structure
 from pochub.store import tables
 from pochub.store.alert_repository import AlertFilter
 from pochub.store.capacity_queries import UnitFilter, list_units
 from pochub.web.forms import PostedForm
-from pochub.web.rendering import local_times, mission_zone, render, to_login
+from pochub.web.rendering import language_of, local_times, mission_zone, render, to_login
 
 router = APIRouter(include_in_schema=False)
 
@@ -72,6 +74,29 @@ CHOICES: Mapping[str, Sequence[str]] = {
     "feedback_channels": [c.value for c in FeedbackChannel],
 }
 """The codes the forms offer (the templates name them in the user's language)."""
+
+
+CHAINS: Mapping[str, tuple[str, ...]] = {
+    "acknowledge": ("acknowledge", "verify", "classify", "transmit"),
+    "verify": ("verify", "classify", "transmit"),
+    "classify": ("classify", "transmit"),
+    "decide": ("decide", "deploy"),
+    "record_outcome": ("record_outcome", "give_feedback"),
+}
+"""The steps one form may take together when the facts are known: each is still its own transition through the
+lifecycle (recorded, timed, notified), taken in order; a later step the new state does not allow (classifying an
+unfounded alert, deploying after no response) is left for later. An officer goes from received to closed in four
+forms: acknowledge to transmit, decide and deploy, outcome and feedback, close."""
+
+
+def chain_for(action: str, role: str) -> tuple[str, ...]:
+    """The steps the form of ``action`` takes for ``role``: the chain up to the first step the role may not take."""
+    steps: list[str] = []
+    for step in CHAINS.get(action, (action,)):
+        if role not in ACTION_ROLES[ActionName(step)]:
+            break
+        steps.append(step)
+    return tuple(steps) or (action,)
 
 
 def may_log_alerts(user: User) -> bool:
@@ -436,7 +461,7 @@ def log_alert(request: Request, user: OptionalUser, posted: PostedForm) -> Respo
             engine, settings, report, actor=Actor(user.username, user.role.value), now=now
         )
     except InvalidInput as exc:
-        form["detail"] = exc.message
+        form["detail"] = localise(exc.message, language_of(request))
         return _new_alert_page(request, user, form=form, errors={"form": "not_logged"}, status_code=422)
     outcome = "merged" if result.merged else "logged"
     return RedirectResponse(f"/alerts/{result.reference}?{outcome}=1", status_code=303)
@@ -483,8 +508,9 @@ def _field_code(error: Mapping[str, Any]) -> str:
     return "invalid"
 
 
-def read_action(name: str, posted: FormData) -> Action | ActionProblem:
-    """The lifecycle action a posted form describes, or what is wrong with the form."""
+def read_action(name: str, posted: FormData, zone: str = "UTC") -> Action | ActionProblem:
+    """The lifecycle action a posted form describes, or what is wrong with the form (a date and time without a
+    zone is the mission's local time, ``zone``)."""
     model = ACTION_BODIES[name]
     values: dict[str, Any] = {}
     for field in model.model_fields:
@@ -501,7 +527,7 @@ def read_action(name: str, posted: FormData) -> Action | ActionProblem:
         except ValueError:
             fields["given_at"] = "date_time"
         else:
-            values["given_at"] = given if given.tzinfo else given.replace(tzinfo=UTC)
+            values["given_at"] = given if given.tzinfo else given.replace(tzinfo=ZoneInfo(zone))
     try:
         body = model.model_validate(values)
     except ValidationError as exc:
@@ -553,7 +579,10 @@ def _alert_page(
     with engine.connect() as conn:
         names = structure_names(conn)
         areas = area_names(conn, {view["pcode"]} if view["pcode"] else set())
-        units = unit_choices(conn) if {"decide", "deploy"} & set(view["allowed_actions"]) else []
+        unit_names = dict(conn.execute(select(tables.units.c.unit_id, tables.units.c.name)).tuples().all())
+        structure = current_structure(conn)
+        point = {**view}
+        alert_live.place_alerts(conn, [point])
         community = None
         if view["community_id"]:
             community = conn.execute(
@@ -561,7 +590,15 @@ def _alert_page(
                     tables.communities.c.community_id == view["community_id"]
                 )
             ).scalar_one_or_none()
-    unit_names = {u["unit_id"]: u["name"] for u in units}
+    unit_groups: list[alert_units.UnitGroup] = []
+    if {"decide", "deploy"} & set(view["allowed_actions"]):
+        place = point["place"] or {}
+        unit_groups = alert_units.units_by_travel(
+            engine,
+            structure.field_offices if structure else (),
+            place.get("latitude"),
+            place.get("longitude"),
+        )
     return render(
         request,
         "alert_page.html",
@@ -571,7 +608,9 @@ def _alert_page(
         names=names,
         areas=areas,
         community=community,
-        units=units,
+        units=[u for group in unit_groups for u in group.units],
+        unit_groups=unit_groups,
+        unit_season=alert_units.SEASON.value,
         unit_names=unit_names,
         choices=CHOICES,
         problem=problem,
@@ -581,6 +620,8 @@ def _alert_page(
         logged=request.query_params.get("logged") == "1",
         merged=request.query_params.get("merged") == "1",
         action_roles=ACTION_ROLES,
+        chains={a: chain_for(a, user.role.value) for a in view["allowed_actions"]},
+        full_chains=CHAINS,
         poll_seconds=POLL_SECONDS,
         live_version=alert_live.alert_version(engine, settings, reference, user)["version"],
     )
@@ -607,12 +648,30 @@ def take_action(
         return _refused(request, user, 404, "not_found")
     form: dict[str, Any] = {name: form_value(posted, name) for name in posted}
     form["units"] = [v for v in posted.getlist("units") if isinstance(v, str)]
-    read = read_action(action, posted)
-    if isinstance(read, ActionProblem):
-        return _alert_page(request, user, reference, problem=read, action=action, form=form)
+    steps = chain_for(action, user.role.value) if form_value(posted, "chain") == "1" else (action,)
+    zone = mission_zone(request)
+    reads: list[Action] = []
+    fields: dict[str, str] = {}
+    for index, step in enumerate(steps):
+        # the note is the first step's; the later steps of the form take no note of their own
+        values = posted if index == 0 else FormData([(k, v) for k, v in posted.multi_items() if k != "note"])
+        read = read_action(step, values, zone)
+        if isinstance(read, ActionProblem):
+            fields.update({k: v for k, v in read.fields.items() if k not in fields})
+        else:
+            reads.append(read)
+    if fields:
+        problem = ActionProblem(422, "check_fields", fields)
+        return _alert_page(request, user, reference, problem=problem, action=action, form=form)
     engine, settings = request.app.state.engine, request.app.state.settings
+    done = action
     try:
-        alerts.act(engine, settings, reference, read, user)
+        for index, read in enumerate(reads):
+            state = alerts.act(engine, settings, reference, read, user)
+            done = steps[index]
+            following = steps[index + 1] if index + 1 < len(steps) else None
+            if following and ActionName(following) not in allowed_actions(state, user.role.value):
+                break  # the facts given end the chain here (an unfounded alert, no response to deploy)
     except NotFound:
         return _refused(request, user, 404, "not_found")
     except Forbidden as exc:
@@ -623,7 +682,7 @@ def take_action(
     except InvalidInput as exc:
         problem = ActionProblem(422, "rejected", {}, exc.message)
     else:
-        return RedirectResponse(f"/alerts/{reference}?done={action}#history", status_code=303)
+        return RedirectResponse(f"/alerts/{reference}?done={done}#next-action", status_code=303)
     return _alert_page(request, user, reference, problem=problem, action=action, form=form)
 
 

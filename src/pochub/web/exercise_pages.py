@@ -32,7 +32,7 @@ from pochub.core.exercise.scenario import DIFFICULTIES, InjectKind
 from pochub.core.models.access import User
 from pochub.core.models.alerts import Urgency
 from pochub.core.text import Text
-from pochub.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
+from pochub.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound, PocHubError
 from pochub.services import alert_views, exercises
 from pochub.services.structures import current_structure
 from pochub.store import tables
@@ -458,7 +458,9 @@ def _refusal(exc: Exception, form_name: str) -> ControlProblem:
         return ControlProblem(404, "not_found", form_name, detail=exc.message)
     if isinstance(exc, InvalidInput):
         return ControlProblem(422, "rejected", form_name, detail=exc.message)
-    return ControlProblem(409, "refused", form_name, detail=exc.message)
+    return ControlProblem(
+        409, "refused", form_name, detail=exc.message if isinstance(exc, PocHubError) else str(exc)
+    )
 
 
 def _after(request: Request, user: User, exercise_id: int, form_name: str, run: Any) -> Response:

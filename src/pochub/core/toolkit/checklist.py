@@ -629,6 +629,7 @@ def structure_findings(structure: Structure) -> dict[str, Finding]:
 def _assess_question(
     question: CheckQuestion, answer: Answer | None, finding: Finding | None, as_of: date
 ) -> AssessedQuestion:
+    evidence: Text
     if answer is not None and answer.status is not None:
         status, source, evidence = answer.status, "answer", answer.evidence
     elif finding is not None:
