@@ -221,3 +221,49 @@ def test_every_document_is_french(
     aar = after_action.render_html(review, language="fr")
     assert review.scores and "Enseignements" in aar
     assert_french("after-action review", readable(aar))
+
+
+def test_the_commands_speak_french(cli: Any, demo_engine: Engine, tmp_path: Path) -> None:
+    db = ("--database", demo_engine.url.render_as_string(hide_password=False))
+    wide = {"COLUMNS": "400"}
+    assessed = _run_wide(cli, wide, *db, "assess", "--language", "fr", "--top", "5")
+    assert assessed.code == 0, assessed.err
+    assert "Matrice des menaces PoC au" in assessed.out and "type de menace" in assessed.out
+    assert_french("pochub assess --language fr", assessed.out)
+
+    scored = _run_wide(cli, wide, *db, "checklist", "--language", "fr")
+    assert scored.code == 0, scored.err
+    assert "Soutenir la vision et la politique" in scored.out
+    assert_french("pochub checklist --language fr", scored.out)
+    assert english_in(_run_wide(cli, wide, *db, "structure", "compare-models").out)  # English is caught
+
+    template = tmp_path / "answers.yaml"
+    assert cli(*db, "checklist", "--template", template, "--language", "fr").code == 0
+    assert "Existe-t-il une stratégie PoC" in template.read_text(encoding="utf-8")
+    assert_french("pochub checklist --template --language fr", template.read_text(encoding="utf-8"))
+
+    models = _run_wide(cli, wide, *db, "structure", "compare-models", "--language", "fr")
+    assert models.code == 0, models.err
+    assert_french("pochub structure compare-models --language fr", models.out)
+
+    tor = tmp_path / "tor"
+    written = cli(*db, "structure", "tor", "-o", tor, "--format", "html", "--language", "fr")
+    assert written.code == 0, written.err
+    for page in tor.iterdir():
+        assert_french(f"pochub structure tor: {page.name}", readable(page.read_text(encoding="utf-8")))
+
+
+def _run_wide(cli: Any, environment: dict[str, str], *args: str) -> Any:
+    """Run a command with a terminal wide enough that table cells are not cut mid-sentence."""
+    import os
+
+    saved = {k: os.environ.get(k) for k in environment}
+    os.environ.update(environment)
+    try:
+        return cli(*args)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

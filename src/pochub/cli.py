@@ -640,7 +640,10 @@ def assess_command(
     output: Output = OutputFormat.table,
     top: Annotated[int, typer.Option(min=1, help="How many threats to print.")] = 10,
     language: Annotated[
-        str, typer.Option("--language", help="The HTML matrix's language: en (English) or fr (French).")
+        str,
+        typer.Option(
+            "--language", help="The language of the table and of the HTML or XLSX matrix: en or fr."
+        ),
     ] = "en",
 ) -> None:
     """Compute the PoC threat matrix from the evidence; print the top threats; write HTML or XLSX."""
@@ -694,32 +697,38 @@ def assess_command(
     if output == OutputFormat.json:
         print(json.dumps(rows))
         return
+    from pochub.core.models.taxonomy import threat_label
+    from pochub.documents.threat_matrix import DRIVER_NAMES
+    from pochub.i18n import localise, translations
+
+    _ = translations(language).gettext
     table = Table(
         "#",
-        "threat",
-        "perpetrator",
-        "area",
-        "people at risk",
-        "likelihood (1-5)",
-        "impact (1-5)",
-        "risk (1-25)",
-        "main drivers",
-        "evidence (events, civilians killed)",
-        title=f"PoC threat matrix as of {matrix.as_of.date()} (top {len(rows)} of {len(matrix.records)})",
-        caption="unknown exposure, vulnerability or capacity is scored at mid-scale (see docs: risk)",
+        _("threat type"),
+        _("perpetrator"),
+        _("area"),
+        _("people at risk"),
+        _("likelihood (1-5)"),
+        _("impact (1-5)"),
+        _("risk (1-25)"),
+        _("main drivers"),
+        _("evidence (events, civilians killed)"),
+        title=_("PoC threat matrix as of %(date)s (top %(shown)s of %(total)s)")
+        % {"date": matrix.as_of.date(), "shown": len(rows), "total": len(matrix.records)},
+        caption=_("unknown exposure, vulnerability or capacity is scored at mid-scale (see docs: risk)"),
     )
     for r in rows:
         people = r["population_at_risk"]
         table.add_row(
             str(r["rank"]),
-            str(r["threat_type"]),
+            localise(threat_label(str(r["threat_type"])), language),
             str(r["perpetrator"])[:30],
             str(r["area"]),
-            "unknown" if people is None else f"{people:,} ({r['exposure_basis']})",
+            _("unknown") if people is None else f"{people:,} ({_(r['exposure_basis'])})",
             f"{r['likelihood']:.1f}",
             f"{r['impact']:.1f}",
-            f"{r['risk']:.1f} {r['band']}",
-            ", ".join(r["drivers"]),
+            f"{r['risk']:.1f} {_(r['band'])}",
+            ", ".join(_(DRIVER_NAMES.get(name, name)) for name in r["drivers"]),
             f"{r['evidence_events']}, {r['harm']['civilian_fatalities']}",
         )
     out.print(table)

