@@ -168,3 +168,106 @@ def test_an_alert_page_poll_changes_version_when_someone_acts_and_times_are_loca
     assert client.get("/alerts/A-NOPE/live.json", headers=people["officer"]).status_code == 404
     inbox = client.get("/alerts", headers=people["officer"])
     assert "WAT</time>" in inbox.text and " UTC</time>" not in inbox.text
+
+
+def form_defaults(page: str, action: str) -> dict[str, Any]:
+    """The values the page's form for ``action`` posts as offered (selected options, filled inputs, checked boxes)."""
+    found = re.search(
+        rf'<form class="action" method="post" action="/alerts/[^/]+/{action}".*?</form>', page, re.S
+    )
+    assert found, action
+    form = found[0]
+    values: dict[str, Any] = {}
+    for name, body in re.findall(r'<select id="[^"]+" name="([a-z_]+)"[^>]*>(.*?)</select>', form, re.S):
+        chosen = re.search(r'<option value="([^"]*)" selected>', body)
+        values[name] = chosen[1] if chosen else re.search(r'<option value="([^"]*)"', body)[1]  # type: ignore[index]
+    for name, value in re.findall(r'<input [^>]*name="([a-z_]+)"[^>]*value="([^"]*)"', form):
+        if name != "units":
+            values[name] = value
+    values["units"] = re.findall(r'name="units" value="([^"]+)" checked', form)
+    return values
+
+
+def test_an_officer_closes_a_call_in_four_submissions_with_the_defaults_each_step_recorded(
+    client: TestClient, people: dict[str, Any], demo_engine: Engine
+) -> None:
+    here = place(demo_engine, "KT02")
+    reference = post_alert(
+        client,
+        people["cla"],
+        "Armed group seen on the road to the health centre, women afraid to go to fields",
+        here["pcode"],
+        community_id=here["community_id"],
+        urgency="immediate",
+        threat_type="forced_recruitment",
+    )
+    officer = people["officer"]
+    submissions = 0
+
+    def submit(action: str, extra: dict[str, Any] | None = None) -> str:
+        nonlocal submissions
+        page = client.get(f"/alerts/{reference}", headers=officer).text
+        data = {**form_defaults(page, action), **(extra or {}), "chain": "1"}
+        response = client.post(
+            f"/alerts/{reference}/{action}", data=data, headers=officer, follow_redirects=False
+        )
+        submissions += 1
+        assert response.status_code == 303, response.text[:2000]
+        assert response.headers["location"].endswith("#next-action")  # the page opens at the next action
+        return client.get(response.headers["location"], headers=officer).text
+
+    page = client.get(f"/alerts/{reference}", headers=officer).text
+    assert "Acknowledge, verify, classify and transmit" in page
+    page = submit("acknowledge")
+    assert "Decide and deploy" in page
+    # the units are offered nearest first, grouped by field office, with names and travel times in words
+    units_form = re.search(
+        r'<form class="action" method="post" action="/alerts/[^/]+/decide".*?</form>', page, re.S
+    )
+    assert units_form and "<legend>Field Office" in units_form[0] and " away)" in units_form[0]
+    first_unit = re.search(r'name="units" value="([^"]+)"', units_form[0])
+    assert first_unit
+    page = submit("decide", {"units": [first_unit[1]]})
+    page = submit(
+        "record_outcome", {"outcome": "Patrol on the road; the group left.", "message": "A patrol came."}
+    )
+    page = submit("close")
+    assert submissions == 4
+    with demo_engine.connect() as conn:
+        alert_id = conn.execute(
+            select(tables.alerts.c.alert_id).where(tables.alerts.c.reference == reference)
+        ).scalar_one()
+        steps = list(
+            conn.execute(
+                select(tables.alert_transitions.c.action)
+                .where(tables.alert_transitions.c.alert_id == alert_id)
+                .order_by(tables.alert_transitions.c.at, tables.alert_transitions.c.transition_id)
+            ).scalars()
+        )
+        unit_name = conn.execute(
+            select(tables.units.c.name).where(tables.units.c.unit_id == first_unit[1])
+        ).scalar_one()
+    assert steps[-9:] == [
+        "acknowledge", "verify", "classify", "transmit", "decide", "deploy", "record_outcome", "give_feedback",
+        "close",
+    ]  # fmt: skip
+    decisions = page[page.index('id="decisions-title"') :]
+    assert f"Units: {unit_name}" in decisions and f"<dd>{unit_name}</dd>" in decisions
+    assert (
+        f"units={first_unit[1]}" not in page and f"Units: {unit_name}" in page[page.index('id="history"') :]
+    )
+
+
+def test_an_unfounded_alert_stops_the_chain_after_verification(
+    client: TestClient, people: dict[str, Any], demo_engine: Engine
+) -> None:
+    here = place(demo_engine, "KT02")
+    reference = post_alert(client, people["cla"], "Rumour of cattle thieves, nobody saw them", here["pcode"])
+    page = client.get(f"/alerts/{reference}", headers=people["officer"]).text
+    data = {**form_defaults(page, "acknowledge"), "result": "unfounded", "chain": "1"}
+    response = client.post(
+        f"/alerts/{reference}/acknowledge", data=data, headers=people["officer"], follow_redirects=False
+    )
+    assert response.status_code == 303 and "done=verify" in response.headers["location"]
+    state = client.get(f"/alerts/{reference}/live.json", headers=people["officer"]).json()
+    assert state["state"] == "verified" and "give_feedback" in state["allowed_actions"]

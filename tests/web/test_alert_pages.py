@@ -96,7 +96,7 @@ def rows(page: str) -> list[str]:
 
 
 def action_forms(page: str) -> list[str]:
-    return re.findall(r'<form class="action" method="post" action="/alerts/[^/]+/([a-z_]+)"', page)
+    return re.findall(r'<form class="action" method="post" action="/alerts/[^/]+/([a-z_]+)(?:#[a-z-]+)?"', page)
 
 
 def test_the_inbox_shows_the_area_by_urgency_and_deadline_with_overdue_alerts_marked(
@@ -233,7 +233,7 @@ def walk(client: TestClient, who: dict[str, str], reference: str, action: str, *
     """Post one action's form from the alert page; the page it leads to."""
     response = client.post(f"/alerts/{reference}/{action}", data=form, headers=who, follow_redirects=False)
     assert response.status_code == 303, response.text[-3000:]
-    assert response.headers["location"] == f"/alerts/{reference}?done={action}#history"
+    assert response.headers["location"] == f"/alerts/{reference}?done={action}#next-action"
     return client.get(response.headers["location"], headers=who).text
 
 

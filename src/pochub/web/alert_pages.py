@@ -579,7 +579,9 @@ def _alert_page(
     with engine.connect() as conn:
         names = structure_names(conn)
         areas = area_names(conn, {view["pcode"]} if view["pcode"] else set())
-        unit_names = dict(conn.execute(select(tables.units.c.unit_id, tables.units.c.name)).tuples().all())
+        unit_names = {
+            r.unit_id: r.name for r in conn.execute(select(tables.units.c.unit_id, tables.units.c.name))
+        }
         structure = current_structure(conn)
         point = {**view}
         alert_live.place_alerts(conn, [point])
@@ -617,6 +619,7 @@ def _alert_page(
         failed_action=action,
         form=form or {},
         done=request.query_params.get("done", ""),
+        stopped=request.query_params.get("stopped", ""),
         logged=request.query_params.get("logged") == "1",
         merged=request.query_params.get("merged") == "1",
         action_roles=ACTION_ROLES,
@@ -650,28 +653,24 @@ def take_action(
     form["units"] = [v for v in posted.getlist("units") if isinstance(v, str)]
     steps = chain_for(action, user.role.value) if form_value(posted, "chain") == "1" else (action,)
     zone = mission_zone(request)
-    reads: list[Action] = []
-    fields: dict[str, str] = {}
-    for index, step in enumerate(steps):
-        # the note is the first step's; the later steps of the form take no note of their own
-        values = posted if index == 0 else FormData([(k, v) for k, v in posted.multi_items() if k != "note"])
-        read = read_action(step, values, zone)
-        if isinstance(read, ActionProblem):
-            fields.update({k: v for k, v in read.fields.items() if k not in fields})
-        else:
-            reads.append(read)
-    if fields:
-        problem = ActionProblem(422, "check_fields", fields)
-        return _alert_page(request, user, reference, problem=problem, action=action, form=form)
+    first = read_action(action, posted, zone)
+    if isinstance(first, ActionProblem):
+        return _alert_page(request, user, reference, problem=first, action=action, form=form)
+    # the later steps take no note of their own: the note is the first step's
+    later = FormData([(k, v) for k, v in posted.multi_items() if k != "note"])
     engine, settings = request.app.state.engine, request.app.state.settings
-    done = action
+    done, stopped = action, ""
     try:
-        for index, read in enumerate(reads):
-            state = alerts.act(engine, settings, reference, read, user)
-            done = steps[index]
-            following = steps[index + 1] if index + 1 < len(steps) else None
-            if following and ActionName(following) not in allowed_actions(state, user.role.value):
+        state = alerts.act(engine, settings, reference, first, user)
+        for step in steps[1:]:
+            if ActionName(step) not in allowed_actions(state, user.role.value):
                 break  # the facts given end the chain here (an unfounded alert, no response to deploy)
+            read = read_action(step, later, zone)
+            if isinstance(read, ActionProblem):
+                stopped = step  # a fact this step needs is missing: it waits, as its own form, for it
+                break
+            state = alerts.act(engine, settings, reference, read, user)
+            done = step
     except NotFound:
         return _refused(request, user, 404, "not_found")
     except Forbidden as exc:
@@ -682,7 +681,8 @@ def take_action(
     except InvalidInput as exc:
         problem = ActionProblem(422, "rejected", {}, exc.message)
     else:
-        return RedirectResponse(f"/alerts/{reference}?done={done}#next-action", status_code=303)
+        stop = f"&stopped={stopped}" if stopped else ""
+        return RedirectResponse(f"/alerts/{reference}?done={done}{stop}#next-action", status_code=303)
     return _alert_page(request, user, reference, problem=problem, action=action, form=form)
 
 
