@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine, select
@@ -25,7 +27,7 @@ from tests.web.test_alert_pages import OFFICE, OTHER_OFFICE, place, post_alert
 @pytest.fixture(scope="module")
 def client(demo_engine: Engine) -> Iterator[TestClient]:
     url = demo_engine.url.render_as_string(hide_password=False)
-    app = create_app(Settings(database_url=url, workers=False, timezone="Africa/Kinshasa"))
+    app = create_app(Settings(database_url=url, workers=False, timezone="Africa/Kinshasa", country_code="CD"))
     try:
         with with_csrf_tokens(TestClient(app)) as test_client:
             yield test_client
@@ -271,3 +273,53 @@ def test_an_unfounded_alert_stops_the_chain_after_verification(
     assert response.status_code == 303 and "done=verify" in response.headers["location"]
     state = client.get(f"/alerts/{reference}/live.json", headers=people["officer"]).json()
     assert state["state"] == "verified" and "give_feedback" in state["allowed_actions"]
+
+
+def test_a_cla_logs_a_radio_call_as_it_happened_with_a_picked_place_and_a_national_number(
+    client: TestClient, people: dict[str, Any], demo_engine: Engine
+) -> None:
+    here = place(demo_engine, "KT02")
+    with demo_engine.connect() as conn:
+        community = conn.execute(
+            select(tables.communities.c.name).where(tables.communities.c.community_id == here["community_id"])
+        ).scalar_one()
+    form = client.get("/alerts/new", headers=people["cla"]).text
+    assert f'<option value="{community} [{here["community_id"]}]">' in form  # the type-ahead's choices
+    assert 'name="channel"' in form and 'type="datetime-local"' in form and "(WAT)" in form
+    zone = ZoneInfo("Africa/Kinshasa")
+    called = (datetime.now(UTC) - timedelta(minutes=40)).astimezone(zone).replace(second=0, microsecond=0)
+    data = {
+        "form_id": "desk-radio-call",
+        "channel": "radio",
+        "called_at": f"{called:%Y-%m-%dT%H:%M}",
+        "text": "Radio from the parish: armed men asked for the chief's house",
+        "pcode": "",
+        "community_id": f"{community} [{here['community_id']}]",
+        "urgency": "high",
+        "sender_number": "081 000 0222",
+    }
+    future = client.post(
+        "/alerts/new",
+        data={**data, "form_id": "desk-future", "called_at": f"{called + timedelta(hours=3):%Y-%m-%dT%H:%M}"},
+        headers=people["cla"],
+    )
+    assert future.status_code == 422 and "The time of the call cannot be in the future." in future.text
+    logged = client.post("/alerts/new", data=data, headers=people["cla"], follow_redirects=False)
+    assert logged.status_code == 303, logged.text[:3000]
+    reference = re.match(r"/alerts/(A[0-9A-Z-]+)\?logged=1$", logged.headers["location"])[1]  # type: ignore[index]
+    page = client.get(logged.headers["location"], headers=people["cla"]).text
+    short = reference.split("-")[-1]
+    assert f"Read it back as: {short[:4]} {short[4:]}." in page
+    with demo_engine.connect() as conn:
+        row = conn.execute(select(tables.alerts).where(tables.alerts.c.reference == reference)).one()
+    assert row.channel == "radio" and row.community_id == here["community_id"]
+    received = row.received_at if row.received_at.tzinfo else row.received_at.replace(tzinfo=UTC)
+    assert received == called.astimezone(UTC)  # the time of the call, not of the typing
+    officer_page = client.get(f"/alerts/{reference}", headers=people["officer"]).text
+    assert "+243810000222" in officer_page and "radio message" in officer_page
+    national_without_country = client.post(
+        "/alerts/new",
+        data={**data, "form_id": "desk-bad-number", "sender_number": "12"},
+        headers=people["cla"],
+    )
+    assert national_without_country.status_code == 422

@@ -152,8 +152,8 @@ def test_the_new_alert_form_says_what_is_wrong_then_logs_the_call(
     here, there = place(demo_engine, "KT02"), place(demo_engine, "KT04")
     form = client.get("/alerts/new", headers=people["cla"])
     assert form.status_code == 200
-    assert f'<option value="{here["pcode"]}"' in form.text
-    assert f'<option value="{there["pcode"]}"' not in form.text  # only the CLA's area is offered
+    assert f' [{here["pcode"]}]">' in form.text  # the type-ahead's choices: "Name [P-code]"
+    assert f' [{there["pcode"]}]">' not in form.text  # only the CLA's area is offered
     for field in ("text", "pcode", "community_id", "urgency", "sender_name", "sender_number"):
         assert f'<label for="{field}">' in form.text and f'id="{field}"' in form.text
     form_id = re.search(r'name="form_id" value="([^"]+)"', form.text)[1]  # type: ignore[index]
@@ -178,7 +178,7 @@ def test_the_new_alert_form_says_what_is_wrong_then_logs_the_call(
     refused = client.post("/alerts/new", data=wrong, headers=people["cla"])
     assert refused.status_code == 422
     assert "Choose an admin area of your area of responsibility from the list." in refused.text
-    assert "Write the phone number with its digits" in refused.text
+    assert "Write the phone number with + and its country code" in refused.text  # no mission country set
     assert "Men with guns at the water point</textarea>" in refused.text  # what was typed is kept
     french = client.post("/alerts/new", data={}, headers={**people["cla"], "Accept-Language": "fr"})
     assert "Décrivez ce que la communauté a signalé." in french.text

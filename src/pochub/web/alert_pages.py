@@ -13,7 +13,7 @@ import re
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -29,6 +29,7 @@ from pochub.api.routers.alerts import INTAKE_ROLES
 from pochub.api.schemas.alerts import ACTION_BODIES
 from pochub.core.models.access import User, covers_pcode
 from pochub.core.models.alerts import (
+    CALL_CHANNELS,
     AlertStatus,
     Channel,
     Decision,
@@ -47,12 +48,13 @@ from pochub.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, 
 from pochub.i18n import localise
 from pochub.services import alert_live, alert_units, alert_views, alerts
 from pochub.services.alert_metrics import response_times
+from pochub.services.phone_numbers import normalise_number
 from pochub.services.structures import current_structure
 from pochub.store import tables
 from pochub.store.alert_repository import AlertFilter
 from pochub.store.capacity_queries import UnitFilter, list_units
 from pochub.web.forms import PostedForm
-from pochub.web.rendering import language_of, local_times, mission_zone, render, to_login
+from pochub.web.rendering import language_of, local_times, mission_zone, render, to_login, zone_label
 
 router = APIRouter(include_in_schema=False)
 
@@ -61,8 +63,6 @@ PAGE_SIZE = 50
 SHOWN = ("open", "overdue", "all")
 """Which alerts the inbox shows: still needing action (the default), past their deadline, or every one."""
 LIST_FIELDS = frozenset({"units"})
-NUMBER_DIGITS = re.compile(r"\d")
-NUMBER_CHARACTERS = re.compile(r"^\+?[\d\s().\-/]+$")
 CHOICES: Mapping[str, Sequence[str]] = {
     "states": [s.value for s in AlertStatus],
     "urgencies": [u.value for u in Urgency],
@@ -72,6 +72,7 @@ CHOICES: Mapping[str, Sequence[str]] = {
     "tiers": [t.value for t in Tier],
     "phases": [p.value for p in Phase],
     "feedback_channels": [c.value for c in FeedbackChannel],
+    "call_channels": [c.value for c in CALL_CHANNELS],
 }
 """The codes the forms offer (the templates name them in the user's language)."""
 
@@ -342,6 +343,8 @@ def _places(conn: Connection, user: User) -> tuple[list[dict[str, Any]], list[di
 
 
 NEW_ALERT_FIELDS = (
+    "channel",
+    "called_at",
     "text",
     "pcode",
     "community_id",
@@ -354,6 +357,65 @@ NEW_ALERT_FIELDS = (
     "form_id",
 )
 LIMITS = {"text": 4000, "location_text": 300, "sender_name": 200, "sender_number": 64, "alert_network": 120}
+
+
+CODE_IN_CHOICE = re.compile(r"\[([^\[\]]+)\]\s*$")
+"""The code at the end of a picker's choice: "Kasala [KT-C0024]" names KT-C0024."""
+CLOCK_SKEW = timedelta(minutes=2)
+"""How far ahead of the server's clock a call's time may be (a phone's clock a little fast is not the future)."""
+
+
+def picked_code(text: str, options: Sequence[Mapping[str, Any]], key: str) -> str:
+    """The code a type-ahead field names: "Name [CODE]" as the list offers it, the bare code, or a name that
+    only one option has (any case); the text itself otherwise (then refused as unknown)."""
+    text = text.strip()
+    if not text:
+        return ""
+    codes = {str(o[key]) for o in options}
+    if text in codes:
+        return text
+    if (found := CODE_IN_CHOICE.search(text)) and found[1].strip() in codes:
+        return found[1].strip()
+    named = [str(o[key]) for o in options if str(o["name"]).casefold() == text.casefold()]
+    return named[0] if len(named) == 1 else text
+
+
+def read_call_time(text: str, zone: str, now: datetime) -> datetime | str:
+    """When the call came, from the form's local date and time (empty: now), or the message code of what is
+    wrong (not a date and time, in the future)."""
+    if not text:
+        return now
+    try:
+        given = datetime.fromisoformat(text)
+    except ValueError:
+        return "bad_time"
+    moment = (given if given.tzinfo else given.replace(tzinfo=ZoneInfo(zone))).astimezone(UTC)
+    if moment > now + CLOCK_SKEW:
+        return "future_time"
+    return min(moment, now)
+
+
+def clean_new_alert(
+    form: dict[str, str],
+    areas: Sequence[Mapping[str, Any]],
+    communities: Sequence[Mapping[str, Any]],
+    *,
+    region: str = "",
+) -> dict[str, str]:
+    """Read the type-ahead place fields as codes and the sender's number in international form (with the
+    mission's ``region`` for national numbers), in ``form``; the message codes of what cannot be read."""
+    form["pcode"] = picked_code(form["pcode"], areas, "pcode")
+    form["community_id"] = picked_code(form["community_id"], communities, "id")
+    errors: dict[str, str] = {}
+    if form["channel"] and form["channel"] not in {c.value for c in CALL_CHANNELS}:
+        errors["channel"] = "choose_channel"
+    number = form["sender_number"]
+    if number and len(number) <= LIMITS["sender_number"]:
+        try:
+            form["sender_number"] = normalise_number(number, region)
+        except InvalidInput:
+            errors["sender_number"] = "bad_number" if region else "national_number"
+    return errors
 
 
 def check_new_alert(
@@ -384,11 +446,6 @@ def check_new_alert(
         errors["urgency"] = "choose_urgency"
     if form["threat_type"] and form["threat_type"] not in CHOICES["threat_types"]:
         errors["threat_type"] = "choose_threat"
-    number = form["sender_number"]
-    if number and "sender_number" not in errors:
-        digits = len(NUMBER_DIGITS.findall(number))
-        if not NUMBER_CHARACTERS.match(number) or not 6 <= digits <= 15:
-            errors["sender_number"] = "bad_number"
     return errors
 
 
@@ -404,6 +461,9 @@ def _new_alert_page(
         areas, communities = _places(conn, user)
     values = dict(form or {})
     values.setdefault("form_id", secrets.token_urlsafe(12))
+    values.setdefault("channel", Channel.PHONE.value)
+    now_here = datetime.now(UTC).astimezone(ZoneInfo(mission_zone(request)))
+    values.setdefault("called_at", f"{now_here:%Y-%m-%dT%H:%M}")
     return render(
         request,
         "alert_new.html",
@@ -414,6 +474,9 @@ def _new_alert_page(
         areas=areas,
         communities=communities,
         choices=CHOICES,
+        latest_call=f"{now_here:%Y-%m-%dT%H:%M}",
+        zone_name=zone_label(now_here),
+        country_code=request.app.state.settings.country_code.upper(),
     )
 
 
@@ -438,14 +501,18 @@ def log_alert(request: Request, user: OptionalUser, posted: PostedForm) -> Respo
     engine, settings = request.app.state.engine, request.app.state.settings
     with engine.connect() as conn:
         areas, communities = _places(conn, user)
-    errors = check_new_alert(form, areas, communities)
-    if errors:
-        return _new_alert_page(request, user, form=form, errors=errors, status_code=422)
     now = datetime.now(UTC)
+    errors = clean_new_alert(form, areas, communities, region=settings.country_code)
+    errors = {**check_new_alert(form, areas, communities), **errors}
+    called_at = read_call_time(form["called_at"], mission_zone(request), now)
+    if isinstance(called_at, str):
+        errors["called_at"] = called_at
+    if errors or isinstance(called_at, str):
+        return _new_alert_page(request, user, form=form, errors=errors, status_code=422)
     report = Report(
-        channel=Channel.MANUAL,
+        channel=Channel(form["channel"] or Channel.PHONE.value),
         external_id=f"web:{user.username}:{form['form_id'] or secrets.token_urlsafe(12)}"[:128],
-        received_at=now,
+        received_at=called_at,
         text=form["text"],
         sender_name=form["sender_name"] or None,
         sender_number=form["sender_number"] or None,

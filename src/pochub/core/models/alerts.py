@@ -159,6 +159,13 @@ class Channel(StrEnum):
     MANUAL = "manual"
     API = "api"
     EXERCISE = "exercise"
+    PHONE = "phone"  # a call taken by a CLA or focal point and logged by hand
+    RADIO = "radio"  # a radio message logged by hand
+    IN_PERSON = "in_person"  # someone came to the base or met a patrol
+
+
+CALL_CHANNELS = (Channel.PHONE, Channel.SMS, Channel.RADIO, Channel.IN_PERSON, Channel.MANUAL)
+"""How a report logged by hand reached the mission (``manual``: another way, or not known)."""
 
 
 @dataclass(frozen=True)
