@@ -194,7 +194,10 @@ class PMedian:
             stage.active, stage.masked, stage.available,
             self._initial_lengths(stage, free, heuristic, LAGRANGIAN_REACH), stage.nearest_existing, self.weights,
         )  # fmt: skip
-        budget = LAGRANGIAN_SHARE * chosen_solver.time_limit_seconds if self.lagrangian else 0.0
+        # its share of the limit, but never more than half of what the local search left (a loaded machine)
+        left = chosen_solver.time_limit_seconds - (time.perf_counter() - started)
+        share = min(LAGRANGIAN_SHARE * chosen_solver.time_limit_seconds, 0.5 * left)
+        budget = max(0.0, share) if self.lagrangian else 0.0
         bound, closed, forced = lagrangian_fixing(
             lists, free.size, self.p, best_cost, budget, chosen_solver.mip_rel_gap
         )
