@@ -19,12 +19,11 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Mapping
-from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
-from starlette.requests import Request
+from starlette.requests import Request, cookie_parser
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -51,13 +50,13 @@ def token_for(binding: str) -> str:
 
 
 def _cookies(headers: Headers) -> dict[str, str]:
-    jar: SimpleCookie = SimpleCookie()
+    """The cookies as the application reads them (Starlette's parser on the same header): a stricter parser
+    here would miss the session cookie behind a malformed one (``x="a; pochub_session=...``, planted by another
+    application on the mission's domain) and let the request through unchecked while the route signs it in."""
+    cookies: dict[str, str] = {}
     for value in headers.getlist("cookie"):
-        try:
-            jar.load(value)
-        except Exception:  # a malformed cookie header binds nothing
-            continue
-    return {name: morsel.value for name, morsel in jar.items()}
+        cookies.update(cookie_parser(value))
+    return cookies
 
 
 def request_token(request: Request) -> str:

@@ -10,7 +10,8 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, Connection, Engine, false, func, or_, select
 
-from pochub.core.models.access import User
+from pochub.core.models.access import User, location_fuzzed
+from pochub.core.text import N_
 from pochub.core.workflow.metrics import (
     CLOSING_ACTIONS,
     DIMENSIONS,
@@ -95,7 +96,21 @@ def response_times(
     dimensions: Sequence[str] = DIMENSIONS,
     now: datetime | None = None,
 ) -> ResponseTimes:
-    """Median and 90th-percentile hours from receipt to each step, per field office and per alert network."""
+    """Median and 90th-percentile hours from receipt to each step, per field office and per alert network.
+
+    A ``viewer`` who sees fuzzed places is given neither the per-office groups nor the office filter: an alert's
+    office follows from its true place, so counts per office over a narrow time window would say, alert by
+    alert, on which side of an office boundary the true point lies (the alert lists refuse that filter too).
+    """
+    if viewer is not None and location_fuzzed(viewer.role):
+        if field_office is not None:
+            raise InvalidInput(
+                N_(
+                    "the field office filter is not available to roles that see approximate places: "
+                    "filter by area (P-code) instead"
+                )
+            )
+        dimensions = tuple(d for d in dimensions if d != "field_office")
     with engine.connect() as conn:
         timelines = alert_timelines(conn, since=since, until=until, field_office=field_office, viewer=viewer)
     return measure(timelines, dimensions=dimensions, now=None if now is None else as_utc(now))

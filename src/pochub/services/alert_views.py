@@ -135,9 +135,24 @@ def list_alerts(
     return [summary(row, user, protector, settings, now) for row in rows], total
 
 
+ROUTING_DETAILS = frozenset({"body", "from_body", "to_body"})
+"""Transition details that name the responsible body: routed from the true place, as the office is."""
+
+
+def _detail(stored: str | None, access: AlertAccess) -> dict[str, Any]:
+    """A transition's details as ``access`` allows: none without the text; no body for fuzzed readers."""
+    if not access.text:
+        return {}
+    detail: dict[str, Any] = orjson.loads(stored or "{}")
+    if access.fuzzed:
+        return {key: value for key, value in detail.items() if key not in ROUTING_DETAILS}
+    return detail
+
+
 def _history(conn: Any, alert_id: int, access: AlertAccess) -> list[dict[str, Any]]:
-    """The transitions; who acted is left out where the reader may not learn who recorded the alert, and the
-    notes (reasons, details) where the reader may not read the community's words."""
+    """The transitions; who acted is left out where the reader may not learn who recorded the alert, the notes
+    (reasons, details) where the reader may not read the community's words, and the body an alert was routed or
+    escalated to where the reader sees fuzzed places (the summary leaves it out for the same reason)."""
     return [
         {
             "at": repository.utc(t.at).isoformat(),  # type: ignore[union-attr]
@@ -147,7 +162,7 @@ def _history(conn: Any, alert_id: int, access: AlertAccess) -> list[dict[str, An
             "actor": t.actor if access.recorded_by else "",
             "role": t.role,
             "reason": t.reason if access.text else "",
-            "detail": orjson.loads(t.detail or "{}") if access.text else {},
+            "detail": _detail(t.detail, access),
         }
         for t in repository.transitions(conn, alert_id)
     ]
