@@ -30,6 +30,7 @@ from pochub.api.schemas.alerts import ACTION_BODIES
 from pochub.core.models.access import User, covers_pcode
 from pochub.core.models.alerts import (
     CALL_CHANNELS,
+    ActionName,
     AlertStatus,
     Channel,
     Decision,
@@ -42,7 +43,7 @@ from pochub.core.models.alerts import (
 )
 from pochub.core.models.taxonomy import ThreatType
 from pochub.core.text import Text
-from pochub.core.workflow.lifecycle import ACTION_ROLES, Action, ActionName, Actor, allowed_actions
+from pochub.core.workflow.lifecycle import ACTION_ROLES, Action, Actor, allowed_actions
 from pochub.core.workflow.metrics import STEPS
 from pochub.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
 from pochub.i18n import localise
