@@ -274,13 +274,21 @@ def _existing(conn: Connection, report: Report) -> IntakeResult | None:
     )  # fmt: skip
 
 
+def _intake_audit(actor: Actor, report: Report, reference: str, merged: bool, at: datetime) -> dict[str, Any]:
+    """The audit entry of one intake."""
+    return {
+        "actor": actor.username, "role": actor.role, "action": "write", "entity": "alert", "entity_id": reference,
+        "detail": f"intake {report.channel.value}" + (" (merged)" if merged else ""), "at": at,
+    }  # fmt: skip
+
+
 def _receive_in(
     conn: Connection, settings: Settings, report: Report, actor: Actor, now: datetime, exercise_id: int | None
-) -> IntakeResult:
-    """Intake inside the caller's transaction."""
+) -> tuple[IntakeResult, bool]:
+    """Intake inside the caller's transaction; the result and whether its audit entry is written already."""
     previous = _existing(conn, report)
     if previous is not None:
-        return previous
+        return previous, False
     rules = rules_for(conn)
     protector = Protector(settings.secret_key)
     pcode, lat, lon = _place(conn, report, settings.area_tolerance_km)
@@ -309,7 +317,7 @@ def _receive_in(
         return IntakeResult(
             row.reference, row.alert_id, report_id, True, False, state.status.value, state.body_id,
             state.field_office, state.due_at,
-        )  # fmt: skip
+        ), False  # fmt: skip
     state, effects = receive(
         received_at=report.received_at,
         urgency=report.urgency or Urgency.HIGH,
@@ -322,7 +330,7 @@ def _receive_in(
     fuzzed_latitude, fuzzed_longitude, fuzzed_pcode = fuzzed_place(
         conn, protector, settings.location_fuzz_km, reference, lat, lon, pcode
     )
-    alert_id = repository.insert_alert(
+    alert_id, report_id = repository.insert_received(
         conn,
         state,
         {
@@ -344,13 +352,15 @@ def _receive_in(
             "exercise_id": exercise_id,
         },
         now,
+        effects,
+        _payload(reference, state),
+        values,
+        audit.entry(**_intake_audit(actor, report, reference, False, now)),
     )
-    repository.record_effects(conn, alert_id, effects, _payload(reference, state), exercise_id)
-    report_id = repository.insert_report(conn, alert_id, values)
     return IntakeResult(
         reference, alert_id, report_id, False, False, state.status.value, state.body_id, state.field_office,
         state.due_at,
-    )  # fmt: skip
+    ), True  # fmt: skip
 
 
 def receive_report(
@@ -371,12 +381,9 @@ def receive_report(
     report = without_nul(report)
     try:
         with engine.begin() as conn:
-            result = _receive_in(conn, settings, report, actor, moment, exercise_id)
-            audit.record(
-                conn, actor=actor.username, role=actor.role, action="write", entity="alert",
-                entity_id=result.reference, detail=f"intake {report.channel.value}" + (" (merged)" if result.merged else ""),
-                at=moment,
-            )  # fmt: skip
+            result, audited = _receive_in(conn, settings, report, actor, moment, exercise_id)
+            if not audited:
+                audit.record(conn, **_intake_audit(actor, report, result.reference, result.merged, moment))
             return result
     except IntegrityError:
         with engine.connect() as conn:

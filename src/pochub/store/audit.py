@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, and_, func, insert, select, true
 
@@ -43,6 +44,30 @@ class AuditEntry:
 _INSERT = insert(tables.audit_log)
 
 
+def entry(
+    *,
+    actor: str,
+    role: str,
+    action: str,
+    entity: str,
+    entity_id: str = "",
+    detail: str = "",
+    at: datetime | None = None,
+    client: str = "",
+) -> dict[str, Any]:
+    """One audit row's values, bounded to its columns (``record`` inserts it; intake writes it with its alert)."""
+    return {
+        "at": as_utc(at) if at is not None else datetime.now(UTC),
+        "actor": actor[:_ACTOR_LENGTH],
+        "role": str(role)[:24],
+        "action": action[:40],
+        "entity": entity[:40],
+        "entity_id": str(entity_id)[:_ENTITY_ID_LENGTH],
+        "detail": detail,
+        "client": client[:_CLIENT_LENGTH],
+    }
+
+
 def record(
     conn: Connection,
     *,
@@ -58,17 +83,11 @@ def record(
     """Append one entry to the audit log inside the caller's transaction (``client``: the request's address)."""
     conn.execute(
         _INSERT,
-        {
-            "at": as_utc(at) if at is not None else datetime.now(UTC),
-            "actor": actor[:_ACTOR_LENGTH],
-            "role": str(role)[:24],
-            "action": action[:40],
-            "entity": entity[:40],
-            "entity_id": str(entity_id)[:_ENTITY_ID_LENGTH],
-            "detail": detail,
-            "client": client[:_CLIENT_LENGTH],
-        },
-    )
+        entry(
+            actor=actor, role=role, action=action, entity=entity, entity_id=entity_id, detail=detail, at=at,
+            client=client,
+        ),
+    )  # fmt: skip
 
 
 def _conditions(

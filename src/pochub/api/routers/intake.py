@@ -23,7 +23,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader
 from sqlalchemy import Engine
 
-from pochub.api.auth import GATEWAY_KEY_HEADER, bearer_scheme, cached_user, cookie_scheme
+from pochub.api.auth import (
+    CREDENTIALS,
+    GATEWAY_KEY_HEADER,
+    bearer_scheme,
+    cached_user,
+    cookie_scheme,
+)
 from pochub.api.routers.alerts import INTAKE_ROLES, intake_out
 from pochub.api.schemas.alerts import IntakeOut
 from pochub.config import Settings
@@ -53,10 +59,21 @@ async def _read_form(request: Request) -> dict[str, str]:
     return {k: v for k, v in form.multi_items() if isinstance(v, str)}
 
 
+async def _gateway_kind(engine: Engine, user: User) -> tuple[GatewayKind, bytes | None]:
+    """The gateway's kind and encrypted signing secret, remembered per process as long as its credential
+    (``CREDENTIAL_CACHE_SECONDS``): a burst of posts does not cost a database round trip each."""
+    key = (str(engine.url), user.user_id)
+    found: tuple[GatewayKind, bytes | None] | None = CREDENTIALS.recall(key)
+    if found is None:
+        found = await run_in_threadpool(gateway_kind, engine, user)
+        CREDENTIALS.remember(key, found)
+    return found
+
+
 async def _check_twilio_signature(request: Request, user: User) -> None:
     """403 unless the post is signed by the Twilio account of this gateway (when it is a Twilio gateway)."""
     engine: Engine = request.app.state.engine
-    kind, encrypted = await run_in_threadpool(gateway_kind, engine, user)
+    kind, encrypted = await _gateway_kind(engine, user)
     if kind is not GatewayKind.TWILIO:
         return
     settings: Settings = request.app.state.settings
