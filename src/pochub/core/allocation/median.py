@@ -522,14 +522,14 @@ def local_search(
     p: int,
     rounds: int = 100,
     *,
-    restarts: int = RESTARTS,
+    restarts: int | None = None,
     seconds: float = math.inf,
 ) -> IntArray:
     """A good p-median solution fast: greedy additions, then best-improvement swaps (one site out, one in)
-    while they lower the weighted cost; then up to ``restarts`` more swap descents from random sets of p sites
-    (seeded: the same input gives the same answer) within ``seconds``, keeping the cheapest and stopping once
-    the best has been reached ``CONFIRMATIONS`` more times. The greedy
-    descent alone often stops 1-2 % above the optimum on clustered instances, which no lower bound can close.
+    while they lower the weighted cost; then up to ``restarts`` (default ``RESTARTS``) more swap descents from
+    random sets of p sites (seeded: the same input gives the same answer) within ``seconds``, keeping the
+    cheapest and stopping once the best has been reached ``CONFIRMATIONS`` more times. The greedy descent
+    alone often stops 1-2 % above the optimum on clustered instances, which no lower bound can close.
     ``cost`` is demand x free candidates (inf: unreachable), ``fixed`` each point's time to its nearest existing
     site. Returns candidate positions. A swap round costs O(demand x candidates) (Whitaker's fast interchange).
     """
@@ -552,7 +552,7 @@ def local_search(
         return best_sites
     random = np.random.default_rng(RESTART_SEED)
     found = 1
-    for _ in range(restarts):
+    for _ in range(RESTARTS if restarts is None else restarts):
         if time.perf_counter() - started > seconds:
             break
         start = [int(j) for j in random.choice(m, size=p, replace=False)]
