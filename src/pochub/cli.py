@@ -366,11 +366,13 @@ def import_boundaries_command(
 
 @import_app.command(
     "communities",
-    help="Import communities: a table (CSV, TSV, XLSX, XLS, ODS) with id, name, lat, lon, population, or GeoJSON "
-    "points with those properties. Optional columns: pcode (default: from the stored boundaries), "
-    "vulnerable_groups and self_protection_capacities (';'-separated), focal_point, phone_coverage and "
-    "radio_coverage (yes/no; missing or empty: unknown, never 'no'). Decimal populations are rounded, with "
-    "a warning.",
+    help="Import communities: a table (CSV, TSV, XLSX, XLS, ODS) with id, name, lat, lon, or GeoJSON points with "
+    "those properties, or a place file as it comes (GeoNames: geonameid, name, latitude, longitude, population; a "
+    "gazetteer: PCODE, NOM1; a facility list: Facility name; the column taken for each field is reported; "
+    "without an id column, ids come from name and coordinates). Optional columns: population (missing or empty: "
+    "unknown, never 0), pcode (default: from the stored boundaries), vulnerable_groups and "
+    "self_protection_capacities (';'-separated), focal_point, phone_coverage and radio_coverage (yes/no; missing "
+    "or empty: unknown, never 'no'). Decimal populations are rounded, with a warning.",
 )
 def import_communities_command(
     ctx: typer.Context,
@@ -378,6 +380,14 @@ def import_communities_command(
     skip_invalid: SkipInvalid = False,
     rejects: Rejects = None,
     output: Output = OutputFormat.table,
+    within_boundaries: Annotated[
+        bool,
+        typer.Option(
+            "--within-boundaries",
+            help="Leave out (and count) the places beyond every stored boundary: a regional or national "
+            "gazetteer gives the mission's places only.",
+        ),
+    ] = False,
 ) -> None:
     from pochub.services.places import import_communities
 
@@ -388,6 +398,7 @@ def import_communities_command(
         tolerance_km=st.settings.area_tolerance_km,
         skip_invalid=skip_invalid,
         rejects=rejects,
+        within_boundaries=within_boundaries,
     )
     print_summary(summary.as_dict(), output)
 
@@ -1246,8 +1257,8 @@ def coverage_command(
     ] = PlanFormat.table,
 ) -> None:
     """Which unit reaches each community first, how many within each standard, and the protection gap."""
-    first_steps(ctx, "communities", "units")
-    from pochub.services.allocation import coverage, parse_hours
+    first_steps(ctx, "communities", "bases")
+    from pochub.services.allocation import coverage, parse_hours, posture_words
 
     standards = tuple(sorted(parse_hours(s) for s in (standard or ["1h", "4h", "24h"])))
     run = coverage(
@@ -1284,6 +1295,7 @@ def coverage_command(
                 {
                     "season": run.network.season.value,
                     "roads": run.network.graph is not None,
+                    "counted": run.posture.counted(),
                     "total_weight": result.total_weight,
                     "median_response_hours": result.median_response_hours
                     if np.isfinite(result.median_response_hours)
@@ -1310,7 +1322,7 @@ def coverage_command(
         "covered weight",
         "gap (weight beyond)",
         "covered share",
-        title=f"coverage of {len(communities):,} communities by {len(run.responders)} responders "
+        title=f"coverage of {len(communities):,} communities by {posture_words(run.posture.counted())} "
         f"({run.network.season.value} season, {'roads' if run.network.graph else 'great circle'})",
     )
     for t in totals:
@@ -1370,7 +1382,7 @@ def allocate_command(
 ) -> None:
     """Optimise where to deploy: new sites chosen with the existing bases fixed, compared with today's posture."""
     first_steps(ctx, "communities")
-    from pochub.services.allocation import allocate, parse_hours, plan_map, site_rows
+    from pochub.services.allocation import allocate, parse_hours, plan_map, posture_words, site_rows
 
     engine = state(ctx).engine()
     run = allocate(
@@ -1398,6 +1410,10 @@ def allocate_command(
         "sites": sites,
         "covered_weight": result.covered_weight,
         "total_weight": result.total_weight,
+        "season": run.season,
+        "counted": run.posture.counted(),
+        "current_covered_share": float(run.current.covered_share[0]),
+        "proposed_covered_share": float(run.proposed.covered_share[0]),
     }
     if output == PlanFormat.json:
         print(json.dumps(body))
@@ -1424,20 +1440,31 @@ def allocate_command(
     table = Table(
         "id",
         "name",
+        "area",
+        "nearest community",
+        "population newly covered",
         "lat",
         "lon",
         title=f"{model.value}: {len(sites)} new site(s), {result.status}, gap {result.gap:.2%}, "
         f"objective {result.objective:,.2f}",
     )
     for s in sites:
-        table.add_row(s["id"], s["name"], f"{s['lat']:.4f}", f"{s['lon']:.4f}")
+        table.add_row(
+            s["id"],
+            s["name"],
+            f"{s['area_name']} ({s['area_pcode']})" if s["area_pcode"] else "-",
+            f"{s['nearest_community']} ({s['nearest_community_km']:g} km)",
+            f"{s['population_newly_covered']:,}",
+            f"{s['lat']:.4f}",
+            f"{s['lon']:.4f}",
+        )
     out.print(table)
     compare = Table(
         "posture",
         f"covered within {standard}",
         "gap weight",
         "median response (h)",
-        title="current posture vs proposed",
+        title=f"current posture ({posture_words(run.posture.counted())}, {run.season} season) vs proposed",
     )
     for name, cov in (("current", run.current), ("proposed", run.proposed)):
         compare.add_row(

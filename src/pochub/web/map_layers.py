@@ -392,6 +392,7 @@ def coverage_layer(engine: Engine, standard: float, season: str) -> dict[str, An
         "gap_population": gap_population,
         "median_response_hours": round(median, 2) if np.isfinite(median) else None,
         "roads": run.network.graph is not None,
+        "counted": run.posture.counted(),
     }
 
 
@@ -399,7 +400,7 @@ def coverage_layer(engine: Engine, standard: float, season: str) -> dict[str, An
 def coverage_map(
     request: Request,
     user: OptionalUser,
-    standard: Annotated[float, Query()] = 2.0,
+    standard: Annotated[float, Query()] = 4.0,  # the coverage page's default standard too
     season: Annotated[str, Query()] = "dry",
 ) -> Response:
     """The protection gaps and the bases' reach within one of ``STANDARDS`` in one season."""

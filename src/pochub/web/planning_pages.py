@@ -124,6 +124,8 @@ def posture(engine: Engine, hours: float, season: str, weight: str) -> dict[str,
             for i, c in enumerate(run.communities)
         ],
         "roads": run.network.graph is not None,
+        "counted": run.posture.counted(),
+        "season": run.network.season.value,
     }
 
 
@@ -133,7 +135,7 @@ def plan_summary(run: AllocationRun) -> dict[str, Any]:
     hours = run.standard_hours
     now, then = run.current.covered(hours), run.proposed.covered(hours)
     status = np.where(then & ~now, 2, np.where(now, 1, 0))
-    sites = [run.candidates[i - len(run.bases)] for i in result.sites]
+    bases = {(b.latitude, b.longitude): b for b in run.bases}.values()  # units share their home base
     return {
         "model": run.model,
         "status": result.status,
@@ -141,10 +143,10 @@ def plan_summary(run: AllocationRun) -> dict[str, Any]:
         "objective": float(result.objective),
         "solve_seconds": round(float(result.solve_seconds), 2),
         "standard_hours": hours,
-        "sites": [{"id": s.site_id, "name": s.name, "lat": s.latitude, "lon": s.longitude} for s in sites],
-        "bases": [
-            {"id": b.site_id, "name": b.name, "lat": b.latitude, "lon": b.longitude} for b in run.bases
-        ],
+        "sites": run.sites,
+        "bases": [{"id": b.site_id, "name": b.name, "lat": b.latitude, "lon": b.longitude} for b in bases],
+        "counted": run.posture.counted(),
+        "season": run.season,
         "current": {
             "covered_share": float(run.current.covered_share[0]),
             "gap_weight": float(run.current.gap_weight[0]),

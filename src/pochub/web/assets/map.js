@@ -624,7 +624,7 @@ let coverageRequest = 0;
 
 async function loadCoverage() {
   const request = ++coverageRequest;
-  const standard = standardInput ? standardInput.value : "2";
+  const standard = standardInput ? standardInput.value : "4";
   try {
     const data = await getJSON(`/map/coverage.json?standard=${encodeURIComponent(standard)}&season=dry`);
     await framed;
