@@ -39,7 +39,9 @@ def walkthrough() -> tuple[dict[str, str], list[list[str]]]:
 
 def test_the_walkthrough_is_found() -> None:
     files, commands = walkthrough()
-    assert set(files) == {"communities.csv", "units.csv"}
+    assert set(files) == {"units.csv"}, (
+        "places come as published (GeoNames), units are the mission's own list"
+    )
     assert all(c[0] == "pochub" for c in commands), "every step is a pochub command"
     assert {c[1] for c in commands} >= {"import", "assess", "coverage", "allocate", "actors"}
 

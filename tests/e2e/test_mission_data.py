@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-import polars as pl
 import pytest
 from sqlalchemy import Engine, func, select
 
@@ -26,33 +25,15 @@ GEOPKO = "geo-pko/geopko_v1_africa_1994_2018.csv"
 
 
 @dataclass(frozen=True)
-class Places:
-    """A place file read as communities: its columns, the rows kept (every ``step``-th) and an optional filter."""
-
-    path: str
-    id: str
-    name: str
-    lat: str
-    lon: str
-    population: str | None = None
-    country: tuple[str, str] | None = None
-    step: int = 1
-
-
-@dataclass(frozen=True)
 class Country:
     """One mission's files: boundaries (file, level, options), places, Geo-PKO mission, event files."""
 
     boundaries: tuple[tuple[str, int, tuple[str, ...]], ...]
-    places: tuple[Places, ...]
+    places: tuple[str, ...]
+    """Place files imported as communities as they come (GeoNames towns of every country, gazetteers, facilities)."""
     mission: str
     events: tuple[tuple[str, str], ...]
     extra: dict[str, str] = field(default_factory=dict)
-
-
-def geonames(iso2: str) -> Places:
-    """The GeoNames towns of one country, with their population."""
-    return Places(GEONAMES, "geonameid", "name", "latitude", "longitude", "population", ("countrycode", iso2))
 
 
 COUNTRIES = {
@@ -67,35 +48,16 @@ COUNTRIES = {
             ),
         ),
         places=(
-            geonames("CD"),
-            Places(
-                "drc-localities-rgc/drc_localites_rgc.csv", "PCODE", "NOM1", "latitude", "longitude", step=150
-            ),
-            Places(
-                "health-facilities/drc_health_facilities.csv",
-                "Facility name",
-                "Facility name",
-                "Latitude",
-                "Longitude",
-                step=5,
-            ),
+            GEONAMES,
+            "drc-localities-rgc/drc_localites_rgc.csv",
+            "health-facilities/drc_health_facilities.csv",
         ),
         mission="MONUSCO",
         events=(("acled", "acled-legacy-perse/ACLED_DRC_97_14.csv"),),
     ),
     "south-sudan": Country(
         boundaries=((f"{OSM}/ssd_admin0_osm_q8.geojson", 0, ()), (f"{OSM}/ssd_admin1_osm_q8.geojson", 1, ())),
-        places=(
-            geonames("SS"),
-            Places(
-                "health-facilities/ssd_health_facilities.csv",
-                "Facility name",
-                "Facility name",
-                "Latitude",
-                "Longitude",
-                step=20,
-            ),
-        ),
+        places=(GEONAMES, "health-facilities/ssd_health_facilities.csv"),
         mission="UNMISS",
         events=(
             ("acled", "acled-legacy-perse/ACLED_SouthSudan_11_14.csv"),
@@ -109,13 +71,13 @@ COUNTRIES = {
             ("cod-ab-car/caf_admbnda_adm2_200k_sigcaf_reach_itos_v2.geojson", 2, ()),
             ("cod-ab-car/caf_admbnda_adm3_200k_sigcaf_reach_itos_v2.geojson", 3, ()),
         ),
-        places=(geonames("CF"),),
+        places=(GEONAMES,),
         mission="MINUSCA",
         events=(("acled", "acled-legacy-perse/ACLED_CAR_00_14.csv"),),
     ),
     "mali": Country(
         boundaries=((f"{OSM}/mli_admin0_osm_q8.geojson", 0, ()), (f"{OSM}/mli_admin1_osm_q8.geojson", 1, ())),
-        places=(geonames("ML"),),
+        places=(GEONAMES,),
         mission="MINUSMA",
         events=(
             ("hxl", "acled-mali/conflict_data_mli_hdx.csv"),
@@ -123,34 +85,6 @@ COUNTRIES = {
         ),
     ),
 }
-
-
-def communities_file(places: tuple[Places, ...], folder: Path) -> Path:
-    """The country's places as one PoC Hub communities CSV (id, name, lat, lon, population; 0 where unknown)."""
-    frames = []
-    for place in places:
-        frame = pl.read_csv(shared_file(place.path), infer_schema_length=0, encoding="utf8-lossy")
-        if place.country:
-            frame = frame.filter(pl.col(place.country[0]) == place.country[1])
-        frame = frame.gather_every(place.step).with_row_index("row")
-        frames.append(
-            frame.select(
-                pl.format("{}-{}", pl.lit(Path(place.path).stem), pl.col("row")).alias("id"),
-                pl.col(place.name).fill_null("unnamed").alias("name"),
-                pl.col(place.lat).cast(pl.Float64).alias("lat"),
-                pl.col(place.lon).cast(pl.Float64).alias("lon"),
-                (
-                    pl.col(place.population).cast(pl.Float64).cast(pl.Int64)
-                    if place.population
-                    else pl.lit(0, pl.Int64)
-                )
-                .fill_null(0)
-                .alias("population"),
-            ).drop_nulls(["lat", "lon"])
-        )
-    path = folder / "communities.csv"
-    pl.concat(frames).write_csv(path)
-    return path
 
 
 def units_file(engine: Engine, folder: Path) -> Path:
@@ -193,7 +127,10 @@ def test_a_missions_data_end_to_end(
             )
         )
         assert summary["stored"] > 0
-    ok(cli(*db, "import", "communities", communities_file(files.places, tmp_path)))
+    for path in files.places:  # as they come: no conversion
+        placed = json.loads(ok(cli(*db, "import", "communities", shared_file(path), "--format", "json")))
+        assert placed["stored"] + placed["updated"] > 0 and placed["rejected"] == 0
+        assert placed["communities_located"] > 0, f"{path}: none of its places in {country}'s boundaries"
     ok(cli(*db, "import", "bases", shared_file(GEOPKO), "--mission", files.mission))
     ok(cli(*db, "import", "units", units_file(engine, tmp_path)))
     for kind, path in files.events:
@@ -216,10 +153,17 @@ def test_a_missions_data_end_to_end(
             select(func.max(ev.event_date)).where(ev.duplicate_of.is_(None), ev.threat_type.is_not(None))
         ).scalar_one()
         community_pcodes = set(conn.execute(select(tables.communities.c.pcode)).scalars())
+        population = tables.communities.c.population
+        with_population = conn.execute(select(func.count()).where(population.is_not(None))).scalar_one()
+        zero = conn.execute(select(func.count()).where(population == 0)).scalar_one()
         base_pcodes = set(conn.execute(select(tables.bases.c.pcode)).scalars())
     pcodes = {level: {p for (lvl, p) in names if lvl == level} for level in {lvl for lvl, _ in names}}
     every = {p for (_, p) in names}
     assert community_pcodes - {None} <= every and base_pcodes - {None} <= every
+    zeros_in_file = shared_file(GEONAMES).read_text(encoding="utf-8").count(",0,Africa/")  # GeoNames' own 0s
+    assert (with_population, zero) == (398, zeros_in_file), (
+        "only GeoNames has populations; others unknown, not 0"
+    )
 
     # every event counted once, under a P-code of the level's boundaries or "outside the boundaries"
     for level in sorted({1, 2} & set(pcodes)):
@@ -265,5 +209,14 @@ def test_a_missions_data_end_to_end(
     assert coverage["communities"] and coverage["total_weight"] > 0
 
     plan = tmp_path / "plan.png"
-    ok(cli(*db, "allocate", "mclp", "--p", "2", "-o", plan, "--format", "json"))
+    with engine.connect() as conn:  # candidate sites: the towns (a gazetteer's every locality is too many)
+        c = tables.communities.c
+        towns = conn.execute(
+            select(c.community_id, c.name, c.latitude, c.longitude).where(
+                c.pcode.is_not(None), c.population > 0
+            )
+        ).all()
+    candidates = tmp_path / "candidates.csv"
+    candidates.write_text("id,name,lat,lon\n" + "".join(f'{t[0]},"{t[1]}",{t[2]},{t[3]}\n' for t in towns))
+    ok(cli(*db, "allocate", "mclp", "--p", "2", "--candidates", candidates, "-o", plan, "--format", "json"))
     assert plan.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

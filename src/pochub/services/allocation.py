@@ -369,6 +369,12 @@ def allocate(
         raise Infeasible(f"p = {p} new sites, but there are only {len(candidates)} candidates")
     if model in ("mclp", "pmedian") and p < 1:
         raise InvalidInput("--p must be at least 1")
+    if len(communities) * (len(bases) + len(candidates)) > MAX_PLAN_CELLS:
+        raise InvalidInput(
+            f"{len(communities):,} communities x {len(bases) + len(candidates):,} sites (every community is a "
+            f"candidate site by default) is too large for one plan ({MAX_PLAN_CELLS:,} travel times at most): give "
+            "a short list of candidate sites with --candidates FILE.csv (id,name,lat,lon)"
+        )
     cost = np.hstack([today.times.T, network.hours(candidates, demand).T])  # demand x (posture, candidates)
     weights = demand_weights(engine, communities, weight)
     existing = list(range(len(bases)))

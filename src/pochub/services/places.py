@@ -10,7 +10,7 @@ import numpy as np
 from sqlalchemy import Connection, Engine, Table, bindparam, select, update
 
 from pochub.core.geography.areas import BEYOND, INSIDE, NEAREST, AreaIndex, assign_finest
-from pochub.errors import RowError
+from pochub.errors import InvalidInput, RowError
 from pochub.ingest._records import write_rejects as write_row_rejects
 from pochub.ingest.boundaries import read_boundaries
 from pochub.ingest.communities import read_communities_table
@@ -202,14 +202,30 @@ def import_communities(
     tolerance_km: float = AREA_TOLERANCE_KM,
     skip_invalid: bool = False,
     rejects: Path | None = None,
+    within_boundaries: bool = False,
 ) -> PlacesSummary:
     """Store communities; with boundaries stored, each takes the P-code of its finest area (inside, else the
     nearest within ``tolerance_km``; beyond, its own P-code only when that is a stored area's). With
-    ``skip_invalid`` invalid rows are left out (written with their reasons to ``rejects``)."""
+    ``skip_invalid`` invalid rows are left out (written with their reasons to ``rejects``). With
+    ``within_boundaries`` the places beyond every stored boundary (and the tolerance) are left out and counted:
+    a regional gazetteer gives the mission's places only."""
     found = read_communities_table(path).checked(skip_invalid)
     if rejects is not None:
         write_row_rejects(rejects, found.errors)
     with engine.begin() as conn:
+        if within_boundaries:
+            indexes = place_indexes(conn)
+            if not indexes:
+                raise InvalidInput(
+                    "--within-boundaries: no boundaries stored; `pochub import boundaries FILE --level N` first"
+                )
+            lat = np.array([c.latitude for c in found.records], dtype=np.float64)
+            lon = np.array([c.longitude for c in found.records], dtype=np.float64)
+            inside = assign_finest(indexes, lat, lon, tolerance_km).pcodes
+            beyond = sum(1 for code in inside if code is None)
+            if beyond:
+                found.left_out["outside the stored boundaries (--within-boundaries)"] += beyond
+                found.records = [c for c, code in zip(found.records, inside, strict=True) if code is not None]
         new, replaced = repositories.save_communities(conn, found.records)
         placed = assign_points(conn, tables.communities, "community_id", place_indexes(conn), tolerance_km)
     return PlacesSummary(
