@@ -155,7 +155,7 @@ def validate(
     problems = validate_structure(structure, pcodes or None)
     return ValidationOut(
         valid=not problems,
-        problems=[ProblemOut(element=p.element, message=p.message) for p in problems],
+        problems=[ProblemOut(element=p.element, message=str(p.message)) for p in problems],
         bodies=len(structure.bodies),
         field_offices=len(structure.field_offices),
         routing_rules=len(structure.routing.rules),

@@ -31,6 +31,7 @@ from pochub.core.models.coordination import (
     Structure,
 )
 from pochub.core.models.taxonomy import ThreatType
+from pochub.core.text import N_, Message, Text
 from pochub.errors import InvalidInput
 
 THREAT_TYPES = frozenset(t.value for t in ThreatType)
@@ -41,7 +42,8 @@ class StructureProblem:
     """One thing wrong with a structure, and the element it is wrong in."""
 
     element: str
-    message: str
+    message: Text
+    """What is wrong, translatable (``pochub.core.text``); ``str()`` of the problem is English."""
 
     def __str__(self) -> str:
         return f"{self.element}: {self.message}"
@@ -338,7 +340,9 @@ def _duplicates(ids: Sequence[str], element: str) -> list[StructureProblem]:
     problems = []
     for item in ids:
         if item in seen:
-            problems.append(StructureProblem(f"{element}[{item}]", f"duplicate id {item!r}"))
+            problems.append(
+                StructureProblem(f"{element}[{item}]", Message(N_("duplicate id {item}"), item=repr(item)))
+            )
         seen.add(item)
     return problems
 
@@ -354,37 +358,67 @@ def _role_problems(structure: Structure) -> list[StructureProblem]:
 
     def check(element: str, what: str, role: str | None) -> None:
         if role is not None and role not in known:
-            problems.append(StructureProblem(element, f"{what} {role!r} is not a role of the structure"))
+            problems.append(
+                StructureProblem(
+                    element,
+                    Message(
+                        N_("{what} {role} is not a role of the structure"),
+                        what=Message(what),
+                        role=repr(role),
+                    ),
+                )
+            )
 
     for body in structure.bodies:
         element = f"bodies[{body.id}]"
-        check(element, "chair", body.chair)
-        check(element, "co-chair", body.co_chair)
-        check(element, "secretariat", body.secretariat)
+        check(element, N_("chair"), body.chair)
+        check(element, N_("co-chair"), body.co_chair)
+        check(element, N_("secretariat"), body.secretariat)
         for component, roles in body.members:
             for role in roles:
-                check(f"{element}.members.{component}", "member", role)
+                check(f"{element}.members.{component}", N_("member"), role)
         if body.chair and body.member_roles and body.chair not in body.member_roles:
-            problems.append(StructureProblem(element, f"chair {body.chair!r} is not among the members"))
+            problems.append(
+                StructureProblem(
+                    element, Message(N_("chair {chair} is not among the members"), chair=repr(body.chair))
+                )
+            )
         if body.quorum is not None and body.quorum > len(set(body.member_roles)):
             problems.append(
                 StructureProblem(
-                    element, f"quorum {body.quorum} exceeds the {len(body.member_roles)} members"
+                    element,
+                    Message(
+                        N_("quorum {quorum} exceeds the {members} members"),
+                        quorum=body.quorum,
+                        members=len(body.member_roles),
+                    ),
                 )
             )
         if body.field_office is not None and structure.field_office(body.field_office) is None:
-            problems.append(StructureProblem(element, f"field office {body.field_office!r} does not exist"))
+            problems.append(
+                StructureProblem(
+                    element,
+                    Message(
+                        N_("field office {field_office} does not exist"), field_office=repr(body.field_office)
+                    ),
+                )
+            )
     for office in structure.field_offices:
-        check(_office_element(office), "head of office", office.head_of_office)
+        check(_office_element(office), N_("head of office"), office.head_of_office)
         if office.poc_focal_point is not None:
-            check(_office_element(office), "PoC focal point", office.poc_focal_point.role)
+            check(_office_element(office), N_("PoC focal point"), office.poc_focal_point.role)
     for post in structure.roles:
         if post.field_office is not None and structure.field_office(post.field_office) is None:
             problems.append(
-                StructureProblem(f"roles[{post.id}]", f"field office {post.field_office!r} does not exist")
+                StructureProblem(
+                    f"roles[{post.id}]",
+                    Message(
+                        N_("field office {field_office} does not exist"), field_office=repr(post.field_office)
+                    ),
+                )
             )
     for role in structure.escalation.notify_roles:
-        check("escalation.notify_roles", "role", role)
+        check("escalation.notify_roles", N_("role"), role)
     return problems
 
 
@@ -394,12 +428,14 @@ def _focal_point_problems(structure: Structure) -> list[StructureProblem]:
     for office in structure.field_offices:
         if not office.area_pcodes:
             problems.append(
-                StructureProblem(_office_element(office), "has no area of responsibility (P-codes)")
+                StructureProblem(_office_element(office), N_("has no area of responsibility (P-codes)"))
             )
         if office.poc_focal_point is None:
             for area in office.area_pcodes:
                 problems.append(
-                    StructureProblem(_office_element(office), f"area {area} has no PoC focal point")
+                    StructureProblem(
+                        _office_element(office), Message(N_("area {area} has no PoC focal point"), area=area)
+                    )
                 )
     return problems
 
@@ -426,12 +462,15 @@ def reporting_cycles(structure: Structure) -> list[tuple[str, ...]]:
 
 def _reporting_problems(structure: Structure) -> list[StructureProblem]:
     problems = [
-        StructureProblem(f"bodies[{b.id}]", f"reports to {b.reports_to!r}, which does not exist")
+        StructureProblem(
+            f"bodies[{b.id}]",
+            Message(N_("reports to {reports_to}, which does not exist"), reports_to=repr(b.reports_to)),
+        )
         for b in structure.bodies
         if b.reports_to is not None and b.reports_to not in structure.bodies_by_id
     ]
     problems += [
-        StructureProblem("bodies", f"reporting-line cycle {' -> '.join(cycle)}")
+        StructureProblem("bodies", Message(N_("reporting-line cycle {cycle}"), cycle=" -> ".join(cycle)))
         for cycle in reporting_cycles(structure)
     ]
     return problems
@@ -444,32 +483,48 @@ def _routing_problems(structure: Structure) -> list[StructureProblem]:
     if structure.routing.default_body and structure.routing.default_body not in bodies:
         problems.append(
             StructureProblem(
-                "routing.default_body", f"body {structure.routing.default_body!r} does not exist"
+                "routing.default_body",
+                Message(N_("body {body} does not exist"), body=repr(structure.routing.default_body)),
             )
         )
     for i, rule in enumerate(structure.routing.rules):
         element = f"routing.rules[{i}]"
         if rule.body not in bodies:
-            problems.append(StructureProblem(element, f"body {rule.body!r} does not exist"))
+            problems.append(
+                StructureProblem(element, Message(N_("body {body} does not exist"), body=repr(rule.body)))
+            )
         for target in rule.notify:
             if target not in bodies and target not in structure.posts_by_id:
-                problems.append(StructureProblem(element, f"notify {target!r} is neither a body nor a role"))
+                problems.append(
+                    StructureProblem(
+                        element,
+                        Message(N_("notify {target} is neither a body nor a role"), target=repr(target)),
+                    )
+                )
         if rule.urgency is not None and rule.urgency not in urgencies:
             problems.append(
                 StructureProblem(
                     element,
-                    f"unknown urgency {rule.urgency!r} (known: {', '.join(structure.routing.urgencies)})",
+                    Message(
+                        N_("unknown urgency {urgency} (known: {urgencies})"),
+                        urgency=repr(rule.urgency),
+                        urgencies=", ".join(structure.routing.urgencies),
+                    ),
                 )
             )
         if rule.threat_type is not None and rule.threat_type not in THREAT_TYPES:
             problems.append(
                 StructureProblem(
                     element,
-                    f"unknown threat type {rule.threat_type!r} (known: {', '.join(sorted(THREAT_TYPES))})",
+                    Message(
+                        N_("unknown threat type {threat_type} (known: {known})"),
+                        threat_type=repr(rule.threat_type),
+                        known=", ".join(sorted(THREAT_TYPES)),
+                    ),
                 )
             )
         if rule.area_pcodes is not None and not rule.area_pcodes:
-            problems.append(StructureProblem(element, "area_pcodes is empty: the rule can never match"))
+            problems.append(StructureProblem(element, N_("area_pcodes is empty: the rule can never match")))
     return problems
 
 
@@ -477,13 +532,14 @@ def _deadline_problems(structure: Structure) -> list[StructureProblem]:
     hours = dict(structure.deadlines_hours)
     problems = [
         StructureProblem(
-            f"deadlines_hours.{step}", f"unknown lifecycle step (known: {', '.join(LIFECYCLE_STEPS)})"
+            f"deadlines_hours.{step}",
+            Message(N_("unknown lifecycle step (known: {known})"), known=", ".join(LIFECYCLE_STEPS)),
         )
         for step in hours
         if step not in LIFECYCLE_STEPS
     ]
     problems += [
-        StructureProblem("deadlines_hours", f"no deadline for step {step!r}")
+        StructureProblem("deadlines_hours", Message(N_("no deadline for step {step}"), step=repr(step)))
         for step in LIFECYCLE_STEPS
         if step not in hours
     ]
@@ -493,22 +549,32 @@ def _deadline_problems(structure: Structure) -> list[StructureProblem]:
             continue
         if hours[step] <= 0:
             problems.append(
-                StructureProblem(f"deadlines_hours.{step}", f"must be positive, got {hours[step]:g}")
+                StructureProblem(
+                    f"deadlines_hours.{step}",
+                    Message(N_("must be positive, got {hours:g}"), hours=hours[step]),
+                )
             )
         if previous is not None and hours[step] < previous[1]:
             problems.append(
                 StructureProblem(
                     f"deadlines_hours.{step}",
-                    f"{hours[step]:g} h comes before the {previous[1]:g} h of the earlier step {previous[0]!r}",
+                    Message(
+                        N_(
+                            "{hours:g} h comes before the {previous_hours:g} h of the earlier step {previous_step}"
+                        ),
+                        hours=hours[step],
+                        previous_hours=previous[1],
+                        previous_step=repr(previous[0]),
+                    ),
                 )
             )
         previous = (step, hours[step])
     urgencies = set(structure.routing.urgencies)
     for urgency, factor in structure.deadline_factor_by_urgency:
         if urgency not in urgencies:
-            problems.append(StructureProblem(f"deadline_factor_by_urgency.{urgency}", "unknown urgency"))
+            problems.append(StructureProblem(f"deadline_factor_by_urgency.{urgency}", N_("unknown urgency")))
         if factor <= 0:
-            problems.append(StructureProblem(f"deadline_factor_by_urgency.{urgency}", "must be positive"))
+            problems.append(StructureProblem(f"deadline_factor_by_urgency.{urgency}", N_("must be positive")))
     return problems
 
 
@@ -516,18 +582,24 @@ def _escalation_problems(structure: Structure) -> list[StructureProblem]:
     bodies = structure.bodies_by_id
     problems = []
     if structure.escalation.path_rule not in ("reports_to", "explicit"):
-        problems.append(StructureProblem("escalation.path_rule", "must be 'reports_to' or 'explicit'"))
+        problems.append(StructureProblem("escalation.path_rule", N_("must be 'reports_to' or 'explicit'")))
     if structure.escalation.grace_hours < 0:
-        problems.append(StructureProblem("escalation.grace_hours", "must not be negative"))
+        problems.append(StructureProblem("escalation.grace_hours", N_("must not be negative")))
     for body_id, path in structure.escalation.paths:
         element = f"escalation.paths[{body_id}]"
         if body_id not in bodies:
-            problems.append(StructureProblem(element, f"body {body_id!r} does not exist"))
+            problems.append(
+                StructureProblem(element, Message(N_("body {body} does not exist"), body=repr(body_id)))
+            )
         for step in path:
             if step not in bodies:
-                problems.append(StructureProblem(element, f"body {step!r} does not exist"))
+                problems.append(
+                    StructureProblem(element, Message(N_("body {body} does not exist"), body=repr(step)))
+                )
         if len(set(path)) != len(path):
-            problems.append(StructureProblem(element, f"names a body twice: {' -> '.join(path)}"))
+            problems.append(
+                StructureProblem(element, Message(N_("names a body twice: {path}"), path=" -> ".join(path)))
+            )
     return problems
 
 
@@ -565,7 +637,8 @@ def boundary_problems(
             if area not in known:
                 problems.append(
                     StructureProblem(
-                        _office_element(office), f"area {area} is in no stored boundary (unknown P-code)"
+                        _office_element(office),
+                        Message(N_("area {area} is in no stored boundary (unknown P-code)"), area=area),
                     )
                 )
     for office in structure.field_offices:
@@ -576,7 +649,12 @@ def boundary_problems(
                         problems.append(
                             StructureProblem(
                                 _office_element(office),
-                                f"area {area} overlaps area {holder} of field office {other.id}",
+                                Message(
+                                    N_("area {area} overlaps area {holder} of field office {other}"),
+                                    area=area,
+                                    holder=holder,
+                                    other=other.id,
+                                ),
                             )
                         )
     if coverage:
@@ -585,7 +663,11 @@ def boundary_problems(
             if not any(holder in claims for holder in _ancestry(pcode, parents)):
                 problems.append(
                     StructureProblem(
-                        "boundaries", f"area {pcode} (from boundaries) is not covered by any field office"
+                        "boundaries",
+                        Message(
+                            N_("area {pcode} (from boundaries) is not covered by any field office"),
+                            pcode=pcode,
+                        ),
                     )
                 )
     return problems
@@ -606,7 +688,12 @@ def _coverage_problems(
                         problems.append(
                             StructureProblem(
                                 _office_element(office),
-                                f"area {area} overlaps area {other_area} of field office {other.id}",
+                                Message(
+                                    N_("area {area} overlaps area {other_area} of field office {other}"),
+                                    area=area,
+                                    other_area=other_area,
+                                    other=other.id,
+                                ),
                             )
                         )
     if known_pcodes is None:
@@ -617,14 +704,18 @@ def _coverage_problems(
             if area not in known:
                 problems.append(
                     StructureProblem(
-                        _office_element(office), f"area {area} is not a known P-code (boundaries)"
+                        _office_element(office),
+                        Message(N_("area {area} is not a known P-code (boundaries)"), area=area),
                     )
                 )
     for pcode in _leaf_pcodes(known):
         if not any(office.covers(pcode) for office in offices):
             problems.append(
                 StructureProblem(
-                    "boundaries", f"area {pcode} (from boundaries) is not covered by any field office"
+                    "boundaries",
+                    Message(
+                        N_("area {pcode} (from boundaries) is not covered by any field office"), pcode=pcode
+                    ),
                 )
             )
     return problems
@@ -652,7 +743,7 @@ def validate_structure(
         + _coverage_problems(structure, known_pcodes)
     )
     if not structure.bodies:
-        problems.insert(0, StructureProblem("bodies", "the structure has no coordination body"))
+        problems.insert(0, StructureProblem("bodies", N_("the structure has no coordination body")))
     return problems
 
 
