@@ -55,7 +55,8 @@ PANDAS_CHUNKSIZE = 10_000
 PANDAS_TABLE = "acled_pandas"
 
 TARGET_ROWS_PER_S = 100_000
-TARGET_SPEEDUP = 5.0
+TARGET_SPEEDUP = 3.0
+"""Issue 19: at least 3 times pandas read_csv + to_sql, measured in the same run."""
 TARGET_RSS_MIB = 600
 RSS_GROWTH_LIMIT = 0.20
 """'Not growing': peak RSS at the full size at most 20 % above the smallest size."""

@@ -215,14 +215,17 @@ class CsvTable:
         schema = dict.fromkeys(names, pl.String())
         block = max(rows_per_batch * BYTES_PER_ROW, 4096)
         frame_iter = (
-            pl.read_csv(
-                io.BytesIO(chunk),
-                has_header=False,
-                separator=self.kind.delimiter,
-                schema=schema,
-                empty_string_is_null=False,
-                encoding="utf8",
-                raise_if_empty=False,
+            (
+                pl.read_csv(
+                    io.BytesIO(chunk),
+                    has_header=False,
+                    separator=self.kind.delimiter,
+                    schema=schema,
+                    empty_string_is_null=False,
+                    encoding="utf8",
+                    raise_if_empty=False,
+                ),
+                chunk.count(b"\n") + (not chunk.endswith(b"\n")),
             )
             for chunk in record_chunks(plain, self._header_records, block)
         )
@@ -232,24 +235,22 @@ class CsvTable:
                 keep[name] = column
         width = len(names)
         read_bytes = 0
-        for batch in frame_iter:
+        for batch, physical_lines in frame_iter:
             if batch.height == 0:
                 continue
-            newlines = (
+            if physical_lines == batch.height:  # one line per record: no newline inside a field
+                lines = pl.int_range(line, line + batch.height, eager=True).cast(pl.Int64)
+                line += batch.height
+            else:
+                lines, line = _record_lines(batch, names, line)
+            empty_first = batch.select(pl.col(names[0]).fill_null("").str.strip_chars() == "").to_series()
+            blank = (
                 batch.select(
-                    pl.sum_horizontal(pl.col(n).str.count_matches("\n", literal=True) for n in names).alias(
-                        "n"
-                    )
-                )
-                .to_series()
-                .cast(pl.Int64)
+                    pl.all_horizontal(pl.col(n).fill_null("").str.strip_chars() == "" for n in names)
+                ).to_series()
+                if empty_first.any()  # a blank row has an empty first cell: test the others only then
+                else empty_first
             )
-            offsets = newlines.cum_sum() - newlines
-            lines = pl.int_range(0, batch.height, eager=True).cast(pl.Int64) + offsets + line
-            line = int(lines[-1]) + int(newlines[-1]) + 1
-            blank = batch.select(
-                pl.all_horizontal(pl.col(n).fill_null("").str.strip_chars() == "" for n in names)
-            ).to_series()
             if blank.any():  # rows of empty cells carry no data, as blank lines
                 batch, lines = batch.filter(~blank), lines.filter(~blank)
                 if batch.height == 0:
@@ -332,33 +333,62 @@ def record_chunks(path: Path, skip_records: int, block: int) -> Iterator[bytes]:
             buffer = carry + data
             if not buffer:
                 return
-            ends = _record_ends(buffer)
             if to_skip:
+                ends = _record_ends(buffer)
                 if len(ends) < to_skip and data:
                     carry = buffer
                     continue
                 cut = int(ends[to_skip - 1]) + 1 if len(ends) >= to_skip else len(buffer)
                 buffer, to_skip = buffer[cut:], 0
-                ends = _record_ends(buffer)
             if not data:
                 if buffer.strip():
                     yield buffer
                 return
-            if len(ends) == 0:
+            last = _last_record_end(buffer)
+            if last < 0:
                 carry = buffer
                 continue
-            cut = int(ends[-1]) + 1
+            cut = last + 1
             if cut:
                 yield buffer[:cut]
             carry = buffer[cut:]
 
 
+def _record_lines(batch: pl.DataFrame, names: list[str], line: int) -> tuple[pl.Series, int]:
+    """The line each record of ``batch`` starts on, counting the newlines inside its fields; and the next line."""
+    newlines = (
+        batch.select(
+            pl.sum_horizontal(pl.col(n).str.count_matches("\n", literal=True) for n in names).alias("n")
+        )
+        .to_series()
+        .cast(pl.Int64)
+    )
+    offsets = newlines.cum_sum() - newlines
+    lines = pl.int_range(0, batch.height, eager=True).cast(pl.Int64) + offsets + line
+    return lines, int(lines[-1]) + int(newlines[-1]) + 1
+
+
+def _last_record_end(buffer: bytes) -> int:
+    """Position of the last newline in ``buffer`` that ends a record (an even number of quotes before it), or
+    -1; the same rule as ``_record_ends``, searched from the end (usually the first newline tried)."""
+    end = buffer.rfind(b"\n")
+    for _ in range(8):
+        if end < 0 or buffer.count(b'"', 0, end) % 2 == 0:
+            return end
+        end = buffer.rfind(b"\n", 0, end)
+    ends = _record_ends(buffer[:end])  # many quoted newlines at the end: count them all at once
+    return int(ends[-1]) if len(ends) else -1
+
+
 def _record_ends(buffer: bytes) -> npt.NDArray[np.int64]:
     """Positions of the newlines in ``buffer`` that end a record (an even number of quotes before them)."""
     raw = np.frombuffer(buffer, dtype=np.uint8)
-    inside = np.bitwise_xor.accumulate(raw == 34)  # 34 is '"'
     newlines = np.flatnonzero(raw == 10)
-    return newlines[~inside[newlines]]
+    quotes = np.flatnonzero(raw == 34)  # 34 is '"'
+    if len(quotes) == 0:
+        return newlines
+    ends: npt.NDArray[np.int64] = newlines[np.searchsorted(quotes, newlines) % 2 == 0]  # quotes before each
+    return ends
 
 
 def _fit(row: list[str], width: int) -> list[str]:

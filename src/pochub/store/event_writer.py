@@ -10,8 +10,9 @@ import wins: UCDP GED rows carry no version) but never a stored row that has one
 
 from __future__ import annotations
 
-import io
+from typing import Any
 
+import orjson
 import polars as pl
 from sqlalchemy import Connection, func, select, text
 
@@ -40,13 +41,44 @@ def is_older(incoming: int | None, stored: int | None) -> bool:
     return stored is not None and (incoming is None or incoming < stored)
 
 
+_STORED_SCHEMA = {
+    "source": pl.String(),
+    "source_id": pl.String(),
+    "stored_updated": pl.Int64(),
+    "stored_raw": pl.String(),
+}
+
+
+def _keys_unique(batch: pl.DataFrame) -> bool:
+    """True when no (source, source_id) repeats within ``batch``."""
+    return bool(batch.select(pl.struct(_KEY).is_unique().all()).item())
+
+
+def _count_older(batch: pl.DataFrame, stored: pl.DataFrame) -> int:
+    """Rows of ``batch`` (the last one of a repeated key) that differ from their stored event and are older."""
+    if stored.height == 0:
+        return 0
+    last = batch.select(*_KEY, "source_updated", "raw").unique(subset=list(_KEY), keep="last")
+    older = last.join(stored, on=list(_KEY), how="inner").filter(
+        (pl.col("raw") != pl.col("stored_raw"))
+        & pl.col("stored_updated").is_not_null()
+        & (pl.col("source_updated").is_null() | (pl.col("source_updated") < pl.col("stored_updated")))
+    )
+    return older.height
+
+
 class EventWriter:
     """Writes validated event batches into ``events`` inside the caller's transaction."""
 
-    def __init__(self, conn: Connection, *, bulk: bool = False) -> None:
+    def __init__(self, conn: Connection, *, bulk: bool = False, reference: bool = False) -> None:
         """``bulk`` drops the secondary indexes for the load and builds them again in ``finish``, inside the same
-        transaction (so a failed import still leaves everything as it was): faster for large files."""
+        transaction (so a failed import still leaves everything as it was): faster for large files.
+
+        ``reference`` writes every row through the general upsert (staging table on PostgreSQL), never the fast
+        paths (plain insert or direct COPY where no key is stored yet, identical rows left out): the tests check
+        that both store exactly the same."""
         self.conn = conn
+        self.reference = reference
         self.dialect = conn.dialect.name
         self.changed = 0
         self.older = 0
@@ -77,65 +109,67 @@ class EventWriter:
             self._write_sqlite(batch)
 
     def _write_sqlite(self, batch: pl.DataFrame) -> None:
-        rows = batch.select(
+        cursor: Any = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        stored = self._stored_sqlite(cursor, batch)
+        self.older += _count_older(batch, stored)
+        unique = _keys_unique(batch) and not self.reference
+        if stored.height and unique:
+            # a row identical to its stored event changes nothing: leave it out (re-imports write nothing)
+            same = batch.join(stored, on=list(_KEY), how="inner").filter(
+                pl.col("raw") == pl.col("stored_raw")
+            )
+            if same.height:
+                batch = batch.join(same.select(_KEY), on=list(_KEY), how="anti", maintain_order="left")
+        if batch.height == 0:
+            cursor.close()
+            return
+        columns = batch.select(
             [
                 pl.col(c).dt.to_string("%Y-%m-%d") if batch.schema[c] == pl.Date else pl.col(c)
                 for c in EVENT_COLUMNS
             ]
-        ).rows()
-        placeholders = ", ".join("?" for _ in EVENT_COLUMNS)
-        sql = (
-            f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({placeholders}) "
-            f"ON CONFLICT (source, source_id) DO UPDATE SET {_set_clause()} "
-            f"WHERE events.raw <> excluded.raw AND {_NOT_OLDER}"
         )
-        cursor = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        self.older += self._count_older_sqlite(cursor, batch)
+        # row tuples made by zip, one at a time, from per-column lists (faster than DataFrame.rows())
+        rows = zip(*(series.to_list() for series in columns.iter_columns()), strict=True)
+        placeholders = ", ".join("?" for _ in EVENT_COLUMNS)
+        sql = f"INSERT INTO events ({', '.join(EVENT_COLUMNS)}) VALUES ({placeholders})"
+        if stored.height or not unique:  # upsert only where a key may exist; a plain insert otherwise
+            sql += (
+                f" ON CONFLICT (source, source_id) DO UPDATE SET {_set_clause()} "
+                f"WHERE events.raw <> excluded.raw AND {_NOT_OLDER}"
+            )
         cursor.executemany(sql, rows)
         self.changed += cursor.rowcount
         cursor.close()
 
     @staticmethod
-    def _count_older_sqlite(cursor: object, batch: pl.DataFrame) -> int:
-        """Rows of ``batch`` that differ from their stored event and are older than it."""
-        incoming = {
-            (source, source_id): (stamp, raw)
-            for source, source_id, stamp, raw in batch.select(
-                "source", "source_id", "source_updated", "raw"
-            ).iter_rows()
-        }
-        older = 0
-        keys = list(incoming)
-        for start in range(0, len(keys), 400):
-            part = keys[start : start + 400]
-            where = " OR ".join("(source = ? AND source_id = ?)" for _ in part)
-            found = cursor.execute(  # type: ignore[attr-defined]
-                f"SELECT source, source_id, source_updated, raw FROM events WHERE {where}",
-                [v for key in part for v in key],
-            ).fetchall()
-            for source, source_id, stamp, raw in found:
-                new_stamp, new_raw = incoming[(source, source_id)]
-                older += new_raw != raw and is_older(new_stamp, stamp)
-        return older
+    def _stored_sqlite(cursor: Any, batch: pl.DataFrame) -> pl.DataFrame:
+        """The stored events with a key in ``batch``: source, source_id, stored_updated, stored_raw."""
+        found: list[tuple[str, str, int | None, str]] = []
+        for source, ids in batch.group_by("source").agg(pl.col("source_id").unique()).iter_rows():
+            for start in range(0, len(ids), 50_000):
+                found += cursor.execute(
+                    "SELECT source, source_id, source_updated, raw FROM events "
+                    "WHERE source = ? AND source_id IN (SELECT value FROM json_each(?))",
+                    (source, orjson.dumps(ids[start : start + 50_000]).decode()),
+                ).fetchall()
+        return pl.DataFrame(found, schema=_STORED_SCHEMA, orient="row")
 
     def _write_postgresql(self, batch: pl.DataFrame) -> None:
-        data = batch.select([*EVENT_COLUMNS, LINE]).write_csv(
-            include_header=False, quote_style="non_numeric", null_value=""
-        )
         raw = self.conn.connection.dbapi_connection
         assert raw is not None
+        unique = _keys_unique(batch)
+        if unique and not self.reference and not self._any_stored_postgresql(raw, batch):
+            # no key of the batch is stored yet: straight into events, no staging table and no upsert
+            self._copy(raw, "events", batch.select(EVENT_COLUMNS))
+            self.changed += batch.height
+            return
         with raw.cursor() as cursor:  # type: ignore[attr-defined]
             cursor.execute(f"TRUNCATE {STAGING}")
-            with cursor.copy(
-                f"COPY {STAGING} ({', '.join(EVENT_COLUMNS)}, line) FROM STDIN (FORMAT csv)"
-            ) as copy:
-                buffer = io.BytesIO(data.encode())
-                while chunk := buffer.read(1 << 20):
-                    copy.write(chunk)
+        self._copy(raw, STAGING, batch.select([*EVENT_COLUMNS, pl.col(LINE).alias("line")]))
+        with raw.cursor() as cursor:  # type: ignore[attr-defined]
             columns = ", ".join(EVENT_COLUMNS)
             # a file may repeat an id (the last row wins); sorting wide rows is costly, so only when needed
-            cursor.execute(f"SELECT count(*) = count(DISTINCT (source, source_id)) FROM {STAGING}")
-            unique = cursor.fetchone()[0]
             chosen = (
                 f"SELECT {columns} FROM {STAGING}"
                 if unique
@@ -154,6 +188,32 @@ class EventWriter:
                 f"WHERE events.raw IS DISTINCT FROM excluded.raw AND {_NOT_OLDER}"
             )
             self.changed += cursor.rowcount
+
+    @staticmethod
+    def _any_stored_postgresql(raw: Any, batch: pl.DataFrame) -> bool:
+        """True when some (source, source_id) of ``batch`` is already in events (one index probe per key)."""
+        with raw.cursor() as cursor:
+            for source, ids in batch.group_by("source").agg(pl.col("source_id")).iter_rows():
+                cursor.execute(
+                    "SELECT EXISTS (SELECT 1 FROM events WHERE source = %s AND source_id = ANY(%s))",
+                    (source, ids),
+                )
+                if cursor.fetchone()[0]:
+                    return True
+        return False
+
+    @staticmethod
+    def _copy(raw: Any, table: str, frame: pl.DataFrame) -> None:
+        """COPY ``frame`` (columns named as the table's) into ``table`` as CSV: empty unquoted fields are NULL,
+        every text value is quoted (so an empty text stays empty text)."""
+        data = frame.write_csv(include_header=False, quote_style="non_numeric", null_value="").encode()
+        with (
+            raw.cursor() as cursor,
+            cursor.copy(f"COPY {table} ({', '.join(frame.columns)}) FROM STDIN (FORMAT csv)") as copy,
+        ):
+            view = memoryview(data)
+            for start in range(0, len(view), 1 << 20):
+                copy.write(view[start : start + (1 << 20)])
 
     def finish(self) -> tuple[int, int]:
         """(new rows, updated rows) written since the writer was made."""
