@@ -708,6 +708,7 @@ def assess_command(
     if output == OutputFormat.json:
         print(json.dumps(rows))
         return
+    from pochub.core.geography.areas import OUTSIDE
     from pochub.core.models.taxonomy import threat_label
     from pochub.documents.threat_matrix import DRIVER_NAMES
     from pochub.i18n import localise, translations
@@ -734,7 +735,7 @@ def assess_command(
             str(r["rank"]),
             localise(threat_label(str(r["threat_type"])), language),
             str(r["perpetrator"])[:30],
-            str(r["area"]),
+            _(str(r["area"])) if r["area_pcode"] == OUTSIDE else str(r["area"]),
             _("unknown") if people is None else f"{people:,} ({_(r['exposure_basis'])})",
             f"{r['likelihood']:.1f}",
             f"{r['impact']:.1f}",

@@ -10,6 +10,7 @@ from typing import Any
 
 import xlsxwriter
 
+from pochub.core.geography.areas import OUTSIDE
 from pochub.core.models.taxonomy import threat_label
 from pochub.core.text import N_
 from pochub.core.threats.matrix import ThreatMatrix, ThreatRecord
@@ -123,7 +124,7 @@ def _row(record: ThreatRecord, language: str = DEFAULT_LANGUAGE) -> list[Any]:
         record.capability,
         record.intent,
         record.area_pcode,
-        record.area_name,
+        text(record.area_name) if record.area_pcode == OUTSIDE else record.area_name,
         text(UNKNOWN) if record.population_at_risk is None else record.population_at_risk,
         text(record.exposure_basis),
         ", ".join(record.communities_at_risk),

@@ -16,9 +16,11 @@ import shapely
 from numpy.typing import NDArray
 
 from pochub.core.models.places import AdminArea
+from pochub.core.text import N_
 
-OUTSIDE = "outside the boundaries"
-"""The area key (and name) of a point beyond every boundary of the level, farther than the tolerance."""
+OUTSIDE = N_("outside the boundaries")
+"""The area key (and name) of a point beyond every boundary of the level, farther than the tolerance (a key in
+data and JSON; pages, documents and the CLI show it translated)."""
 KM_PER_DEGREE = 111.32
 """Kilometres per degree of latitude (and of longitude at the equator)."""
 INSIDE, NEAREST, BEYOND = "inside", "nearest", "outside"

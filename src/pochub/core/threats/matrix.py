@@ -16,6 +16,7 @@ from typing import Any
 
 import polars as pl
 
+from pochub.core.geography.areas import OUTSIDE
 from pochub.core.models.taxonomy import threat_label
 from pochub.core.text import N_, Message, Text
 from pochub.core.threats.responses import Phase, PhaseRules, ResponseOption, ResponseRules, phase_for
@@ -221,8 +222,9 @@ def confidence_for(events: int, grades: Sequence[str]) -> str:
     return "medium" if events >= 2 else "low"
 
 
-def _describe(threat_type: str, perpetrator: str, area: str, events: int, fatalities: int) -> Message:
+def _describe(threat_type: str, perpetrator: str, area_name: str, events: int, fatalities: int) -> Message:
     what = Message(threat_label(threat_type))
+    area: str | Message = Message(OUTSIDE) if area_name == OUTSIDE else area_name  # translated; a name is not
     if not perpetrator:
         return Message(
             N_(

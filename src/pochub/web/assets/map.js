@@ -608,7 +608,14 @@ function showHotspot(cell) {
     [text.hotspot_class, label("hotspotClasses", cell.class)],
     [cell.p_basis === "raw" ? text.hotspot_p_raw : text.hotspot_p_fdr, cell.p === null || cell.p === undefined ? "" : String(cell.p)],
     [text.gi_z, cell.z === null || cell.z === undefined ? "" : cell.z.toFixed(2)],
-    [text.hotspot_area, cell.area_name ? `${cell.area_name} (${cell.area_pcode})` : ""],
+    [
+      text.hotspot_area,
+      cell.area_pcode === "outside the boundaries"
+        ? text.outside_boundaries
+        : cell.area_name
+          ? `${cell.area_name} (${cell.area_pcode})`
+          : "",
+    ],
     [text.hotspot_community, cell.community ? text.hotspot_community_km.replace("{name}", cell.community).replace("{km}", cell.community_km) : ""],
     [text.hotspot_centre, cell.centre ? `${cell.centre[0]}, ${cell.centre[1]}` : ""],
     [text.hotspot_window.replace("{days}", hotspotInfo.window_days), count(cell.count)],
