@@ -368,3 +368,38 @@ def test_a_facilitator_creates_an_exercise_from_a_real_period_through_the_form(
     assert "real data (UCDP GED)" in control.text and "conflict_data_ssd.csv: Unity state" in control.text
     assert 1 <= len(re.findall(r"real date 2018-04-\d\d", control.text)) <= 6
     assert form["name"] in client.get("/exercises", headers=admin).text
+
+
+def test_start_needs_a_team_finish_asks_and_unfair_teams_are_flagged(
+    client: TestClient, people: dict[str, Any]
+) -> None:
+    """Start is disabled without a team (and refused by the server); a team that cannot take an alert to its
+    close, or whose area receives none of the injects, is flagged before the start; finishing asks first."""
+    trainer = people["trainer"]["headers"]
+    made = client.post(
+        "/exercises",
+        headers=trainer,
+        data={"name": f"fair-{uuid.uuid4().hex[:6]}", "source": "demo", "difficulty": "easy", "seed": "1",
+              "speed": "1", "standard_hours": "2"},
+    )  # fmt: skip
+    assert made.status_code == 303, made.text
+    base = made.headers["location"].split("?")[0]
+    empty = client.get(base, headers=trainer).text
+    assert 'value="start" class="primary" disabled' in empty and "Add a team before starting." in empty
+    assert client.post(f"{base}/clock", headers=trainer, data={"change": "start"}).status_code == 409
+
+    # a planner alone may neither acknowledge nor close an alert: flagged, the steps named
+    added = client.post(
+        f"{base}/teams", headers=trainer,
+        data={"team_name": "Planners", "username": [people["planner"]["user"].username], "post": [""]},
+    )  # fmt: skip
+    assert added.status_code == 303, added.text
+    flagged = client.get(base, headers=trainer).text
+    assert "Before starting:" in flagged and "the team cannot take an alert to its close" in flagged
+    assert "acknowledge" in flagged
+
+    asked = client.post(f"{base}/clock", headers=trainer, data={"change": "finish"})
+    assert asked.status_code == 200 and 'id="confirm-finish"' in asked.text
+    assert "planned (not started)" in asked.text  # nothing changed yet
+    done = client.post(f"{base}/clock", headers=trainer, data={"change": "finish", "confirm": "yes"})
+    assert done.status_code in (303, 409), done.text

@@ -48,7 +48,7 @@ from pochub.core.exercise.scoring import (
     lessons,
     score_team,
 )
-from pochub.core.models.access import Role, User
+from pochub.core.models.access import Role, User, in_area
 from pochub.core.models.alerts import (
     OPEN_STATUSES,
     Channel,
@@ -61,8 +61,18 @@ from pochub.core.models.alerts import (
 )
 from pochub.core.models.capacities import Unit
 from pochub.core.models.places import Community, Road
-from pochub.core.text import Text, to_document
-from pochub.core.workflow.lifecycle import SYSTEM, Action, Actor, Escalate, apply
+from pochub.core.text import N_, Message, Text, joined, to_document
+from pochub.core.workflow.lifecycle import (
+    ACTION_LABELS,
+    ACTION_ROLES,
+    SYSTEM,
+    Action,
+    ActionName,
+    Actor,
+    Escalate,
+    apply,
+)
+from pochub.core.workflow.structure import field_office_of
 from pochub.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
 from pochub.i18n import DEFAULT_LANGUAGE, localised
 from pochub.services import alerts as alert_service
@@ -352,6 +362,17 @@ def read_real_events(path: Path, fmt: str, *, first: date, last: date, area: Are
             if area.holds(record):
                 found.append(record)
     return found
+
+
+def client_data_file(settings: Settings, name: str) -> Path:
+    """The data file a client of the API or the pages names for a real-data exercise, only inside the exercise
+    data folder (``settings.exercise_data``, else the shared data folder): the server's other files (its key,
+    /etc/passwd) are neither read nor echoed in an error, nor is their existence told."""
+    root = (settings.exercise_data or settings.shared).resolve()
+    candidate = (root / name).resolve()  # an absolute name stays absolute: checked like any other
+    if not candidate.is_relative_to(root) or not candidate.is_file():
+        raise InvalidInput(f"{name}: no such file in the exercise data folder")
+    return candidate
 
 
 def create_replay_exercise(
@@ -727,6 +748,73 @@ def exercise_status(engine: Engine, exercise_id: int, *, now: datetime | None = 
         "teams": teams,
         "injects": {"total": len(injects), "delivered": delivered, "to_come": len(injects) - delivered},
     }  # fmt: skip
+
+
+READINESS_STEPS = (
+    ActionName.ACKNOWLEDGE, ActionName.VERIFY, ActionName.CLASSIFY, ActionName.TRANSMIT, ActionName.DECIDE,
+    ActionName.DEPLOY, ActionName.RECORD_OUTCOME, ActionName.GIVE_FEEDBACK, ActionName.CLOSE,
+)  # fmt: skip
+"""The lifecycle steps a team must be able to take for an alert to go from received to closed."""
+ALERT_INJECTS = (InjectKind.COMMUNITY_ALERT.value, InjectKind.RUMOUR.value, InjectKind.EVENT.value)
+
+
+def team_readiness(engine: Engine, exercise_id: int) -> dict[int, list[Message]]:
+    """Per team, what would make the exercise unfair to it, said before it starts: lifecycle steps none of its
+    members' roles may take (the team cannot close an alert, and is not scored on those steps), and alert injects
+    outside every member's area of responsibility (the team never sees them)."""
+    from pochub.services.access import get_user
+
+    with engine.connect() as conn:
+        structure = alert_service.rules_for(conn).structure
+        injects = conn.execute(
+            select(INJECTS.c.pcode).where(
+                INJECTS.c.exercise_id == exercise_id, INJECTS.c.kind.in_(ALERT_INJECTS)
+            )
+        ).all()
+        teams = [
+            (
+                team.team_id,
+                list(
+                    conn.execute(
+                        select(tables.users.c.username)
+                        .join(MEMBERS, MEMBERS.c.user_id == tables.users.c.user_id)
+                        .where(MEMBERS.c.team_id == team.team_id)
+                    ).scalars()
+                ),
+            )
+            for team in _teams(conn, exercise_id)
+        ]
+    found: dict[int, list[Message]] = {}
+    for team_id, usernames in teams:
+        users = [get_user(engine, name) for name in usernames]
+        warnings: list[Message] = []
+        missing = [step for step in READINESS_STEPS if not any(u.role in ACTION_ROLES[step] for u in users)]
+        if missing:
+            warnings.append(
+                Message(
+                    N_("no member's role may {steps}: the team cannot take an alert to its close"),
+                    steps=joined([ACTION_LABELS[step] for step in missing]),
+                )
+            )
+        if injects:
+            seen = 0
+            for inject in injects:
+                office = field_office_of(structure, inject.pcode)
+                where = office.id if office is not None else None
+                if any(in_area(u, pcode=inject.pcode, field_office=where) for u in users):
+                    seen += 1
+            if seen < len(injects):
+                warnings.append(
+                    Message(
+                        N_(
+                            "{unseen} of {total} alert injects fall outside every member's area: the team will not see them"
+                        ),
+                        unseen=len(injects) - seen,
+                        total=len(injects),
+                    )
+                )
+        found[team_id] = warnings
+    return found
 
 
 def list_exercises(engine: Engine) -> list[dict[str, Any]]:

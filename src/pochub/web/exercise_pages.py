@@ -15,7 +15,6 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -250,7 +249,8 @@ def _create(request: Request, user: User, new: NewExercise) -> dict[str, Any]:
     if new.source == "real":
         assert new.first is not None and new.last is not None
         return exercises.create_replay_exercise(
-            engine, user, name=new.name, path=Path(new.file), fmt=new.format, first=new.first, last=new.last,
+            engine, user, name=new.name, path=exercises.client_data_file(request.app.state.settings, new.file),
+            fmt=new.format, first=new.first, last=new.last,
             area=exercises.Area(new.admin1, new.bbox), duration_hours=new.duration_hours, limit=new.limit,
             speed=new.speed, standard_hours=new.standard_hours,
         )  # fmt: skip
@@ -382,6 +382,7 @@ def _control_page(
     *,
     problem: ControlProblem | None = None,
     form: Mapping[str, Any] | None = None,
+    confirm_finish: bool = False,
 ) -> Response:
     engine, settings = request.app.state.engine, request.app.state.settings
     try:
@@ -410,6 +411,8 @@ def _control_page(
         urgencies=[u.value for u in Urgency],
         done=request.query_params.get("done", ""),
         created=request.query_params.get("created") == "1",
+        readiness=exercises.team_readiness(engine, exercise_id),
+        confirm_finish=confirm_finish,
     )
 
 
@@ -484,6 +487,8 @@ def change_clock(request: Request, user: OptionalUser, exercise_id: str, form_da
     engine = request.app.state.engine
     change = form_value(posted, "change")
     form = {"speed": form_value(posted, "speed"), "hours": form_value(posted, "hours")}
+    if change == "finish" and form_value(posted, "confirm") != "yes":
+        return _control_page(request, user, found, confirm_finish=True)  # a second form confirms it
     if change in CLOCK_CHANGES:
         service = {"start": exercises.start, "pause": exercises.pause, "finish": exercises.finish}[change]
         return _after(request, user, found, "clock", lambda: service(engine, found, user))
