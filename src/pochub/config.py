@@ -40,6 +40,11 @@ class Settings(BaseSettings):
         default=Path("../shared"),
         description="Folder of the shared public datasets used by tests and benchmarks (never committed).",
     )
+    exercise_data: Path | None = Field(
+        default=None,
+        description="Folder of the data files a real-data exercise created from the API or the pages may read "
+        "(a file named there must lie inside it). Unset: the shared data folder (POCHUB_SHARED).",
+    )
     host: str = Field(default="127.0.0.1", description="Address `pochub serve` listens on.")
     port: int = Field(default=8000, description="Port `pochub serve` listens on.")
     import_batch_rows: int = Field(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -173,3 +174,36 @@ def test_fuzzed_readers_are_not_told_the_body_in_an_alerts_history(
             history = answer.json() if path.endswith("history") else answer.json()["history"]
             assert history
             assert not any({"body", "from_body", "to_body"} & set(entry["detail"]) for entry in history)
+
+
+# --- a trainer names a server file for a real-data exercise ---
+
+
+def test_a_real_data_exercise_reads_only_the_exercise_data_folder(engine: Engine, tmp_path: Path) -> None:
+    """A trainer named /etc/passwd, /etc/shadow or the server's key file as an exercise's data file: the error
+    echoed its first line ("found: root:x:0:0...", the key itself) and told which files exist."""
+    folder = tmp_path / "exercise data"
+    folder.mkdir()
+    secret = tmp_path / "pochub.key"
+    secret.write_text("z5SlBfiGa7AbMSxadjdPDsnI5a84WEcZdygPdyXq\n", encoding="utf-8")
+    (folder / "events.csv").write_text("event_id_cnty,event_date\n", encoding="utf-8")
+    (folder / "link.csv").symlink_to(secret)
+    url = engine.url.render_as_string(hide_password=False)
+    app = create_app(
+        Settings(database_url=url, secret_key=SECRET, workers=False, exercise_data=folder)  # type: ignore[call-arg]
+    )
+    trainer = TestClient(app, headers=auth_header(make_user(engine, "trainer")[1]))
+    asked = {
+        "name": "replay",
+        "source": "real",
+        "format": "acled",
+        "first": "2020-01-01",
+        "last": "2020-02-01",
+    }
+    for name in (str(secret), "../pochub.key", "link.csv", "/etc/passwd", "/no/such/file.csv"):
+        answer = trainer.post("/api/v1/exercises", json={**asked, "file": name})
+        assert answer.status_code == 422, answer.text
+        assert "no such file in the exercise data folder" in answer.text
+        assert "z5sl" not in answer.text.lower() and "root:" not in answer.text
+    inside = trainer.post("/api/v1/exercises", json={**asked, "file": "events.csv"})
+    assert inside.status_code == 422 and "not a ACLED file" in inside.text  # read: it is in the folder

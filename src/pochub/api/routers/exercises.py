@@ -5,7 +5,6 @@ at exercise time through the normal lifecycle."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Response
@@ -18,6 +17,7 @@ from pochub.api.auth import AppSettings, CurrentUser, require_roles
 from pochub.api.deps import get_engine
 from pochub.api.language import DocumentLanguage
 from pochub.api.schemas import alerts as schemas
+from pochub.config import Settings
 from pochub.core.models.access import Role, User
 from pochub.errors import InvalidInput
 from pochub.services import exercises
@@ -90,7 +90,7 @@ class InjectsIn(Body):
 TeamIn.model_rebuild()
 
 
-def _create(engine: Engine, user: User, body: ExerciseIn) -> dict[str, Any]:
+def _create(engine: Engine, settings: Settings, user: User, body: ExerciseIn) -> dict[str, Any]:
     if body.source == "demo":
         return exercises.create_demo_exercise(
             engine, user, name=body.name, level=body.difficulty, seed=body.seed, speed=body.speed,
@@ -100,7 +100,8 @@ def _create(engine: Engine, user: User, body: ExerciseIn) -> dict[str, Any]:
         if not body.file or body.first is None or body.last is None:
             raise InvalidInput("a real-data exercise needs file, first and last")
         return exercises.create_replay_exercise(
-            engine, user, name=body.name, path=Path(body.file), fmt=body.format, first=body.first, last=body.last,
+            engine, user, name=body.name, path=exercises.client_data_file(settings, body.file), fmt=body.format,
+            first=body.first, last=body.last,
             area=exercises.Area(tuple(body.admin1), body.bbox), duration_hours=body.duration_hours, limit=body.limit,
             speed=body.speed, standard_hours=body.standard_hours,
         )  # fmt: skip
@@ -113,9 +114,11 @@ def _create(engine: Engine, user: User, body: ExerciseIn) -> dict[str, Any]:
 
 
 @router.post("", status_code=201)
-async def create_exercise(body: ExerciseIn, engine: Engine_, user: Facilitator) -> dict[str, Any]:
-    """Create an exercise (trainer, admin)."""
-    return await run_in_threadpool(_create, engine, user, body)
+async def create_exercise(
+    body: ExerciseIn, engine: Engine_, settings: AppSettings, user: Facilitator
+) -> dict[str, Any]:
+    """Create an exercise (trainer, admin); a real-data file is named inside the exercise data folder."""
+    return await run_in_threadpool(_create, engine, settings, user, body)
 
 
 @router.get("")
