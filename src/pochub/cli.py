@@ -343,10 +343,20 @@ def import_boundaries_command(
     skip_invalid: SkipInvalid = False,
     rejects: Rejects = None,
     output: Output = OutputFormat.table,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="A new vintage replaces the level: its stored areas not in this file are removed and every "
+            "event, community and base is assigned again (refused while alerts are routed to a removed P-code). "
+            "Without it they are kept and named in a warning.",
+        ),
+    ] = False,
 ) -> None:
     """Import admin areas with P-codes from GeoJSON (geometry repaired into valid polygons, each repair named);
     every event, community and base then takes its area: inside, else the nearest within
-    POCHUB_AREA_TOLERANCE_KM, else "outside the boundaries"."""
+    POCHUB_AREA_TOLERANCE_KM, else "outside the boundaries". A new vintage of a level adds and updates areas by
+    P-code; --replace also removes the level's areas it no longer holds."""
     from pochub.services.places import import_boundaries
 
     summary = import_boundaries(
@@ -360,6 +370,7 @@ def import_boundaries_command(
         tolerance_km=state(ctx).settings.area_tolerance_km,
         skip_invalid=skip_invalid,
         rejects=rejects,
+        replace=replace,
     )
     print_summary(summary.as_dict(), output)
 

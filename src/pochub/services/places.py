@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sqlalchemy import Connection, Engine, Table, bindparam, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, select, update
 
 from pochub.core.geography.areas import BEYOND, INSIDE, NEAREST, AreaIndex, assign_finest
 from pochub.errors import InvalidInput, RowError
@@ -37,6 +37,8 @@ class PlacesSummary:
     bases_located: int = 0
     skipped: int = 0
     """Features left out with --skip-invalid (their reasons in the rejects file)."""
+    removed: tuple[str, ...] = ()
+    """Areas of the level that the new vintage does not hold, removed with --replace ("P-code name")."""
     repaired: tuple[str, ...] = ()
     """Features whose geometry was repaired: file, feature number, name, P-code and what was done."""
     rows_read: int = 0
@@ -72,6 +74,7 @@ PLACING = (
     "communities_outside_boundaries",
     "bases_located",
     "skipped",
+    "removed",
     "repaired",
 )
 """The summary's figures about where places fell and what was repaired (boundaries show them all)."""
@@ -157,10 +160,16 @@ def import_boundaries(
     tolerance_km: float = AREA_TOLERANCE_KM,
     skip_invalid: bool = False,
     rejects: Path | None = None,
+    replace: bool = False,
 ) -> PlacesSummary:
     """Store admin areas of one level (repaired into valid polygons), then give every stored event its area at
     that level and every community and base its finest area: inside, else nearest within ``tolerance_km``.
-    With ``skip_invalid`` bad features are left out (written with their reasons to ``rejects``)."""
+    With ``skip_invalid`` bad features are left out (written with their reasons to ``rejects``).
+
+    A new vintage of a level adds and updates areas by P-code; the level's stored areas it does not hold are kept
+    (and named in a warning) unless ``replace``: then they are removed and every event, community and base is
+    assigned again against the new vintage. ``replace`` refuses, changing nothing, while alerts are routed to a
+    removed P-code (an alert keeps the area it was routed to)."""
     read = read_boundaries(
         path,
         level,
@@ -172,7 +181,24 @@ def import_boundaries(
     )
     if rejects is not None:
         write_rejects(rejects, read.skipped)
+    warnings: list[str] = []
     with engine.begin() as conn:
+        a = tables.admin_areas.c
+        kept = {area.pcode for area in read.areas}
+        gone = {
+            r.pcode: r.name
+            for r in conn.execute(select(a.pcode, a.name).where(a.level == level))
+            if r.pcode not in kept
+        }
+        if gone and replace:
+            _refuse_removing_routed(conn, gone)
+            conn.execute(delete(tables.admin_areas).where(a.pcode.in_(list(gone))))
+        elif gone:
+            shown = ", ".join(sorted(gone)[:10]) + (" ..." if len(gone) > 10 else "")
+            warnings.append(
+                f"{len(gone)} stored area(s) of level {level} are not in this file and were kept ({shown}): "
+                "--replace removes them and assigns every event, community and base again"
+            )
         new, replaced = repositories.save_admin_areas(conn, read.areas)
         index = AreaIndex.build(repositories.load_admin_areas(conn, level), level)
         events = assign_events(conn, index, tolerance_km) if level in (1, 2) else {}
@@ -192,7 +218,23 @@ def import_boundaries(
         bases_located=bases[INSIDE] + bases[NEAREST],
         repaired=tuple(r.describe() for r in read.repairs),
         skipped=len(read.skipped),
+        removed=tuple(f"{code} {name}" for code, name in sorted(gone.items())) if replace else (),
+        warnings=tuple(warnings),
     )
+
+
+def _refuse_removing_routed(conn: Connection, gone: dict[str, str]) -> None:
+    """Refuse a --replace that would remove an area alerts were routed to (naming the P-codes and counts)."""
+    al = tables.alerts.c
+    routed = conn.execute(
+        select(al.pcode, func.count()).where(al.pcode.in_(list(gone))).group_by(al.pcode).order_by(al.pcode)
+    ).all()
+    if routed:
+        named = ", ".join(f"{code} {gone[code]} ({count} alert(s))" for code, count in routed)
+        raise InvalidInput(
+            f"--replace would remove areas that alerts were routed to: {named}; nothing was changed. Alerts keep "
+            "the area they were routed to: import without --replace (the old areas are kept)"
+        )
 
 
 def import_communities(
