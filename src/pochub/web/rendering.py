@@ -41,6 +41,7 @@ def environment() -> Environment:
     env.globals["csrf_field"] = csrf_field
     env.filters["local_time"] = local_time
     env.globals["now_utc"] = now_utc
+    env.globals["mission_zone"] = mission_zone
     return env
 
 

@@ -143,7 +143,52 @@ function drawAlert(state) {
   notice.hidden = false;
 }
 
+function localNow() {
+  const parts = new Intl.DateTimeFormat("sv-SE", {
+    timeZone: config.zone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit",
+    timeZoneName: "short",
+  }).format(new Date());
+  return parts;
+}
+
+function countFromRows() {
+  const rows = [...document.querySelectorAll("table.inbox tbody tr[data-reference]")];
+  return {
+    new: rows.filter((tr) => tr.dataset.state === "received").length,
+    overdue: rows.filter((tr) => tr.classList.contains("overdue")).length,
+  };
+}
+
+// A page whose list has no JSON of its own (the exercise feed): fetch the page again, under the same access
+// rules, and swap its list, counts and messages for the new ones (the server's escaped rendering, as on a load).
+async function pollPage() {
+  const response = await fetch(config.url, { credentials: "same-origin", cache: "no-store" });
+  if (response.status !== 200) throw new Error(String(response.status));
+  const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+  const before = new Set([...document.querySelectorAll("table.inbox tbody tr[data-reference]")].map((tr) => tr.dataset.reference));
+  for (const selector of ["table.inbox tbody", "#inbox-count", ".exercise-messages", ".exercise-banner"]) {
+    const old = document.querySelector(selector);
+    const next = fresh.querySelector(selector);
+    if (old && next) old.replaceWith(document.importNode(next, true));
+  }
+  for (const tr of document.querySelectorAll("table.inbox tbody tr[data-reference]")) {
+    if (!before.has(tr.dataset.reference)) tr.classList.add("fresh");
+  }
+  setTitle(countFromRows());
+  setChecked(localNow());
+}
+
 async function poll() {
+  if (config.kind === "page") {
+    try {
+      await pollPage();
+      document.body.dataset.deskPolls = String(Number(document.body.dataset.deskPolls || 0) + 1);
+    } catch (error) {
+      // the next poll tries again
+    }
+    window.setTimeout(poll, config.seconds * 1000);
+    return;
+  }
   try {
     const headers = version ? { "If-None-Match": `"${version}"` } : {};
     const response = await fetch(config.url, { headers, credentials: "same-origin", cache: "no-store" });
@@ -172,7 +217,9 @@ function start() {
     cue.checked = cueOn();
     cue.addEventListener("change", () => window.localStorage.setItem(CUE_KEY, cue.checked ? "on" : "off"));
   }
-  if (config.kind === "inbox") {
+  if (config.kind === "page") {
+    setTitle(countFromRows());
+  } else if (config.kind === "inbox") {
     known = new Set([...document.querySelectorAll("table.inbox tbody tr[data-reference]")].map((tr) => tr.dataset.reference));
   } else {
     version = config.version;
