@@ -1261,6 +1261,35 @@ def _team_document(score: TeamScore) -> dict[str, Any]:
     }
 
 
+CRITERION_STEPS = {
+    "acknowledge": ActionName.ACKNOWLEDGE,
+    "respond": ActionName.DECIDE,
+    "coverage": ActionName.DEPLOY,
+    "doctrine": ActionName.DECIDE,
+    "feedback": ActionName.GIVE_FEEDBACK,
+}
+"""The lifecycle step each scoring criterion judges: a team none of whose members may take it is not scored on it."""
+
+
+def _not_applicable(engine: Engine, team_id: int) -> dict[str, Text]:
+    """The criteria the team cannot meet whatever it does (no member's role may take the step), with why."""
+    with engine.connect() as conn:
+        roles = set(
+            conn.execute(
+                select(tables.users.c.role)
+                .join(MEMBERS, MEMBERS.c.user_id == tables.users.c.user_id)
+                .where(MEMBERS.c.team_id == team_id)
+            ).scalars()
+        )
+    return {
+        name: Message(
+            N_("not applicable: no member of the team may {step}"), step=Message(ACTION_LABELS[step])
+        )
+        for name, step in CRITERION_STEPS.items()
+        if not roles & ACTION_ROLES[step]
+    }
+
+
 def _scored(engine: Engine, exercise_id: int) -> tuple[Play, list[TeamScore], list[Moment], dict[str, Any]]:
     play = _load_play(engine, exercise_id)
     settings = orjson.loads(play.row.settings)
@@ -1271,7 +1300,7 @@ def _scored(engine: Engine, exercise_id: int) -> tuple[Play, list[TeamScore], li
     moments: list[Moment] = []
     for team in play.teams:
         plays, team_moments = _plays(play, team, rules, standard)
-        teams.append(score_team(team.name, plays, ScoringRules()))
+        teams.append(score_team(team.name, plays, ScoringRules(), _not_applicable(engine, team.team_id)))
         moments += team_moments
     return play, teams, moments, settings
 

@@ -287,8 +287,11 @@ def _feedback(play: AlertPlay) -> tuple[float, Text]:
     return 0.0, N_("the community never heard back")
 
 
-def score_play(play: AlertPlay, rules: ScoringRules | None = None) -> DecisionScore:
-    """Score one team's handling of one alert inject."""
+def score_play(
+    play: AlertPlay, rules: ScoringRules | None = None, not_applicable: Mapping[str, Text] | None = None
+) -> DecisionScore:
+    """Score one team's handling of one alert inject. ``not_applicable`` names the criteria the team could not
+    meet whatever it did (no member's role may take that step), with why: they are left out of the total."""
     chosen = rules or ScoringRules()
     values: dict[str, tuple[float | None, Text]] = {
         "acknowledge": timeliness(
@@ -303,6 +306,8 @@ def score_play(play: AlertPlay, rules: ScoringRules | None = None) -> DecisionSc
         "doctrine": _doctrine(play),
         "feedback": _feedback(play),
     }
+    for name, why in (not_applicable or {}).items():
+        values[name] = (None, why)
     scores = tuple(
         Score(name, values[name][0], chosen.weights.get(name, 0.0), values[name][1]) for name in CRITERIA
     )
@@ -317,10 +322,24 @@ def _weighted(scores: Sequence[Score]) -> float:
     return round(100 * sum(s.weight * (s.value or 0.0) for s in applicable) / weight, 1)
 
 
-def score_team(team: str, plays: Sequence[AlertPlay], rules: ScoringRules | None = None) -> TeamScore:
-    """Score a team over every alert inject it received."""
+def score_team(
+    team: str,
+    plays: Sequence[AlertPlay],
+    rules: ScoringRules | None = None,
+    not_applicable: Mapping[str, Text] | None = None,
+) -> TeamScore:
+    """Score a team over every alert inject it received (see :func:`score_play` for ``not_applicable``). A team
+    that received no alert is not scored: its explanation says so instead of a total of 0."""
     chosen = rules or ScoringRules()
-    decisions = tuple(score_play(play, chosen) for play in plays)
+    decisions = tuple(score_play(play, chosen, not_applicable) for play in plays)
+    if not decisions:
+        return TeamScore(
+            team,
+            decisions,
+            dict.fromkeys(CRITERIA),
+            0.0,
+            (N_("no alert reached this team: there is no decision to score"),),
+        )
     criteria: dict[str, float | None] = {}
     for name in CRITERIA:
         values = [d.score(name).value for d in decisions if d.score(name).value is not None]
@@ -389,6 +408,8 @@ LESSONS = {
 def lessons(teams: Sequence[TeamScore]) -> tuple[Text, ...]:
     """Lessons for the after-action review, from where the teams lost most."""
     found: list[Text] = []
+    if not any(t.decisions for t in teams):
+        return (N_("No alert was played: the scores hold no lesson."),)
     for name in CRITERIA:
         values = [t.criteria[name] for t in teams if t.criteria.get(name) is not None]
         if not values:
