@@ -43,13 +43,13 @@ function drawCommunities(rows) {
   const group = L.featureGroup();
   for (const [lon, lat, status, population, name] of rows) {
     L.circleMarker([lat, lon], {
-      radius: Math.max(2.5, Math.min(8, Math.sqrt(population) / 28)),
+      radius: Math.max(2.5, Math.min(8, Math.sqrt(population ?? 0) / 28)),
       color: "#ffffff",
       weight: 1,
       fillColor: COLOURS[status],
       fillOpacity: 0.85,
     })
-      .bindTooltip(asText(`${name} · ${NAMES[status]} · ${text.population} ${numberFormat.format(population)}`))
+      .bindTooltip(asText(`${name} · ${NAMES[status]} · ${text.population} ${population === null ? text.unknown_value : numberFormat.format(population)}`))
       .addTo(group);
   }
   group.addTo(map);

@@ -428,7 +428,7 @@ function riskOf(community) {
 function showCommunity(c) {
   show(c.name, [
     [text.kind, text.community],
-    [text.population, count(c.population)],
+    [text.population, c.population === null ? text.unknown_value : count(c.population)],
     [text.risk, label("bands", riskOf(c)) || text.not_assessed],
     [text.pcode, c.pcode],
     [text.vulnerable_groups, (c.vulnerable_groups || []).join(", ")],
