@@ -166,3 +166,20 @@ def test_place_files_import_as_communities_as_they_come(
         assert conn.execute(select(func.count()).where(c.name == "")).scalar_one() == 0
     again = json.loads(cli("--database", database_url, "import", "communities", path, "--format", "json").out)
     assert (again["stored"], again["updated"]) == (0, stored), "ids are stable: the same places are updated"
+
+
+def test_a_plan_too_large_for_memory_is_refused_naming_candidates(
+    database_url: str, cli: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every community is a candidate site by default: a gazetteer's 30,000 localities would need 7 GB of travel
+    times, so a plan over the limit is refused with the way out (--candidates), not killed by the system."""
+    import pochub.services.allocation as allocation
+
+    db = ("--database", database_url)
+    places = shared_file("geonames-cities/geonames_cities500_cd_ss_cf_ml_sd.csv")
+    assert cli(*db, "import", "communities", places).code == 0
+    bases = shared_file("geo-pko/geopko_v1_africa_1994_2018.csv")
+    assert cli(*db, "import", "bases", bases, "--mission", "MONUSCO").code == 0
+    monkeypatch.setattr(allocation, "MAX_PLAN_CELLS", 398 * 398 - 1)
+    refused = cli(*db, "allocate", "mclp", "--p", "2")
+    assert refused.code == 1 and "--candidates" in refused.err and "398 communities" in refused.err
