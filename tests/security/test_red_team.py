@@ -207,3 +207,25 @@ def test_a_real_data_exercise_reads_only_the_exercise_data_folder(engine: Engine
         assert "z5sl" not in answer.text.lower() and "root:" not in answer.text
     inside = trainer.post("/api/v1/exercises", json={**asked, "file": "events.csv"})
     assert inside.status_code == 422 and "not a ACLED file" in inside.text  # read: it is in the folder
+
+
+# --- credentials in the query string under other names ---
+
+
+@pytest.mark.parametrize("name", ["key", "Gateway-Key", "X-Pochub-Gateway-Key", " token", "pochub_session"])
+def test_a_credential_in_the_url_under_another_name_is_refused_and_blanked(engine: Engine, name: str) -> None:
+    """A relay configured with ``?key=SECRET`` (the gateway header is X-Pochub-Gateway-Key) got a 401 and the
+    access log printed the credential."""
+    from urllib.parse import quote
+
+    app = create_app(_settings(engine))
+    seen: list[dict[str, object]] = []
+
+    async def logged(scope: dict[str, object], receive: object, send: object) -> None:
+        seen.append(scope)  # the server's access log prints its query string once the answer is sent
+        await app(scope, receive, send)  # type: ignore[arg-type]
+
+    client = TestClient(logged)  # type: ignore[arg-type]
+    answer = client.post(f"/api/v1/intake/sms?{quote(name)}=SECRET-VALUE", data={"From": "+1", "Body": "hi"})
+    assert answer.status_code == 400, answer.text
+    assert seen and b"SECRET-VALUE" not in seen[0]["query_string"]  # type: ignore[operator]

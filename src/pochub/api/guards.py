@@ -21,9 +21,15 @@ from pochub.api.auth import presented_credential
 from pochub.services.access import record_refusal
 
 QUERY_SECRETS = frozenset(
-    {"token", "access_token", "api_key", "apikey", "auth_token", "password", "secret", "gateway_key"}
-)
-"""Query parameters that would carry a credential (compared without case)."""
+    {"token", "access_token", "api_key", "apikey", "auth_token", "password", "secret", "gateway_key", "key",
+     "x_pochub_gateway_key", "pochub_session", "session", "passwd", "pwd"}
+)  # fmt: skip
+"""Query parameters that would carry a credential (compared without case, spaces, and with - as _)."""
+
+
+def _secret_name(name: str) -> bool:
+    """Whether a query parameter's name is one a credential would be sent under (``?Gateway-Key=``, ``?key=``)."""
+    return name.strip().lower().replace("-", "_") in QUERY_SECRETS
 
 
 def _cookies(headers: Headers) -> dict[str, str]:
@@ -46,10 +52,10 @@ class QuerySecretsRefused:
             await self.app(scope, receive, send)
             return
         pairs = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
-        if not any(name.lower() in QUERY_SECRETS for name, _ in pairs):
+        if not any(_secret_name(name) for name, _ in pairs):
             await self.app(scope, receive, send)
             return
-        blanked = [(name, "REDACTED" if name.lower() in QUERY_SECRETS else value) for name, value in pairs]
+        blanked = [(name, "REDACTED" if _secret_name(name) else value) for name, value in pairs]
         scope["query_string"] = urlencode(blanked).encode("latin-1")  # what the access log will print
         response = JSONResponse(
             status_code=400,
