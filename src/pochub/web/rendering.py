@@ -42,6 +42,7 @@ def environment() -> Environment:
     env.filters["local_time"] = local_time
     env.globals["now_utc"] = now_utc
     env.globals["mission_zone"] = mission_zone
+    env.globals["minutes_until"] = minutes_until
     return env
 
 
@@ -54,6 +55,13 @@ def _instant(value: datetime | str) -> datetime:
 def now_utc() -> datetime:
     """The current instant (the exercise banner shows real time beside exercise time)."""
     return datetime.now(UTC)
+
+
+def minutes_until(value: datetime | str | None) -> int | None:
+    """Whole minutes from now until ``value`` (negative once past): deadlines said in words ("in 2 h 10 min")."""
+    if not value:
+        return None
+    return int((_instant(value) - datetime.now(UTC)).total_seconds() // 60)
 
 
 def zone_label(moment: datetime) -> str:

@@ -24,7 +24,24 @@ function timeNode(times) {
 }
 
 function fill(template, values) {
-  return template.replace(/\{(\w+)\}/g, (whole, key) => (key in values ? String(values[key]) : whole));
+  return template
+    .replace(/\{(\w+)\}/g, (whole, key) => (key in values ? String(values[key]) : whole))
+    .replace(/%\((\w+)\)s/g, (whole, key) => (key in values ? String(values[key]) : whole));
+}
+
+// A deadline in words, as the server says it: "(in 2 h 10 min)" or "(45 min late)".
+function dueWords(times) {
+  if (!times) return "";
+  const minutes = Math.floor((Date.parse(times.iso) - Date.now()) / 60000);
+  const m = Math.abs(minutes);
+  const s = config.strings;
+  const span =
+    m >= 2880
+      ? fill(s.days_hours, { days: Math.floor(m / 1440), hours: Math.floor((m % 1440) / 60) })
+      : m >= 60
+        ? fill(s.hours_minutes, { hours: Math.floor(m / 60), minutes: m % 60 })
+        : fill(s.minutes, { minutes: m });
+  return element("span", { class: "due-words" }, `(${fill(minutes >= 0 ? s.in_time : s.late, { time: span })})`);
 }
 
 function overdueFlag() {
@@ -37,7 +54,7 @@ function row(item) {
   const head = element("th", { scope: "row" }, link, element("br"), element("span", { class: "excerpt" }, item.excerpt));
   const step = element("td");
   if (item.next_step) {
-    step.append(labels.steps[item.next_step] || item.next_step, element("br"), `${config.strings.due} `, timeNode(item.due));
+    step.append(labels.steps[item.next_step] || item.next_step, element("br"), `${config.strings.due} `, timeNode(item.due), " ", dueWords(item.due));
   } else {
     step.append(config.strings.nothing_left);
   }
@@ -135,7 +152,7 @@ function drawAlert(state) {
   const step = document.getElementById("alert-next-step");
   if (step) {
     step.replaceChildren();
-    if (state.next_step) step.append(config.labels.steps[state.next_step] || state.next_step, `, ${config.strings.due} `, timeNode(state.due));
+    if (state.next_step) step.append(config.labels.steps[state.next_step] || state.next_step, `, ${config.strings.due} `, timeNode(state.due), " ", dueWords(state.due));
     else step.append(config.strings.nothing_left);
   }
   const link = element("a", { href: window.location.pathname }, config.strings.reload);
