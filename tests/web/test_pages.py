@@ -243,3 +243,20 @@ def test_static_assets_are_built_hashed_and_gzipped(client: TestClient) -> None:
         assert "https://" not in text.replace("https://leafletjs.com", "").replace(
             "https://www.chartjs.org", ""
         ) or name.endswith(".css"), name
+
+
+def test_an_unknown_address_is_a_page_in_the_layout_or_json_under_the_api(client: TestClient) -> None:
+    """A browser gets the "not found" page with the navigation (in its language); API clients get JSON."""
+    anonymous = client.get("/no/such/page", headers={"Accept": "text/html"})
+    assert anonymous.status_code == 404 and "<h1>Page not found</h1>" in anonymous.text
+    sign_in(client)
+    page = client.get("/no/such/page", headers={"Accept": "text/html,application/xhtml+xml"})
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert '<a href="/alerts"' in page.text and '<a href="/coverage"' in page.text  # the signed-in navigation
+    french = client.get("/no/such/page", headers={"Accept": "text/html", "Accept-Language": "fr"})
+    assert french.status_code == 404 and "<h1>Page introuvable</h1>" in french.text
+    api = client.get("/api/v1/no-such-thing", headers={"Accept": "text/html"})
+    assert api.status_code == 404 and api.json() == {"detail": "not found"}
+    script = client.get("/no/such/page", headers={"Accept": "application/json"})
+    assert script.status_code == 404 and script.json() == {"detail": "not found"}
+    assert client.get("/alerts/NO-SUCH-REF.json").status_code in (404, 422)  # a route's own 404 is unchanged

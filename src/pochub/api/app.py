@@ -7,9 +7,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from pochub import __version__
@@ -92,14 +94,25 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1024)  # field offices' connections are slow
     app.add_middleware(RefuseNulPaths)
     install_http_security(app, settings)  # CSRF check and security headers, around everything
-    app.add_middleware(RefusalsAudited, engine=app.state.engine)  # every 403, whoever gave it, in the audit log
+    app.add_middleware(
+        RefusalsAudited, engine=app.state.engine
+    )  # every 403, whoever gave it, in the audit log
     app.add_middleware(QuerySecretsRefused)  # outermost: no credential in a URL reaches a route or a log
 
     @app.exception_handler(PocHubError)
     async def pochub_error(request: Request, exc: PocHubError) -> JSONResponse:
         # in the caller's language (the page's cookie, else Accept-Language, else English)
-        language = choose_language(request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language"))
+        language = choose_language(
+            request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language")
+        )
         return JSONResponse(status_code=exc.http_status, content={"detail": error_text(exc, language)})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        # an address no route knows: the "not found" page in the layout (JSON under /api/ and for API clients)
+        if exc.status_code == 404 and exc.detail == "Not Found":
+            return await run_in_threadpool(pages.not_found, request)
+        return await http_exception_handler(request, exc)
 
     @app.exception_handler(DataError)
     @app.exception_handler(OverflowError)
@@ -118,7 +131,9 @@ def create_app(settings: Settings) -> FastAPI:
         app.include_router(module.router)
     app.include_router(alert_pages.router)  # before pages: /alerts is the inbox, not a placeholder
     app.include_router(planning_pages.router)  # before pages: /coverage and /coordination, not placeholders
-    app.include_router(exercise_pages.router)  # before pages: the facilitator's and the trainees' exercise pages
+    app.include_router(
+        exercise_pages.router
+    )  # before pages: the facilitator's and the trainees' exercise pages
     app.include_router(account_pages.router)  # one's sessions, tokens and password
     app.include_router(pages.router)  # the web pages ("/" is the operational picture), after the API
     return app

@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
 from pochub.api.auth import SESSION_COOKIE, OptionalUser, client_address
 from pochub.api.deps import DbConnection
@@ -199,3 +199,18 @@ def static_file(request: Request, name: str) -> Response:
 
 
 __all__ = ["language_of", "router"]
+
+
+def not_found(request: Request) -> Response:
+    """An unknown address: a page in the layout (with the navigation of the signed-in user) for a browser, JSON
+    under /api/ and for clients that do not ask for HTML."""
+    if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
+        return JSONResponse({"detail": "not found"}, status_code=404)
+    from pochub.api.auth import optional_user
+
+    user = None
+    session = request.cookies.get(SESSION_COOKIE)
+    if session:
+        with request.app.state.engine.connect() as conn:
+            user = optional_user(conn, None, session)
+    return render(request, "not_found.html", status_code=404, user=user)
