@@ -16,9 +16,7 @@ from typing import Any
 import orjson
 from sqlalchemy import (
     Connection,
-    Dialect,
     Row,
-    Table,
     and_,
     bindparam,
     case,
@@ -256,46 +254,52 @@ def record_effects(
     return transition_id
 
 
-def _cast(table: Table, column: str, dialect: Dialect) -> str:
-    """A typed bind parameter for ``column`` (PostgreSQL infers nothing in an INSERT ... SELECT's list)."""
-    return f"CAST(%({table.name}_{column})s AS {table.c[column].type.compile(dialect=dialect)})"
+def _json_value(value: Any) -> Any:
+    """Values orjson does not write itself, as PostgreSQL reads them from JSON text (bytea in hex form)."""
+    if isinstance(value, bytes | bytearray | memoryview):
+        return "\\x" + bytes(value).hex()
+    raise TypeError(f"cannot store {type(value).__name__} through JSON")
+
+
+def _row(values: Any) -> str:
+    """One row (or a list of rows) as one JSON parameter for ``json_populate_record``."""
+    return orjson.dumps(values, default=_json_value).decode()
 
 
 @lru_cache(maxsize=64)
 def _received_statement(
-    dialect: Dialect, alert_columns: tuple[str, ...], report_columns: tuple[str, ...], notifications: int
+    alert_columns: tuple[str, ...], report_columns: tuple[str, ...], notifications: bool
 ) -> str:
     """One PostgreSQL statement storing a new alert with its transition, notifications, report and audit entry
-    (data-modifying CTEs, all or nothing), built once per shape: one round trip instead of five per intake."""
-    history, reports, audit_log, outbox = (
-        tables.alert_transitions, tables.alert_reports, tables.audit_log, tables.outbox,
-    )  # fmt: skip
+    (data-modifying CTEs, all or nothing): one round trip instead of five per intake. Each row is one JSON
+    parameter read by ``json_populate_record`` into the table's own row type (so every value gets its column's
+    type), which keeps the statement short and its parameters few: psycopg converts it once and prepares it."""
     transition_columns = ("at", "actor", "role", "action", "from_state", "to_state", "reason", "detail")
     audit_columns = ("at", "actor", "role", "action", "entity", "entity_id", "detail", "client")
+
+    def listed(columns: tuple[str, ...], alias: str) -> str:
+        return ", ".join(f"{alias}.{c}" for c in columns)
+
     parts = [
-        f"a AS (INSERT INTO alerts ({', '.join(alert_columns)}) "
-        f"VALUES ({', '.join(_cast(ALERTS, c, dialect) for c in alert_columns)}) RETURNING alert_id)",
+        f"a AS (INSERT INTO alerts ({', '.join(alert_columns)}) SELECT {listed(alert_columns, 'j')} "
+        "FROM json_populate_record(NULL::alerts, %(alert)s::json) AS j RETURNING alert_id)",
         f"t AS (INSERT INTO alert_transitions (alert_id, {', '.join(transition_columns)}) "
-        f"SELECT a.alert_id, {', '.join(_cast(history, c, dialect) for c in transition_columns)} FROM a "
+        f"SELECT a.alert_id, {listed(transition_columns, 'j')} FROM a "
+        "CROSS JOIN json_populate_record(NULL::alert_transitions, %(transition)s::json) AS j "
         "RETURNING alert_id, transition_id)",
         f"r AS (INSERT INTO alert_reports (alert_id, {', '.join(report_columns)}) "
-        f"SELECT a.alert_id, {', '.join(_cast(reports, c, dialect) for c in report_columns)} FROM a "
-        "RETURNING report_id)",
-        f"u AS (INSERT INTO audit_log ({', '.join(audit_columns)}) "
-        f"VALUES ({', '.join(_cast(audit_log, c, dialect) for c in audit_columns)}))",
+        f"SELECT a.alert_id, {listed(report_columns, 'j')} FROM a "
+        "CROSS JOIN json_populate_record(NULL::alert_reports, %(report)s::json) AS j RETURNING report_id)",
+        f"u AS (INSERT INTO audit_log ({', '.join(audit_columns)}) SELECT {listed(audit_columns, 'j')} "
+        "FROM json_populate_record(NULL::audit_log, %(audit)s::json) AS j)",
     ]
     if notifications:
-        rows = ", ".join(
-            f"(CAST(%(kind_{i})s AS VARCHAR), CAST(%(target_{i})s AS VARCHAR), CAST(%(payload_{i})s AS TEXT))"
-            for i in range(notifications)
-        )
         parts.append(
             "o AS (INSERT INTO outbox (dedupe_key, created_at, alert_id, kind, target, payload, status, attempts, "
             "next_attempt_at, exercise_id) "
-            "SELECT t.alert_id || ':' || t.transition_id || ':' || n.kind || ':' || n.target, "
-            f"{_cast(outbox, 'created_at', dialect)}, t.alert_id, n.kind, n.target, n.payload, 'pending', 0, "
-            f"{_cast(outbox, 'created_at', dialect)}, {_cast(outbox, 'exercise_id', dialect)} "
-            f"FROM t CROSS JOIN (VALUES {rows}) AS n (kind, target, payload))"
+            "SELECT t.alert_id || ':' || t.transition_id || ':' || n.kind || ':' || n.target, n.created_at, "
+            "t.alert_id, n.kind, n.target, n.payload, 'pending', 0, n.created_at, n.exercise_id "
+            "FROM t CROSS JOIN json_populate_recordset(NULL::outbox, %(outbox)s::json) AS n)"
         )
     return "WITH " + ", ".join(parts) + " SELECT a.alert_id, r.report_id FROM a CROSS JOIN r"
 
@@ -324,25 +328,32 @@ def insert_received(
     records = [e for e in effects if isinstance(e, TransitionRecorded)]
     assert len(records) == 1, "a new alert has exactly one transition"
     record = records[0]
-    notifications = list(dict.fromkeys(e for e in effects if isinstance(e, Notify)))
+    notifications = [
+        {
+            "kind": effect.kind,
+            "target": effect.target,
+            "payload": orjson.dumps({**payload, "kind": effect.kind, "reason": effect.reason}).decode(),
+            "created_at": record.at,
+            "exercise_id": columns.get("exercise_id"),
+        }
+        for effect in dict.fromkeys(e for e in effects if isinstance(e, Notify))
+    ]
     alert_values = {**state_columns(state, now), **columns, "version": 1}
-    params: dict[str, Any] = {f"alerts_{k}": v for k, v in alert_values.items()}
-    params.update({f"alert_reports_{k}": v for k, v in report.items()})
-    params.update({f"audit_log_{k}": v for k, v in audit_entry.items()})
-    params.update(
-        alert_transitions_at=record.at, alert_transitions_actor=record.actor, alert_transitions_role=record.role,
-        alert_transitions_action=record.action.value, alert_transitions_from_state=record.from_status.value,
-        alert_transitions_to_state=record.to_status.value, alert_transitions_reason=record.reason,
-        alert_transitions_detail=orjson.dumps(dict(record.detail)).decode(),
-        outbox_created_at=record.at, outbox_exercise_id=columns.get("exercise_id"),
-    )  # fmt: skip
-    for i, effect in enumerate(notifications):
-        params[f"kind_{i}"] = effect.kind
-        params[f"target_{i}"] = effect.target
-        params[f"payload_{i}"] = orjson.dumps(
-            {**payload, "kind": effect.kind, "reason": effect.reason}
-        ).decode()
-    statement = _received_statement(conn.dialect, tuple(alert_values), tuple(report), len(notifications))
+    transition = {
+        "at": record.at, "actor": record.actor, "role": record.role, "action": record.action.value,
+        "from_state": record.from_status.value, "to_state": record.to_status.value, "reason": record.reason,
+        "detail": orjson.dumps(dict(record.detail)).decode(),
+    }  # fmt: skip
+    params = {
+        "alert": _row(alert_values),
+        "transition": _row(transition),
+        "report": _row(report),
+        "audit": _row(audit_entry),
+        "outbox": _row(notifications),
+    }
+    statement = _received_statement(tuple(alert_values), tuple(report), bool(notifications))
+    if not notifications:
+        del params["outbox"]
     alert_id, report_id = conn.exec_driver_sql(statement, params).one()
     return int(alert_id), int(report_id)
 
