@@ -30,16 +30,22 @@ map.getContainer().setAttribute("aria-label", text.map_label);
 map.setView([0, 20], 5);
 
 const layers = {
-  areas: L.layerGroup().addTo(map),
-  events: L.layerGroup().addTo(map),
-  communities: L.layerGroup().addTo(map),
-  bases: L.layerGroup().addTo(map),
-  roads: L.layerGroup().addTo(map),
+  areas: L.layerGroup(),
+  events: L.layerGroup(),
+  communities: L.layerGroup(),
+  bases: L.layerGroup(),
+  roads: L.layerGroup(),
   hotspots: L.layerGroup(),
   emerging: L.layerGroup(),
-  gaps: L.layerGroup().addTo(map),
+  gaps: L.layerGroup(),
   reach: L.layerGroup(),
 };
+// the first view answers "where is it happening and where are we": the switches checked in the page (areas,
+// events, bases, open alerts) start on the map; the others wait to be switched on
+for (const [name, group] of Object.entries(layers)) {
+  const box = document.querySelector(`input[data-layer="${name}"]`);
+  if (!box || box.checked) group.addTo(map);
+}
 map.createPane("areasPane").style.zIndex = 250;
 // the layers are fetched at once but drawn after the areas frame the map and the events are asked for
 let markFramed;
