@@ -160,6 +160,35 @@ def test_import_export_round_trip_and_invalid_imports_store_nothing(
     assert result.code == 1 and "area XX05 (from boundaries) is not covered" in result.out
 
 
+def test_validate_and_import_print_their_problems_in_french(
+    cli: CliRunner, engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    db = ("--database", database_url)
+    source = tmp_path / "groups.yaml"
+    assert cli(*db, "structure", "templates", "--model", "groups_as_coordinators", "-o", source).code == 0
+    result = cli(*db, "structure", "validate", source, "--language", "fr")
+    assert result.code == 0 and ": valide : " in result.out and "organes" in result.out
+    document = yaml.safe_load(source.read_text())
+    document["bodies"][1]["reports_to"] = document["bodies"][2]["id"]
+    document["routing"]["default_body"] = "nowhere"
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump(document, sort_keys=False))
+    result = cli(*db, "structure", "validate", bad, "--language", "fr")
+    assert result.code == 1
+    assert (
+        "boucle dans les liens hiérarchiques" in result.out
+        and "l'organe 'nowhere' n'existe pas" in result.out
+    )
+    assert "reporting-line" not in result.out and "does not exist" not in result.out
+    assert "problème(s)" in result.err
+    result = cli(*db, "structure", "import", bad, "--language", "fr")
+    assert result.code == 1 and "rien n'a été enregistré" in result.err
+    assert "boucle dans les liens hiérarchiques" in result.err and "reporting-line" not in result.err
+    assert structure_count(engine) == 0
+    assert cli(*db, "structure", "import", source, "--language", "fr").code == 0
+    assert structure_count(engine) == 1
+
+
 def test_errors_name_the_line_and_missing_structures(
     cli: CliRunner, engine: Engine, database_url: str, tmp_path: Path
 ) -> None:

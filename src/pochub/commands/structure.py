@@ -7,10 +7,11 @@ The toolkit commands (organogram, terms of reference, checklist, model compariso
 from __future__ import annotations
 
 import json
+import sys
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.table import Table
@@ -18,8 +19,9 @@ from rich.table import Table
 from pochub.cli import err, out, state
 from pochub.commands.language import DocumentLanguage, LanguageOption
 from pochub.core.models.coordination import CoordinatorModel
-from pochub.errors import InvalidInput
-from pochub.i18n import localise, translations
+from pochub.core.text import N_, Message
+from pochub.errors import InvalidInput, PocHubError
+from pochub.i18n import error_text, localise, translations
 
 structure_app = typer.Typer(
     help="The coordination structure: validate, import, export, templates, organogram, terms of reference.",
@@ -59,6 +61,18 @@ class ReportFormat(StrEnum):
     json = "json"
 
 
+ProblemLanguageOption = Annotated[
+    DocumentLanguage,
+    typer.Option("--language", help="Print the problems in this language: en (English) or fr (French)."),
+]
+
+
+def _fail(error: PocHubError, language: str) -> NoReturn:
+    """Print ``error`` in ``language`` as the CLI prints every error, and exit with its code."""
+    print(f"error: {error_text(error, language)}", file=sys.stderr)
+    raise typer.Exit(error.exit_code)
+
+
 def _check_pcodes(
     ctx: typer.Context, from_store: bool, pcodes: Path | None
 ) -> set[str] | dict[str, str | None] | None:
@@ -74,17 +88,23 @@ def validate(
     path: Path,
     boundaries_from_store: BoundariesFromStore = False,
     pcodes: PcodesFile = None,
+    language: ProblemLanguageOption = DocumentLanguage.en,
 ) -> None:
     """Check a structure file: every problem is listed with its line and element; exit 1 if there is any."""
     from pochub.services.structures import validate_file
 
-    report = validate_file(path, _check_pcodes(ctx, boundaries_from_store, pcodes))
+    lang = language.value
+    try:
+        report = validate_file(path, _check_pcodes(ctx, boundaries_from_store, pcodes))
+    except PocHubError as exc:
+        _fail(exc, lang)
     if report.valid:
-        out.print(report.summary(), highlight=False, soft_wrap=True)
+        out.print(report.summary(lang), highlight=False, soft_wrap=True)
         return
-    for line in report.lines():
+    for line in report.lines(lang):
         print(line)
-    err.print(f"{path}: {len(report.problems)} problem(s)", highlight=False)
+    count = Message(N_("{path}: {count} problem(s)"), path=str(path), count=len(report.problems))
+    err.print(localise(count, lang), highlight=False)
     raise typer.Exit(1)
 
 
@@ -94,12 +114,20 @@ def import_command(
     path: Path,
     boundaries_from_store: BoundariesFromStore = False,
     pcodes: PcodesFile = None,
+    language: ProblemLanguageOption = DocumentLanguage.en,
 ) -> None:
     """Validate a structure file and store it as the mission's current structure."""
     from pochub.services.structures import import_structure
 
-    report = import_structure(state(ctx).engine(), path, _check_pcodes(ctx, boundaries_from_store, pcodes))
-    err.print(f"stored. {report.summary()}", highlight=False, soft_wrap=True)
+    lang = language.value
+    try:
+        report = import_structure(
+            state(ctx).engine(), path, _check_pcodes(ctx, boundaries_from_store, pcodes)
+        )
+    except PocHubError as exc:
+        _fail(exc, lang)
+    stored = Message(N_("stored. {summary}"), summary=report.summary(lang))
+    err.print(localise(stored, lang), highlight=False, soft_wrap=True)
 
 
 @structure_app.command("export")

@@ -18,7 +18,7 @@ import orjson
 from sqlalchemy import Connection, Engine, insert, select
 
 from pochub.core.models.coordination import CoordinatorModel, Structure
-from pochub.core.text import N_, Message
+from pochub.core.text import N_, Message, joined
 from pochub.core.toolkit.checklist import TASKS, ChecklistAssessment, assess, structure_findings
 from pochub.core.workflow.structure import (
     StructureProblem,
@@ -87,18 +87,43 @@ class ValidationReport:
         """True when there is no problem."""
         return not self.problems
 
-    def lines(self) -> list[str]:
-        """One line per problem: file:line: element: message."""
-        return [self.file.describe(p) for p in self.problems]
+    def problem_messages(self) -> list[Message]:
+        """One translatable line per problem: file:line: element: message (the message in the reader's
+        language, the place as written)."""
+        located = []
+        for problem in self.problems:
+            line = self.file.line_of(problem.element)
+            where = f"{self.file.path}:{line}" if line is not None else str(self.file.path)
+            located.append(
+                Message(
+                    "{where}: {element}: {problem}",
+                    where=where,
+                    element=problem.element,
+                    problem=problem.message,
+                )
+            )
+        return located
 
-    def summary(self) -> str:
-        """What a valid structure holds."""
+    def lines(self, language: str = DEFAULT_LANGUAGE) -> list[str]:
+        """One line per problem in ``language``: file:line: element: message."""
+        return [localise(message, language) for message in self.problem_messages()]
+
+    def summary(self, language: str = DEFAULT_LANGUAGE) -> str:
+        """What a valid structure holds, in ``language``."""
         s = self.file.structure
-        checked = f", {self.pcodes_checked} P-codes covered" if self.pcodes_checked else ""
-        return (
-            f"{self.file.path}: valid: {len(s.bodies)} bodies, {len(s.field_offices)} field offices, "
-            f"{len(s.roles)} roles, {len(s.routing.rules)} routing rules{checked}"
+        text = Message(
+            N_(
+                "{path}: valid: {bodies} bodies, {offices} field offices, {roles} roles, {rules} routing rules"
+            ),
+            path=str(self.file.path),
+            bodies=len(s.bodies),
+            offices=len(s.field_offices),
+            roles=len(s.roles),
+            rules=len(s.routing.rules),
         )
+        if self.pcodes_checked:
+            text = Message(N_("{summary}, {count} P-codes covered"), summary=text, count=self.pcodes_checked)
+        return localise(text, language)
 
 
 def pcodes_for_check(
@@ -157,13 +182,12 @@ def import_structure(
         stored = known_pcodes(conn)
     report = validate_file(path, pcodes, stored)
     if not report.valid:
-        listed = "\n".join(f"  {line}" for line in report.lines())
         raise InvalidInput(
             Message(
                 N_("{path}: {count} problem(s); nothing was stored:\n{problems}"),
                 path=str(path),
                 count=len(report.problems),
-                problems=listed,
+                problems=joined([Message("  {line}", line=m) for m in report.problem_messages()], "\n"),
             )
         )
     store_document(engine, _plain(report.file.document))
