@@ -96,7 +96,9 @@ def rows(page: str) -> list[str]:
 
 
 def action_forms(page: str) -> list[str]:
-    return re.findall(r'<form class="action" method="post" action="/alerts/[^/]+/([a-z_]+)(?:#[a-z-]+)?"', page)
+    return re.findall(
+        r'<form class="action" method="post" action="/alerts/[^/]+/([a-z_]+)(?:#[a-z-]+)?"', page
+    )
 
 
 def test_the_inbox_shows_the_area_by_urgency_and_deadline_with_overdue_alerts_marked(
@@ -213,7 +215,22 @@ def test_the_new_alert_form_says_what_is_wrong_then_logs_the_call(
     assert mismatch.status_code == 422  # an admin area that does not exist
 
 
-@pytest.mark.parametrize("role", list(Role))
+def test_a_gateway_credential_opens_no_page(client: TestClient, demo_engine: Engine) -> None:
+    """A gateway posts to intake only: every page sends it to the sign-in page, and it logs no alert."""
+    _, token = make_user(demo_engine, Role.GATEWAY)
+    before = transitions(demo_engine)
+    for href in ("/", "/alerts", "/alerts/new", "/threats", "/charts"):
+        page = client.get(href, headers=auth_header(token), follow_redirects=False)
+        assert page.status_code in (303, 307, 401, 403), href
+        assert "Alert inbox" not in page.text
+    posted = client.post(
+        "/alerts/new", data={"text": "x"}, headers=auth_header(token), follow_redirects=False
+    )
+    assert posted.status_code in (303, 401, 403)
+    assert transitions(demo_engine) == before
+
+
+@pytest.mark.parametrize("role", [role for role in Role if role is not Role.GATEWAY])
 def test_navigation_follows_the_role(client: TestClient, demo_engine: Engine, role: Role) -> None:
     office = OFFICE if role in (Role.CLA, Role.FIELD_OFFICER) else None
     _, token = make_user(demo_engine, role, field_office=office)
