@@ -339,3 +339,33 @@ def test_forecast_against_actual_on_the_demo_mission(demo: TestClient, engine: E
     charts = demo.get("/charts")
     assert 'id="chart-forecast"' in charts.text
     assert "Forecast against actual" in charts.text
+
+
+def test_one_coverage_truth_on_the_page_the_plan_the_map_and_the_command(
+    demo: TestClient, engine: Engine
+) -> None:
+    """The posture panel, the plan's current posture, the map's layer and `coverage` give the same figure for
+    the same standard and season, and the page says which units and which season it counts."""
+    from pochub.services.allocation import coverage
+
+    sign_in(demo, "planner")
+    for season, word in (("dry", "dry season"), ("rainy", "rainy season")):
+        posture = text_of(demo.get(f"/coverage?standard=2h&season={season}").text)
+        panel = float(re.search(r"Covered within 2 h ([\d.]+) %", posture)[1])  # type: ignore[index]
+        assert re.search(r"Counted: \d+ units \(\d+ by air\) at \d+ of the \d+ bases", posture)
+        assert f"Season: {word}." in posture
+        layer = demo.get(f"/map/coverage.json?standard=2&season={season}").json()
+        service = coverage(engine, standards=(2.0,), season=season).result.covered_share[0]
+        assert panel == pytest.approx(100 * layer["covered_share"], abs=0.06)
+        assert panel == pytest.approx(100 * float(service), abs=0.06)
+        plan = planned(
+            demo, {"model": "mclp", "p": "1", "standard": "2h", "season": season, "weight": "population"}
+        )
+        shown = text_of(plan.text)
+        before = float(re.findall(r"Covered share ([\d.]+) % ([\d.]+) %", shown)[0][0])
+        assert before == pytest.approx(panel, abs=0.06), season  # the plan starts from the same posture
+        site = page_config(plan.text, "coverage-config")["plan"]["sites"][0]
+        assert site["nearest_community"] and site["population_newly_covered"] >= 0
+    dry = coverage(engine, standards=(1.0, 2.0, 4.0), season="dry").result.covered_share
+    rainy = coverage(engine, standards=(1.0, 2.0, 4.0), season="rainy").result.covered_share
+    assert (dry >= rainy - 1e-12).all()  # rain never gains coverage

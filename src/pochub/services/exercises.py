@@ -51,6 +51,7 @@ from pochub.core.exercise.scoring import (
 from pochub.core.models.access import Role, User, in_area
 from pochub.core.models.alerts import (
     OPEN_STATUSES,
+    ActionName,
     Channel,
     Decision,
     Phase,
@@ -67,7 +68,6 @@ from pochub.core.workflow.lifecycle import (
     ACTION_ROLES,
     SYSTEM,
     Action,
-    ActionName,
     Actor,
     Escalate,
     apply,
