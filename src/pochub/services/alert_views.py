@@ -39,7 +39,7 @@ class AlertAccess:
     ``fuzzed``: places come from the fuzzed columns only, in filters, counts and sorts as in what is shown, so
     no sequence of questions (narrowing a box, an area) finds the true place. ``place_names``: the community
     and the location text (which name the true place). ``text``: the community's words. ``recorded_by``: who
-    logged each report.
+    logged each report and took each step (staff of the alert's field office: not for fuzzed readers).
     """
 
     fuzzed: bool
@@ -57,7 +57,7 @@ def alert_access(user: User, settings: Settings, *, export: bool = False) -> Ale
         fuzzed=fuzzed,
         place_names=not fuzzed,
         text=not export and not (partner and settings.partner_text == "redacted"),
-        recorded_by=not partner and not export,
+        recorded_by=not fuzzed,  # staff names tell the field office, which follows from the true place
         protected=not export and can_read_protected(user.role),
     )
 
