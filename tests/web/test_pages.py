@@ -169,6 +169,9 @@ def test_the_picture_and_charts_of_the_demo_mission(
         config = json.loads(
             re.search(r'<script type="application/json" id="map-config">(.*?)</script>', page.text, re.S)[1]
         )  # type: ignore[index]
+        # names, not codes, for what the details panel lists (every demo group has its label)
+        assert config["groups"]["persons_with_disabilities"] == "persons with disabilities"
+        assert {"idps", "children", "women", "elderly", "minorities"} <= set(config["groups"])
         with engine.connect() as conn:
             first, last = event_queries.date_range(conn, EventFilter())
             total = event_queries.count(conn, EventFilter())

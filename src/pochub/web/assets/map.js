@@ -437,7 +437,7 @@ function showCommunity(c) {
     [text.population, c.population === null ? text.unknown_value : count(c.population)],
     [text.risk, label("bands", riskOf(c)) || text.not_assessed],
     [text.pcode, c.pcode],
-    [text.vulnerable_groups, (c.vulnerable_groups || []).join(", ")],
+    [text.vulnerable_groups, (c.vulnerable_groups || []).map((g) => label("groups", g).replace(/_/g, " ")).join(", ")],
     [text.self_protection, (c.self_protection_capacities || []).join(", ")],
     [text.focal_point, yesNo(c.has_focal_point)],
     [text.phone_coverage, yesNoUnknown(c.phone_coverage)],
