@@ -168,6 +168,10 @@ class EventWriter:
             cursor.execute(f"TRUNCATE {STAGING}")
         self._copy(raw, STAGING, batch.select([*EVENT_COLUMNS, pl.col(LINE).alias("line")]))
         with raw.cursor() as cursor:  # type: ignore[attr-defined]
+            # the staging table and a freshly loaded events table have no statistics yet: the planner then
+            # hashes all of events for every batch; one index probe per staged row is always the right plan
+            cursor.execute("SET LOCAL enable_hashjoin = off")
+            cursor.execute("SET LOCAL enable_mergejoin = off")
             columns = ", ".join(EVENT_COLUMNS)
             # a file may repeat an id (the last row wins); sorting wide rows is costly, so only when needed
             chosen = (
@@ -188,6 +192,8 @@ class EventWriter:
                 f"WHERE events.raw IS DISTINCT FROM excluded.raw AND {_NOT_OLDER}"
             )
             self.changed += cursor.rowcount
+            cursor.execute("RESET enable_hashjoin")
+            cursor.execute("RESET enable_mergejoin")
 
     @staticmethod
     def _any_stored_postgresql(raw: Any, batch: pl.DataFrame) -> bool:
