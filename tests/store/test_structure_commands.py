@@ -121,7 +121,7 @@ def test_validate_lists_every_problem_with_its_line(
     assert result.code == 1
     office = document["field_offices"][0]
     assert (
-        f"field_offices[{office['id']}] ({office['name']}): area {office['area_pcodes'][0]} has no PoC focal point"
+        f"field_offices[{office['id']}] ({office['name']['en']}): area {office['area_pcodes'][0]} has no PoC focal point"
         in result.out
     )
     assert "routing.rules[17]: body 'joc2' does not exist" in result.out

@@ -104,7 +104,7 @@ def validate(
     for line in report.lines(lang):
         print(line)
     count = Message(N_("{path}: {count} problem(s)"), path=str(path), count=len(report.problems))
-    err.print(localise(count, lang), highlight=False)
+    err.print(localise(count, lang), highlight=False, soft_wrap=True)
     raise typer.Exit(1)
 
 

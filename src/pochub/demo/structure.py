@@ -287,8 +287,98 @@ def _routing(offices: tuple[FieldOffice, ...]) -> dict[str, Any]:
     return {"urgency_levels": URGENCY_LEVELS, "default_body": MISSION_WG, "rules": rules}
 
 
+FRENCH = {
+    "Head of Mission (SRSG)": "Chef de mission (RSSG)",
+    "Deputy Head of Mission (DSRSG)": "Chef adjoint de mission (RSSG adjoint)",
+    "Chief of Staff": "Chef de cabinet",
+    "Force Commander": "Commandant de la Force",
+    "Police Commissioner": "Chef de la composante Police",
+    "Senior Protection of Civilians Adviser": "Conseiller principal pour la protection des civils",
+    "Protection of Civilians Officer (PoC Unit)": "Spécialiste de la protection des civils (Unité PdC)",
+    "Director, Human Rights Division": "Directeur, Division des droits de l'homme",
+    "Chief, Civil Affairs Division": "Chef, Division des affaires civiles",
+    "Senior Child Protection Adviser": "Conseiller principal pour la protection de l'enfance",
+    "Senior Women Protection Adviser": "Conseiller principal pour la protection des femmes",
+    "Chief, Joint Operations Centre": "Chef, Centre d'opérations conjoint",
+    "JOC Duty Officer": "Officier de permanence du JOC",
+    "Chief, Joint Mission Analysis Centre": "Chef, Cellule d'analyse conjointe de la mission",
+    "Force Chief of Operations (U3)": "Chef des opérations de la Force (U3)",
+    "Police Chief of Operations": "Chef des opérations de la Police",
+    "Head of Office": "Chef de bureau",
+    "PoC Focal Point": "Point focal PdC",
+    "Sector Commander": "Commandant de secteur",
+    "UN Police Sector Coordinator": "Coordonnateur de secteur de la Police des Nations Unies",
+    "Civil Affairs Officer": "Spécialiste des affaires civiles",
+    "Human Rights Officer": "Spécialiste des droits de l'homme",
+    "Community Liaison Assistant Coordinator": "Coordonnateur des assistants de liaison communautaire",
+    "Senior Management Group on Protection": "Groupe de gestion principal sur la protection",
+    "Mission PoC Working Group": "Groupe de travail sur la protection des civils",
+    "Field PoC Working Group": "Groupe de travail de terrain sur la protection des civils",
+    "Joint Operations Centre": "Centre d'opérations conjoint",
+    "Joint Mission Analysis Centre": "Cellule d'analyse conjointe de la mission",
+    "mission-wide PoC priorities, strategy and resources": (
+        "priorités, stratégie et ressources de PdC à l'échelle de la mission"
+    ),
+    "runs the mission PoC threat matrix and coordinates the response across sectors": (
+        "tient la matrice des menaces PdC de la mission et coordonne la réponse entre les secteurs"
+    ),
+    "local threat matrix, alerts and response": "matrice locale des menaces, alertes et réponse",
+    "situational awareness and crisis management": "connaissance de la situation et gestion des crises",
+    "integrated analysis, trends and forecasts": "analyse intégrée, tendances et prévisions",
+    "mass-casualty attack or a threat beyond a sector's means": (
+        "attaque faisant de nombreuses victimes ou menace dépassant les moyens d'un secteur"
+    ),
+    "an alert of immediate urgency affecting more than one sector": (
+        "une alerte d'urgence immédiate touchant plus d'un secteur"
+    ),
+    "an alert of high or immediate urgency": "une alerte d'urgence élevée ou immédiate",
+    "any alert of immediate urgency": "toute alerte d'urgence immédiate",
+    "a surge detected by the early-warning tools": "une hausse détectée par les outils d'alerte précoce",
+    "monthly": "mensuelle",
+    "weekly": "hebdomadaire",
+    "daily (24/7 watch)": "quotidienne (veille 24 h/24, 7 j/7)",
+    "threat_matrix": "matrice des menaces",
+    "alerts": "alertes",
+    "trends": "tendances",
+    "decisions": "décisions",
+    "action_points": "points d'action",
+    "incident reports": "rapports d'incident",
+    "flash reports": "rapports flash",
+    "daily reports": "rapports quotidiens",
+    "events": "événements",
+    "threat assessments": "évaluations des menaces",
+    "forecasts": "prévisions",
+}
+"""The French of the structure's free texts (UN peacekeeping PoC usage), written as language maps."""
+BODY_TEXTS = ("name", "purpose", "meeting_frequency", "extraordinary_meeting_trigger")
+FREE_TEXT_LISTS = ("standing_inputs", "outputs")
+
+
+def _french(text: str) -> str:
+    """The French of a demo text: 'Field Office <town>' and 'X, <office>' are composed."""
+    if text.startswith("Field Office "):
+        return f"Bureau de terrain de {text.removeprefix('Field Office ')}"
+    head, separator, office = text.rpartition(", ")
+    if separator and head in FRENCH and office.startswith("Field Office "):
+        return f"{FRENCH[head]}, {_french(office)}"
+    return FRENCH[text]
+
+
+def _bilingual(items: list[dict[str, Any]], keys: tuple[str, ...]) -> list[dict[str, Any]]:
+    """``items`` with their free texts (``keys`` and the lists) as language maps (``{en: ..., fr: ...}``)."""
+    for item in items:
+        for key in keys:
+            if isinstance(item.get(key), str):
+                item[key] = {"en": item[key], "fr": _french(item[key])}
+        for key in FREE_TEXT_LISTS:
+            if key in item:
+                item[key] = [{"en": text, "fr": _french(text)} for text in item[key]]
+    return items
+
+
 def coordination_structure(names: NameMaker, geography: Geography, footprint: Footprint) -> dict[str, Any]:
-    """The whole coordination structure as plain data for ``yaml.safe_dump``."""
+    """The whole coordination structure as plain data for ``yaml.safe_dump``, its free texts in English and
+    French."""
     offices = footprint.offices
     all_areas = [p.pcode for p in geography.provinces]
     roles = _roles(names, offices)
@@ -315,7 +405,7 @@ def coordination_structure(names: NameMaker, geography: Geography, footprint: Fo
         "field_offices": [
             {
                 "id": o.office_id,
-                "name": o.name,
+                "name": {"en": o.name, "fr": _french(o.name)},
                 "town": o.town,
                 "base": o.base_id,
                 "sector": o.sector,
@@ -328,8 +418,8 @@ def coordination_structure(names: NameMaker, geography: Geography, footprint: Fo
             }
             for o in offices
         ],
-        "bodies": _bodies(offices, all_areas, components),
-        "roles": roles,
+        "bodies": _bilingual(_bodies(offices, all_areas, components), BODY_TEXTS),
+        "roles": _bilingual(roles, ("title",)),
         "routing": _routing(offices),
         "deadlines_hours": dict(DEADLINES_HOURS),
         "deadlines_measured_from": "received",

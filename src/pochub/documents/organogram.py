@@ -9,7 +9,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 
-from pochub.core.models.coordination import Level, Structure
+from pochub.core.models.coordination import Level, Structure, structure_in
 from pochub.core.toolkit.organogram import MARGIN, Organogram, layout
 from pochub.i18n import DEFAULT_LANGUAGE, translations
 
@@ -151,5 +151,5 @@ def _level_note(level: Level, _: Callable[[str], str]) -> str:
 
 
 def organogram_svg(structure: Structure, language: str = DEFAULT_LANGUAGE) -> str:
-    """The structure's organogram as SVG, its fixed words in ``language``."""
-    return render_svg(layout(structure), language)
+    """The structure's organogram as SVG, its fixed words and the structure's language maps in ``language``."""
+    return render_svg(layout(structure_in(structure, language)), language)

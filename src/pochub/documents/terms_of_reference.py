@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pochub.core.models.coordination import Structure
+from pochub.core.models.coordination import Structure, structure_in
 from pochub.core.toolkit.organogram import layout
 from pochub.core.toolkit.terms_of_reference import TermsOfReference, all_terms_of_reference
 from pochub.documents.organogram import render_svg
@@ -49,6 +49,7 @@ def write_terms_of_reference(
 ) -> list[Path]:
     """Write ``BODY.html`` and/or ``BODY.pdf`` for every body (or one) and ``index.html``; returns the paths."""
     folder.mkdir(parents=True, exist_ok=True)
+    structure = structure_in(structure, language)
     terms = all_terms_of_reference(structure)
     if body is not None:
         terms = tuple(t for t in terms if t.body_id == body)

@@ -13,7 +13,7 @@ from pochub.api.auth import current_user
 from pochub.api.deps import DbConnection
 from pochub.api.language import DocumentLanguage
 from pochub.api.responses import NOT_FOUND, SIGNED_IN, Problem
-from pochub.core.models.coordination import Level, Structure
+from pochub.core.models.coordination import Level, Structure, structure_in
 from pochub.core.toolkit.terms_of_reference import terms_of_reference
 from pochub.core.workflow.structure import escalation_path, parse_structure, validate_structure
 from pochub.documents.organogram import organogram_svg
@@ -127,7 +127,8 @@ def body_terms_of_reference(
     if structure.body(body_id) is None:
         raise NotFound(f"no body {body_id!r} in the current structure")
     return HTMLResponse(
-        render_html(terms_of_reference(structure, body_id), language), headers={"Content-Language": language}
+        render_html(terms_of_reference(structure_in(structure, language), body_id), language),
+        headers={"Content-Language": language},
     )
 
 

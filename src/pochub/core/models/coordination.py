@@ -10,10 +10,48 @@ are cached on the frozen value.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
 from datetime import date
 from enum import StrEnum
 from functools import cached_property
+from html import escape
+from typing import Any
+
+STRUCTURE_LANGUAGES = ("en", "fr")
+"""The languages a structure's free texts (purposes, titles, names) may be written in, as a language map."""
+
+
+class LanguageText(str):
+    """A free text of the structure written in several languages (``purpose: {en: ..., fr: ...}``).
+
+    It is a ``str`` (its text in :attr:`language`), so code that reads the structure needs no change; the
+    edges pick the document's language with :func:`structure_in`. As HTML (``__html__``, which Jinja and
+    markupsafe use) a text shown in another language than the document's carries ``lang`` so screen readers
+    and translators know."""
+
+    texts: Mapping[str, str]
+    language: str
+    fallback: bool
+
+    def __new__(cls, texts: Mapping[str, str], language: str = "en") -> LanguageText:
+        chosen = language if texts.get(language) else next((lang for lang in texts if texts[lang]), language)
+        made = super().__new__(cls, texts.get(chosen, ""))
+        made.texts = dict(texts)
+        made.language = chosen
+        made.fallback = chosen != language
+        return made
+
+    def in_language(self, language: str) -> LanguageText:
+        """This text in ``language``, else in another language it is written in (marked as a fallback)."""
+        return LanguageText(self.texts, language)
+
+    def __html__(self) -> str:
+        text = escape(str.__str__(self))
+        return f'<span lang="{self.language}">{text}</span>' if self.fallback else text
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (LanguageText, (dict(self.texts), self.language))
 
 
 class Level(StrEnum):
@@ -269,3 +307,26 @@ class Structure:
     def subordinates(self, body_id: str) -> tuple[Body, ...]:
         """The bodies reporting to ``body_id``."""
         return tuple(b for b in self.bodies if b.reports_to == body_id)
+
+
+def _in_language(value: Any, language: str) -> Any:
+    if isinstance(value, LanguageText):
+        return value.in_language(language)
+    if isinstance(value, tuple):
+        return tuple(_in_language(item, language) for item in value)
+    return value
+
+
+def structure_in(structure: Structure, language: str) -> Structure:
+    """``structure`` with every free text written as a language map shown in ``language`` (a text missing in
+    ``language`` falls back to another language and says so, see :class:`LanguageText`)."""
+
+    def each(item: Any) -> Any:
+        return replace(item, **{f.name: _in_language(getattr(item, f.name), language) for f in fields(item)})
+
+    return replace(
+        structure,
+        field_offices=tuple(each(o) for o in structure.field_offices),
+        bodies=tuple(each(b) for b in structure.bodies),
+        roles=tuple(each(r) for r in structure.roles),
+    )

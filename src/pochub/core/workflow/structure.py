@@ -17,12 +17,14 @@ from typing import Any
 
 from pochub.core.models.coordination import (
     LIFECYCLE_STEPS,
+    STRUCTURE_LANGUAGES,
     Body,
     CoordinatorModel,
     Escalation,
     FieldOffice,
     FocalPoint,
     Headquarters,
+    LanguageText,
     Level,
     Mission,
     Post,
@@ -97,6 +99,43 @@ class _Reader:
             return ""
         return str(value)
 
+    def free_text(self, data: Mapping[str, Any], key: str, element: str) -> str:
+        """A text people read (a purpose, a title): a string, or a language map holding every language of
+        ``STRUCTURE_LANGUAGES`` (``purpose: {en: ..., fr: ...}``)."""
+        value = data.get(key)
+        if not isinstance(value, Mapping):
+            return self.text(data, key, element)
+        return self.language_map(value, f"{element}.{key}")
+
+    def language_map(self, value: Mapping[Any, Any], element: str) -> str:
+        unknown = sorted(str(k) for k in value if k not in STRUCTURE_LANGUAGES)
+        missing = [
+            lang for lang in STRUCTURE_LANGUAGES if not isinstance(value.get(lang), str) or not value[lang]
+        ]
+        if unknown:
+            self.fail(
+                element, f"unknown language {', '.join(unknown)} (write {', '.join(STRUCTURE_LANGUAGES)})"
+            )
+        if missing:
+            self.fail(
+                element,
+                f"a language map needs a text in every language of the mission ({', '.join(STRUCTURE_LANGUAGES)});"
+                f" missing or not text: {', '.join(missing)}",
+            )
+        if unknown or missing:
+            return ""
+        return LanguageText({lang: value[lang] for lang in STRUCTURE_LANGUAGES})
+
+    def free_texts(self, value: Any, element: str) -> tuple[str, ...]:
+        """A list of texts people read, each a string or a language map."""
+        result: list[str] = []
+        for i, item in enumerate(self.items(value, element)):
+            if isinstance(item, Mapping):
+                result.append(self.language_map(item, f"{element}[{i}]"))
+            else:
+                result.extend(self.strings([item], f"{element}[{i}]"))
+        return tuple(result)
+
     def optional_text(self, data: Mapping[str, Any], key: str, element: str) -> str | None:
         return self.text(data, key, element) if data.get(key) is not None else None
 
@@ -169,7 +208,7 @@ def _field_office(reader: _Reader, data: Any, index: int) -> FieldOffice:
         focal_point = FocalPoint(role=role, name=reader.text(focal_values, "name", element)) if role else None
     return FieldOffice(
         id=office_id,
-        name=reader.text(values, "name", element) or office_id,
+        name=reader.free_text(values, "name", element) or office_id,
         area_pcodes=reader.strings(values.get("area_pcodes"), f"{element}.area_pcodes"),
         town=reader.text(values, "town", element),
         base=reader.optional_text(values, "base", element),
@@ -193,8 +232,16 @@ def _classification(reader: _Reader, values: Mapping[str, Any], element: str) ->
     """Information classification rules: one text, or a list of rules (one a line)."""
     rules = values.get("information_classification")
     if isinstance(rules, list):
-        return "\n".join(reader.strings(rules, f"{element}.information_classification"))
-    return reader.text(values, "information_classification", element)
+        texts = reader.free_texts(rules, f"{element}.information_classification")
+        if any(isinstance(t, LanguageText) for t in texts):
+            return LanguageText(
+                {
+                    lang: "\n".join(t.texts[lang] if isinstance(t, LanguageText) else t for t in texts)
+                    for lang in STRUCTURE_LANGUAGES
+                }
+            )
+        return "\n".join(texts)
+    return reader.free_text(values, "information_classification", element)
 
 
 def _body(reader: _Reader, data: Any, index: int) -> Body:
@@ -216,21 +263,21 @@ def _body(reader: _Reader, data: Any, index: int) -> Body:
         quorum = None
     return Body(
         id=body_id,
-        name=reader.text(values, "name", element) or body_id,
+        name=reader.free_text(values, "name", element) or body_id,
         level=level,
         chair=reader.text(values, "chair", element, required=True),
         members=_members(reader, values.get("members"), f"{element}.members"),
         secretariat=reader.optional_text(values, "secretariat", element),
         observers=reader.strings(values.get("observers"), f"{element}.observers"),
-        meeting_frequency=reader.text(values, "meeting_frequency", element),
+        meeting_frequency=reader.free_text(values, "meeting_frequency", element),
         area_pcodes=reader.strings(values.get("area_pcodes"), f"{element}.area_pcodes"),
         reports_to=reader.optional_text(values, "reports_to", element),
         field_office=reader.optional_text(values, "field_office", element),
-        purpose=reader.text(values, "purpose", element),
+        purpose=reader.free_text(values, "purpose", element),
         quorum=quorum,
-        extraordinary_meeting_trigger=reader.text(values, "extraordinary_meeting_trigger", element),
-        standing_inputs=reader.strings(values.get("standing_inputs"), f"{element}.standing_inputs"),
-        outputs=reader.strings(values.get("outputs"), f"{element}.outputs"),
+        extraordinary_meeting_trigger=reader.free_text(values, "extraordinary_meeting_trigger", element),
+        standing_inputs=reader.free_texts(values.get("standing_inputs"), f"{element}.standing_inputs"),
+        outputs=reader.free_texts(values.get("outputs"), f"{element}.outputs"),
         co_chair=reader.optional_text(values, "co_chair", element),
         information_classification=_classification(reader, values, element),
         review_date=reader.day(values.get("review_date"), f"{element}.review_date"),
@@ -243,7 +290,7 @@ def _post(reader: _Reader, data: Any, index: int) -> Post:
     element = f"roles[{role_id or index}]"
     return Post(
         id=role_id,
-        title=reader.text(values, "title", element) or role_id,
+        title=reader.free_text(values, "title", element) or role_id,
         component=reader.text(values, "component", element) or "civilian",
         name=reader.text(values, "name", element),
         field_office=reader.optional_text(values, "field_office", element),
