@@ -92,7 +92,9 @@ def parse_role(role: str | Role) -> Role:
         return Role(role)
     except ValueError as exc:
         known = ", ".join(r.value for r in Role)
-        raise InvalidInput(f"unknown role {role!r}; the roles are {known}") from exc
+        raise InvalidInput(
+            Message(N_("unknown role {role}; the roles are {known}"), role=repr(role), known=known)
+        ) from exc
 
 
 def _now(now: datetime | None) -> datetime:
@@ -221,7 +223,9 @@ def create_user(
                 )
             )
         except IntegrityError as exc:
-            raise Conflict(f"a user named {username!r} exists already") from exc
+            raise Conflict(
+                Message(N_("a user named {username} exists already"), username=repr(username))
+            ) from exc
         key = result.inserted_primary_key
         assert key is not None
         user_id = int(key[0])
@@ -408,7 +412,7 @@ def issue_credential(
     if kind not in ("session", "token"):
         raise InvalidInput(f"credential kind {kind!r}: session or token")
     if lifetime <= timedelta(0):
-        raise InvalidInput("a credential's lifetime must be positive")
+        raise InvalidInput(N_("a credential's lifetime must be positive"))
     moment = _now(now)
     secret = secrets.token_urlsafe(32)
     with engine.begin() as conn:
@@ -416,7 +420,7 @@ def issue_credential(
             select(tables.users.c.active).where(tables.users.c.user_id == user.user_id)
         ).scalar_one_or_none()
         if active is None:
-            raise NotFound(f"no user named {user.username!r}")
+            raise NotFound(Message(N_("no user named {username}"), username=repr(user.username)))
         if not active:
             raise Forbidden(Message(N_("user {name} is deactivated"), name=repr(user.username)))
         conn.execute(
@@ -501,7 +505,7 @@ def get_user(engine: Engine, username: str) -> User:
     with engine.connect() as conn:
         row = conn.execute(select(tables.users).where(tables.users.c.username == username)).first()
         if row is None:
-            raise NotFound(f"no user named {username!r}")
+            raise NotFound(Message(N_("no user named {username}"), username=repr(username)))
         return _user_from_row(row, _offices(conn))
 
 
@@ -546,7 +550,7 @@ def deactivate_user(
     with engine.begin() as conn:
         row = conn.execute(select(tables.users).where(tables.users.c.username == username)).first()
         if row is None:
-            raise NotFound(f"no user named {username!r}")
+            raise NotFound(Message(N_("no user named {username}"), username=repr(username)))
         conn.execute(update(tables.users).where(tables.users.c.user_id == row.user_id).values(active=False))
         conn.execute(
             update(tables.credentials)
@@ -629,7 +633,13 @@ def revoke_credential_id(
             )
         ).first()
         if row is None:
-            raise NotFound(f"{user.username} has no live session or token {credential_id}")
+            raise NotFound(
+                Message(
+                    N_("{username} has no live session or token {credential}"),
+                    username=user.username,
+                    credential=credential_id,
+                )
+            )
         conn.execute(
             update(tables.credentials).where(cred.credential_id == credential_id).values(revoked_at=moment)
         )
@@ -727,7 +737,7 @@ def reset_password(
     with engine.begin() as conn:
         row = conn.execute(select(tables.users).where(tables.users.c.username == username)).first()
         if row is None:
-            raise NotFound(f"no user named {username!r}")
+            raise NotFound(Message(N_("no user named {username}"), username=repr(username)))
         if row.role in {r.value for r in SERVICE_ROLES}:
             raise InvalidInput(f"{username} is a {row.role}: it has no password (issue it a new credential)")
         _set_password(conn, row.user_id, new_password)

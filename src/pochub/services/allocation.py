@@ -41,6 +41,7 @@ from pochub.core.allocation.travel import (
 from pochub.core.geography.areas import AreaIndex
 from pochub.core.geography.repair import polygon_parts
 from pochub.core.models.places import Community, Road
+from pochub.core.text import N_, Message
 from pochub.errors import Infeasible, InvalidInput
 from pochub.ingest.capacities import read_candidate_sites
 from pochub.store import repositories, tables
@@ -54,12 +55,12 @@ def parse_hours(text: str) -> float:
     """Hours in ``90m``, ``4h``, ``1.5h``, ``1d`` (a bare number is hours)."""
     match = _DURATION.match(text.lower())
     if not match:
-        raise InvalidInput(f"{text!r} is not a duration such as 90m, 4h or 1d")
+        raise InvalidInput(Message(N_("{text} is not a duration such as 90m, 4h or 1d"), text=repr(text)))
     value = float(match.group(1))
     unit = match.group(2) or "h"
     hours = value / 60 if unit in ("m", "min") else value * 24 if unit == "d" else value
     if hours <= 0:
-        raise InvalidInput(f"{text!r}: a standard must be longer than zero")
+        raise InvalidInput(Message(N_("{text}: a standard must be longer than zero"), text=repr(text)))
     return hours
 
 
@@ -116,7 +117,7 @@ def load_network(engine: Engine, season: str, off_road_kmh: float) -> Network:
     except ValueError as exc:
         raise InvalidInput(f"--season must be {' or '.join(s.value for s in Season)}") from exc
     if off_road_kmh <= 0:
-        raise InvalidInput("--offroad-speed must be positive")
+        raise InvalidInput(N_("--offroad-speed must be positive"))
     with engine.connect() as conn:
         rows = conn.execute(select(tables.roads)).all()
     if not rows:
@@ -167,7 +168,7 @@ def demand_weights(engine: Engine, communities: list[Community], weight: str) ->
     if weight == "population":
         return population
     if weight != "risk":
-        raise InvalidInput("--weight must be population or risk")
+        raise InvalidInput(N_("--weight must be population or risk"))
     from pochub.services.threats import assess
 
     try:
@@ -245,7 +246,7 @@ def posture(
     """Hours from each responder of today's posture (rows: ground units, then air units) to each destination."""
     bases, units = load_sites(engine)
     if not bases:
-        raise InvalidInput("no bases imported: `pochub import bases FILE` first")
+        raise InvalidInput(N_("no bases imported: `pochub import bases FILE` first"))
     ground = [site for site, air in units if not air] if units else bases
     flying = [site for site, air in units if air]
     rows = []
@@ -299,7 +300,7 @@ def coverage(
     with engine.connect() as conn:
         communities = repositories.load_communities(conn)
     if not communities:
-        raise InvalidInput("no communities imported: `pochub import communities FILE` first")
+        raise InvalidInput(N_("no communities imported: `pochub import communities FILE` first"))
     network = load_network(engine, season, off_road_kmh)
     today = posture(
         engine,
@@ -355,7 +356,7 @@ def allocate(
     with engine.connect() as conn:
         communities = repositories.load_communities(conn)
     if not communities:
-        raise InvalidInput("no communities imported: `pochub import communities FILE` first")
+        raise InvalidInput(N_("no communities imported: `pochub import communities FILE` first"))
     network = load_network(engine, season, off_road_kmh)
     demand = community_points(communities)
     today = posture(engine, network, demand)  # the same posture as `coverage` and the pages
@@ -366,9 +367,13 @@ def allocate(
         else [Site(c.community_id, c.name, c.latitude, c.longitude) for c in communities]
     )
     if model in ("mclp", "pmedian") and p > len(candidates):
-        raise Infeasible(f"p = {p} new sites, but there are only {len(candidates)} candidates")
+        raise Infeasible(
+            Message(
+                N_("p = {p} new sites, but there are only {count} candidates"), p=p, count=len(candidates)
+            )
+        )
     if model in ("mclp", "pmedian") and p < 1:
-        raise InvalidInput("--p must be at least 1")
+        raise InvalidInput(N_("--p must be at least 1"))
     if len(communities) * (len(bases) + len(candidates)) > MAX_PLAN_CELLS:
         raise InvalidInput(
             f"{len(communities):,} communities x {len(bases) + len(candidates):,} sites (every community is a "

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine
 
 from pochub.core.geography.areas import OUTSIDE, AreaIndex, assign_finest, with_area_keys
 from pochub.core.models.places import AdminArea
+from pochub.core.text import N_, Message
 from pochub.core.warning.emerging import EmergingHotspotResult, emerging_hotspots
 from pochub.core.warning.evaluation import EvaluationTable, rolling_origin_evaluation
 from pochub.core.warning.forecast import (
@@ -44,7 +45,7 @@ def parse_span(text: str) -> int:
     """Days in a span such as ``90d``, ``12w``, ``6m`` or ``1y``."""
     match = _SPAN.match(text.lower())
     if not match or int(match.group(1)) <= 0:
-        raise InvalidInput(f"{text!r} is not a span such as 90d, 12w, 6m or 1y")
+        raise InvalidInput(Message(N_("{text} is not a span such as 90d, 12w, 6m or 1y"), text=repr(text)))
     return int(match.group(1)) * _DAYS[match.group(2)]
 
 
@@ -52,7 +53,7 @@ def default_as_of(conn: Connection) -> datetime:
     """The end of the day of the latest stored event (so that historical datasets are assessed as of their end)."""
     _, last = event_queries.date_range(conn, EventFilter())
     if last is None:
-        raise InvalidInput("no events stored: import events first")
+        raise InvalidInput(N_("no events stored: import events first"))
     return datetime.combine(last, time(23, 59), tzinfo=UTC)
 
 
@@ -332,7 +333,7 @@ def monthly_panel(
     with engine.connect() as conn:
         first, last = event_queries.date_range(conn, EventFilter(threat_only=threat_only))
         if first is None or last is None:
-            raise InvalidInput("no events of violence against civilians stored: import events first")
+            raise InvalidInput(N_("no events of violence against civilians stored: import events first"))
         end, notes = panel_end(first, last, as_of)
         events = selected_events(conn, first, end, threat_only=threat_only)
         areas = repositories.load_admin_areas(conn, level) if unit_kind == "area" else []
@@ -355,7 +356,7 @@ def monthly_panel(
             neighbours = contiguity([by_code[u] for u in units])
             covariates = _area_covariates(areas, communities, units, level)
     if not units:
-        raise InvalidInput("no units to forecast")
+        raise InvalidInput(N_("no units to forecast"))
     panel = aggregate(events, units, first, end, "month")
     return UnitPanel(panel, names, neighbours, covariates, unit_kind, notes)
 
@@ -494,7 +495,7 @@ def emerging(
 ) -> EmergingRun:
     """Gi* per month on H3 cells and a Mann-Kendall trend per cell: ESRI's emerging hot spot patterns."""
     if months < 4:
-        raise InvalidInput("--periods must be at least 4 months for a trend")
+        raise InvalidInput(N_("--periods must be at least 4 months for a trend"))
     with engine.connect() as conn:
         as_of = as_of or default_as_of(conn)
         end = complete_months_end(as_of.date())
