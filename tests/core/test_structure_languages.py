@@ -109,3 +109,20 @@ def test_an_incomplete_language_map_is_refused_naming_the_field(purpose: dict[st
         parse_structure(document, source="mission.yaml")
     assert f"bodies[{document['bodies'][0]['id']}].purpose:" in str(refused.value)
     assert reason in str(refused.value)
+
+
+def test_a_language_map_error_in_a_file_names_its_line(tmp_path: Path) -> None:
+    from pochub.ingest.structure import load_structure
+
+    text = template_text("groups_as_coordinators")
+    document = yaml.safe_load(text)
+    body = document["bodies"][0]
+    french = body["purpose"]["fr"]
+    path = tmp_path / "mission.yaml"
+    path.write_text(text.replace(f"    fr: {french}\n", "    de: Zweck\n", 1))
+    line = next(i for i, row in enumerate(path.read_text().splitlines(), 1) if "de: Zweck" in row)
+    with pytest.raises(InvalidInput) as refused:
+        load_structure(path)
+    message = str(refused.value)
+    assert f"line {line - 1}: bodies[{body['id']}].purpose: unknown language de" in message, message
+    assert "missing or not text: fr" in message

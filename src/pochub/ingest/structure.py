@@ -83,10 +83,15 @@ class StructureFile:
 
     def line_of(self, element: str) -> int | None:
         """The line of ``element`` (or of the nearest enclosing element found in the file)."""
+        return self.line_in(self.lines, element)
+
+    @staticmethod
+    def line_in(lines: Mapping[str, int], element: str) -> int | None:
+        """The line of ``element`` in ``lines`` (or of the nearest enclosing element found there)."""
         name = re.sub(r" \(.*\)$", "", element)
         while name:
-            if name in self.lines:
-                return self.lines[name]
+            if name in lines:
+                return lines[name]
             cut = max(name.rfind("."), name.rfind("["))
             name = name[:cut] if cut > 0 else ""
         return None
@@ -100,7 +105,11 @@ class StructureFile:
 def load_structure(path: Path) -> StructureFile:
     """Read and parse a structure file; InvalidInput names file, line and element of any shape error."""
     document, lines = read_document(path)
-    return StructureFile(path, document, parse_structure(document, source=str(path)), lines)
+
+    def locate(element: str) -> int | None:
+        return StructureFile.line_in(lines, element)
+
+    return StructureFile(path, document, parse_structure(document, source=str(path), locate=locate), lines)
 
 
 def dump_document(document: Mapping[str, Any]) -> str:

@@ -10,7 +10,7 @@ and P-codes no field office covers.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -67,12 +67,15 @@ class Route:
 class _Reader:
     """Reads plain data into values, collecting every shape error with the element it is in."""
 
-    def __init__(self, source: str) -> None:
+    def __init__(self, source: str, locate: Callable[[str], int | None] | None = None) -> None:
         self.source = source
+        self.locate = locate
         self.errors: list[str] = []
 
     def fail(self, element: str, message: str) -> None:
-        self.errors.append(f"{element}: {message}")
+        line = self.locate(element) if self.locate is not None else None
+        where = f"line {line}: " if line is not None else ""
+        self.errors.append(f"{where}{element}: {message}")
 
     def mapping(self, value: Any, element: str) -> Mapping[str, Any]:
         if isinstance(value, Mapping):
@@ -346,10 +349,16 @@ def _escalation(reader: _Reader, data: Any) -> Escalation:
     )
 
 
-def parse_structure(document: Mapping[str, Any], *, source: str = "structure") -> Structure:
+def parse_structure(
+    document: Mapping[str, Any],
+    *,
+    source: str = "structure",
+    locate: Callable[[str], int | None] | None = None,
+) -> Structure:
     """The structure in ``document`` (plain data, as YAML or JSON loads it); InvalidInput names every element
-    of the wrong shape. Meaning (do the ids exist, is there a cycle) is ``validate_structure``'s job."""
-    reader = _Reader(source)
+    of the wrong shape (and its line, given ``locate``: element -> line in the file). Meaning (do the ids
+    exist, is there a cycle) is ``validate_structure``'s job."""
+    reader = _Reader(source, locate)
     if not isinstance(document, Mapping):
         raise InvalidInput(f"{source}: a structure is a mapping, got {type(document).__name__}")
     for key in ("mission", "bodies", "routing"):
