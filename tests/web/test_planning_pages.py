@@ -369,3 +369,12 @@ def test_one_coverage_truth_on_the_page_the_plan_the_map_and_the_command(
     dry = coverage(engine, standards=(1.0, 2.0, 4.0), season="dry").result.covered_share
     rainy = coverage(engine, standards=(1.0, 2.0, 4.0), season="rainy").result.covered_share
     assert (dry >= rainy - 1e-12).all()  # rain never gains coverage
+
+
+def test_the_coordination_page_shows_the_structure_in_the_readers_language(demo: TestClient) -> None:
+    sign_in(demo, "adviser")
+    french = demo.get("/coordination", headers={"Accept-Language": "fr"}).text
+    assert "Groupe de gestion principal sur la protection" in french and "hebdomadaire" in french
+    assert "Senior Management Group on Protection" not in french
+    english = demo.get("/coordination", headers={"Accept-Language": "en"}).text
+    assert "Senior Management Group on Protection" in english and "Groupe de gestion" not in english

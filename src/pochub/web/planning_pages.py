@@ -20,11 +20,12 @@ import numpy as np
 import yaml
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from pochub.api.auth import OptionalUser
 from pochub.core.allocation.travel import Season
 from pochub.core.models.access import Role, User
+from pochub.core.models.coordination import Structure, structure_in
 from pochub.core.toolkit.checklist import STATUSES, TASKS, Answer, ChecklistAssessment, assess
 from pochub.core.toolkit.coordinator_models import FACTORS, PROFILES
 from pochub.core.warning.forecast import forecast_regression, lag_features
@@ -328,6 +329,12 @@ def answers_document(structure: Any, answers: list[Answer]) -> dict[str, Any]:
     return document
 
 
+def _reader_structure(conn: Connection, request: Request) -> Structure | None:
+    """The current structure with its language maps (names, titles, purposes) in the reader's language."""
+    structure = current_structure(conn)
+    return structure_in(structure, language_of(request)) if structure is not None else None
+
+
 def _coordination_page(
     request: Request,
     user: User,
@@ -384,7 +391,7 @@ def coordination_page(request: Request, user: OptionalUser) -> Response:
     if user is None:
         return to_login(request)
     with request.app.state.engine.connect() as conn:
-        structure = current_structure(conn)
+        structure = _reader_structure(conn, request)
     assessment = assess([], _today(), structure=structure)
     return _coordination_page(request, user, assessment=assessment, structure=structure)
 
@@ -396,7 +403,7 @@ def record_checklist(request: Request, user: OptionalUser, data: PostedForm) -> 
         return to_login(request)
     values = {k: str(v)[:2000] for k, v in data.items() if isinstance(v, str)}
     with request.app.state.engine.connect() as conn:
-        structure = current_structure(conn)
+        structure = _reader_structure(conn, request)
     if not may_plan(user):
         assessment = assess([], _today(), structure=structure)
         return _coordination_page(
