@@ -18,7 +18,7 @@ from rich.table import Table
 
 from pochub.cli import err, out, state
 from pochub.commands.language import DocumentLanguage, LanguageOption
-from pochub.core.models.coordination import CoordinatorModel
+from pochub.core.models.coordination import CoordinatorModel, structure_in
 from pochub.core.text import N_, Message
 from pochub.errors import InvalidInput, PocHubError
 from pochub.i18n import error_text, localise, translations
@@ -312,7 +312,7 @@ def checklist(
     from pochub.documents.checklist import write_report
     from pochub.services.structures import assess_checklist, require_structure, write_checklist_template
 
-    structure = require_structure(state(ctx).engine(), structure_file)
+    structure = structure_in(require_structure(state(ctx).engine(), structure_file), language.value)
     if template is not None:
         write_checklist_template(structure, template, language.value)
         err.print(
