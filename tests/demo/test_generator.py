@@ -353,7 +353,11 @@ def test_structure_is_consistent_with_the_boundaries(small: DemoFiles) -> None:
     threats = {t.value for t in ThreatType}
     urgencies = set(structure["routing"]["urgency_levels"])
     for rule in structure["routing"]["rules"]:
-        assert rule["threat_type"] in threats | {None} and rule["urgency"] in urgencies and rule["body"] in bodies
+        assert (
+            rule["threat_type"] in threats | {None}
+            and rule["urgency"] in urgencies
+            and rule["body"] in bodies
+        )
         assert set(rule["notify"]) <= set(bodies)
     routed = {(r["threat_type"], r["urgency"]) for r in structure["routing"]["rules"]}
     assert routed == {(t, u) for t in threats | {None} for u in urgencies}  # None: not yet classified

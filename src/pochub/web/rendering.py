@@ -98,7 +98,9 @@ def local_time(context: Context, value: datetime | str | None) -> Markup:
         times = local_times(value, mission_zone(context.get("request")))
     except ValueError:
         return Markup("{}").format(value)
-    return Markup('<time datetime="{}" title="{}">{}</time>').format(times["iso"], times["utc"], times["local"])
+    return Markup('<time datetime="{}" title="{}">{}</time>').format(
+        times["iso"], times["utc"], times["local"]
+    )
 
 
 @pass_context
