@@ -1,4 +1,4 @@
-"""geography: area assignment, vintages, actor registry
+"""geography: no schema change (areas are assigned into the existing columns)
 
 Revision ID: 0007
 Revises: 0006
@@ -14,8 +14,9 @@ depends_on = None
 
 
 def upgrade() -> None:
-    """Placeholder filled by the work on issue 12 (one geography, vintages, actors)."""
+    """Nothing to change: one geography assigns areas into the existing pcode columns (kept so that the
+    revision chain stays as released)."""
 
 
 def downgrade() -> None:
-    """Placeholder filled by the work on issue 12 (one geography, vintages, actors)."""
+    """Nothing to undo."""
