@@ -15,25 +15,20 @@ from sqlalchemy import Engine
 from pochub.store import place_queries
 from pochub.store.place_queries import AreaFilter
 from tests.conftest import CliRunner, shared_file
-from tests.e2e.test_mission_data import GEOPKO, communities_file, geonames, ok, units_file
+from tests.e2e.test_mission_data import GEONAMES, GEOPKO, ok, units_file
 
 pytestmark = pytest.mark.slow
 
 HEALTH_AREAS = ("--pcode-field", "CODEAS", "--name-field", "NOMAS", "--skip-invalid")
 FILES = {
     **{
-        f"admin-boundaries-osm/{iso3}_admin{level}_osm_q8.geojson": (level, (), iso2, mission)
-        for iso3, iso2, mission in (
-            ("cod", "CD", "MONUSCO"),
-            ("ssd", "SS", "UNMISS"),
-            ("caf", "CF", "MINUSCA"),
-            ("mli", "ML", "MINUSMA"),
-        )
+        f"admin-boundaries-osm/{iso3}_admin{level}_osm_q8.geojson": (level, (), mission)
+        for iso3, mission in (("cod", "MONUSCO"), ("ssd", "UNMISS"), ("caf", "MINUSCA"), ("mli", "MINUSMA"))
         for level in (0, 1)
     },
-    "cod-ab-car/caf_admbnda_adm2_200k_sigcaf_reach_itos_v2.geojson": (2, (), "CF", "MINUSCA"),
-    "cod-ab-car/caf_admbnda_adm3_200k_sigcaf_reach_itos_v2.geojson": (3, (), "CF", "MINUSCA"),
-    "drc-health-areas/drc_health_areas_nordkivu_ituri.geojson": (2, HEALTH_AREAS, "CD", "MONUSCO"),
+    "cod-ab-car/caf_admbnda_adm2_200k_sigcaf_reach_itos_v2.geojson": (2, (), "MINUSCA"),
+    "cod-ab-car/caf_admbnda_adm3_200k_sigcaf_reach_itos_v2.geojson": (3, (), "MINUSCA"),
+    "drc-health-areas/drc_health_areas_nordkivu_ituri.geojson": (2, HEALTH_AREAS, "MONUSCO"),
 }
 
 
@@ -47,7 +42,7 @@ def invalid_features(path: Path) -> int:
 def test_each_boundary_file_imports_and_draws(
     name: str, engine: Engine, database_url: str, cli: CliRunner, tmp_path: Path
 ) -> None:
-    level, options, iso2, mission = FILES[name]
+    level, options, mission = FILES[name]
     db = ("--database", database_url)
     path = shared_file(name)
     summary = json.loads(
@@ -68,7 +63,7 @@ def test_each_boundary_file_imports_and_draws(
         assert area["geometry"].geom_type in ("Polygon", "MultiPolygon"), area["pcode"]
         assert shapely.is_valid(area["geometry"]), area["pcode"]
 
-    ok(cli(*db, "import", "communities", communities_file((geonames(iso2),), tmp_path)))
+    ok(cli(*db, "import", "communities", shared_file(GEONAMES)))  # the towns file as it comes
     ok(cli(*db, "import", "bases", shared_file(GEOPKO), "--mission", mission))
     ok(cli(*db, "import", "units", units_file(engine, tmp_path)))
     coverage = json.loads(ok(cli(*db, "coverage", "--format", "json")))
