@@ -47,7 +47,8 @@ def test_terms_of_reference_and_organogram_follow_the_chosen_language(
 
     french = client.get(tor, params={"language": "fr"}, headers=headers)
     assert french.status_code == 200 and french.headers["content-language"] == "fr"
-    assert "Termes de référence : Mission PoC Working Group" in french.text
+    assert "Termes de référence : Groupe de travail sur la protection des civils" in french.text
+    assert "Mission PoC Working Group" not in french.text  # the body's name in the document's language
     assert "1. Nom et niveau" in french.text and "Name and level" not in french.text
 
     client.cookies.set("pochub_lang", "fr")
