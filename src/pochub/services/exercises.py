@@ -134,7 +134,7 @@ def _clock_values(clock: ExerciseClock) -> dict[str, Any]:
 def _exercise(conn: Connection, exercise_id: int) -> Any:
     row = conn.execute(select(EX).where(EX.c.exercise_id == exercise_id)).first()
     if row is None:
-        raise NotFound(f"no exercise {exercise_id}")
+        raise NotFound(Message(N_("no exercise {exercise_id}"), exercise_id=exercise_id))
     return row
 
 
@@ -145,13 +145,13 @@ def exercise_by_name(engine: Engine, name_or_id: str) -> int:
             return int(_exercise(conn, int(name_or_id)).exercise_id)
         found = conn.execute(select(EX.c.exercise_id).where(EX.c.name == name_or_id)).scalar_one_or_none()
     if found is None:
-        raise NotFound(f"no exercise named {name_or_id!r}")
+        raise NotFound(Message(N_("no exercise named {name}"), name=repr(name_or_id)))
     return int(found)
 
 
 def _require_facilitator(user: User) -> None:
     if user.role not in FACILITATOR_ROLES:
-        raise Forbidden("only trainers and administrators run exercises")
+        raise Forbidden(N_("only trainers and administrators run exercises"))
 
 
 def _store_injects(conn: Connection, exercise_id: int, injects: Iterable[Inject]) -> int:
@@ -195,12 +195,17 @@ def _create(
     _require_facilitator(user)
     name = name.strip()
     if not name or len(name) > 200:
-        raise InvalidInput("an exercise needs a name of 1 to 200 characters")
+        raise InvalidInput(N_("an exercise needs a name of 1 to 200 characters"))
     clock = ExerciseClock(start=start, end=start + duration, speed=check_speed(speed))
     outside = [i.title for i in injects if not clock.start <= i.at <= clock.end]
     if outside:
         raise InvalidInput(
-            f"injects outside the exercise's time ({clock.start} to {clock.end}): {', '.join(outside[:5])}"
+            Message(
+                N_("injects outside the exercise's time ({start} to {end}): {titles}"),
+                start=clock.start,
+                end=clock.end,
+                titles=", ".join(outside[:5]),
+            )
         )
     moment = _now(now)
     try:
@@ -222,7 +227,7 @@ def _create(
                 entity_id=str(exercise_id), detail=f"created from {source}: {len(injects)} injects", at=moment,
             )  # fmt: skip
     except IntegrityError:
-        raise Conflict(f"an exercise named {name!r} exists already") from None
+        raise Conflict(Message(N_("an exercise named {name} exists already"), name=repr(name))) from None
     return exercise_status(engine, exercise_id, now=now)
 
 
@@ -299,7 +304,7 @@ def create_demo_exercise(
             if r.surface in ("earth", "gravel", "unpaved", "track")
         ]
     if not events:
-        raise InvalidInput("the store holds no events: load the demo mission first (`pochub demo`)")
+        raise InvalidInput(N_("the store holds no events: load the demo mission first (`pochub demo`)"))
     last = max(e.event_date for e in events)
     start = day_start(last - timedelta(days=chosen.period_days - 1))
     picture = MissionPicture(tuple(events), tuple(communities), tuple(units), tuple(roads))
@@ -341,9 +346,9 @@ def read_real_events(path: Path, fmt: str, *, first: date, last: date, area: Are
 
     formats = {"acled": ACLED, "ucdp": UCDP, "hxl": HXL}
     if fmt not in formats:
-        raise InvalidInput(f"the format is one of {', '.join(formats)}")
+        raise InvalidInput(Message(N_("the format is one of {formats}"), formats=", ".join(formats)))
     if not path.exists():
-        raise InvalidInput(f"{path}: no such file")
+        raise InvalidInput(Message(N_("{path}: no such file"), path=str(path)))
     found: list[EventRecord] = []
     for batch in read_events(path, formats[fmt], ImportOptions()):
         frame = batch.events
@@ -371,7 +376,7 @@ def client_data_file(settings: Settings, name: str) -> Path:
     root = (settings.exercise_data or settings.shared).resolve()
     candidate = (root / name).resolve()  # an absolute name stays absolute: checked like any other
     if not candidate.is_relative_to(root) or not candidate.is_file():
-        raise InvalidInput(f"{name}: no such file in the exercise data folder")
+        raise InvalidInput(Message(N_("{name}: no such file in the exercise data folder"), name=name))
     return candidate
 
 
@@ -393,7 +398,7 @@ def create_replay_exercise(
 ) -> dict[str, Any]:
     """An exercise replaying a real period of real data from a chosen area, compressed to exercise time."""
     if duration_hours <= 0:
-        raise InvalidInput("the exercise needs a positive duration")
+        raise InvalidInput(N_("the exercise needs a positive duration"))
     events = read_real_events(path, fmt, first=first, last=last, area=area)
     start = day_start(first)
     duration = timedelta(hours=duration_hours)
@@ -444,11 +449,17 @@ def add_injects(
         row = _exercise(conn, exercise_id)
         clock = _clock(row)
         if clock.status is ClockStatus.FINISHED:
-            raise InvalidTransition("the exercise is finished")
+            raise InvalidTransition(N_("the exercise is finished"))
         injects = parse_injects(injects_yaml, clock.now(moment), source="injects")
         late = [i.title for i in injects if i.at > clock.end]
         if late:
-            raise InvalidInput(f"injects after the exercise ends ({clock.end}): {', '.join(late[:5])}")
+            raise InvalidInput(
+                Message(
+                    N_("injects after the exercise ends ({end}): {titles}"),
+                    end=clock.end,
+                    titles=", ".join(late[:5]),
+                )
+            )
         injects = tuple(replace(i, origin="facilitator") for i in injects)
         count = _store_injects(conn, exercise_id, injects)
         audit.record(
@@ -473,13 +484,13 @@ def add_team(
     """A team of trainees (username, the post of the coordination structure they play); one team each."""
     _require_facilitator(user)
     if not name.strip():
-        raise InvalidInput("a team needs a name")
+        raise InvalidInput(N_("a team needs a name"))
     if not members:
-        raise InvalidInput("a team needs at least one member")
+        raise InvalidInput(N_("a team needs at least one member"))
     with engine.begin() as conn:
         row = _exercise(conn, exercise_id)
         if row.status == ClockStatus.FINISHED.value:
-            raise InvalidTransition("the exercise is finished")
+            raise InvalidTransition(N_("the exercise is finished"))
         structure = alert_service.rules_for(conn).structure
         posts = {p.id for p in structure.roles}
         try:
@@ -491,7 +502,13 @@ def add_team(
                 ).scalar_one()
             )
         except IntegrityError:
-            raise Conflict(f"exercise {exercise_id} has a team {name!r} already") from None
+            raise Conflict(
+                Message(
+                    N_("exercise {exercise_id} has a team {name} already"),
+                    exercise_id=exercise_id,
+                    name=repr(name),
+                )
+            ) from None
         taken = {
             r.user_id
             for r in conn.execute(
@@ -507,17 +524,23 @@ def add_team(
                 )
             ).first()
             if trainee is None or not trainee.active:
-                raise NotFound(f"no active user {username!r}")
+                raise NotFound(Message(N_("no active user {username}"), username=repr(username)))
             if trainee.user_id in taken:
-                raise Conflict(f"{username} is in another team of this exercise")
+                raise Conflict(
+                    Message(N_("{username} is in another team of this exercise"), username=username)
+                )
             if post is not None and post not in posts:
                 raise InvalidInput(
-                    f"{post!r} is not a role of the coordination structure (known: {', '.join(sorted(posts))})"
+                    Message(
+                        N_("{post} is not a role of the coordination structure (known: {known})"),
+                        post=repr(post),
+                        known=", ".join(sorted(posts)),
+                    )
                 )
             try:
                 conn.execute(insert(MEMBERS).values(team_id=team_id, user_id=trainee.user_id, post_id=post))
             except IntegrityError:
-                raise InvalidInput(f"{username} is listed twice") from None
+                raise InvalidInput(Message(N_("{username} is listed twice"), username=username)) from None
         audit.record(
             conn, actor=user.username, role=user.role.value, action="write", entity="exercise",
             entity_id=str(exercise_id), detail=f"team {name} ({len(members)} members)", at=_now(now),
@@ -539,7 +562,13 @@ def team_of(conn: Connection, exercise_id: int, user: User) -> tuple[int, str, s
         .where(TEAMS.c.exercise_id == exercise_id, MEMBERS.c.user_id == user.user_id)
     ).first()
     if found is None:
-        raise Forbidden(f"{user.username} plays in no team of exercise {exercise_id}")
+        raise Forbidden(
+            Message(
+                N_("{username} plays in no team of exercise {exercise_id}"),
+                username=user.username,
+                exercise_id=exercise_id,
+            )
+        )
     return int(found.team_id), str(found.name), found.post_id
 
 
@@ -556,7 +585,7 @@ def _set_clock(
         clock = _clock(row)
         if change == "start":
             if not _teams(conn, exercise_id):
-                raise InvalidTransition("add at least one team before starting the exercise")
+                raise InvalidTransition(N_("add at least one team before starting the exercise"))
             clock = clock.started(moment)
         elif change == "pause":
             clock = clock.paused(moment)
@@ -929,7 +958,9 @@ def team_act(
     moment = _now(now)
     status = tick(engine, exercise_id, settings=settings, now=now)
     if status["status"] != ClockStatus.RUNNING.value:
-        raise InvalidTransition(f"the exercise is {status['status']}: trainees act only while it runs")
+        raise InvalidTransition(
+            Message(N_("the exercise is {status}: trainees act only while it runs"), status=status["status"])
+        )
     at = datetime.fromisoformat(status["exercise_time"])
     with engine.connect() as conn:
         team_id, _, post = team_of(conn, exercise_id, user)
@@ -937,7 +968,7 @@ def team_act(
             select(tables.alerts.c.exercise_id).where(tables.alerts.c.reference == reference)
         ).scalar_one_or_none()
     if owner != team_id:
-        raise NotFound(f"no alert {reference!r} in your team's play")
+        raise NotFound(Message(N_("no alert {reference} in your team's play"), reference=repr(reference)))
     state = alert_service.act(engine, settings, reference, action, user, now=at, exercise=True)
     with engine.begin() as conn:
         conn.execute(

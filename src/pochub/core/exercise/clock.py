@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from pochub.core.text import N_, Message
 from pochub.errors import InvalidInput, InvalidTransition
 
 MAX_SPEED = 10_000.0
@@ -29,7 +30,12 @@ class ClockStatus(StrEnum):
 def check_speed(speed: float) -> float:
     """A speed (exercise seconds per real second) in (0, MAX_SPEED]."""
     if not 0 < speed <= MAX_SPEED:
-        raise InvalidInput(f"speed must be above 0 and at most {MAX_SPEED:g} exercise seconds a real second")
+        raise InvalidInput(
+            Message(
+                N_("speed must be above 0 and at most {maximum} exercise seconds a real second"),
+                maximum=f"{MAX_SPEED:g}",
+            )
+        )
     return float(speed)
 
 
@@ -46,10 +52,10 @@ class ExerciseClock:
 
     def __post_init__(self) -> None:
         if self.end <= self.start:
-            raise InvalidInput("the exercise must end after it starts")
+            raise InvalidInput(N_("the exercise must end after it starts"))
         check_speed(self.speed)
         if (self.status is ClockStatus.RUNNING) != (self.anchor is not None):
-            raise InvalidInput("a running clock has an anchor in real time, and only a running clock")
+            raise InvalidInput(N_("a running clock has an anchor in real time, and only a running clock"))
 
     @property
     def duration(self) -> timedelta:
@@ -73,15 +79,19 @@ class ExerciseClock:
     def started(self, real: datetime) -> ExerciseClock:
         """Start (or resume) the clock at real time ``real``."""
         if self.status is ClockStatus.RUNNING:
-            raise InvalidTransition("the exercise is already running")
+            raise InvalidTransition(N_("the exercise is already running"))
         if self.status is ClockStatus.FINISHED:
-            raise InvalidTransition("the exercise is finished")
+            raise InvalidTransition(N_("the exercise is finished"))
         return replace(self, status=ClockStatus.RUNNING, anchor=real)
 
     def paused(self, real: datetime) -> ExerciseClock:
         """Stop exercise time at real time ``real``."""
         if self.status is not ClockStatus.RUNNING:
-            raise InvalidTransition(f"only a running exercise can be paused (it is {self.status.value})")
+            raise InvalidTransition(
+                Message(
+                    N_("only a running exercise can be paused (it is {status})"), status=self.status.value
+                )
+            )
         return replace(self, status=ClockStatus.PAUSED, elapsed=self._elapsed_at(real), anchor=None)
 
     def with_speed(self, real: datetime, speed: float) -> ExerciseClock:
@@ -94,9 +104,9 @@ class ExerciseClock:
     def advanced(self, real: datetime, by: timedelta) -> ExerciseClock:
         """Move exercise time on by ``by`` (the facilitator skips a quiet night); never beyond the end."""
         if by <= timedelta(0):
-            raise InvalidInput("advance the clock by a positive time")
+            raise InvalidInput(N_("advance the clock by a positive time"))
         if self.status is ClockStatus.FINISHED:
-            raise InvalidTransition("the exercise is finished")
+            raise InvalidTransition(N_("the exercise is finished"))
         elapsed = min(self._elapsed_at(real) + by, self.duration)
         anchor = real if self.status is ClockStatus.RUNNING else None
         return replace(self, elapsed=elapsed, anchor=anchor)
@@ -104,5 +114,5 @@ class ExerciseClock:
     def finished(self, real: datetime) -> ExerciseClock:
         """End the exercise at real time ``real`` (exercise time stops where it is)."""
         if self.status is ClockStatus.FINISHED:
-            raise InvalidTransition("the exercise is already finished")
+            raise InvalidTransition(N_("the exercise is already finished"))
         return replace(self, status=ClockStatus.FINISHED, elapsed=self._elapsed_at(real), anchor=None)

@@ -167,9 +167,16 @@ class Inject:
 
     def __post_init__(self) -> None:
         if self.at.tzinfo is None:
-            raise InvalidInput(f"inject {self.title!r}: its time needs a time zone")
+            raise InvalidInput(
+                Message(N_("inject {title}: its time needs a time zone"), title=repr(self.title))
+            )
         if self.kind in ALERT_KINDS and not self.text.strip():
-            raise InvalidInput(f"inject {self.title!r}: an alert inject needs the community's words (text)")
+            raise InvalidInput(
+                Message(
+                    N_("inject {title}: an alert inject needs the community's words (text)"),
+                    title=repr(self.title),
+                )
+            )
         if (
             self.kind in ALERT_KINDS
             and self.pcode is None
@@ -177,20 +184,37 @@ class Inject:
             and self.latitude is None
         ):
             raise InvalidInput(
-                f"inject {self.title!r}: an alert inject needs a place (pcode, community or lat/lon)"
+                Message(
+                    N_("inject {title}: an alert inject needs a place (pcode, community or lat/lon)"),
+                    title=repr(self.title),
+                )
             )
         if (self.latitude is None) != (self.longitude is None):
-            raise InvalidInput(f"inject {self.title!r}: give both latitude and longitude, or neither")
+            raise InvalidInput(
+                Message(
+                    N_("inject {title}: give both latitude and longitude, or neither"), title=repr(self.title)
+                )
+            )
         if self.kind is InjectKind.ROAD_CUT and not (self.road_ids or self.season):
             raise InvalidInput(
-                f"inject {self.title!r}: a road cut names its roads (roads) or a season (rainy)"
+                Message(
+                    N_("inject {title}: a road cut names its roads (roads) or a season (rainy)"),
+                    title=repr(self.title),
+                )
             )
         if self.kind is InjectKind.UNIT_UNAVAILABLE and not self.unit_ids:
-            raise InvalidInput(f"inject {self.title!r}: name the unavailable units (units)")
+            raise InvalidInput(
+                Message(N_("inject {title}: name the unavailable units (units)"), title=repr(self.title))
+            )
         if self.threat_type is not None and self.threat_type not in {t.value for t in ThreatType}:
             known = ", ".join(t.value for t in ThreatType)
             raise InvalidInput(
-                f"inject {self.title!r}: unknown threat type {self.threat_type!r} (known: {known})"
+                Message(
+                    N_("inject {title}: unknown threat type {threat_type} (known: {known})"),
+                    title=repr(self.title),
+                    threat_type=repr(self.threat_type),
+                    known=known,
+                )
             )
 
     @property
@@ -287,12 +311,14 @@ def replay(
     drown a team); each keeps its source id and real date, for the after-action review.
     """
     if last < first:
-        raise InvalidInput("the period ends before it starts")
+        raise InvalidInput(N_("the period ends before it starts"))
     if limit < 1:
-        raise InvalidInput("a scenario needs at least one inject")
+        raise InvalidInput(N_("a scenario needs at least one inject"))
     chosen = [e for e in events if first <= e.event_date <= last]
     if not chosen:
-        raise InvalidInput(f"no event between {first} and {last} in the chosen area")
+        raise InvalidInput(
+            Message(N_("no event between {first} and {last} in the chosen area"), first=first, last=last)
+        )
     chosen = sorted(
         sorted(chosen, key=_severity, reverse=True)[:limit], key=lambda e: (e.event_date, e.source_id)
     )
@@ -333,10 +359,10 @@ class Difficulty:
     def __post_init__(self) -> None:
         if self.alerts < 1 or not 0 <= self.rumour_share < 1 or self.unit_outages < 0 or self.road_cuts < 0:
             raise InvalidInput(
-                "a difficulty needs at least one alert, a rumour share in [0, 1), no negative counts"
+                N_("a difficulty needs at least one alert, a rumour share in [0, 1), no negative counts")
             )
         if self.duration_hours <= 0 or self.period_days < 1:
-            raise InvalidInput("a difficulty needs a positive duration and period")
+            raise InvalidInput(N_("a difficulty needs a positive duration and period"))
 
 
 DIFFICULTIES: dict[str, Difficulty] = {
@@ -354,7 +380,13 @@ def difficulty(name: str) -> Difficulty:
     try:
         return DIFFICULTIES[name]
     except KeyError:
-        raise InvalidInput(f"unknown difficulty {name!r} (known: {', '.join(DIFFICULTIES)})") from None
+        raise InvalidInput(
+            Message(
+                N_("unknown difficulty {name} (known: {known})"),
+                name=repr(name),
+                known=", ".join(DIFFICULTIES),
+            )
+        ) from None
 
 
 RUMOURS = (
@@ -382,14 +414,16 @@ def demo_scenario(
     The same picture, difficulty and seed give the same injects.
     """
     if not picture.events:
-        raise InvalidInput("the mission has no events to build a scenario from (load the demo mission first)")
+        raise InvalidInput(
+            N_("the mission has no events to build a scenario from (load the demo mission first)")
+        )
     duration = timedelta(hours=level.duration_hours)
     last = max(e.event_date for e in picture.events)
     first = last - timedelta(days=level.period_days - 1)
     rumours = round(level.alerts * level.rumour_share)
     real = [e for e in picture.events if first <= e.event_date <= last]
     if not real:
-        raise InvalidInput(f"no event in the mission's last {level.period_days} days")
+        raise InvalidInput(Message(N_("no event in the mission's last {days} days"), days=level.period_days))
     injects = list(
         replay(
             real,
