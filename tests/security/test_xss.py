@@ -92,6 +92,7 @@ def tooltips_seen(page: Page, map_id: str) -> list[str]:
     for row in range(1, 12):
         for column in range(1, 16):
             page.mouse.move(box["x"] + box["width"] * column / 16, box["y"] + box["height"] * row / 12)
+            page.wait_for_timeout(25)  # a loaded machine draws the hover's tooltip a frame or two later
             tooltip = page.locator(".leaflet-tooltip")
             if tooltip.count():
                 seen.append(tooltip.first.inner_text())
