@@ -13,6 +13,7 @@ const COLOURS = ["#c62828", "#2e7d32", "#1e88e5"]; // beyond, covered today, cov
 const NAMES = [text.beyond, text.covered_today, text.covered_by_plan];
 
 const map = L.map("coverage-map", { preferCanvas: true, zoomControl: false, attributionControl: false, minZoom: 4, maxZoom: 13 });
+window.pochubCoverageMap = map; // as the picture exposes its map: tests open its tooltips without hovering
 L.control.zoom({ zoomInTitle: text.zoom_in, zoomOutTitle: text.zoom_out }).addTo(map);
 L.control.scale({ imperial: false }).addTo(map);
 map.getContainer().setAttribute("aria-label", text.map_label);
