@@ -339,6 +339,23 @@ def test_scores_with_their_explanations_and_the_review(
     assert f'href="/api/v1/exercises/{exercise["id"]}/report?format=pdf"' in control.text
     review = client.get(f"/api/v1/exercises/{exercise['id']}/report", headers=trainer)
     assert review.status_code == 200 and "After-action review" in review.text
+    # the review is also a page of the site, with its navigation, a trail back and the documents a link away
+    assert f'href="/exercises/{exercise["id"]}/review"' in control.text
+    page = client.get(f"/exercises/{exercise['id']}/review", headers=trainer)
+    assert page.status_code == 200 and "Main navigation" in page.text
+    assert (
+        '<article class="document"' in page.text
+        and "<html" not in page.text.split('<article class="document"')[1]
+    )
+    assert f'href="{base}">' in page.text  # the trail back to the control page
+    french_review = client.get(
+        f"/exercises/{exercise['id']}/review", headers={**trainer, "Cookie": "pochub_lang=fr"}
+    )
+    assert "Revue après action" in french_review.text
+    # a trainee of a team is not the facilitator: no review page for them
+    assert client.get(
+        f"/exercises/{exercise['id']}/review", headers=people["red"]["headers"]
+    ).status_code in (403, 404)
 
     french = client.get(base, headers={**trainer, "Cookie": "pochub_lang=fr"})
     assert '<strong class="exercise-word">EXERCICE</strong>' in french.text

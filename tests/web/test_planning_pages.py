@@ -266,12 +266,35 @@ def test_coordination_page_of_the_demo_mission(demo: TestClient, tmp_path: Path)
     assert page.status_code == 200
     assert '<img src="/api/v1/structures/organogram.svg"' in page.text
     assert demo.get("/api/v1/structures/organogram.svg").headers["content-type"].startswith("image/svg+xml")
-    links = re.findall(r'href="(/api/v1/structures/bodies/[^"]+/tor)"', page.text)
+    links = re.findall(r'href="(/coordination/bodies/[^"]+)"', page.text)
     bodies = demo.get("/api/v1/structures/bodies").json()
     assert len(links) == len(bodies) > 0
-    assert demo.get(links[0]).status_code == 200
     assert "this mission" in page.text  # the mission's coordinator model is outlined
-    assert demo.get("/coordination/models").status_code == 200
+    # the terms of reference and the models compared are pages of the site: navigation, trail, the document a link away
+    for path in (links[0], "/coordination/models"):
+        shown = demo.get(path)
+        assert shown.status_code == 200, path
+        assert "Main navigation" in shown.text, path
+        assert (
+            '<article class="document"' in shown.text
+            and 'href="/coordination">Coordination</a>' in shown.text
+        )
+        assert "<html" not in shown.text.split('<article class="document"', 1)[1], (
+            path
+        )  # no page inside the page
+        document = re.search(r'<ul class="document-downloads"[^>]*>\s*<li><a href="([^"]+)"', shown.text)
+        assert document is not None, path
+        printable = demo.get(document[1].replace("&amp;", "&"))
+        assert printable.status_code == 200 and printable.text.lstrip().lower().startswith(
+            "<!doctype html>"
+        ), path
+    assert "Terms of reference" in demo.get(links[0]).text
+    french = demo.get(links[0], headers={"Accept-Language": "fr"}).text
+    assert "Termes de référence" in french and "Vous êtes ici" in french
+    assert (
+        "Groupe de gestion principal sur la protection" in french
+    )  # the body's name in the reader's language
+    assert demo.get("/coordination/bodies/no-such-body").status_code == 404
     before = float(re.search(r"Overall score: (\d+) %", text_of(page.text))[1])  # type: ignore[index]
 
     keys = re.findall(r'name="answer-([a-z_]+)"', page.text)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from markupsafe import Markup, escape
 
-from pochub.documents.templating import render
+from pochub.documents.templating import render, render_content
 from pochub.i18n import DEFAULT_LANGUAGE, translations
 from pochub.services.exercises import Moment, Review
 
@@ -82,6 +82,12 @@ def render_html(review: Review, *, pdf: bool = False, language: str = DEFAULT_LA
     """The review as one self-contained HTML page."""
     maps = [(moment, moment_svg(moment, language)) for moment in review.moments]
     return render("aar_report.html.j2", language, review=review, maps=maps, pdf=pdf)
+
+
+def render_page_content(review: Review, language: str = DEFAULT_LANGUAGE) -> Markup:
+    """The review without the page around it, for the web page that shows it."""
+    maps = [(moment, moment_svg(moment, language)) for moment in review.moments]
+    return render_content("aar_report.html.j2", language, review=review, maps=maps, pdf=False)
 
 
 def render_pdf(review: Review, language: str = DEFAULT_LANGUAGE) -> bytes:

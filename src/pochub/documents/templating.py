@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from pochub.i18n import DEFAULT_LANGUAGE, install_gettext, translations
 
@@ -26,3 +27,11 @@ def render(template: str, language: str = DEFAULT_LANGUAGE, **context: Any) -> s
     return ENVIRONMENT.get_template(template).render(
         translations=translations(language), language=language, **context
     )
+
+
+def render_content(template: str, language: str = DEFAULT_LANGUAGE, **context: Any) -> Markup:
+    """The ``content`` block of a document template in ``language``: the document without its page (head, print
+    styles), for a web page to show inside the site's layout; escaped as the whole document is."""
+    compiled = ENVIRONMENT.get_template(template)
+    scope = compiled.new_context({"translations": translations(language), "language": language, **context})
+    return Markup("".join(compiled.blocks["content"](scope)))

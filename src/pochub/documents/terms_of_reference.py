@@ -5,19 +5,33 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from markupsafe import Markup
+
 from pochub.core.models.coordination import Structure, structure_in
 from pochub.core.toolkit.organogram import layout
 from pochub.core.toolkit.terms_of_reference import TermsOfReference, all_terms_of_reference
 from pochub.documents.organogram import render_svg
-from pochub.documents.templating import ENVIRONMENT, render
+from pochub.documents.templating import ENVIRONMENT, render, render_content
 from pochub.i18n import DEFAULT_LANGUAGE
 
-__all__ = ["ENVIRONMENT", "render_html", "render_index", "render_pdf", "write_terms_of_reference"]
+__all__ = [
+    "ENVIRONMENT",
+    "render_html",
+    "render_index",
+    "render_page_content",
+    "render_pdf",
+    "write_terms_of_reference",
+]
 
 
 def render_html(tor: TermsOfReference, language: str = DEFAULT_LANGUAGE) -> str:
     """One body's terms of reference as a self-contained HTML page."""
     return render("tor_body.html.j2", language, tor=tor)
+
+
+def render_page_content(tor: TermsOfReference, language: str = DEFAULT_LANGUAGE) -> Markup:
+    """One body's terms of reference without the page around them, for the web page that shows them."""
+    return render_content("tor_body.html.j2", language, tor=tor)
 
 
 def render_pdf(tor: TermsOfReference, language: str = DEFAULT_LANGUAGE) -> bytes:

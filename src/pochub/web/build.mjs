@@ -22,6 +22,7 @@ const result = await build({
     alert_layer: join(here, "assets", "alert_layer.js"),
     alert_live: join(here, "assets", "alert_live.js"),
     "alerts-style": join(here, "assets", "alerts.css"),
+    "documents-style": join(here, "assets", "documents.css"),
   },
   outdir: out,
   bundle: true,

@@ -31,7 +31,9 @@ from pochub.core.exercise.scenario import DIFFICULTIES, InjectKind
 from pochub.core.models.access import User
 from pochub.core.models.alerts import Urgency
 from pochub.core.text import Text
+from pochub.documents import after_action
 from pochub.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound, PocHubError
+from pochub.i18n import translations
 from pochub.services import alert_views, exercises
 from pochub.services.structures import current_structure
 from pochub.store import tables
@@ -46,7 +48,7 @@ from pochub.web.alert_pages import (
     unit_choices,
 )
 from pochub.web.forms import PostedForm
-from pochub.web.rendering import environment, render, to_login
+from pochub.web.rendering import environment, language_of, render, to_login
 
 router = APIRouter(include_in_schema=False)
 
@@ -440,6 +442,29 @@ def control_page(request: Request, user: OptionalUser, exercise_id: str) -> Resp
         return checked
     assert user is not None
     return _control_page(request, user, checked)
+
+
+@router.get("/exercises/{exercise_id}/review")
+def review_page(request: Request, user: OptionalUser, exercise_id: str) -> Response:
+    """The after-action review as a page of the site (its HTML and PDF documents are links away)."""
+    checked = _facilitator_or_refusal(request, user, exercise_id)
+    if isinstance(checked, Response):
+        return checked
+    assert user is not None
+    try:
+        review = exercises.review(request.app.state.engine, checked, user)
+    except NotFound:
+        return _refused(request, user, 404, "no_exercise")
+    language = language_of(request)
+    _ = translations(language).gettext
+    report = f"/api/v1/exercises/{checked}/report"
+    return render(
+        request, "document_page.html", user=user,
+        title=_("After-action review: %(exercise)s") % {"exercise": review.exercise["name"]},
+        document=after_action.render_page_content(review, language),
+        downloads=[(report, _("The after-action review (HTML)")), (f"{report}?format=pdf", _("The after-action review (PDF)"))],
+        back_href=f"/exercises/{checked}", back_label=_("The exercise's control page"),
+    )  # fmt: skip
 
 
 CLOCK_CHANGES = ("start", "pause", "finish")

@@ -14,12 +14,13 @@ import math
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import numpy as np
 import yaml
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
 from sqlalchemy import Connection, Engine
 
 from pochub.api.auth import OptionalUser
@@ -28,9 +29,12 @@ from pochub.core.models.access import Role, User
 from pochub.core.models.coordination import Structure, structure_in
 from pochub.core.toolkit.checklist import STATUSES, TASKS, Answer, ChecklistAssessment, assess
 from pochub.core.toolkit.coordinator_models import FACTORS, PROFILES
+from pochub.core.toolkit.terms_of_reference import terms_of_reference
 from pochub.core.warning.forecast import forecast_regression, lag_features
 from pochub.documents import coordinator_models
+from pochub.documents import terms_of_reference as terms_of_reference_document
 from pochub.errors import InvalidInput
+from pochub.i18n import translations
 from pochub.services.allocation import AllocationRun, PlanJobs, allocate, coverage, parse_hours
 from pochub.services.structures import checklist_template, current_structure
 from pochub.services.warning import monthly_panel
@@ -431,9 +435,57 @@ def record_checklist(request: Request, user: OptionalUser, data: PostedForm) -> 
     )
 
 
+def _document_page(
+    request: Request, user: User, title: str, document: Markup, downloads: list[tuple[str, str]]
+) -> Response:
+    """A generated document inside the site's layout, a step below the coordination page."""
+    _ = translations(language_of(request)).gettext
+    return render(
+        request, "document_page.html", user=user, title=title, document=document, downloads=downloads,
+        back_href="/coordination", back_label=_("Coordination"),
+    )  # fmt: skip
+
+
+@router.get("/coordination/bodies/{body_id}")
+def body_terms_page(request: Request, user: OptionalUser, body_id: str) -> Response:
+    """One body's terms of reference as a page of the site (the document itself is a link away)."""
+    if user is None:
+        return to_login(request)
+    language = language_of(request)
+    with request.app.state.engine.connect() as conn:
+        structure = _reader_structure(conn, request)
+    if structure is None or structure.body(body_id) is None:
+        return render(request, "not_found.html", status_code=404, user=user)
+    tor = terms_of_reference(structure, body_id)
+    _ = translations(language).gettext
+    document_url = f"/api/v1/structures/bodies/{quote(body_id, safe='')}/tor"
+    return _document_page(
+        request, user, _("Terms of reference: %(body)s") % {"body": tor.name},
+        terms_of_reference_document.render_page_content(tor, language),
+        [(document_url, _("The terms of reference as a document to print or save (HTML)"))],
+    )  # fmt: skip
+
+
 @router.get("/coordination/models")
 def models_comparison(request: Request, user: OptionalUser) -> Response:
-    """The full side-by-side comparison of the four coordinator models (the mission's outlined)."""
+    """The full side-by-side comparison of the four coordinator models (the mission's outlined), as a page."""
+    if user is None:
+        return to_login(request)
+    with request.app.state.engine.connect() as conn:
+        structure = current_structure(conn)
+    current = structure.mission.coordinator_model if structure is not None else None
+    language = language_of(request)
+    _ = translations(language).gettext
+    return _document_page(
+        request, user, _("The four PoC coordinator models, side by side"),
+        coordinator_models.render_page_content(current, language),
+        [("/coordination/models/document", _("The comparison as a document to print or save (HTML)"))],
+    )  # fmt: skip
+
+
+@router.get("/coordination/models/document")
+def models_comparison_document(request: Request, user: OptionalUser) -> Response:
+    """The comparison as its own document (to print, save or convert), in the reader's language."""
     if user is None:
         return to_login(request)
     with request.app.state.engine.connect() as conn:
