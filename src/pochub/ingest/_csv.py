@@ -19,7 +19,7 @@ from collections.abc import Callable, Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import BinaryIO, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -28,9 +28,6 @@ import polars as pl
 from pochub.errors import InvalidInput, RowError
 from pochub.ingest._sheets import SheetRows
 from pochub.ingest._sniff import SPREADSHEETS, FileKind, sniff
-
-if TYPE_CHECKING:
-    from pochub.ingest.event_geojson import GeoJsonTable
 
 LINE = "_line"
 """Column holding the 1-based physical line number each row starts on."""
@@ -416,7 +413,20 @@ def _plain_copy(path: Path, compressed: bool) -> Iterator[Path]:
         yield plain
 
 
-def require_columns(table: CsvTable | GeoJsonTable, required: list[str], format_name: str) -> None:
+class Table(Protocol):
+    """What the format readers check of any table they read: a ``CsvTable``, or another reader offering its
+    interface (``event_geojson.GeoJsonTable``), so this shared module imports no format reader."""
+
+    @property
+    def path(self) -> Path:
+        """The file read."""
+
+    @property
+    def columns(self) -> list[str]:
+        """The table's column names."""
+
+
+def require_columns(table: Table, required: list[str], format_name: str) -> None:
     """Raise InvalidInput naming the missing columns of a format, with line 1 of the file."""
     missing = [c for c in required if c not in table.columns]
     if missing:
