@@ -528,3 +528,33 @@ area_populations = (
         Column("source", String(500), nullable=False),
     )
 )
+
+surveys = Table(  # perception surveys: what each mapped question measures (migration 0013)
+    "surveys",
+    metadata,
+    Column("survey_id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("minimum", Integer, nullable=False),  # the fewest respondents behind a published figure
+    Column(
+        "measures", Text, nullable=False
+    ),  # JSON: id, question, per_choice, labels and choice labels per language
+    Column("source", Text, nullable=False),  # the export and mapping files last imported
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+)
+
+survey_responses = (
+    Table(  # one respondent's mapped answers, never who they are (no name, number, uuid or GPS)
+        "survey_responses",
+        metadata,
+        Column("response_id", Integer, primary_key=True, autoincrement=True),
+        Column("survey_id", Integer, ForeignKey("surveys.survey_id", ondelete="CASCADE"), nullable=False),
+        Column("community_id", String(64), nullable=False),
+        Column("wave", String(64), nullable=False),
+        Column("weight", Float, nullable=False),
+        Column(
+            "answers", Text, nullable=False
+        ),  # JSON: measure -> true, false, null or the list of choices ticked
+        Index("ix_survey_responses_survey_id", "survey_id", "wave"),
+        Index("ix_survey_responses_community_id", "community_id"),
+    )
+)

@@ -1,0 +1,297 @@
+"""Local perspectives use cases: import a perception survey, and read its results per community and wave.
+
+The import keeps a respondent's community, wave, weight and mapped answers, never who they are, and writes
+nothing unless every row is good. Results are computed for the communities the reader may see (their area), with
+intervals, and no figure from fewer respondents than the survey's minimum: a community's figure is also withheld
+when its area's other figures would give a withheld one away (complementary suppression within each area, wave
+and measure).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, insert, select
+
+from pochub.core.models.access import User, in_area
+from pochub.core.perspectives.surveys import (
+    Estimate,
+    complementary_suppression,
+    estimate_choices,
+    estimate_share,
+)
+from pochub.core.text import N_, Message
+from pochub.errors import InvalidInput, InvalidRows, NotFound, RowError
+from pochub.ingest.kobo_survey import Form, Measure, SurveyImport, read_survey
+from pochub.store import tables
+
+
+@dataclass(frozen=True)
+class SurveySummary:
+    """What a survey import stored."""
+
+    survey: str
+    respondents: int
+    waves: tuple[str, ...]
+    communities: int
+    measures: tuple[str, ...]
+    replaced: int = 0
+
+
+@dataclass(frozen=True)
+class MeasureInfo:
+    """A measure as stored: its id, labels per language, and for a per-choice measure the choices' labels."""
+
+    id: str
+    per_choice: bool
+    labels: Mapping[str, str]
+    choices: Mapping[str, Mapping[str, str]]
+
+    def label(self, language: str) -> str:
+        """The measure's label in ``language``, else English, else its id."""
+        return self.labels.get(language) or self.labels.get("en") or self.id
+
+
+@dataclass(frozen=True)
+class CommunityResult:
+    """One community's figures in one wave: an estimate per measure, or per choice for a per-choice measure."""
+
+    community_id: str
+    community: str
+    pcode: str | None
+    wave: str
+    figures: Mapping[str, Estimate | Mapping[str, Estimate]]
+
+
+@dataclass(frozen=True)
+class SurveyResults:
+    """A survey's results as the reader may see them."""
+
+    survey: str
+    minimum: int
+    waves: tuple[str, ...]
+    measures: tuple[MeasureInfo, ...]
+    communities: tuple[CommunityResult, ...]
+
+
+def _measure_document(measure: Measure, form: Form | None) -> dict[str, Any]:
+    """A measure with its labels: the mapping's, else the XLSForm question's; and its choices' labels."""
+    labels = dict(measure.labels)
+    choices: dict[str, dict[str, str]] = {}
+    if form is not None:
+        wanted = measure.question.replace(".", "/").replace(":", "/").split("/")
+        for path, question in form.questions.items():
+            if path.split("/")[-len(wanted) :] == wanted:
+                labels = {**question.labels, **labels}
+                if question.choices:
+                    choices = {
+                        code: dict(names) for code, names in form.choices.get(question.choices, {}).items()
+                    }
+                break
+    return {"id": measure.id, "per_choice": measure.per_choice, "labels": labels, "choices": choices}
+
+
+def _community_ids(conn: Connection) -> tuple[set[str], dict[str, str]]:
+    """The mission's community ids, and the id of each name that only one community has (case-insensitive)."""
+    ids: set[str] = set()
+    by_name: dict[str, list[str]] = defaultdict(list)
+    for community_id, name in conn.execute(
+        select(tables.communities.c.community_id, tables.communities.c.name)
+    ):
+        ids.add(community_id)
+        by_name[name.strip().lower()].append(community_id)
+    return ids, {name: found[0] for name, found in by_name.items() if len(found) == 1}
+
+
+def import_survey(
+    engine: Engine,
+    export: Path,
+    mapping: Path,
+    form: Path | None = None,
+    *,
+    replace: bool = False,
+    now: datetime | None = None,
+) -> SurveySummary:
+    """Import a KoBo/ODK export through its mapping: all rows or none. A wave already stored is refused unless
+    ``replace`` (then its answers are replaced); a survey keeps the measures it was first imported with."""
+    read: SurveyImport = read_survey(export, mapping, form)
+    measures = [_measure_document(m, read.form) for m in read.mapping.measures]
+    waves = tuple(sorted({r.wave for r in read.respondents}))
+    with engine.begin() as conn:
+        ids, by_name = _community_ids(conn)
+        errors = []
+        rows = []
+        for respondent in read.respondents:
+            community = (
+                respondent.community
+                if respondent.community in ids
+                else by_name.get(respondent.community.lower())
+            )
+            if community is None:
+                errors.append(
+                    RowError(str(export), respondent.line, read.mapping.community, respondent.community,
+                             "no community of the mission has this id or name (import the communities first)")
+                )  # fmt: skip
+                continue
+            answers = {k: sorted(v) if isinstance(v, frozenset) else v for k, v in respondent.answers.items()}
+            rows.append({"community_id": community, "wave": respondent.wave, "weight": respondent.weight,
+                         "answers": json.dumps(answers, sort_keys=True)})  # fmt: skip
+        if errors:
+            raise InvalidRows(errors, len(errors), file=str(export))
+        stored = conn.execute(
+            select(tables.surveys.c.survey_id, tables.surveys.c.measures).where(
+                tables.surveys.c.name == read.mapping.survey
+            )
+        ).first()
+        replaced = 0
+        source = f"{export.name} ({mapping.name})"
+        if stored is None:
+            survey_id = conn.execute(
+                insert(tables.surveys).values(
+                    name=read.mapping.survey,
+                    minimum=read.mapping.minimum,
+                    measures=json.dumps(measures),
+                    source=source,
+                    imported_at=now or datetime.now(UTC),
+                )
+            ).inserted_primary_key[0]  # type: ignore[index]
+        else:
+            survey_id = stored.survey_id
+            before = sorted(m["id"] for m in json.loads(stored.measures))
+            if before != sorted(m["id"] for m in measures):
+                raise InvalidInput(
+                    Message(
+                        N_("{file}: the survey '{survey}' measures {before}; this mapping measures {after}"),
+                        file=str(mapping), survey=read.mapping.survey, before=", ".join(before),
+                        after=", ".join(sorted(m["id"] for m in measures)),
+                    )
+                )  # fmt: skip
+            present = {
+                w for (w,) in conn.execute(
+                    select(tables.survey_responses.c.wave).distinct().where(
+                        tables.survey_responses.c.survey_id == survey_id, tables.survey_responses.c.wave.in_(waves)
+                    )
+                )
+            }  # fmt: skip
+            if present and not replace:
+                raise InvalidInput(
+                    Message(
+                        N_("{file}: the survey '{survey}' already holds wave {waves}: import it again with --replace to replace it"),
+                        file=str(export), survey=read.mapping.survey, waves=", ".join(sorted(present)),
+                    )
+                )  # fmt: skip
+            replaced = conn.execute(
+                delete(tables.survey_responses).where(
+                    tables.survey_responses.c.survey_id == survey_id,
+                    tables.survey_responses.c.wave.in_(present),
+                )
+            ).rowcount
+            conn.execute(
+                tables.surveys.update()
+                .where(tables.surveys.c.survey_id == survey_id)
+                .values(minimum=read.mapping.minimum, measures=json.dumps(measures), source=source,
+                        imported_at=now or datetime.now(UTC))
+            )  # fmt: skip
+        if rows:
+            conn.execute(insert(tables.survey_responses), [{**row, "survey_id": survey_id} for row in rows])
+    return SurveySummary(
+        read.mapping.survey, len(rows), waves, len({r["community_id"] for r in rows}),
+        tuple(m["id"] for m in measures), replaced,
+    )  # fmt: skip
+
+
+def list_surveys(engine: Engine) -> list[tuple[str, int, tuple[str, ...]]]:
+    """Every survey: its name, respondents and waves."""
+    with engine.connect() as conn:
+        surveys = conn.execute(
+            select(tables.surveys.c.survey_id, tables.surveys.c.name).order_by(tables.surveys.c.name)
+        )
+        result = []
+        for survey_id, name in surveys.all():
+            answers = conn.execute(
+                select(tables.survey_responses.c.wave).where(tables.survey_responses.c.survey_id == survey_id)
+            ).scalars().all()  # fmt: skip
+            result.append((name, len(answers), tuple(sorted(set(answers)))))
+    return result
+
+
+def survey_results(engine: Engine, user: User, survey: str, *, wave: str | None = None) -> SurveyResults:
+    """The survey's figures per community and wave for the communities ``user`` may see, suppressed where too few
+    answered or where a withheld figure could be worked out from the rest of its area."""
+    with engine.connect() as conn:
+        stored = conn.execute(select(tables.surveys).where(tables.surveys.c.name == survey)).first()
+        if stored is None:
+            raise NotFound(Message(N_("no survey named '{survey}'"), survey=survey))
+        query = (
+            select(tables.survey_responses.c.community_id, tables.survey_responses.c.wave,
+                   tables.survey_responses.c.weight, tables.survey_responses.c.answers,
+                   tables.communities.c.name, tables.communities.c.pcode)
+            .join(tables.communities, tables.communities.c.community_id == tables.survey_responses.c.community_id)
+            .where(tables.survey_responses.c.survey_id == stored.survey_id)
+        )  # fmt: skip
+        if wave is not None:
+            query = query.where(tables.survey_responses.c.wave == wave)
+        rows = [row for row in conn.execute(query) if in_area(user, pcode=row.pcode, field_office=None)]
+    measures = tuple(
+        MeasureInfo(m["id"], m["per_choice"], m.get("labels", {}), m.get("choices", {})) for m in json.loads(stored.measures)
+    )  # fmt: skip
+    groups: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    places: dict[str, tuple[str, str | None]] = {}
+    for row in rows:
+        groups[(row.community_id, row.wave)].append(row)
+        places[row.community_id] = (row.name, row.pcode)
+    figures: dict[tuple[str, str], dict[str, Any]] = {}
+    for key, members in groups.items():
+        weights = [member.weight for member in members]
+        answers = [json.loads(member.answers) for member in members]
+        figures[key] = {}
+        for measure in measures:
+            if measure.per_choice:
+                values = [None if a.get(measure.id) is None else frozenset(a[measure.id]) for a in answers]
+                figures[key][measure.id] = estimate_choices(
+                    values, weights, choices=measure.choices, minimum=stored.minimum
+                )
+            else:
+                figures[key][measure.id] = estimate_share(
+                    [a.get(measure.id) for a in answers], weights, minimum=stored.minimum
+                )
+    _suppress_within_areas(figures, places, measures)
+    waves = tuple(sorted({w for _, w in groups}))
+    communities = tuple(
+        CommunityResult(
+            community_id, places[community_id][0], places[community_id][1], w, figures[(community_id, w)]
+        )
+        for community_id, w in sorted(groups, key=lambda k: (places[k[0]][1] or "", places[k[0]][0], k[1]))
+    )
+    return SurveyResults(stored.name, stored.minimum, waves, measures, communities)
+
+
+def _suppress_within_areas(
+    figures: dict[tuple[str, str], dict[str, Any]],
+    places: Mapping[str, tuple[str, str | None]],
+    measures: tuple[MeasureInfo, ...],
+) -> None:
+    """Complementary suppression: in each area, wave and measure (and choice), never one withheld community
+    figure beside shown ones, since the area's figure minus the others would reveal it."""
+    for measure in measures:
+        cells: dict[tuple[str | None, str, str], dict[str, Estimate]] = defaultdict(dict)
+        for (community_id, wave), by_measure in figures.items():
+            area = places[community_id][1]
+            value = by_measure[measure.id]
+            if isinstance(value, Estimate):
+                cells[(area, wave, "")][community_id] = value
+            else:
+                for choice, estimate in value.items():
+                    cells[(area, wave, choice)][community_id] = estimate
+        for (_area, wave, choice), done in complementary_suppression(cells).items():
+            for community_id, estimate in done.items():
+                if choice:
+                    figures[(community_id, wave)][measure.id][choice] = estimate
+                else:
+                    figures[(community_id, wave)][measure.id] = estimate
