@@ -184,8 +184,12 @@ def test_field_office_of_takes_the_most_specific_area() -> None:
 def test_deadlines_scale_by_urgency() -> None:
     structure = parse_structure(template())
     assert deadline(structure, "acknowledge", "high") == timedelta(hours=1)
-    assert deadline(structure, "decide", "immediate") == timedelta(hours=12)
     assert deadline(structure, "decide", "routine") == timedelta(hours=48)
+    # an immediate alert has its own hours for the first steps, and the factor for the later ones
+    assert deadline(structure, "acknowledge", "immediate") == timedelta(minutes=15)
+    assert deadline(structure, "decide", "immediate") == timedelta(hours=2)
+    assert deadline(structure, "deploy", "immediate") == timedelta(hours=4)
+    assert deadline(structure, "record_outcome", "immediate") == timedelta(hours=36)
     with pytest.raises(InvalidInput, match="no deadline for step 'dance'"):
         deadline(structure, "dance", "high")
     with pytest.raises(InvalidInput, match="unknown urgency"):
@@ -210,3 +214,70 @@ def test_without_explicit_paths_escalation_follows_the_reporting_line() -> None:
     assert escalation_path(structure, "joc") == ("smg_protection",)
     assert structure.escalation.grace_hours == 1
     assert structure.escalation.notify_roles == ("chief_joc",)
+
+
+@pytest.mark.parametrize("model", list(CoordinatorModel))
+def test_every_template_and_the_demo_order_their_deadlines_by_urgency(
+    model: CoordinatorModel, demo_document: dict[str, Any]
+) -> None:
+    for structure in (parse_structure(template(model)), parse_structure(demo_document)):
+        levels = structure.routing.urgencies
+        assert levels == ("immediate", "high", "routine")
+        for step in ("acknowledge", "verify", "decide", "deploy", "close"):
+            due = [deadline(structure, step, urgency) for urgency in levels]
+            assert due == sorted(due), (step, due)
+        assert deadline(structure, "decide", "immediate") <= timedelta(hours=6)
+        assert deadline(structure, "acknowledge", "immediate") <= timedelta(hours=1)
+
+
+def test_a_most_urgent_decision_due_the_next_half_day_is_refused() -> None:
+    document = template()
+    del document["deadlines_hours_by_urgency"]  # the old figures: 0.5 x the 24 h of a high-urgency decision
+    found = messages(document)
+    assert found == [
+        "deadline_factor_by_urgency.immediate: the decision on immediate alerts would be due 12 h after receipt: "
+        "the most urgent alerts must be decided within 6 h (6 h at most, and half the 24 h of high alerts)"
+    ]
+    document["deadlines_hours_by_urgency"] = {"immediate": {"decide": 8}}
+    found = messages(document)
+    assert len(found) == 1 and found[0].startswith("deadlines_hours_by_urgency.immediate.decide: ")
+    document["deadlines_hours"].update(verify=8, classify=8, transmit=8, decide=10)  # a quick high urgency
+    document["deadlines_hours_by_urgency"] = {"immediate": {"decide": 6}}
+    assert "must be decided within 5 h" in messages(document)[0]
+
+
+def test_deadlines_out_of_urgency_order_are_named() -> None:
+    document = template()
+    document["deadline_factor_by_urgency"]["routine"] = 0.8  # routine alerts due before high ones
+    assert messages(document) == [
+        "deadline_factor_by_urgency.routine: routine alerts would be due sooner than the more urgent high alerts: "
+        "acknowledge 0.8 h < 1 h, verify 9.6 h < 12 h, classify 9.6 h < 12 h, transmit 11.2 h < 14 h, "
+        "decide 19.2 h < 24 h, deploy 38.4 h < 48 h, record_outcome 57.6 h < 72 h, give_feedback 76.8 h < 96 h, "
+        "close 134.4 h < 168 h, after_action_review 268.8 h < 336 h"
+    ]
+    document = template()
+    document["deadlines_hours_by_urgency"]["high"] = {"acknowledge": 3}  # after a routine alert's 2 h
+    assert messages(document) == [
+        "deadlines_hours_by_urgency.high.acknowledge: routine alerts would be due sooner than the more urgent high "
+        "alerts: acknowledge 2 h < 3 h"
+    ]
+
+
+def test_an_urgencys_own_hours_are_checked() -> None:
+    document = template()
+    own = document["deadlines_hours_by_urgency"]
+    own["immediate"]["deploy"] = 40  # after the 36 h (0.5 x 72) of its outcome
+    assert messages(document) == [
+        "deadlines_hours_by_urgency.immediate.record_outcome: 36 h comes before the 40 h of the earlier step 'deploy'"
+    ]
+    own["immediate"] = {"decide": -1, "dance": 2}
+    own["someday"] = {"decide": 1}
+    found = messages(document)
+    assert "deadlines_hours_by_urgency.immediate.decide: must be positive, got -1" in found
+    assert any(
+        m.startswith("deadlines_hours_by_urgency.immediate.dance: unknown lifecycle step") for m in found
+    )
+    assert "deadlines_hours_by_urgency.someday: unknown urgency" in found
+    document["deadlines_hours_by_urgency"] = {"immediate": ["decide", 2]}
+    with pytest.raises(InvalidInput, match=r"deadlines_hours_by_urgency\.immediate: expected a mapping"):
+        parse_structure(document)

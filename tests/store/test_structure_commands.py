@@ -220,5 +220,5 @@ def test_the_toolkit_reads_a_structure_file_instead_of_the_store(
     assert result.code == 0
     routed = json.loads(result.out)
     assert routed["body"] == "joc" and routed["field_office"] == "fo_east"
-    assert routed["deadlines_hours"]["acknowledge"] == 0.5
+    assert routed["deadlines_hours"]["acknowledge"] == 0.25 and routed["deadlines_hours"]["decide"] == 2
     assert structure_count(engine) == 0

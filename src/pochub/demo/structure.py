@@ -40,6 +40,11 @@ DEADLINES_HOURS = {
 }  # fmt: skip
 """Deadline of each alert lifecycle step, in hours after the alert was received (for high urgency)."""
 DEADLINE_FACTOR = {"immediate": 0.5, "high": 1.0, "routine": 2.0}
+IMMEDIATE_DEADLINES_HOURS = {
+    "acknowledge": 0.25, "verify": 1, "classify": 1, "transmit": 1.5, "decide": 2, "deploy": 4,
+}  # fmt: skip
+"""An immediate alert (violence imminent or under way) is acknowledged within 15 minutes, decided within 2 h and
+answered on the ground within 4 h; its later steps keep the factor (half the high-urgency hours)."""
 
 HQ_ROLES = (
     ("head_of_mission", "Head of Mission (SRSG)", "civilian"),
@@ -424,6 +429,7 @@ def coordination_structure(names: NameMaker, geography: Geography, footprint: Fo
         "deadlines_hours": dict(DEADLINES_HOURS),
         "deadlines_measured_from": "received",
         "deadline_factor_by_urgency": dict(DEADLINE_FACTOR),
+        "deadlines_hours_by_urgency": {"immediate": dict(IMMEDIATE_DEADLINES_HOURS)},
         "escalation": {
             "trigger": "deadline_missed",
             "grace_hours": 1,

@@ -260,6 +260,10 @@ class Structure:
     escalation: Escalation = field(default_factory=Escalation)
     deadlines_measured_from: str = "received"
     deadline_factor_by_urgency: tuple[tuple[str, float], ...] = ()
+    """(urgency, factor): an urgency's deadlines are ``deadlines_hours`` times its factor (1 when not given)."""
+    deadlines_hours_by_urgency: tuple[tuple[str, tuple[tuple[str, float], ...]], ...] = ()
+    """(urgency, ((step, hours), ...)): an urgency's own hours for some steps, which its factor does not scale
+    (an immediate alert is decided within hours, while its after-action review may wait days)."""
 
     @cached_property
     def bodies_by_id(self) -> dict[str, Body]:

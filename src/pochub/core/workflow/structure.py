@@ -2,10 +2,11 @@
 
 The structure is data (ARCHITECTURE.md): alerts are routed by its rules (first match wins, ``None`` matches
 anything, areas match by P-code prefix), their deadlines come from its table of hours per lifecycle step scaled
-by urgency, and overdue alerts climb its escalation paths. ``validate_structure`` names every element at fault
-so that a mission can repair its file: areas without a PoC focal point, reporting-line cycles, rules or paths
-naming bodies that do not exist, unknown roles, threat types and urgencies, deadlines out of lifecycle order
-and P-codes no field office covers.
+by urgency (or an urgency's own hours for some steps), and overdue alerts climb its escalation paths.
+``validate_structure`` names every element at fault so that a mission can repair its file: areas without a PoC
+focal point, reporting-line cycles, rules or paths naming bodies that do not exist, unknown roles, threat types
+and urgencies, deadlines out of lifecycle order, a step due sooner for a less urgent alert than for a more urgent
+one, a decision on the most urgent alerts due too late, and P-codes no field office covers.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import pairwise
 from typing import Any
 
 from pochub.core.models.coordination import (
@@ -335,6 +337,15 @@ def _hours_table(reader: _Reader, data: Any, element: str) -> tuple[tuple[str, f
     return tuple((str(k), reader.number(v, f"{element}.{k}", 0.0)) for k, v in values.items())
 
 
+def _hours_by_urgency(reader: _Reader, data: Any) -> tuple[tuple[str, tuple[tuple[str, float], ...]], ...]:
+    element = "deadlines_hours_by_urgency"
+    values = reader.mapping(data, element) if data is not None else {}
+    return tuple(
+        (str(urgency), _hours_table(reader, table, f"{element}.{urgency}"))
+        for urgency, table in values.items()
+    )
+
+
 def _escalation(reader: _Reader, data: Any) -> Escalation:
     values = reader.mapping(data, "escalation") if data is not None else {}
     paths = reader.mapping(values.get("paths") or {}, "escalation.paths")
@@ -381,6 +392,7 @@ def parse_structure(
         deadline_factor_by_urgency=_hours_table(
             reader, document.get("deadline_factor_by_urgency"), "deadline_factor_by_urgency"
         ),
+        deadlines_hours_by_urgency=_hours_by_urgency(reader, document.get("deadlines_hours_by_urgency")),
     )
     if reader.errors:
         listed = "\n".join(f"  {e}" for e in reader.errors)
@@ -584,6 +596,37 @@ def _routing_problems(structure: Structure) -> list[StructureProblem]:
     return problems
 
 
+MOST_URGENT_DECISION_HOURS = 6.0
+"""The latest a decision on an alert of the most urgent level (violence imminent or under way) may be due, in
+hours after receipt; it must also be due within half the time of the next level's decision. A judgment, not a
+doctrine figure: a response decided the next day answers violence that is over."""
+
+
+def _lifecycle_order_problems(hours: Mapping[str, float], element: str) -> list[StructureProblem]:
+    """Each step due before the step ahead of it in the lifecycle, named ``element.step``."""
+    problems = []
+    previous: tuple[str, float] | None = None
+    for step in LIFECYCLE_STEPS:
+        if step not in hours:
+            continue
+        if previous is not None and hours[step] < previous[1]:
+            problems.append(
+                StructureProblem(
+                    f"{element}.{step}",
+                    Message(
+                        N_(
+                            "{hours:g} h comes before the {previous_hours:g} h of the earlier step {previous_step}"
+                        ),
+                        hours=hours[step],
+                        previous_hours=previous[1],
+                        previous_step=repr(previous[0]),
+                    ),
+                )
+            )
+        previous = (step, hours[step])
+    return problems
+
+
 def _deadline_problems(structure: Structure) -> list[StructureProblem]:
     hours = dict(structure.deadlines_hours)
     problems = [
@@ -599,39 +642,139 @@ def _deadline_problems(structure: Structure) -> list[StructureProblem]:
         for step in LIFECYCLE_STEPS
         if step not in hours
     ]
-    previous: tuple[str, float] | None = None
-    for step in LIFECYCLE_STEPS:
-        if step not in hours:
-            continue
-        if hours[step] <= 0:
-            problems.append(
-                StructureProblem(
-                    f"deadlines_hours.{step}",
-                    Message(N_("must be positive, got {hours:g}"), hours=hours[step]),
-                )
-            )
-        if previous is not None and hours[step] < previous[1]:
-            problems.append(
-                StructureProblem(
-                    f"deadlines_hours.{step}",
-                    Message(
-                        N_(
-                            "{hours:g} h comes before the {previous_hours:g} h of the earlier step {previous_step}"
-                        ),
-                        hours=hours[step],
-                        previous_hours=previous[1],
-                        previous_step=repr(previous[0]),
-                    ),
-                )
-            )
-        previous = (step, hours[step])
+    problems += [
+        StructureProblem(
+            f"deadlines_hours.{step}", Message(N_("must be positive, got {hours:g}"), hours=hours[step])
+        )
+        for step in LIFECYCLE_STEPS
+        if step in hours and hours[step] <= 0
+    ]
+    problems += _lifecycle_order_problems(hours, "deadlines_hours")
     urgencies = set(structure.routing.urgencies)
     for urgency, factor in structure.deadline_factor_by_urgency:
         if urgency not in urgencies:
             problems.append(StructureProblem(f"deadline_factor_by_urgency.{urgency}", N_("unknown urgency")))
         if factor <= 0:
             problems.append(StructureProblem(f"deadline_factor_by_urgency.{urgency}", N_("must be positive")))
+    problems += _urgency_table_problems(structure)
+    if not problems:  # the urgencies compared only once every table is sound
+        problems += _urgency_order_problems(structure) + _most_urgent_decision_problems(structure)
     return problems
+
+
+def _urgency_table_problems(structure: Structure) -> list[StructureProblem]:
+    """The urgencies' own hours: known urgencies and steps, positive hours, in lifecycle order."""
+    problems: list[StructureProblem] = []
+    urgencies = set(structure.routing.urgencies)
+    for urgency, table in structure.deadlines_hours_by_urgency:
+        element = f"deadlines_hours_by_urgency.{urgency}"
+        if urgency not in urgencies:
+            problems.append(StructureProblem(element, N_("unknown urgency")))
+            continue
+        own: list[StructureProblem] = []
+        for step, value in table:
+            if step not in LIFECYCLE_STEPS:
+                own.append(
+                    StructureProblem(
+                        f"{element}.{step}",
+                        Message(
+                            N_("unknown lifecycle step (known: {known})"), known=", ".join(LIFECYCLE_STEPS)
+                        ),
+                    )
+                )
+            elif value <= 0:
+                own.append(
+                    StructureProblem(
+                        f"{element}.{step}", Message(N_("must be positive, got {hours:g}"), hours=value)
+                    )
+                )
+        problems += own or _lifecycle_order_problems(deadlines_at(structure, urgency), element)
+    return problems
+
+
+def _deadline_element(structure: Structure, urgency: str, step: str) -> str:
+    """Where an urgency's deadline for ``step`` is written: its own hours, else its factor, else the table."""
+    if step in dict(dict(structure.deadlines_hours_by_urgency).get(urgency, ())):
+        return f"deadlines_hours_by_urgency.{urgency}.{step}"
+    if urgency in dict(structure.deadline_factor_by_urgency):
+        return f"deadline_factor_by_urgency.{urgency}"
+    return f"deadlines_hours.{step}"
+
+
+def _order_element(structure: Structure, more: str, less: str, step: str) -> str:
+    """Where two urgencies' deadlines for ``step`` disagree: an urgency's own hours for it, else a factor."""
+    for urgency in (less, more):
+        if step in dict(dict(structure.deadlines_hours_by_urgency).get(urgency, ())):
+            return f"deadlines_hours_by_urgency.{urgency}.{step}"
+    factors = dict(structure.deadline_factor_by_urgency)
+    return next(
+        (f"deadline_factor_by_urgency.{u}" for u in (less, more) if u in factors),
+        "deadline_factor_by_urgency",
+    )
+
+
+def _urgency_order_problems(structure: Structure) -> list[StructureProblem]:
+    """No step of an alert is due sooner than the same step of a more urgent alert."""
+    levels = structure.routing.urgencies
+    found: dict[str, tuple[str, str, list[str]]] = {}
+    for more, less in pairwise(levels):
+        sooner, later = deadlines_at(structure, more), deadlines_at(structure, less)
+        for step in LIFECYCLE_STEPS:
+            if step in sooner and step in later and later[step] < sooner[step]:
+                element = _order_element(structure, more, less, step)
+                found.setdefault(element, (less, more, []))[2].append(
+                    f"{step} {later[step]:g} h < {sooner[step]:g} h"
+                )
+    return [
+        StructureProblem(
+            element,
+            Message(
+                N_("{urgency} alerts would be due sooner than the more urgent {more} alerts: {steps}"),
+                urgency=less,
+                more=more,
+                steps=", ".join(steps),
+            ),
+        )
+        for element, (less, more, steps) in found.items()
+    ]
+
+
+def _most_urgent_decision_problems(structure: Structure) -> list[StructureProblem]:
+    """The most urgent alerts are decided within hours (see ``MOST_URGENT_DECISION_HOURS``)."""
+    levels = structure.routing.urgencies
+    if not levels or "decide" not in dict(structure.deadlines_hours):
+        return []
+    hours = deadlines_at(structure, levels[0])["decide"]
+    bound = MOST_URGENT_DECISION_HOURS
+    if len(levels) > 1:
+        bound = min(bound, deadlines_at(structure, levels[1])["decide"] / 2)
+    if hours <= bound:
+        return []
+    element = _deadline_element(structure, levels[0], "decide")
+    if len(levels) == 1:
+        text = Message(
+            N_(
+                "the decision on {urgency} alerts would be due {hours:g} h after receipt: at most {bound:g} h"
+            ),
+            urgency=levels[0],
+            hours=hours,
+            bound=bound,
+        )
+    else:
+        text = Message(
+            N_(
+                "the decision on {urgency} alerts would be due {hours:g} h after receipt: the most urgent alerts "
+                "must be decided within {bound:g} h ({most:g} h at most, and half the {next_hours:g} h of "
+                "{next} alerts)"
+            ),
+            urgency=levels[0],
+            hours=hours,
+            bound=bound,
+            most=MOST_URGENT_DECISION_HOURS,
+            next_hours=deadlines_at(structure, levels[1])["decide"],
+            next=levels[1],
+        )
+    return [StructureProblem(element, text)]
 
 
 def _escalation_problems(structure: Structure) -> list[StructureProblem]:
@@ -854,15 +997,23 @@ def route(structure: Structure, *, threat_type: str | None, urgency: str, pcode:
     return Route(body_id, focal_point, office.id if office is not None else None, notify)
 
 
+def deadlines_at(structure: Structure, urgency: str) -> dict[str, float]:
+    """Hours after receipt each step is due at ``urgency``: the urgency's own hours where the structure gives
+    them (``deadlines_hours_by_urgency``), else ``deadlines_hours`` times the urgency's factor."""
+    factor = dict(structure.deadline_factor_by_urgency).get(urgency, 1.0)
+    hours = {step: value * factor for step, value in structure.deadlines_hours}
+    hours.update(dict(dict(structure.deadlines_hours_by_urgency).get(urgency, ())))
+    return hours
+
+
 def deadline(structure: Structure, step: str, urgency: str) -> timedelta:
     """How long after the alert was received ``step`` is due, at this urgency."""
-    hours = dict(structure.deadlines_hours)
-    if step not in hours:
-        raise InvalidInput(f"no deadline for step {step!r} (the structure has: {', '.join(hours)})")
     if urgency not in structure.routing.urgencies:
         raise InvalidInput(f"unknown urgency {urgency!r} (known: {', '.join(structure.routing.urgencies)})")
-    factor = dict(structure.deadline_factor_by_urgency).get(urgency, 1.0)
-    return timedelta(hours=hours[step] * factor)
+    hours = deadlines_at(structure, urgency)
+    if step not in hours:
+        raise InvalidInput(f"no deadline for step {step!r} (the structure has: {', '.join(hours)})")
+    return timedelta(hours=hours[step])
 
 
 def escalation_path(structure: Structure, body_id: str) -> tuple[str, ...]:
