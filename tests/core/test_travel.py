@@ -87,18 +87,21 @@ def test_rainy_season_closes_earth_tracks_and_slows_earth_and_gravel_roads() -> 
     assert gravel.hours.max() == pytest.approx(gravel.edge_km[0] / 32.0)
     track = RoadGraph.from_lines(lines[3:], ["track"], ["earth"], SpeedProfile(season=Season.RAINY))
     assert track.hours.nnz == 0
-    with pytest.raises(ValueError, match="no road is open"):
-        travel_time_matrix(track, equator(0.2), equator(0.3))
+    assert np.isinf(travel_time_matrix(track, equator(0.2), equator(0.3))).all()  # no road open between them
+    with pytest.raises(ValueError, match="has no road"):
+        travel_time_matrix(RoadGraph.from_lines([], []), equator(0.2), equator(0.3))
 
 
-def test_snapping_skips_nodes_whose_roads_are_closed() -> None:
+def test_places_snap_on_the_open_network_in_every_season() -> None:
+    # a closed track's node stays the place's node: rain never moves a place onto another, better road
     lines = [LineString([(0.0, 0.0), (0.01, 0.0)]), LineString([(0.0, 0.5), (0.01, 0.5)])]
     graph = RoadGraph.from_lines(lines, ["track", "primary"], ["earth", "paved"])
     point = Points.from_arrays([0.001], [0.0])
-    assert graph.snap(point)[1][0] < 1.0
     rainy = graph.with_profile(graph.profile.with_season(Season.RAINY))
+    assert rainy.hours.nnz < graph.hours.nnz  # the track is closed
+    np.testing.assert_array_equal(rainy.snap(point)[0], graph.snap(point)[0])
     node, km = rainy.snap(point)
-    assert rainy.node_latitude[node[0]] == pytest.approx(0.5) and km[0] > 50
+    assert rainy.node_latitude[node[0]] == pytest.approx(0.0) and km[0] < 1.0
 
 
 def test_season_rules_can_slow_off_road_travel() -> None:

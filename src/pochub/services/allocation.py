@@ -76,42 +76,33 @@ class Site:
 
 @dataclass(frozen=True)
 class Network:
-    """What travel is computed on: the road graph of the season (or none), and the graphs of the harsher seasons.
+    """What travel is computed on: the road graph of the season (or none) and the off-road speed.
 
-    A harsher season is one in which every imported road is at most as fast (closed counts as 0). Any route it
-    offers exists in this season at least as fast, so this season's time is the fastest over its own graph and
-    the harsher ones. Why: origins and destinations snap to their *nearest* open node. When rain closes an
-    isolated earth track, a community that snapped to that track in the dry season snaps to a node of a
-    connected road instead, and rain then seemed to gain coverage (47.1 % rainy against 46.6 % dry at 1 h on the
-    demo mission). With the harsher graphs counted, no season reaches a community later than a harsher one.
+    Places snap to their nearest node of the open network, the same in every season (see
+    :mod:`pochub.core.allocation.travel`), so a season that only closes or slows roads never reaches a community
+    sooner. Snapping to the nearest *open* node let rain move a community from an isolated earth track onto a
+    connected road, and rain seemed to gain coverage (47.1 % rainy against 46.6 % dry at 1 h on the demo mission).
     """
 
     graph: RoadGraph | None
     off_road_kmh: float
     season: Season
-    harsher: tuple[RoadGraph, ...] = ()
 
     def hours(
         self, origins: list[Site], destinations: Points, cutoff: float = math.inf
     ) -> NDArray[np.float64]:
-        """Hours from each origin (rows) to each destination (columns)."""
+        """Hours from each origin (rows) to each destination (columns): by road where the network joins them,
+        else (or when faster) straight across country."""
         starts = Points.from_arrays([o.latitude for o in origins], [o.longitude for o in origins])
         direct = travel_time_matrix(None, starts, destinations, cutoff, off_road_kmh=self.off_road_kmh)
-        if self.graph is None:
+        if self.graph is None or self.graph.tree_nodes.size == 0:
             return direct
-        # by road where the network joins them, else (or when faster) straight across country
-        best = direct
-        for graph in (self.graph, *self.harsher):
-            if graph.tree_nodes.size == 0:
-                continue  # every road closed in that season
-            by_road = travel_time_matrix(graph, starts, destinations, cutoff, off_road_kmh=self.off_road_kmh)
-            best = np.minimum(best, by_road)
-        return best
+        by_road = travel_time_matrix(self.graph, starts, destinations, cutoff, off_road_kmh=self.off_road_kmh)
+        return np.minimum(direct, by_road)
 
 
 def load_network(engine: Engine, season: str, off_road_kmh: float) -> Network:
-    """The imported roads as a graph for the season (none when no road is imported), with the graphs of the
-    seasons in which no road is faster (see :class:`Network`)."""
+    """The imported roads as a graph for the season (none when no road is imported)."""
     try:
         chosen = Season(season)
     except ValueError as exc:
@@ -125,17 +116,7 @@ def load_network(engine: Engine, season: str, off_road_kmh: float) -> Network:
     roads = [
         Road(r.road_id, r.road_class, r.surface, shapely.from_wkb(r.geometry), r.speed_kmh) for r in rows
     ]
-    profile = SpeedProfile().with_season(chosen)
-    graph = RoadGraph.from_roads(roads, profile)
-    kinds = {(r.road_class, r.surface) for r in roads}
-    harsher = tuple(
-        graph.with_profile(other)
-        for other in (SpeedProfile().with_season(s) for s in Season if s != chosen)
-        if all(
-            other.speed_kmh(c, f) <= profile.speed_kmh(c, f) for c, f in kinds if c in dict(profile.road_kmh)
-        )
-    )
-    return Network(graph, off_road_kmh, chosen, harsher)
+    return Network(RoadGraph.from_roads(roads, SpeedProfile().with_season(chosen)), off_road_kmh, chosen)
 
 
 def community_points(communities: list[Community]) -> Points:

@@ -9,8 +9,13 @@ speed, where the speed is the class speed times the first matching :class:`Seaso
 closes the road). Parallel edges keep the fastest; the graph is undirected. Nodes are numbered along a Hilbert
 curve so that Dijkstra's working set stays in cache.
 
-Matrices. Origins and destinations are snapped to their nearest node (great-circle, via a k-d tree) and the
-snap distance is travelled off-road at ``off_road_kmh`` at both ends. Node-to-node times come from
+Matrices. Origins and destinations are snapped to their nearest node (great-circle, via a k-d tree) of the
+network with every road open, whatever the season closes, and the snap distance is travelled off-road at
+``off_road_kmh`` at both ends. Snapping on the open network is what makes closing or slowing roads never shorten a
+trip: the same nodes, the same legs, and only longer (or no) roads between them. Snapping to the nearest node with
+an *open* road let rain move a place from an isolated earth track onto a connected road, and rain then gained
+coverage (47.1 % rainy against 46.6 % dry at 1 h on the demo mission); a place whose roads are all closed is now
+reached by road only from its own node (else not at all: the caller may go across country). Node-to-node times come from
 ``scipy.sparse.csgraph.dijkstra`` run from each distinct origin node at once (compiled code, never a Python loop
 over pairs), in blocks of sources so that the (sources x nodes) work array stays small, with ``limit`` set from
 the cutoff so searches stop early. Times beyond the cutoff, and between disconnected parts, are ``inf``.
@@ -172,7 +177,8 @@ class RoadGraph:
     profile: SpeedProfile
     hours: sparse.csr_array
     tree: cKDTree = field(repr=False)
-    """k-d tree over the unit vectors of the nodes with at least one open edge (``tree_nodes``)."""
+    """k-d tree over the unit vectors of the nodes with at least one edge, open or closed (``tree_nodes``): places
+    snap on the open network, the same in every season."""
     tree_nodes: IntArray = field(repr=False)
 
     @classmethod
@@ -238,7 +244,7 @@ class RoadGraph:
             raise ValueError("edge lengths must be finite and non-negative")
         chosen = profile or SpeedProfile()
         hours = _hours_matrix(len(points), source, target, km, classes, kinds, chosen)
-        tree, tree_nodes = _open_node_tree(points, hours)
+        tree, tree_nodes = _road_node_tree(points, source, target)
         return cls(
             points.latitude,
             points.longitude,
@@ -259,8 +265,7 @@ class RoadGraph:
             self.node_count, self.edge_source, self.edge_target, self.edge_km,
             self.edge_class, self.edge_surface, profile,
         )  # fmt: skip
-        tree, tree_nodes = _open_node_tree(Points(self.node_latitude, self.node_longitude), hours)
-        return replace(self, profile=profile, hours=hours, tree=tree, tree_nodes=tree_nodes)
+        return replace(self, profile=profile, hours=hours)  # the same nodes to snap to: the open network
 
     @property
     def node_count(self) -> int:
@@ -273,19 +278,20 @@ class RoadGraph:
         return int(self.edge_source.size)
 
     def snap(self, points: Points) -> tuple[IntArray, FloatArray]:
-        """The nearest node with an open road of each point, and the great-circle km to it."""
+        """The nearest road node of each point on the open network (whether or not the season closes its roads),
+        and the great-circle km to it."""
         if len(points) == 0:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         if self.tree_nodes.size == 0:
-            raise ValueError(f"no road is open in the {self.profile.season} season: nothing to snap to")
+            raise ValueError("the road graph has no road: nothing to snap to")
         chord, index = self.tree.query(points.unit_vectors(), k=1)
         node = self.tree_nodes[np.asarray(index, dtype=np.int64)]
         return node, chord_to_km(np.asarray(chord, dtype=np.float64))
 
 
-def _open_node_tree(points: Points, hours: sparse.csr_array) -> tuple[cKDTree, IntArray]:
-    """A k-d tree over the nodes that have an open edge, and those nodes' indices."""
-    nodes = np.flatnonzero(np.diff(hours.indptr) > 0).astype(np.int64)
+def _road_node_tree(points: Points, source: IntArray, target: IntArray) -> tuple[cKDTree, IntArray]:
+    """A k-d tree over the nodes that have an edge (open or closed), and those nodes' indices."""
+    nodes = np.unique(np.concatenate((source, target))).astype(np.int64)
     xyz = points.unit_vectors()[nodes]
     return cKDTree(xyz if len(xyz) else np.zeros((0, 3))), nodes
 
