@@ -558,3 +558,57 @@ survey_responses = (
         Index("ix_survey_responses_community_id", "community_id"),
     )
 )
+
+engagements = (
+    Table(  # the mission's meetings with communities; participants in aggregate only (migration 0014)
+        "engagements",
+        metadata,
+        Column("engagement_id", Integer, primary_key=True, autoincrement=True),
+        Column("community_id", String(64), nullable=False),
+        Column("kind", String(40), nullable=False),
+        Column("held_on", DateTime(timezone=True), nullable=False),
+        Column("mission_posts", Text, nullable=False),  # JSON list of posts
+        Column("participants", Text, nullable=False),  # JSON {"female/18_59": 12, ...}
+        Column("concerns", Text, nullable=False),  # JSON list of {threat_type, place, perpetrator, note}
+        Column("requests", Text, nullable=False),  # JSON list of texts
+        Column("recorded_by", String(80), nullable=False),
+        Column("recorded_at", DateTime(timezone=True), nullable=False),
+        Index("ix_engagements_community_id", "community_id"),
+    )
+)
+
+commitments = Table(  # what the mission promised, tracked to closure with the community's feedback
+    "commitments",
+    metadata,
+    Column("commitment_id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "engagement_id", Integer, ForeignKey("engagements.engagement_id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("community_id", String(64), nullable=False),
+    Column("what", Text, nullable=False),
+    Column("owner_post", String(200), nullable=False),
+    Column("due", Date, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("outcome", Text, nullable=False, server_default=""),
+    Column("feedback_channel", String(40)),
+    Column("feedback_message", Text),
+    Column("feedback_given_at", DateTime(timezone=True)),
+    Column("version", Integer, nullable=False, server_default="1"),  # optimistic locking
+    Index("ix_commitments_status", "status"),
+    Index("ix_commitments_community_id", "community_id"),
+)
+
+commitment_steps = Table(  # every change of a commitment, dated and attributed
+    "commitment_steps",
+    metadata,
+    Column("step_id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "commitment_id", Integer, ForeignKey("commitments.commitment_id", ondelete="CASCADE"), nullable=False
+    ),
+    Column("action", String(20), nullable=False),
+    Column("status", String(20), nullable=False),  # the status after the step
+    Column("note", Text, nullable=False, server_default=""),
+    Column("actor", String(80), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_commitment_steps_commitment_id", "commitment_id"),
+)
