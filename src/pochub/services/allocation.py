@@ -494,10 +494,26 @@ def plan_map(run: AllocationRun, engine: Engine, path: Path) -> None:
 
 
 def site_rows(run: AllocationRun) -> list[dict[str, Any]]:
-    """The new sites as id, name, lat, lon, with their area (P-code, name), nearest community and the
-    population they newly cover (communities beyond today's posture that the plan reaches within the
-    standard, each counted once, for the new site that reaches it first)."""
+    """The new sites as id, name, lat, lon, with their area (P-code, name), nearest community (name, km) and the
+    population each newly covers, in the order of the proposal: the site that newly covers the most first, then
+    each next site with the population beyond today's posture that no site above it reaches within the standard
+    (marginal figures: they add up to the population the plan newly covers)."""
     return [dict(row) for row in run.sites]
+
+
+def marginal_order(reach: NDArray[np.bool_], population: NDArray[np.float64]) -> list[tuple[int, float]]:
+    """Sites (columns of ``reach``: communities x sites) in the order of what each adds, with the population it
+    newly covers beyond the communities already reached by the sites before it (ties: the earlier column)."""
+    remaining = np.ones(reach.shape[0], dtype=bool)
+    left = list(range(reach.shape[1]))
+    order = []
+    while left:
+        gains = (population * remaining) @ reach[:, left]
+        best = int(np.argmax(gains))
+        site = left.pop(best)
+        order.append((site, float(gains[best])))
+        remaining &= ~reach[:, site]
+    return order
 
 
 def describe_sites(
@@ -512,7 +528,10 @@ def describe_sites(
 ) -> list[dict[str, Any]]:
     """See :func:`site_rows`; ``chosen`` are columns of ``cost`` (demand x (posture, candidates))."""
     new = [i for i in chosen if i >= existing]
-    sites = [candidates[i - existing] for i in new]
+    beyond = ~current.covered(standard_hours)  # what the posture leaves out: only that can be newly covered
+    reach = (cost[:, new] <= standard_hours) & beyond[:, None]
+    order = marginal_order(reach, known_populations(communities))
+    sites = [candidates[new[k] - existing] for k, _ in order]
     with engine.connect() as conn:
         areas = repositories.load_admin_areas(conn, 2) or repositories.load_admin_areas(conn, 1)
     lat = np.array([s.latitude for s in sites], dtype=np.float64)
@@ -521,18 +540,10 @@ def describe_sites(
         codes, names = AreaIndex.build(areas, areas[0].level).locate(lat, lon)
     else:
         codes = names = np.full(len(sites), None, dtype=object)
-    population = known_populations(communities)
-    newly = np.zeros(len(sites))
-    if sites:
-        block = cost[:, new]
-        fastest = np.argmin(block, axis=1)
-        reached = block[np.arange(len(communities)), fastest] <= standard_hours
-        gained = reached & ~current.covered(standard_hours)
-        np.add.at(newly, fastest[gained], population[gained])
     c_lat = np.radians([c.latitude for c in communities])
     c_lon = np.radians([c.longitude for c in communities])
     rows = []
-    for k, site in enumerate(sites):
+    for k, (site, (_, gained)) in enumerate(zip(sites, order, strict=True)):
         a, b = math.radians(site.latitude), math.radians(site.longitude)
         cosine = np.sin(a) * np.sin(c_lat) + np.cos(a) * np.cos(c_lat) * np.cos(c_lon - b)
         near = int(np.argmax(cosine))
@@ -546,7 +557,7 @@ def describe_sites(
                 "area_name": names[k],
                 "nearest_community": communities[near].name,
                 "nearest_community_km": round(6371.0088 * math.acos(min(1.0, float(cosine[near]))), 1),
-                "population_newly_covered": round(float(newly[k])),
+                "population_newly_covered": round(gained),
             }
         )
     return rows
