@@ -58,8 +58,9 @@ class EngagementRecord:
     commitments: tuple[CommitmentRecord, ...]
 
 
-def _community(conn: Connection, user: User, community_id: str) -> tuple[str, str | None]:
-    """The community's name and area, if ``user`` may see it; else NotFound (the same answer as for none)."""
+def community_for(conn: Connection, user: User, community_id: str) -> tuple[str, str | None]:
+    """The community's name and area, if ``user`` may see it; else NotFound (the same answer as for none). The one
+    area rule of local perspectives: engagements, commitments and profiles all call it."""
     row = conn.execute(
         select(tables.communities.c.name, tables.communities.c.pcode).where(
             tables.communities.c.community_id == community_id
@@ -88,7 +89,7 @@ def record_engagement(
         )
     check_engagement(engagement, moment.date())
     with engine.begin() as conn:
-        _community(conn, user, engagement.community_id)
+        community_for(conn, user, engagement.community_id)
         engagement_id = conn.execute(
             insert(tables.engagements).values(
                 community_id=engagement.community_id, kind=engagement.kind.value, held_on=engagement.held_on,
@@ -150,7 +151,7 @@ def act_on_commitment(
         if row is None:
             raise NotFound(Message(N_("no commitment {number}"), number=commitment_id))
         try:
-            _community(conn, user, row.community_id)
+            community_for(conn, user, row.community_id)
         except NotFound:
             raise NotFound(Message(N_("no commitment {number}"), number=commitment_id)) from None
         after = commitment_step(_commitment(row), action, user.role, outcome=outcome, feedback=feedback)
@@ -227,7 +228,7 @@ def community_engagements(engine: Engine, user: User, community_id: str) -> list
     """A community's engagements, newest first, each with its commitments."""
     today = datetime.now(UTC).date()
     with engine.connect() as conn:
-        _community(conn, user, community_id)
+        community_for(conn, user, community_id)
         rows = conn.execute(
             select(tables.engagements)
             .where(tables.engagements.c.community_id == community_id)

@@ -612,3 +612,18 @@ commitment_steps = Table(  # every change of a commitment, dated and attributed
     Column("at", DateTime(timezone=True), nullable=False),
     Index("ix_commitment_steps_commitment_id", "commitment_id"),
 )
+
+community_profiles = Table(  # every version of a community's profile, dated and attributed (migration 0015)
+    "community_profiles",
+    metadata,
+    Column("profile_id", Integer, primary_key=True, autoincrement=True),
+    Column("community_id", String(64), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("document", Text, nullable=False),  # JSON (core.perspectives.profiles.to_document)
+    Column("changed_by", String(80), nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    Column(
+        "note", Text, nullable=False, server_default=""
+    ),  # where it comes from: a visit, an import, a survey
+    UniqueConstraint("community_id", "version", name="uq_community_profiles_community_id"),
+)

@@ -1,0 +1,165 @@
+"""Community profile use cases: read a community's profile as the reader may, save a new version, the history.
+
+Saving never overwrites: each save is a new version, dated and attributed, and refused if someone saved another
+version since the editor loaded theirs (no lost update). The focal point is protected: roles without a need to know
+never receive it, and reading it is audited. Area rules are the engagements' (one function, ``community_for``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, func, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from pochub.core.models.access import Role, User, can_read_protected
+from pochub.core.perspectives.profiles import (
+    CommunityProfile,
+    changes,
+    check_profile,
+    for_reader,
+    from_document,
+    to_document,
+)
+from pochub.core.text import N_, Message, Text
+from pochub.errors import Conflict, Forbidden
+from pochub.services.engagements import community_for
+from pochub.store import audit, tables
+
+EDITING_ROLES = frozenset({Role.ADMIN, Role.POC_ADVISER, Role.FIELD_OFFICER, Role.CLA})
+"""Roles that keep profiles (area-scoped ones for their area)."""
+
+
+@dataclass(frozen=True)
+class ProfileVersion:
+    """A community's profile at one version, as the reader may see it."""
+
+    community_id: str
+    community: str
+    version: int
+    profile: CommunityProfile
+    changed_by: str
+    changed_at: datetime | None
+    note: str
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One saved version: who, when, why, and which fields changed."""
+
+    version: int
+    changed_by: str
+    changed_at: datetime
+    note: str
+    changes: tuple[Text, ...]
+
+
+def community_profile(engine: Engine, user: User, community_id: str) -> ProfileVersion:
+    """The newest version (version 0, empty, when none was saved yet)."""
+    with engine.begin() as conn:
+        name, _pcode = community_for(conn, user, community_id)
+        row = conn.execute(
+            select(tables.community_profiles)
+            .where(tables.community_profiles.c.community_id == community_id)
+            .order_by(tables.community_profiles.c.version.desc())
+            .limit(1)
+        ).first()
+        if row is None:
+            return ProfileVersion(community_id, name, 0, CommunityProfile(), "", None, "")
+        profile = from_document(json.loads(row.document))
+        if profile.focal_point and can_read_protected(user.role):
+            audit.record(
+                conn, actor=user.username, role=user.role.value, action="read_protected", entity="community_profile",
+                entity_id=community_id, detail="focal_point",
+            )  # fmt: skip
+    return ProfileVersion(
+        community_id,
+        name,
+        row.version,
+        for_reader(profile, user.role),
+        row.changed_by,
+        row.changed_at,
+        row.note,
+    )
+
+
+def save_profile(
+    engine: Engine,
+    user: User,
+    community_id: str,
+    profile: CommunityProfile,
+    *,
+    based_on: int,
+    note: str = "",
+    now: datetime | None = None,
+) -> int:
+    """Save ``profile`` as the next version; ``based_on`` is the version the editor started from. Every editing
+    role is a need-to-know role, so an editor always saw the focal point they save."""
+    if user.role not in EDITING_ROLES:
+        raise Forbidden(Message(N_("a {role} may not edit community profiles"), role=user.role.value))
+    check_profile(profile)
+    moment = now or datetime.now(UTC)
+    with engine.begin() as conn:
+        community_for(conn, user, community_id)
+        latest = conn.execute(
+            select(tables.community_profiles.c.version)
+            .where(tables.community_profiles.c.community_id == community_id)
+            .order_by(tables.community_profiles.c.version.desc())
+            .limit(1)
+        ).first()
+        current = latest.version if latest is not None else 0
+        if current != based_on:
+            raise Conflict(
+                Message(
+                    N_("someone saved version {current} of this profile since you opened version {based_on}: reload it"),
+                    current=current, based_on=based_on,
+                )
+            )  # fmt: skip
+        try:
+            conn.execute(
+                insert(tables.community_profiles).values(
+                    community_id=community_id, version=current + 1, document=json.dumps(to_document(profile)),
+                    changed_by=user.username, changed_at=moment, note=note.strip(),
+                )
+            )  # fmt: skip
+        except IntegrityError as exc:  # a concurrent save took the same version number
+            raise Conflict(N_("someone saved this profile at the same moment: reload it")) from exc
+        audit.record(
+            conn, actor=user.username, role=user.role.value, action="write", entity="community_profile",
+            entity_id=community_id, detail=f"version {current + 1}", at=moment,
+        )  # fmt: skip
+    return current + 1
+
+
+def profile_history(engine: Engine, user: User, community_id: str) -> list[HistoryEntry]:
+    """Every version, newest first, with the fields each changed (a protected field named, never shown)."""
+    with engine.connect() as conn:
+        community_for(conn, user, community_id)
+        rows = conn.execute(
+            select(tables.community_profiles)
+            .where(tables.community_profiles.c.community_id == community_id)
+            .order_by(tables.community_profiles.c.version)
+        ).all()
+    entries = []
+    before: CommunityProfile | None = None
+    for row in rows:
+        profile = from_document(json.loads(row.document))
+        entries.append(
+            HistoryEntry(
+                row.version, row.changed_by, row.changed_at, row.note, tuple(changes(before, profile))
+            )
+        )
+        before = profile
+    return entries[::-1]
+
+
+def profiled_communities(engine: Engine) -> int:
+    """How many communities have a profile (for the demo's and the first steps' figures)."""
+    with engine.connect() as conn:
+        return int(
+            conn.execute(
+                select(func.count(func.distinct(tables.community_profiles.c.community_id)))
+            ).scalar_one()
+        )
