@@ -6,7 +6,7 @@ measured run is a separate child process on a fresh database; we record its wall
 
     .venv/bin/python bench/ingest.py            # 1,000,000 rows, 3 repeats, writes bench/results/ingest.md
     .venv/bin/python bench/ingest.py --quick    # 20,000 rows, 1 repeat (smoke test)
-    .venv/bin/python bench/ingest.py --profile  # cProfile of pochub.cli:main on a 200,000-row file
+    .venv/bin/python bench/ingest.py --profile  # cProfile of pochub.cli.main:main on a 200,000-row file
 """
 
 from __future__ import annotations
@@ -232,7 +232,11 @@ def snapshot_pochub() -> tuple[dict[str, str], str]:
 def pochub_cmd(url: str, path: Path) -> list[str]:
     """The `pochub import acled` command line (the venv's console script)."""
     script = Path(sys.executable).with_name("pochub")
-    base = [str(script)] if script.exists() else [sys.executable, "-c", "from pochub.cli import main; main()"]
+    base = (
+        [str(script)]
+        if script.exists()
+        else [sys.executable, "-c", "from pochub.cli.main import main; main()"]
+    )
     return [*base, "--database", url, "import", "acled", str(path), "--format", "json"]
 
 
@@ -532,7 +536,7 @@ def report(
 _PROFILE_SCRIPT = """
 import cProfile, pstats, sys
 sys.argv = ["pochub", "--database", sys.argv[1], "import", "acled", sys.argv[2], "--format", "json"]
-from pochub.cli import main
+from pochub.cli.main import main
 profiler = cProfile.Profile()
 profiler.enable()
 try:
@@ -544,7 +548,7 @@ finally:
 
 
 def profile(rows: int, store: Store, seed: int, env: dict[str, str], top: int = 15) -> str:
-    """cProfile `pochub.cli:main` importing ``rows`` rows into a fresh ``store``; the top cumulative lines."""
+    """cProfile `pochub.cli.main:main` importing ``rows`` rows into a fresh ``store``; the top cumulative lines."""
     import io
     import pstats
     import subprocess

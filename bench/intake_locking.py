@@ -45,7 +45,7 @@ import os, sys
 if os.environ.get("BENCH_SQLITE_BEGIN") == "deferred":  # the anchor: the transaction start before the fix
     import pochub.store.database as database
     database._sqlite_begin = lambda conn: conn.exec_driver_sql("BEGIN")
-from pochub.cli import main
+from pochub.cli.main import main
 sys.argv = ["pochub", "serve"]
 main()
 """

@@ -79,7 +79,7 @@ CliRunner = Callable[..., CliResult]
 @pytest.fixture
 def cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     """Run `pochub ARGS` in-process, as the console script would, and capture its output."""
-    from pochub.cli import main
+    from pochub.cli.main import main
 
     def run(*args: str | Path) -> CliResult:
         monkeypatch.setattr(sys, "argv", ["pochub", *map(str, args)])

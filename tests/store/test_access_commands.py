@@ -10,8 +10,7 @@ import orjson
 import pytest
 from sqlalchemy import Engine, insert, select
 
-import pochub.cli  # noqa: F401  (the command modules are loaded by pochub.cli, never first)
-from pochub.commands.access import parse_since
+from pochub.cli.users import parse_since
 from pochub.services.access import authenticate
 from pochub.store import tables
 from tests.conftest import CliRunner

@@ -46,7 +46,7 @@ CORE_TEXTS = [
     ("core/**.py", "python"),
     ("services/**.py", "python"),
     ("ingest/**.py", "python"),
-    ("commands/**.py", "python"),
+    ("cli/**.py", "python"),
     ("errors.py", "python"),
 ]
 """Where the texts the core, the services and the commands write for people are marked (``N_``, see

@@ -10,7 +10,8 @@ from typing import Annotated, Any
 
 import typer
 
-from pochub.commands.language import DocumentLanguage, LanguageOption
+from pochub.cli.console import err, state
+from pochub.cli.options import DocumentLanguage, LanguageOption
 
 exercise_app = typer.Typer(
     help="Training exercises: scenarios, the exercise clock, injects, teams, scores and after-action review.",
@@ -24,7 +25,6 @@ ExerciseRef = Annotated[str, typer.Argument(help="The exercise's id or name.")]
 
 
 def _context(ctx: typer.Context, username: str) -> tuple[Any, Any, Any]:
-    from pochub.cli import state
     from pochub.services.access import get_user
 
     st = state(ctx)
@@ -85,7 +85,6 @@ def create(
     standard: Annotated[float, typer.Option(help="Response standard in hours, for coverage scores.")] = 2.0,
 ) -> None:
     """Create an exercise from the demo mission, from a real period of real data, or from scripted injects."""
-    from pochub.cli import err
     from pochub.errors import InvalidInput
     from pochub.services import exercises
 
@@ -140,7 +139,6 @@ def create(
 @exercise_app.command("list")
 def list_(ctx: typer.Context) -> None:
     """Every exercise."""
-    from pochub.cli import state
     from pochub.services.exercises import list_exercises
 
     _print(list_exercises(state(ctx).engine()))
@@ -222,7 +220,6 @@ def inject(
 @exercise_app.command("status")
 def status(ctx: typer.Context, exercise: ExerciseRef) -> None:
     """The exercise's clock, teams and injects (brought up to date)."""
-    from pochub.cli import state
     from pochub.services.exercises import tick
 
     engine = state(ctx).engine()
@@ -266,7 +263,6 @@ def score_(
     language: LanguageOption = DocumentLanguage.en,
 ) -> None:
     """Score every team, per decision and in total, each score with its explanation."""
-    from pochub.cli import err
     from pochub.services.exercises import score
 
     _, engine, user = _context(ctx, as_user)
@@ -285,15 +281,9 @@ def report(
     language: LanguageOption = DocumentLanguage.en,
 ) -> None:
     """The after-action review: timeline, the map at key moments with the optimal plan, scores, lessons."""
-    from pochub.cli import err
     from pochub.documents.after_action import write_review
     from pochub.services.exercises import review
 
     _, engine, user = _context(ctx, as_user)
     write_review(review(engine, _exercise_id(engine, exercise), user), output, language.value)
     err.print(f"wrote {output}")
-
-
-def register(app: typer.Typer) -> None:
-    """Add `pochub exercise` to the app."""
-    app.add_typer(exercise_app, name="exercise")

@@ -10,6 +10,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from pochub.cli.console import cli_actor, err, out, state
+
 actors_app = typer.Typer(
     help="One registry of actors across sources: list it, merge actors, alias names, load an aliases file.",
     no_args_is_help=True,
@@ -29,7 +31,6 @@ def actors_list(
     output: Annotated[ListFormat, typer.Option("--format", help="table or json.")] = ListFormat.table,
 ) -> None:
     """Every registry actor with every source name behind it (sources and events per name)."""
-    from pochub.cli import err, out, state
     from pochub.services.actors import listing
 
     actors, ambiguous = listing(state(ctx).engine())
@@ -76,8 +77,6 @@ def actors_merge(
     second: Annotated[str, typer.Argument(help="An actor or source name that is the same actor.")],
 ) -> None:
     """Make SECOND (and every name behind it) the same actor as FIRST."""
-    from pochub.cli import err, state
-    from pochub.commands.access import cli_actor
     from pochub.services.actors import merge
 
     actor = merge(state(ctx).engine(), first, second, analyst=cli_actor())
@@ -91,8 +90,6 @@ def actors_alias(
     to: Annotated[str, typer.Option("--to", help="The registry actor it is (a new name renames the actor).")],
 ) -> None:
     """Record that NAME is the actor given by --to."""
-    from pochub.cli import err, state
-    from pochub.commands.access import cli_actor
     from pochub.services.actors import alias
 
     actor = alias(state(ctx).engine(), name, to, analyst=cli_actor())
@@ -104,7 +101,6 @@ def actors_unalias(
     ctx: typer.Context, name: Annotated[str, typer.Argument(help="The name whose alias is dropped.")]
 ) -> None:
     """Drop the analyst's alias of NAME (the automatic matching still applies)."""
-    from pochub.cli import err, state
     from pochub.services.actors import remove_alias
 
     remove_alias(state(ctx).engine(), name)
@@ -119,8 +115,6 @@ def actors_load(
     ],
 ) -> None:
     """Add the aliases of a YAML file (`pochub actors save` writes one to start from)."""
-    from pochub.cli import err, state
-    from pochub.commands.access import cli_actor
     from pochub.services.actors import load_aliases
 
     count = load_aliases(state(ctx).engine(), path, analyst=cli_actor())
@@ -135,7 +129,6 @@ def actors_save(
     ] = None,
 ) -> None:
     """The stored aliases as a YAML file the analyst extends and loads back."""
-    from pochub.cli import err, state
     from pochub.services.actors import aliases_yaml
 
     text = aliases_yaml(state(ctx).engine())
@@ -144,8 +137,3 @@ def actors_save(
     else:
         output.write_text(text, encoding="utf-8")
         err.print(f"aliases written to {output}")
-
-
-def register(app: typer.Typer) -> None:
-    """Add `pochub actors` to the app."""
-    app.add_typer(actors_app, name="actors")

@@ -10,6 +10,9 @@ from typing import Annotated, Any
 
 import typer
 
+from pochub.cli import alert_stats
+from pochub.cli.console import err, out, state
+
 alerts_app = typer.Typer(
     help="Community alerts: intake, lifecycle, escalation and response times.", no_args_is_help=True
 )
@@ -24,7 +27,6 @@ class ListFormat(StrEnum):
 
 def _user(ctx: typer.Context, username: str) -> Any:
     """The stored user the command acts as (roles and areas apply to the CLI as to the API)."""
-    from pochub.cli import state
     from pochub.services.access import get_user
     from pochub.services.first_steps import require
 
@@ -47,7 +49,6 @@ def list_alerts(
     """The alerts a user sees, most urgent and soonest due first."""
     from rich.table import Table
 
-    from pochub.cli import out, state
     from pochub.services.alert_views import list_alerts as views
     from pochub.store.alert_repository import AlertFilter
 
@@ -72,7 +73,6 @@ def list_alerts(
 @alerts_app.command("show")
 def show(ctx: typer.Context, reference: str, as_user: AsUser) -> None:
     """One alert with its history (sender details only for need-to-know roles; the read is audited)."""
-    from pochub.cli import state
     from pochub.services.alert_views import alert_detail
 
     st = state(ctx)
@@ -91,7 +91,6 @@ def add(
     sender_name: Annotated[str | None, typer.Option(help="Informant's name (encrypted at rest).")] = None,
 ) -> None:
     """Log an alert received by phone or radio, as a CLA would."""
-    from pochub.cli import err, state
     from pochub.core.models.alerts import Channel, Report
     from pochub.core.workflow.lifecycle import Actor
     from pochub.ingest.alert_intake import urgency_from
@@ -126,7 +125,6 @@ def act(
 ) -> None:
     """Take one lifecycle action (the same rules as the API: wrong role or state is refused)."""
     from pochub.api.schemas.alerts import action_from_json
-    from pochub.cli import err, state
     from pochub.services.alerts import act as take
 
     chosen = action_from_json(action, fields)
@@ -140,7 +138,6 @@ def act(
 @alerts_app.command("escalate")
 def escalate(ctx: typer.Context) -> None:
     """One escalation pass now (`pochub serve` runs one every POCHUB_ESCALATION_INTERVAL_SECONDS)."""
-    from pochub.cli import err, state
     from pochub.services.alerts import escalate_overdue
 
     escalated = escalate_overdue(state(ctx).engine(), worker="cli")
@@ -156,7 +153,6 @@ def export(
     output: Annotated[Path, typer.Option("-o", "--output", help="File to write (.geojson or .csv).")],
 ) -> None:
     """Alerts for sharing: locations fuzzed, no sender details, no message text."""
-    from pochub.cli import err, state
     from pochub.services.alert_views import export_alerts
     from pochub.store.alert_repository import AlertFilter
 
@@ -168,6 +164,4 @@ def export(
     err.print(f"wrote {output}")
 
 
-def register(app: typer.Typer) -> None:
-    """Add `pochub alerts` to the app."""
-    app.add_typer(alerts_app, name="alerts")
+alerts_app.command("stats")(alert_stats.alerts_stats)

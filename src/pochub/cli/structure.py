@@ -16,8 +16,8 @@ from typing import Annotated, NoReturn
 import typer
 from rich.table import Table
 
-from pochub.cli import err, out, state
-from pochub.commands.language import DocumentLanguage, LanguageOption
+from pochub.cli.console import err, out, state
+from pochub.cli.options import DocumentLanguage, LanguageOption
 from pochub.core.models.coordination import CoordinatorModel, structure_in
 from pochub.core.text import N_, Message
 from pochub.errors import InvalidInput, PocHubError
@@ -346,9 +346,3 @@ def checklist(
         table.add_row(str(i), localise(t.task.title, lang), f"{t.score:.0f} %", ratings.get(t.rating, t.rating),
                       *(str(counts[s]) for s in ("yes", "partial", "no", "unanswered")))  # fmt: skip
     out.print(table)
-
-
-def register(app: typer.Typer) -> None:
-    """Add this module's commands to the `pochub` app."""
-    app.add_typer(structure_app, name="structure")
-    app.command("checklist")(checklist)

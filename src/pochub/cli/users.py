@@ -6,7 +6,6 @@ audited as ``cli:<operating-system user>``.
 
 from __future__ import annotations
 
-import getpass
 import json
 import re
 import sys
@@ -17,7 +16,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from pochub.cli import err, out, state
+from pochub.cli.console import cli_actor, err, out, state
 from pochub.core.models.access import Role
 from pochub.errors import InvalidInput
 
@@ -35,14 +34,6 @@ class ListFormat(StrEnum):
 
     table = "table"
     json = "json"
-
-
-def cli_actor() -> str:
-    """Who runs the command, for the audit log."""
-    try:
-        return f"cli:{getpass.getuser()}"
-    except (KeyError, OSError):  # no user name in containers without a passwd entry
-        return "cli"
 
 
 def parse_since(value: str, now: datetime) -> datetime:
@@ -81,6 +72,7 @@ def _read_password(password: str | None, password_stdin: bool) -> str:
     return entered
 
 
+@users_app.command("add")
 def users_add(
     ctx: typer.Context,
     username: Annotated[str, typer.Argument(help="Sign-in name.")],
@@ -129,6 +121,7 @@ def users_add(
     err.print(f"user {user.username} created: {user.role.value}, {scope}")
 
 
+@users_app.command("list")
 def users_list(
     ctx: typer.Context,
     output: Annotated[ListFormat, typer.Option("--format", help="Table or JSON.")] = ListFormat.table,
@@ -173,6 +166,7 @@ def users_list(
     out.print(table)
 
 
+@users_app.command("deactivate")
 def users_deactivate(
     ctx: typer.Context, username: Annotated[str, typer.Argument(help="The user to deactivate.")]
 ) -> None:
@@ -183,6 +177,7 @@ def users_deactivate(
     err.print(f"user {username} deactivated; their sessions and tokens are revoked")
 
 
+@users_app.command("token")
 def users_token(
     ctx: typer.Context,
     username: Annotated[str, typer.Argument(help="Whose token.")],
@@ -208,6 +203,7 @@ def users_token(
     )
 
 
+@users_app.command("tokens")
 def users_tokens(
     ctx: typer.Context,
     username: Annotated[str, typer.Argument(help="Whose sessions and tokens.")],
@@ -248,6 +244,7 @@ def users_tokens(
     out.print(table)
 
 
+@users_app.command("revoke-token")
 def users_revoke_token(
     ctx: typer.Context,
     username: Annotated[str, typer.Argument(help="Whose session or token.")],
@@ -261,6 +258,7 @@ def users_revoke_token(
     err.print(f"session or token {credential_id} of {username} revoked")
 
 
+@users_app.command("password")
 def users_password(
     ctx: typer.Context,
     username: Annotated[str, typer.Argument(help="Whose password to set.")],
@@ -281,6 +279,7 @@ def users_password(
     err.print(f"password of {username} set; their sessions and tokens are revoked")
 
 
+@gateways_app.command("add")
 def gateways_add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="The gateway's name (one per gateway: e.g. twilio-north).")],
@@ -390,18 +389,3 @@ def audit_command(
             e.client,
         )
     out.print(table)
-
-
-def register(app: typer.Typer) -> None:
-    """Add `pochub users ...`, `pochub gateways ...` and `pochub audit` to the `pochub` app."""
-    users_app.command("add")(users_add)
-    users_app.command("list")(users_list)
-    users_app.command("deactivate")(users_deactivate)
-    users_app.command("token")(users_token)
-    users_app.command("tokens")(users_tokens)
-    users_app.command("revoke-token")(users_revoke_token)
-    users_app.command("password")(users_password)
-    app.add_typer(users_app, name="users")
-    gateways_app.command("add")(gateways_add)
-    app.add_typer(gateways_app, name="gateways")
-    app.command("audit")(audit_command)

@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from pochub.cli import err, state
-from pochub.commands.access import cli_actor
+from pochub.cli.console import cli_actor, err, state
 
 keys_app = typer.Typer(
     help="The secret key that encrypts informants' details: generate one, or rotate to a new one.",
@@ -16,6 +15,7 @@ keys_app = typer.Typer(
 )
 
 
+@keys_app.command("generate")
 def keys_generate(
     output: Annotated[
         Path | None,
@@ -34,6 +34,7 @@ def keys_generate(
     err.print(f"key written to {output} (mode 0600): set POCHUB_SECRET_KEY_FILE={output.resolve()}")
 
 
+@keys_app.command("rotate")
 def keys_rotate(
     ctx: typer.Context,
     new_key_file: Annotated[
@@ -53,10 +54,3 @@ def keys_rotate(
         f"under the new key: from now on set POCHUB_SECRET_KEY_FILE={new_key_file.resolve()} "
         "(the old key reads nothing any more)"
     )
-
-
-def register(app: typer.Typer) -> None:
-    """Add `pochub keys ...` to the `pochub` app."""
-    keys_app.command("generate")(keys_generate)
-    keys_app.command("rotate")(keys_rotate)
-    app.add_typer(keys_app, name="keys")

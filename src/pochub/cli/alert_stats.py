@@ -1,4 +1,4 @@
-"""`pochub alerts stats`: response times per field office and per alert network."""
+"""`pochub alerts stats`: response times per field office and per alert network (registered by alerts.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.table import Table
 
-from pochub.commands.alerts import alerts_app
+from pochub.cli.console import out, state
 from pochub.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -80,7 +80,6 @@ def times_table(title: str, dimension: str, overall: GroupTimes, groups: tuple[G
 
 def print_times(result: ResponseTimes, output: StatsFormat) -> None:
     """Print ``result`` as JSON or as one table per dimension."""
-    from pochub.cli import out
 
     if output == StatsFormat.json:
         print(json.dumps(result.as_dict()))
@@ -90,7 +89,6 @@ def print_times(result: ResponseTimes, output: StatsFormat) -> None:
         out.print(times_table(title, dimension, result.overall, groups))
 
 
-@alerts_app.command("stats")
 def alerts_stats(
     ctx: typer.Context,
     output: Annotated[StatsFormat, typer.Option("--format", help="A table or JSON.")] = StatsFormat.table,
@@ -107,7 +105,6 @@ def alerts_stats(
     field_office: Annotated[str | None, typer.Option(help="Only the alerts of this field office.")] = None,
 ) -> None:
     """Response times: hours from receipt to acknowledge, verify, decide, deploy and feedback (median, p90)."""
-    from pochub.cli import state
     from pochub.services.alert_metrics import response_times
 
     dimensions = ("field_office", "alert_network") if by == Grouping.both else (by.value,)
@@ -120,7 +117,3 @@ def alerts_stats(
         now=datetime.now(UTC),
     )
     print_times(result, output)
-
-
-def register(app: typer.Typer) -> None:
-    """The commands join `pochub alerts` when this module is imported; nothing more to add."""

@@ -9,6 +9,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from pochub.cli.console import cli_actor, err, out, state
+
 webhooks_app = typer.Typer(
     help="Webhook endpoints for notifications, delivery of the outbox and the delivery log.",
     no_args_is_help=True,
@@ -30,8 +32,6 @@ def webhooks_add(
     ] = "",
 ) -> None:
     """Register a webhook endpoint."""
-    from pochub.cli import err, state
-    from pochub.commands.access import cli_actor
     from pochub.services.notifications import add_endpoint
 
     endpoint = add_endpoint(state(ctx).engine(), name, url, target or ["*"], secret=secret, actor=cli_actor())
@@ -44,7 +44,6 @@ def webhooks_list(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List the webhook endpoints (secrets are never shown)."""
-    from pochub.cli import out, state
     from pochub.services.notifications import list_endpoints
 
     endpoints = list_endpoints(state(ctx).engine())
@@ -65,8 +64,6 @@ def webhooks_list(
 @webhooks_app.command("enable")
 def webhooks_enable(ctx: typer.Context, name: str) -> None:
     """Switch an endpoint on."""
-    from pochub.cli import err, state
-    from pochub.commands.access import cli_actor
     from pochub.services.notifications import set_endpoint_active
 
     set_endpoint_active(state(ctx).engine(), name, True, actor=cli_actor())
@@ -76,8 +73,6 @@ def webhooks_enable(ctx: typer.Context, name: str) -> None:
 @webhooks_app.command("disable")
 def webhooks_disable(ctx: typer.Context, name: str) -> None:
     """Switch an endpoint off: it receives nothing more; its log stays."""
-    from pochub.cli import err, state
-    from pochub.commands.access import cli_actor
     from pochub.services.notifications import set_endpoint_active
 
     set_endpoint_active(state(ctx).engine(), name, False, actor=cli_actor())
@@ -91,7 +86,6 @@ def webhooks_deliver(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Deliver the due notifications once (the server's worker does this every few seconds)."""
-    from pochub.cli import out, state
     from pochub.services.notifications import deliver_pending
 
     st = state(ctx)
@@ -115,7 +109,6 @@ def webhooks_log(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """The delivery log: one line per attempt per endpoint."""
-    from pochub.cli import out, state
     from pochub.services.notifications import deliveries_for
 
     found = deliveries_for(state(ctx).engine(), effect, limit=limit)
@@ -131,8 +124,3 @@ def webhooks_log(
             "-" if d.status_code is None else str(d.status_code), "yes" if d.delivered else "no", d.error[:80],
         )  # fmt: skip
     out.print(table)
-
-
-def register(app: typer.Typer) -> None:
-    """Add `pochub webhooks` to the app."""
-    app.add_typer(webhooks_app, name="webhooks")
