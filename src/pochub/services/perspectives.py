@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, insert, select
+import numpy as np
+import polars as pl
+from sqlalchemy import Connection, Engine, delete, func, insert, select
 
-from pochub.core.models.access import User, in_area
+from pochub.core.geography.areas import AreaIndex
+from pochub.core.models.access import User, covers_pcode, in_area
+from pochub.core.perspectives.divergence import AreaReading, DivergentArea, divergent_areas
 from pochub.core.perspectives.surveys import (
     Estimate,
     complementary_suppression,
@@ -29,7 +33,8 @@ from pochub.core.perspectives.surveys import (
 from pochub.core.text import N_, Message
 from pochub.errors import InvalidInput, InvalidRows, NotFound, RowError
 from pochub.ingest.kobo_survey import Form, Measure, SurveyImport, read_survey
-from pochub.store import tables
+from pochub.services.threats import area_contexts, evidence_frame
+from pochub.store import repositories, tables
 
 
 @dataclass(frozen=True)
@@ -295,3 +300,126 @@ def _suppress_within_areas(
                     figures[(community_id, wave)][measure.id][choice] = estimate
                 else:
                     figures[(community_id, wave)][measure.id] = estimate
+
+
+def _safety_measure(measures: tuple[MeasureInfo, ...], wanted: str | None) -> MeasureInfo:
+    """The measure that says whether people feel safe: the one named, else the first whose id starts 'feels_safe'."""
+    for measure in measures:
+        if (wanted is not None and measure.id == wanted) or (
+            wanted is None and measure.id.startswith("feels_safe")
+        ):
+            if measure.per_choice:
+                break
+            return measure
+    raise InvalidInput(
+        Message(
+            N_("the survey has no yes/no measure of feeling safe{named}: name one with --measure"),
+            named=Message(N_(" called '{measure}'"), measure=wanted) if wanted else "",
+        )
+    )  # fmt: skip
+
+
+def divergence(
+    engine: Engine,
+    user: User,
+    *,
+    level: int = 2,
+    survey: str | None = None,
+    measure: str | None = None,
+    days: int = 365,
+    as_of: date | None = None,
+) -> list[DivergentArea]:
+    """Areas of the user's reach where what communities say (the survey's latest wave: the share who do not feel
+    safe; concerns raised in engagements) and recorded violence against civilians (events and victims of the last
+    ``days``) disagree, with the evidence of each."""
+
+    with engine.connect() as conn:
+        last = as_of or datetime.now(UTC).date()
+        first = last - timedelta(days=days)
+        contexts = area_contexts(conn, level)
+        areas = repositories.load_admin_areas(conn, level)
+        communities = repositories.load_communities(conn)
+        events = evidence_frame(conn, level, first, last)
+        concerns = conn.execute(
+            select(tables.engagements.c.community_id, tables.engagements.c.concerns).where(
+                tables.engagements.c.held_on >= datetime.combine(first, datetime.min.time(), tzinfo=UTC)
+            )
+        ).all()
+        stored = None
+        if (
+            survey is not None
+            or conn.execute(select(tables.surveys.c.survey_id).limit(1)).first() is not None
+        ):
+            query = select(tables.surveys)
+            query = (
+                query.where(tables.surveys.c.name == survey)
+                if survey
+                else query.order_by(tables.surveys.c.survey_id.desc())
+            )
+            stored = conn.execute(query.limit(1)).first()
+            if stored is None:
+                raise NotFound(Message(N_("no survey named '{survey}'"), survey=survey))
+        answers: Sequence[Any] = []
+        if stored is not None:
+            latest = conn.execute(
+                select(func.max(tables.survey_responses.c.wave)).where(tables.survey_responses.c.survey_id == stored.survey_id)
+            ).scalar_one()  # fmt: skip
+            answers = conn.execute(
+                select(tables.survey_responses.c.community_id, tables.survey_responses.c.weight,
+                       tables.survey_responses.c.answers)
+                .where(tables.survey_responses.c.survey_id == stored.survey_id, tables.survey_responses.c.wave == latest)
+            ).all()  # fmt: skip
+    if not areas:
+        raise InvalidInput(
+            Message(N_("no boundaries of admin level {level}: import them first"), level=level)
+        )
+    index = AreaIndex.build(areas, level)
+    codes, _ = index.locate(
+        np.array([c.latitude for c in communities]), np.array([c.longitude for c in communities])
+    )
+    area_of = {c.community_id: code for c, code in zip(communities, codes, strict=True)}
+    unsafe: dict[str, list[tuple[bool | None, float]]] = defaultdict(list)
+    if stored is not None:
+        info = _safety_measure(
+            tuple(
+                MeasureInfo(m["id"], m["per_choice"], m.get("labels", {}), {})
+                for m in json.loads(stored.measures)
+            ),
+            measure,
+        )
+        for row in answers:
+            said = json.loads(row.answers).get(info.id)
+            unsafe[area_of.get(row.community_id) or ""].append(
+                (None if said is None else not said, row.weight)
+            )
+    raised: dict[str, int] = defaultdict(int)
+    for row in concerns:
+        raised[area_of.get(row.community_id) or ""] += len(json.loads(row.concerns))
+    against_civilians = events.filter(pl.col("threat_type").is_not_null())
+    harm = {
+        r["area_pcode"]: (int(r["events"]), int(r["victims"]))
+        for r in against_civilians.group_by("area_pcode")
+        .agg(pl.len().alias("events"), pl.col("civilian_fatalities").sum().alias("victims"))
+        .iter_rows(named=True)
+    }
+    minimum = stored.minimum if stored is not None else 1
+    readings = []
+    for area in areas:
+        if not covers_pcode(user.area_pcodes, area.pcode) and not user.mission_wide:
+            continue
+        rows = unsafe.get(area.pcode, [])
+        estimate = (
+            estimate_share([a for a, _ in rows], [w for _, w in rows], minimum=minimum) if rows else None
+        )
+        shown = estimate is not None and not estimate.suppressed
+        count, victims = harm.get(area.pcode, (0, 0))
+        context = contexts.get(area.pcode)
+        readings.append(
+            AreaReading(
+                area.pcode, area.name,
+                estimate.share if shown and estimate else None, estimate.low if shown and estimate else None,
+                estimate.high if shown and estimate else None, estimate.respondents if shown and estimate else 0,
+                raised.get(area.pcode, 0), count, victims, context.population if context else None,
+            )
+        )  # fmt: skip
+    return divergent_areas(readings)
