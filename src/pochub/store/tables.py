@@ -627,3 +627,17 @@ community_profiles = Table(  # every version of a community's profile, dated and
     ),  # where it comes from: a visit, an import, a survey
     UniqueConstraint("community_id", "version", name="uq_community_profiles_community_id"),
 )
+
+protection_plans = (
+    Table(  # every version of a community's protection plan, dated and attributed (migration 0016)
+        "protection_plans",
+        metadata,
+        Column("plan_id", Integer, primary_key=True, autoincrement=True),
+        Column("community_id", String(64), nullable=False),
+        Column("version", Integer, nullable=False),
+        Column("document", Text, nullable=False),  # JSON (core.perspectives.plans.to_document)
+        Column("changed_by", String(80), nullable=False),
+        Column("changed_at", DateTime(timezone=True), nullable=False),
+        UniqueConstraint("community_id", "version", name="uq_protection_plans_community_id"),
+    )
+)
