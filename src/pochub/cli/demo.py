@@ -59,3 +59,10 @@ def demo(
                 f"demo alerts: {sum(statuses.values())}, every lifecycle status in each field office "
                 f"({', '.join(f'{status} {count}' for status, count in statuses.items())})"
             )
+        from pochub.services.demo_perspectives import create_demo_perspectives
+
+        voices = create_demo_perspectives(st.engine(), seed=seed)
+        if voices:  # what communities say: profiles, engagements and commitments, two survey waves, plans
+            err.print(
+                "demo local perspectives: " + ", ".join(f"{what} {count}" for what, count in voices.items())
+            )
