@@ -48,6 +48,18 @@ def test_demo_coverage_and_plans(demo: Engine, database_url: str, cli: CliRunner
     assert plan["model"] == "mclp" and plan["status"] in ("optimal", "time_limit") and len(plan["sites"]) == 2
     assert 0 < plan["covered_weight"] <= plan["total_weight"]
     assert (tmp_path / "plan.png").read_bytes()[:4] == b"\x89PNG"
+    for site in plan["sites"]:  # where each new site is, what community is nearest, whom it newly covers
+        assert site["area_pcode"] and site["area_name"] and site["nearest_community"]
+        assert site["nearest_community_km"] >= 0
+    gained = [site["population_newly_covered"] for site in plan["sites"]]
+    assert gained == sorted(gained, reverse=True)  # marginal, in the order of the proposal
+    table = cli("--database", database_url, "allocate", "mclp", "--p", "2", "--standard", "1h")
+    assert table.code == 0, table.err
+    shown = " ".join(table.out.split())
+    assert "nearest community" in shown and "population newly covered" in shown
+    assert f"reached by no site above it ({sum(gained):,} in all)" in shown
+    first = plan["sites"][0]
+    assert f"{first['area_name']} ({first['area_pcode']})" in shown
     lscp = json.loads(
         cli("--database", database_url, "allocate", "lscp", "--standard", "3h", "--format", "json").out
     )

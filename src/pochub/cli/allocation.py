@@ -243,6 +243,8 @@ def allocate_command(
         "lon",
         title=f"{model.value}: {len(sites)} new site(s), {result.status}, gap {result.gap:.2%}, "
         f"objective {result.objective:,.2f}",
+        caption=f"in the order of the proposal: each site's population newly covered is beyond {standard} today "
+        f"and reached by no site above it ({sum(s['population_newly_covered'] for s in sites):,} in all)",
     )
     for s in sites:
         table.add_row(
