@@ -47,7 +47,7 @@ def test_concerns_raised_in_engagements_count_where_no_survey_was_run() -> None:
     ]
     flagged = divergent_areas(readings)
     assert [(a.pcode, a.kind) for a in flagged] == [("B1", Divergence.UNDER_REPORTED)]
-    assert "9 concerns raised in engagements" in [str(e) for e in flagged[0].evidence]
+    assert "concerns raised in engagements: 9" in [str(e) for e in flagged[0].evidence]
 
 
 def test_victims_count_not_only_events() -> None:

@@ -50,9 +50,9 @@ PLAN = ProtectionPlan(
 def test_a_plan_needs_review_when_its_signs_appear() -> None:
     assert review_due(PLAN, date(2026, 3, 20)) == []
     overdue = [str(r) for r in review_due(PLAN, date(2026, 4, 10))]
-    assert overdue == ["1 commitments overdue: Patrol the field road on market days"]
+    assert overdue == ["commitments overdue (1): Patrol the field road on market days"]
     events = [str(r) for r in review_due(PLAN, date(2026, 3, 20), events_nearby={ThreatType.ABDUCTION: 2})]
-    assert events == ["2 events of the watched type nearby since 2026-03-01: An abduction within 10 km"]
+    assert events == ["events of the watched type nearby since 2026-03-01 (2): An abduction within 10 km"]
     reviewed = replace(
         PLAN, reviews=(Review(date(2026, 4, 5), "CLA Beni", "Patrol started late", revised=True),)
     )

@@ -87,7 +87,7 @@ def test_a_plan_is_saved_and_flags_review_from_the_events_nearby(mission: Engine
     current = protection_plans.current_plan(mission, ANALYST, "C1", today=date(2026, 3, 20))
     assert current.version == 1 and current.changed_by == "cla.beni"
     assert [str(r) for r in current.review_reasons] == [
-        "1 events of the watched type nearby since 2026-03-01: An abduction within 10 km"
+        "events of the watched type nearby since 2026-03-01 (1): An abduction within 10 km"
     ]
     with pytest.raises(Conflict):
         protection_plans.save_plan(mission, CLA, _plan(), based_on=0)

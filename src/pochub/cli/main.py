@@ -25,6 +25,7 @@ from pochub.cli import (
     exercise,
     imports,
     keys,
+    perspectives,
     server,
     structure,
     threats,
@@ -76,6 +77,7 @@ COMMANDS: tuple[tuple[str, Any], ...] = (
     ("serve", server.serve),
     ("checklist", structure.checklist),
     ("audit", users.audit_command),
+    ("divergence", perspectives.divergence_command),
 )
 """The commands of `pochub` itself, after `settings`."""
 
@@ -94,6 +96,10 @@ GROUPS: tuple[tuple[str, typer.Typer], ...] = (
     ("webhooks", webhooks.webhooks_app),
     ("exercise", exercise.exercise_app),
     ("actors", actors.actors_app),
+    ("communities", perspectives.communities_app),
+    ("surveys", perspectives.surveys_app),
+    ("engagements", perspectives.engagements_app),
+    ("plans", perspectives.plans_app),
 )
 """The command groups: `pochub GROUP COMMAND ...`."""
 

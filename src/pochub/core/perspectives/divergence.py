@@ -110,7 +110,7 @@ def divergent_areas(
             )  # fmt: skip
         if reading.concerns_raised:
             evidence.append(
-                Message(N_("{count} concerns raised in engagements"), count=reading.concerns_raised)
+                Message(N_("concerns raised in engagements: {count}"), count=reading.concerns_raised)
             )
         evidence.append(
             Message(

@@ -111,7 +111,7 @@ def review_due(
         if indicator.threat_type is not None and (events_nearby or {}).get(indicator.threat_type, 0) > 0:
             reasons.append(
                 Message(
-                    N_("{count} events of the watched type nearby since {since}: {indicator}"),
+                    N_("events of the watched type nearby since {since} ({count}): {indicator}"),
                     count=(events_nearby or {})[indicator.threat_type], since=last.isoformat(), indicator=indicator.what,
                 )
             )  # fmt: skip
@@ -119,7 +119,7 @@ def review_due(
     if overdue:
         reasons.append(
             Message(
-                N_("{count} commitments overdue: {what}"),
+                N_("commitments overdue ({count}): {what}"),
                 count=len(overdue),
                 what="; ".join(c.what for c in overdue),
             )

@@ -146,7 +146,10 @@ def estimate_choices(
     used = list(weights) if weights is not None else [1.0] * len(answers)
     return {
         choice: estimate_share(
-            [None if a is None else choice in a for a in answers], used, minimum=minimum, confidence=confidence
+            [None if a is None else choice in a for a in answers],
+            used,
+            minimum=minimum,
+            confidence=confidence,
         )
         for choice in every
     }
