@@ -132,7 +132,7 @@ def fuzz(app: object, token: str, examples: int, backend: str) -> Tally:
 
 def run_backend(backend: str, examples: int) -> Tally:
     """Build a demo mission on ``backend`` and fuzz the application over it."""
-    from pochub.api.app import create_app
+    from pochub.http.app import create_app
 
     schema_name = None
     with tempfile.TemporaryDirectory(prefix="pochub-fuzz-") as tmp:

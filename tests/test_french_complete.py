@@ -26,11 +26,11 @@ from babel.messages.pofile import read_po
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
-from pochub.api.app import create_app
 from pochub.config import Settings
 from pochub.core.toolkit.terms_of_reference import all_terms_of_reference
 from pochub.documents import after_action, checklist, coordinator_models, organogram, terms_of_reference
 from pochub.documents import threat_matrix as matrix_document
+from pochub.http.app import create_app
 from pochub.i18n import catalogue_path
 from pochub.services import exercises
 from pochub.services.demo_mission import create_demo_alerts

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 from starlette.testclient import TestClient
 
-from pochub.api.app import create_app
 from pochub.config import Settings
+from pochub.http.app import create_app
 from pochub.services.alerts import escalate_overdue
 from pochub.store import tables
 from tests.api.access_helpers import auth_header, make_user

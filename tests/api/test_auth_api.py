@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
-from pochub.api.app import create_app
 from pochub.config import Settings
 from pochub.core.models.access import Role
+from pochub.http.app import create_app
 from pochub.services.access import create_user, deactivate_user
 from tests.api.access_helpers import auth_header, make_user
 from tests.csrf_tokens import with_csrf_tokens

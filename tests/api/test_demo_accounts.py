@@ -7,8 +7,8 @@ import re
 
 from starlette.testclient import TestClient
 
-from pochub.api.app import create_app
 from pochub.config import Settings
+from pochub.http.app import create_app
 from pochub.services.demo_mission import create_demo_accounts
 from pochub.store.database import connect
 from tests.conftest import CliRunner

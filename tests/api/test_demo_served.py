@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-from pochub.api.app import create_app
 from pochub.config import Settings
+from pochub.http.app import create_app
 from pochub.services.demo_mission import load_demo
 from pochub.store import tables
 from tests.api.access_helpers import auth_header, make_user

@@ -8,8 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from pochub.api.app import create_app
 from pochub.config import Settings
+from pochub.http.app import create_app
 from pochub.ingest.acled import ACLED
 from pochub.ingest.events import ImportOptions
 from pochub.services.imports import import_events

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
-from pochub.api.app import create_app
 from pochub.config import Settings
+from pochub.http.app import create_app
 from tests.api.access_helpers import auth_header, make_user
 
 

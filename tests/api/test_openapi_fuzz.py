@@ -18,8 +18,8 @@ from hypothesis import HealthCheck, Phase
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
-from pochub.api.app import create_app
 from pochub.config import Settings
+from pochub.http.app import create_app
 from pochub.services.access import issue_credential
 from pochub.services.demo_mission import load_demo
 from pochub.store.database import connect, upgrade

@@ -17,8 +17,8 @@ from shapely.geometry import shape
 from sqlalchemy import Engine, create_engine, insert, select, text
 from starlette.testclient import TestClient
 
-from pochub.api.app import create_app
 from pochub.config import Settings
+from pochub.http.app import create_app
 from pochub.ingest.acled import ACLED
 from pochub.ingest.events import ImportOptions
 from pochub.services import threat_listing

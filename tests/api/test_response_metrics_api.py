@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy import Engine, select
 from starlette.testclient import TestClient
 
-from pochub.api.app import create_app
 from pochub.config import Settings
 from pochub.core.models.access import Role
+from pochub.http.app import create_app
 from pochub.services.notifications import deliver_pending
 from pochub.store.tables import audit_log
 from tests.api.access_helpers import auth_header, make_user

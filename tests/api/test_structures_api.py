@@ -11,9 +11,9 @@ import yaml
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
-from pochub.api.app import create_app
 from pochub.config import Settings
 from pochub.core.models.access import Role
+from pochub.http.app import create_app
 from pochub.services.structures import store_document, template_text
 from tests.api.access_helpers import auth_header, make_user
 

@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
-from pochub.api.app import create_app
 from pochub.config import Settings
 from pochub.core.models.access import Role
 from pochub.errors import Forbidden, InvalidInput
+from pochub.http.app import create_app
 from pochub.services import access
 from tests.api.access_helpers import auth_header, cheap_password_hashing, make_user
 from tests.conftest import CliRunner

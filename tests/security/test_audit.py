@@ -16,9 +16,9 @@ from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 from starlette.testclient import TestClient
 
-from pochub.api.app import create_app
 from pochub.config import Settings
 from pochub.core.models.access import Role
+from pochub.http.app import create_app
 from pochub.services import access
 from pochub.store import audit, tables
 from tests.api.access_helpers import auth_header, cheap_password_hashing, make_user

@@ -9,10 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 
-from pochub.api.app import create_app
 from pochub.config import Settings
 from pochub.core.models.alerts import Channel, Report
 from pochub.core.workflow.lifecycle import SYSTEM, Actor
+from pochub.http.app import create_app
 from pochub.services.alerts import receive_report
 from pochub.store import tables
 from pochub.store.database import reading

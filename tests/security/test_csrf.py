@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 from starlette.testclient import TestClient
 
-from pochub.api.app import create_app
 from pochub.config import Settings
+from pochub.http.app import create_app
 from pochub.http.csrf import CSRF_FIELD
 from pochub.services.access import create_user
 from pochub.store import tables

@@ -13,9 +13,9 @@ from urllib.parse import parse_qs, urlsplit
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from pochub.api.app import create_app
 from pochub.config import Settings
 from pochub.errors import Infeasible
+from pochub.http.app import create_app
 from pochub.web import planning_pages
 from tests.api.access_helpers import auth_header, make_user
 from tests.security.test_signin import _routes

@@ -17,11 +17,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select, update
 
-from pochub.api.app import create_app
 from pochub.config import Settings
 from pochub.core.geography.fuzzing import great_circle_km
 from pochub.core.models.alerts import Channel, Report
 from pochub.core.workflow.lifecycle import SYSTEM, Actor
+from pochub.http.app import create_app
 from pochub.services.alerts import receive_report
 from pochub.services.protection import Protector
 from pochub.store import tables

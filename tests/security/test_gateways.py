@@ -24,9 +24,9 @@ from starlette.testclient import TestClient
 from starlette.types import Receive, Scope, Send
 
 import pochub
-from pochub.api.app import create_app
-from pochub.api.auth import CREDENTIALS
 from pochub.config import Settings
+from pochub.http.app import create_app
+from pochub.http.auth import CREDENTIALS
 from pochub.services.access import revoke_credential
 from pochub.services.capacities import store_structure
 from pochub.services.gateways import create_gateway, twilio_signature_valid

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
-from pochub.api.app import create_app
 from pochub.config import Settings
+from pochub.http.app import create_app
 from pochub.services.access import create_user
 from pochub.web.rendering import TEMPLATE_DIR
 from tests.csrf_tokens import with_csrf_tokens

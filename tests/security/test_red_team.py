@@ -22,10 +22,10 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
-from pochub.api.app import create_app
 from pochub.config import Settings
 from pochub.core.models.alerts import Channel, Report
 from pochub.core.workflow.lifecycle import SYSTEM, Actor
+from pochub.http.app import create_app
 from pochub.http.csrf import CSRF_FIELD
 from pochub.services.access import create_user
 from pochub.services.alerts import receive_report

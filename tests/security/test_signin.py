@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from pochub import __version__
-from pochub.api.app import create_app
 from pochub.config import Settings
+from pochub.http.app import create_app
 from tests.api.access_helpers import auth_header, make_user
 
 SECRET = "test secret key, not for production use"

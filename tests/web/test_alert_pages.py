@@ -14,10 +14,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 from starlette.testclient import TestClient
 
-from pochub.api.app import create_app
-from pochub.api.routers.alerts import INTAKE_ROLES
 from pochub.config import Settings
-from pochub.core.models.access import Role
+from pochub.core.models.access import INTAKE_ROLES, Role
+from pochub.http.app import create_app
 from pochub.store import tables
 from tests.api.access_helpers import auth_header, make_user
 from tests.csrf_tokens import with_csrf_tokens

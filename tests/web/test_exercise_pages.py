@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import Engine, func, select
 from starlette.testclient import TestClient
 
-from pochub.api.app import create_app
 from pochub.config import Settings
+from pochub.http.app import create_app
 from pochub.store import tables
 from tests.api.access_helpers import auth_header, make_user
 from tests.conftest import shared_file

@@ -12,8 +12,8 @@ import pytest
 from sqlalchemy import Engine
 from starlette.testclient import TestClient
 
-from pochub.api.app import create_app
 from pochub.config import Settings
+from pochub.http.app import create_app
 from pochub.services.access import create_user
 from pochub.services.demo_mission import load_demo
 from pochub.store import event_queries

@@ -17,8 +17,8 @@ from httpx2 import Response
 from sqlalchemy import Engine, func, select
 from starlette.testclient import TestClient
 
-from pochub.api.app import create_app
 from pochub.config import Settings
+from pochub.http.app import create_app
 from pochub.ingest.structure import read_answers
 from pochub.services.access import create_user
 from pochub.services.demo_mission import load_demo

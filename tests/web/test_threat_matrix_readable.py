@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import Engine, delete
 from starlette.testclient import TestClient
 
-from pochub.api.app import create_app
 from pochub.config import Settings
 from pochub.core.threats.matrix import TOP_COMMUNITIES
 from pochub.documents.threat_matrix import render_html
+from pochub.http.app import create_app
 from pochub.services.access import create_user
 from pochub.services.demo_mission import load_demo
 from pochub.services.threat_listing import list_threats

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from fastapi import Depends, Query, Request
 
-from pochub.web.rendering import language_of
+from pochub.http.language import language_of
 
 
 def document_language(

@@ -28,7 +28,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 SESSION_COOKIE = "pochub_session"
-"""The web session cookie (the same name as ``pochub.api.auth.SESSION_COOKIE``)."""
+"""The web session cookie (the same name as ``pochub.http.auth.SESSION_COOKIE``)."""
 CSRF_COOKIE = "pochub_csrf"
 """The random cookie that anonymous visitors' tokens (the sign-in form's) are tied to."""
 CSRF_FIELD = "csrf_token"

@@ -11,9 +11,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from pochub.api.auth import SESSION_COOKIE, OptionalUser, client_address
 from pochub.core.models.access import User
 from pochub.errors import Forbidden, InvalidInput, NotFound
+from pochub.http.auth import SESSION_COOKIE, OptionalUser, client_address
 from pochub.services.access import SignInThrottled, change_password, list_credentials, revoke_credential_id
 from pochub.web.rendering import render, to_login
 

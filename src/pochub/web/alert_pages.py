@@ -24,10 +24,7 @@ from pydantic import ValidationError
 from sqlalchemy import Connection, select
 from starlette.datastructures import FormData
 
-from pochub.api.auth import OptionalUser
-from pochub.api.routers.alerts import INTAKE_ROLES
-from pochub.api.schemas.alerts import ACTION_BODIES
-from pochub.core.models.access import User, covers_pcode
+from pochub.core.models.access import INTAKE_ROLES, User, covers_pcode
 from pochub.core.models.alerts import (
     CALL_CHANNELS,
     ActionName,
@@ -46,8 +43,10 @@ from pochub.core.text import Text
 from pochub.core.workflow.lifecycle import ACTION_ROLES, Action, Actor, allowed_actions
 from pochub.core.workflow.metrics import STEPS
 from pochub.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
+from pochub.http.auth import OptionalUser
 from pochub.i18n import localise
 from pochub.services import alert_live, alert_units, alert_views, alerts
+from pochub.services.alert_actions import ACTION_BODIES
 from pochub.services.alert_metrics import response_times
 from pochub.services.phone_numbers import normalise_number
 from pochub.services.structures import current_structure

@@ -24,8 +24,6 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Connection, exists, select
 from starlette.datastructures import FormData
 
-from pochub.api.auth import OptionalUser
-from pochub.api.schemas.alerts import TRAINEE_ACTIONS
 from pochub.core.exercise.clock import MAX_SPEED, ClockStatus
 from pochub.core.exercise.scenario import DIFFICULTIES, InjectKind
 from pochub.core.models.access import User
@@ -33,8 +31,10 @@ from pochub.core.models.alerts import Urgency
 from pochub.core.text import Text
 from pochub.documents import after_action
 from pochub.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound, PocHubError
+from pochub.http.auth import OptionalUser
 from pochub.i18n import translations
 from pochub.services import alert_views, exercises
+from pochub.services.alert_actions import TRAINEE_ACTIONS
 from pochub.services.structures import current_structure
 from pochub.store import tables
 from pochub.web.alert_pages import (

@@ -24,11 +24,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from sqlalchemy import Connection, Engine, func, select
 
-from pochub.api.auth import OptionalUser
-from pochub.api.routers.communities import community_feature
 from pochub.core.allocation.travel import Season
 from pochub.errors import InvalidInput
+from pochub.http.auth import OptionalUser
 from pochub.services.allocation import coverage
+from pochub.services.place_views import community_feature
 from pochub.services.threat_listing import bounded_hotspots, list_threats
 from pochub.services.warning import emerging
 from pochub.store import place_queries, tables

@@ -15,9 +15,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
-from pochub.api.auth import SESSION_COOKIE, OptionalUser, client_address
-from pochub.api.deps import DbConnection
 from pochub.errors import Forbidden, NotFound
+from pochub.http.auth import SESSION_COOKIE, OptionalUser, client_address, optional_user
+from pochub.http.database import DbConnection
 from pochub.services.access import authenticate, issue_credential, revoke_credential
 from pochub.store import event_queries
 from pochub.store.event_queries import EventFilter
@@ -206,8 +206,6 @@ def not_found(request: Request) -> Response:
     under /api/ and for clients that do not ask for HTML."""
     if request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", ""):
         return JSONResponse({"detail": "not found"}, status_code=404)
-    from pochub.api.auth import optional_user
-
     user = None
     session = request.cookies.get(SESSION_COOKIE)
     if session:

@@ -23,7 +23,6 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from sqlalchemy import Connection, Engine
 
-from pochub.api.auth import OptionalUser
 from pochub.core.allocation.travel import Season
 from pochub.core.models.access import Role, User
 from pochub.core.models.coordination import Structure, structure_in
@@ -34,6 +33,7 @@ from pochub.core.warning.forecast import forecast_regression, lag_features
 from pochub.documents import coordinator_models
 from pochub.documents import terms_of_reference as terms_of_reference_document
 from pochub.errors import InvalidInput
+from pochub.http.auth import OptionalUser
 from pochub.i18n import translations
 from pochub.services.allocation import AllocationRun, PlanJobs, allocate, coverage, parse_hours
 from pochub.services.structures import checklist_template, current_structure

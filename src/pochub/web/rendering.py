@@ -17,8 +17,9 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
 from pochub.http.csrf import CSRF_FIELD, request_token
+from pochub.http.language import language_of as language_of  # the pages take it with the other helpers here
 from pochub.i18n import install_gettext
-from pochub.web.i18n import LANGUAGE_COOKIE, LANGUAGES, choose_language, translations
+from pochub.web.i18n import LANGUAGES, translations
 
 WEB_DIR = Path(__file__).parent
 TEMPLATE_DIR = WEB_DIR / "templates"
@@ -122,11 +123,6 @@ def asset(name: str) -> str:
     manifest = DIST_DIR / "manifest.json"
     names = _manifest(manifest.stat().st_mtime) if manifest.exists() else {}
     return f"/static/dist/{names.get(name, name)}"
-
-
-def language_of(request: Request) -> str:
-    """The language this request is answered in (cookie, else Accept-Language, else English)."""
-    return choose_language(request.cookies.get(LANGUAGE_COOKIE), request.headers.get("accept-language"))
 
 
 def render(request: Request, template: str, *, status_code: int = 200, **context: Any) -> HTMLResponse:

@@ -14,10 +14,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.datastructures import QueryParams
 
-from pochub.api.auth import OptionalUser, client_address
 from pochub.core.models.access import Role, User
 from pochub.core.threats.matrix import OVERRIDABLE, ThreatRecord, validate_override
 from pochub.errors import InvalidInput
+from pochub.http.auth import OptionalUser, client_address
 from pochub.services.threat_listing import list_threats
 from pochub.services.threats import add_override
 from pochub.store import event_queries

@@ -14,9 +14,9 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 from sqlalchemy import Engine
 
-from pochub.api.auth import CurrentUser
-from pochub.api.deps import get_engine
 from pochub.core.workflow.metrics import DIMENSIONS, GroupTimes, ResponseTimes, StepTimes
+from pochub.http.auth import CurrentUser
+from pochub.http.database import get_engine
 from pochub.services.alert_metrics import response_times
 
 router = APIRouter(prefix="/api/v1/alerts/stats", tags=["alerts"])

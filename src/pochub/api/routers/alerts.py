@@ -14,38 +14,35 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 
-from pochub.api.auth import AppSettings, CurrentUser, require_roles
-from pochub.api.deps import get_engine
 from pochub.api.filters import AreaCode, BBoxText, parse_bbox
 from pochub.api.pagination import PageRequest, next_link, paging
-from pochub.api.schemas.alerts import (
+from pochub.api.schemas.alerts import AlertIn, AlertPage, IntakeOut
+from pochub.core.models.access import INTAKE_ROLES, User
+from pochub.core.models.alerts import AlertStatus, Channel, Report, Urgency
+from pochub.core.models.taxonomy import ThreatType
+from pochub.core.workflow.lifecycle import Action, Actor
+from pochub.errors import InvalidInput
+from pochub.http.auth import AppSettings, CurrentUser, require_roles
+from pochub.http.database import get_engine
+from pochub.services import alert_views, alerts
+from pochub.services.alert_actions import (
     AcknowledgeIn,
-    AlertIn,
-    AlertPage,
     ClassifyIn,
     CloseIn,
     DecideIn,
     DeployIn,
     GiveFeedbackIn,
-    IntakeOut,
     RecordOutcomeIn,
     ReviewIn,
     TransmitIn,
     VerifyIn,
 )
-from pochub.core.models.access import Role, User
-from pochub.core.models.alerts import AlertStatus, Channel, Report, Urgency
-from pochub.core.models.taxonomy import ThreatType
-from pochub.core.workflow.lifecycle import Action, Actor
-from pochub.errors import InvalidInput
-from pochub.services import alert_views, alerts
 from pochub.services.alerts import IntakeResult
 from pochub.store.alert_repository import AlertFilter
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
 
 Engine_ = Annotated[Engine, Depends(get_engine)]
-INTAKE_ROLES = (Role.ADMIN, Role.CLA, Role.FIELD_OFFICER, Role.POC_ADVISER)
 Reference = Annotated[
     str, Path(min_length=1, max_length=32, description="The alert's reference, e.g. A261130-K4F7Q2XD.")
 ]

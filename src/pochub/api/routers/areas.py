@@ -7,8 +7,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
-from pochub.api.auth import current_user
-from pochub.api.deps import DbConnection
 from pochub.api.filters import AreaCode, BBoxText, parse_bbox
 from pochub.api.geojson import (
     AreaGeometry,
@@ -22,6 +20,8 @@ from pochub.api.geojson import (
 from pochub.api.pagination import PageRequest, page_fields, paging
 from pochub.api.responses import NOT_FOUND, SIGNED_IN
 from pochub.errors import NotFound
+from pochub.http.auth import current_user
+from pochub.http.database import DbConnection
 from pochub.store import place_queries
 from pochub.store.place_queries import AreaFilter
 

@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
-from pochub.api.auth import require_roles
-from pochub.api.deps import DbConnection
 from pochub.core.models.access import Role, User
 from pochub.errors import InvalidInput
+from pochub.http.auth import require_roles
+from pochub.http.database import DbConnection
 from pochub.store import audit
 
 router = APIRouter(

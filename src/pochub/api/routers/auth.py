@@ -12,7 +12,9 @@ from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import Engine
 
-from pochub.api.auth import (
+from pochub.core.models.access import Role, User, can_read_protected, location_fuzzed
+from pochub.errors import Forbidden, InvalidInput
+from pochub.http.auth import (
     SESSION_COOKIE,
     AppSettings,
     CurrentUser,
@@ -21,9 +23,7 @@ from pochub.api.auth import (
     cookie_scheme,
     require_roles,
 )
-from pochub.api.deps import get_engine
-from pochub.core.models.access import Role, User, can_read_protected, location_fuzzed
-from pochub.errors import Forbidden, InvalidInput
+from pochub.http.database import get_engine
 from pochub.services.access import (
     SignInThrottled,
     authenticate,

@@ -7,14 +7,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
 
-from pochub.api.auth import current_user
-from pochub.api.deps import DbConnection
 from pochub.api.filters import AreaCode, BBoxText, parse_bbox
 from pochub.api.geojson import Feature, FeaturePage, Point, feature, point_geometry
 from pochub.api.pagination import PageRequest, page_fields, paging
 from pochub.api.responses import NOT_FOUND, SIGNED_IN
 from pochub.core.models.capacities import BaseType
 from pochub.errors import NotFound
+from pochub.http.auth import current_user
+from pochub.http.database import DbConnection
 from pochub.store import capacity_queries
 from pochub.store.capacity_queries import BaseFilter
 

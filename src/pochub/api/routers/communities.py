@@ -11,13 +11,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
-from pochub.api.auth import current_user
-from pochub.api.deps import DbConnection
 from pochub.api.filters import AreaCode, BBoxText, parse_bbox
-from pochub.api.geojson import Feature, FeaturePage, Point, feature, point_geometry
+from pochub.api.geojson import Feature, FeaturePage, Point
 from pochub.api.pagination import PageRequest, page_fields, paging
 from pochub.api.responses import NOT_FOUND, SIGNED_IN
 from pochub.errors import NotFound
+from pochub.http.auth import current_user
+from pochub.http.database import DbConnection
+from pochub.services.place_views import community_feature
 from pochub.store import place_queries
 from pochub.store.place_queries import CommunityFilter
 
@@ -51,13 +52,6 @@ class CommunityFeature(Feature[Point, CommunityProperties]):
 
 class CommunityCollection(FeaturePage[CommunityFeature]):
     """One page of communities."""
-
-
-def community_feature(row: dict[str, Any]) -> dict[str, Any]:
-    """A community row as a Feature (the focal point's name dropped)."""
-    properties = {k: v for k, v in row.items() if k not in ("latitude", "longitude", "focal_point")}
-    properties["has_focal_point"] = bool(row["focal_point"])
-    return feature(point_geometry(row["longitude"], row["latitude"]), properties, row["community_id"])
 
 
 @router.get("", response_model=CommunityCollection)

@@ -13,10 +13,10 @@ import h3
 import polars as pl
 from fastapi import APIRouter, Depends, Query
 
-from pochub.api.auth import current_user
-from pochub.api.deps import DbConnection
 from pochub.api.routers.events import event_filter
 from pochub.core.warning.grid import to_cells
+from pochub.http.auth import current_user
+from pochub.http.database import DbConnection
 from pochub.store import event_queries
 
 router = APIRouter(prefix="/api/v1/events/cells", tags=["events"], dependencies=[Depends(current_user)])

@@ -13,14 +13,14 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Engine
 
-from pochub.api.auth import AppSettings, CurrentUser, require_roles
-from pochub.api.deps import get_engine
 from pochub.api.language import DocumentLanguage
-from pochub.api.schemas import alerts as schemas
 from pochub.config import Settings
 from pochub.core.models.access import Role, User
 from pochub.errors import InvalidInput
+from pochub.http.auth import AppSettings, CurrentUser, require_roles
+from pochub.http.database import get_engine
 from pochub.services import exercises
+from pochub.services.alert_actions import ACTION_BODIES, TRAINEE_ACTIONS, ActionBody
 
 router = APIRouter(prefix="/api/v1/exercises", tags=["exercises"])
 
@@ -194,19 +194,17 @@ def feed(
     return exercises.team_feed(engine, settings, exercise_id, user)
 
 
-ACTIONS: dict[str, type[schemas.ActionBody]] = {
-    name.replace("_", "-"): model
-    for name, model in schemas.ACTION_BODIES.items()
-    if name in schemas.TRAINEE_ACTIONS
+ACTIONS: dict[str, type[ActionBody]] = {
+    name.replace("_", "-"): model for name, model in ACTION_BODIES.items() if name in TRAINEE_ACTIONS
 }
 """The trainee's actions by their URL names (record-outcome)."""
 
 
-def _action_route(name: str, model: type[schemas.ActionBody]) -> None:
+def _action_route(name: str, model: type[ActionBody]) -> None:
     async def take(
         exercise_id: ExerciseId,
         reference: Reference,
-        body: schemas.ActionBody,
+        body: ActionBody,
         engine: Engine_,
         settings: AppSettings,
         user: CurrentUser,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from sqlalchemy import text
 
-from pochub.api.deps import DbConnection
+from pochub.http.database import DbConnection
 
 router = APIRouter(tags=["health"])
 

@@ -23,20 +23,20 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader
 from sqlalchemy import Engine
 
-from pochub.api.auth import (
+from pochub.api.routers.alerts import intake_out
+from pochub.api.schemas.alerts import IntakeOut
+from pochub.config import Settings
+from pochub.core.models.access import INTAKE_ROLES, Role, User
+from pochub.core.models.alerts import Report
+from pochub.core.workflow.lifecycle import Actor
+from pochub.errors import Forbidden, InvalidInput
+from pochub.http.auth import (
     CREDENTIALS,
     GATEWAY_KEY_HEADER,
     bearer_scheme,
     cached_user,
     cookie_scheme,
 )
-from pochub.api.routers.alerts import INTAKE_ROLES, intake_out
-from pochub.api.schemas.alerts import IntakeOut
-from pochub.config import Settings
-from pochub.core.models.access import Role, User
-from pochub.core.models.alerts import Report
-from pochub.core.workflow.lifecycle import Actor
-from pochub.errors import Forbidden, InvalidInput
 from pochub.ingest.alert_intake import read_kobo, read_rapidpro, read_sms_form
 from pochub.services import alerts
 from pochub.services.gateways import GatewayKind, gateway_kind, twilio_signature_valid

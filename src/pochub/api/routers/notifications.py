@@ -11,9 +11,9 @@ from fastapi import APIRouter, Depends, Query, status
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
-from pochub.api.auth import require_roles
-from pochub.api.deps import get_engine
 from pochub.core.models.access import Role, User
+from pochub.http.auth import require_roles
+from pochub.http.database import get_engine
 from pochub.services.notifications import (
     STATUSES,
     Delivery,

@@ -9,11 +9,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from pochub.api.auth import current_user
-from pochub.api.deps import DbConnection
 from pochub.api.filters import BBoxText, Day, parse_bbox
 from pochub.api.responses import SIGNED_IN
 from pochub.errors import InvalidInput
+from pochub.http.auth import current_user
+from pochub.http.database import DbConnection
 from pochub.store import event_queries, report_queries
 from pochub.store.event_queries import EventFilter
 

@@ -9,8 +9,6 @@ from fastapi import APIRouter, Body, Depends, Path, Query
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
-from pochub.api.auth import current_user
-from pochub.api.deps import DbConnection
 from pochub.api.language import DocumentLanguage
 from pochub.api.responses import NOT_FOUND, SIGNED_IN, Problem
 from pochub.core.models.coordination import Level, Structure, structure_in
@@ -19,6 +17,8 @@ from pochub.core.workflow.structure import escalation_path, parse_structure, val
 from pochub.documents.organogram import organogram_svg
 from pochub.documents.terms_of_reference import render_html
 from pochub.errors import InvalidInput, NotFound
+from pochub.http.auth import current_user
+from pochub.http.database import DbConnection
 from pochub.services.structures import NO_STRUCTURE, current_document, known_pcodes
 
 router = APIRouter(

@@ -12,8 +12,6 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 
-from pochub.api.auth import current_user
-from pochub.api.deps import get_engine
 from pochub.api.filters import AreaCode, AsOfDate, Day
 from pochub.api.geojson import (
     Feature,
@@ -33,6 +31,8 @@ from pochub.api.responses import SIGNED_IN
 from pochub.core.allocation.travel import Season
 from pochub.core.models.taxonomy import ThreatType
 from pochub.core.threats.matrix import ThreatRecord
+from pochub.http.auth import current_user
+from pochub.http.database import get_engine
 from pochub.services.allocation import coverage
 from pochub.services.threat_listing import bounded_hotspots, list_threats
 from pochub.services.warning import CellPlace

@@ -37,6 +37,8 @@ SERVICE_ROLES = frozenset({Role.GATEWAY})
 """Roles of machines, not people: they never sign in with a password and reach only their own routes."""
 PERSON_ROLES = frozenset(Role) - SERVICE_ROLES
 """Roles of people who sign in."""
+INTAKE_ROLES = frozenset({Role.ADMIN, Role.CLA, Role.FIELD_OFFICER, Role.POC_ADVISER})
+"""Roles of people who log an alert (a phone or radio call from a community), on the API and the alert desk."""
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Typed dependencies shared by the routers."""
+"""The request's database, for the API's routes and the pages alike: the application's engine and a reading
+connection per request, as typed dependencies."""
 
 from __future__ import annotations
 

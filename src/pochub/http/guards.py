@@ -1,4 +1,7 @@
-"""Two guards around the whole application: no credential in a URL, and every 403 refusal in the audit log.
+"""Guards around the whole application, API and pages: no NUL character in a path, no credential in a URL, and
+every 403 refusal in the audit log.
+
+A path holding a NUL character names nothing (file APIs raise on NUL), so it is 404 before any route runs.
 
 A secret in the query string (``?token=...``) ends up in access logs, proxies' logs and browser histories, so
 such a request is refused before any route runs, and the value is blanked in the request itself first, so that
@@ -17,7 +20,7 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from pochub.api.auth import presented_credential
+from pochub.http.auth import presented_credential
 from pochub.services.access import record_refusal
 
 QUERY_SECRETS = frozenset(
@@ -39,6 +42,19 @@ def _cookies(headers: Headers) -> dict[str, str]:
         if name:
             cookies[name] = value
     return cookies
+
+
+class RefuseNulPaths:
+    """ASGI middleware: a path holding a NUL character names nothing, so it is 404 (file APIs raise on NUL)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and "\x00" in scope.get("path", ""):
+            await JSONResponse(status_code=404, content={"detail": "not found"})(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 class QuerySecretsRefused:
