@@ -159,9 +159,7 @@ def test_the_cycle_check_finds_a_cycle() -> None:
 # --- import cycles (issue 15, item 5) ---
 
 KNOWN_CYCLES: dict[frozenset[str], str] = {
-    # http/csrf.py renders its refusal page with web/rendering.py (an import inside the function), and
-    # web/rendering.py takes the form's token from http/csrf.py; the composition root (issue 15, item 1) ends it.
-    frozenset({"pochub.http.csrf", "pochub.web.rendering"}): "CSRF refusal page <-> page rendering",
+    # (http/csrf.py <-> web/rendering.py ended: the composition root, http/app.py, gives the CSRF check its page)
 }
 """Import cycles still allowed, each as the modules of its strongly connected component. The list only shrinks: a
 new cycle fails ``test_no_import_cycles``, and one that is gone (or smaller) must leave the list
@@ -310,3 +308,55 @@ def test_the_import_graph_reads_every_kind_of_import(tmp_path: Path) -> None:
         ["pkg.a", "pkg.b", "pkg.sub.c"],
         ["pkg.d", "pkg.sub"],
     ]
+
+
+# --- the two edges, api and web, do not import each other (issue 15, items 1 and 5) ---
+
+EDGES = ("api", "web")
+
+
+def edge_crossings(graph: Mapping[str, Collection[str]], edge: str, other: str) -> list[str]:
+    """The imports of a module of ``pochub.<edge>`` from ``pochub.<other>``, as ``importer -> imported``."""
+
+    def inside(module: str, package: str) -> bool:
+        return module == f"pochub.{package}" or module.startswith(f"pochub.{package}.")
+
+    return [
+        f"{module} -> {imported}"
+        for module in sorted(graph)
+        if inside(module, edge)
+        for imported in sorted(graph[module])
+        if inside(imported, other)
+    ]
+
+
+@pytest.mark.parametrize(("edge", "other"), [EDGES, EDGES[::-1]], ids=["api-not-web", "web-not-api"])
+def test_edges_do_not_import_each_other(edge: str, other: str) -> None:
+    graph = import_graph(SRC)
+    assert sum(m.startswith(f"pochub.{edge}.") for m in graph) >= 5  # the edge is there to be checked
+    crossings = edge_crossings(graph, edge, other)
+    assert not crossings, f"pochub.{edge} imports pochub.{other} (share it through pochub.http): {crossings}"
+
+
+def test_the_edge_rule_catches_an_import_either_way(tmp_path: Path) -> None:
+    files = {
+        "__init__.py": "",
+        "http/__init__.py": "",
+        "http/app.py": "from pochub.api import routes\nfrom pochub.web import pages\n",  # the root may
+        "api/__init__.py": "",
+        "api/routes.py": "from pochub.http.app import x\ndef f():\n    from ..web.pages import page\n",
+        "api/language.py": "from pochub import web\n",
+        "web/__init__.py": "",
+        "web/pages.py": "import pochub.api.routes\n",
+        "web/forms.py": "from pochub.http import app\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    graph = import_graph(tmp_path, "pochub")
+    assert edge_crossings(graph, "api", "web") == [
+        "pochub.api.language -> pochub.web",
+        "pochub.api.routes -> pochub.web.pages",
+    ]
+    assert edge_crossings(graph, "web", "api") == ["pochub.web.pages -> pochub.api.routes"]
+    assert edge_crossings({"pochub.webhooks.x": {"pochub.api"}}, "web", "api") == []

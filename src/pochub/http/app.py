@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import Response
 
 from pochub import __version__
 from pochub.api.routers import (
@@ -38,6 +39,12 @@ from pochub.http.guards import QuerySecretsRefused, RefusalsAudited, RefuseNulPa
 from pochub.services.allocation import PlanJobs
 from pochub.store.database import connect
 from pochub.web import account_pages, alert_pages, exercise_pages, pages, planning_pages
+from pochub.web.rendering import render
+
+
+def csrf_refusal_page(request: Request, reason: str) -> Response:
+    """The CSRF check's refusal as a page in the visitor's language that says how to go on."""
+    return render(request, "csrf_refused.html", status_code=403, reason=reason)
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -75,7 +82,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.plan_jobs = PlanJobs()  # plans from the coverage page run here, off the event loop
     app.add_middleware(GZipMiddleware, minimum_size=1024)  # field offices' connections are slow
     app.add_middleware(RefuseNulPaths)
-    install_http_security(app, settings)  # CSRF check and security headers, around everything
+    install_http_security(
+        app, settings, csrf_refusal_page
+    )  # CSRF check and security headers, around everything
     app.add_middleware(
         RefusalsAudited, engine=app.state.engine
     )  # every 403, whoever gave it, in the audit log

@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -112,7 +112,11 @@ async def _form_token(scope: Scope, body: bytes) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _refusal(scope: Scope, reason: str) -> Response:
+RefusalPage = Callable[[Request, str], Response]
+"""Renders the 403 page a browser gets, given the request and the reason (``origin`` or ``token``)."""
+
+
+def _refusal(scope: Scope, reason: str, page: RefusalPage | None) -> Response:
     """403: JSON for the API, else a page in the visitor's language that says how to go on."""
     request = Request(scope)
     detail = {
@@ -121,20 +125,22 @@ def _refusal(scope: Scope, reason: str) -> Response:
     }[reason]
     if scope["path"].startswith("/api/") or "text/html" not in request.headers.get("accept", "text/html"):
         return JSONResponse({"detail": detail}, status_code=403)
-    from pochub.web.rendering import render  # the page layer renders the refusal in the visitor's language
-
+    if page is None:  # a bare API deployment: say it plainly
+        return HTMLResponse(detail, status_code=403)
     try:
-        return render(request, "csrf_refused.html", status_code=403, reason=reason)
-    except Exception:  # the templates missing (a bare API deployment): say it plainly
+        return page(request, reason)
+    except Exception:  # the templates missing: say it plainly
         return HTMLResponse(detail, status_code=403)
 
 
 class CsrfMiddleware:
     """Refuses (403) cookie-authenticated and sign-in requests without this site's origin and a valid token;
-    sets the ``pochub_csrf`` cookie when a page rendered a token for a browser that had none."""
+    sets the ``pochub_csrf`` cookie when a page rendered a token for a browser that had none. ``refusal_page``
+    renders the refusal for a browser (the composition root gives the web's page; plain text without one)."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, refusal_page: RefusalPage | None = None) -> None:
         self.app = app
+        self.refusal_page = refusal_page
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -144,7 +150,7 @@ class CsrfMiddleware:
         cookies = _cookies(headers)
         if _needs_check(scope, headers, cookies):
             if not _same_origin(headers):
-                await _refusal(scope, "origin")(scope, receive, send)
+                await _refusal(scope, "origin", self.refusal_page)(scope, receive, send)
                 return
             binding = cookies.get(SESSION_COOKIE) or cookies.get(CSRF_COOKIE)
             sent = headers.get(CSRF_HEADER)
@@ -152,11 +158,11 @@ class CsrfMiddleware:
             if sent is None:
                 body = await _read_body(receive)
                 if body is None:
-                    await _refusal(scope, "token")(scope, receive, send)
+                    await _refusal(scope, "token", self.refusal_page)(scope, receive, send)
                     return
                 sent = await _form_token(scope, body)
             if not binding or not sent or not hmac.compare_digest(sent, token_for(binding)):
-                await _refusal(scope, "token")(scope, receive, send)
+                await _refusal(scope, "token", self.refusal_page)(scope, receive, send)
                 return
             if body is not None:
                 receive = _replaying(body, receive)
