@@ -3,7 +3,7 @@
 Gateways authenticate with their own credential (`pochub gateways add NAME --kind KIND` prints it), sent in a
 header: ``Authorization: Bearer``, ``X-Pochub-Gateway-Key`` or HTTP Basic (user and password in the webhook
 URL, for Twilio and KoBo). A Twilio gateway's posts must also carry a valid ``X-Twilio-Signature``. A credential
-in the query string is refused before any route runs (api/guards.py). The answer comes only after the alert is
+in the query string is refused before any route runs (http/guards.py). The answer comes only after the alert is
 committed; a gateway retry of the same message (same id) returns the same alert.
 """
 
