@@ -34,6 +34,8 @@ class ThreatListing:
     as_of: datetime | None
     window_days: int
     records: tuple[ThreatRecord, ...]
+    named_not_recorded: tuple[tuple[str, str, str, int], ...] = ()
+    """Threats the communities of an area name that no recorded event shows there (the matrix's)."""
 
 
 def list_threats(
@@ -63,7 +65,8 @@ def list_threats(
         and (threat_type is None or r.threat_type == threat_type)
         and (min_risk is None or r.risk >= min_risk)
     )
-    return ThreatListing(matrix.as_of, matrix.window_days, rows)
+    named = tuple(n for n in matrix.named_not_recorded if area is None or n[0].startswith(area))
+    return ThreatListing(matrix.as_of, matrix.window_days, rows, named)
 
 
 def bounded_hotspots(

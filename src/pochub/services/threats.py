@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime, time, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 import polars as pl
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, func, insert, select
 
 from pochub.core.geography.areas import AreaIndex, with_area_keys
 from pochub.core.models.places import Community
+from pochub.core.perspectives.area_voices import area_voices
+from pochub.core.perspectives.profiles import CommunityProfile
+from pochub.core.perspectives.profiles import from_document as profile_from_document
+from pochub.core.text import N_, Message
 from pochub.core.threats.matrix import (
     TOP_COMMUNITIES,
     AreaContext,
@@ -54,11 +60,42 @@ FULL_COVER = 0.98
 (below it, the sum is a lower bound and is shown as such)."""
 
 
-def area_contexts(conn: Connection, level: int) -> dict[str, AreaContext]:
+def _voices(conn: Connection, since: date | None) -> tuple[dict[str, CommunityProfile], dict[str, list[str]]]:
+    """The newest profile of each profiled community, and the threat types of the concerns each community raised
+    in engagements since ``since`` (all when None)."""
+    latest = (
+        select(
+            tables.community_profiles.c.community_id, func.max(tables.community_profiles.c.version).label("v")
+        )
+        .group_by(tables.community_profiles.c.community_id)
+        .subquery()
+    )
+    rows = conn.execute(
+        select(tables.community_profiles.c.community_id, tables.community_profiles.c.document).join(
+            latest,
+            (latest.c.community_id == tables.community_profiles.c.community_id)
+            & (latest.c.v == tables.community_profiles.c.version),
+        )
+    ).all()
+    profiles = {row.community_id: profile_from_document(json.loads(row.document)) for row in rows}
+    query = select(tables.engagements.c.community_id, tables.engagements.c.concerns)
+    if since is not None:
+        query = query.where(tables.engagements.c.held_on >= datetime.combine(since, time(0), tzinfo=UTC))
+    concerns: dict[str, list[str]] = {}
+    for row in conn.execute(query):
+        concerns.setdefault(row.community_id, []).extend(c["threat_type"] for c in json.loads(row.concerns))
+    return profiles, concerns
+
+
+def area_contexts(
+    conn: Connection, level: int, *, concerns_since: date | None = None
+) -> dict[str, AreaContext]:
     """Civilians per area: communities located in the level's areas (population, the most populous, groups,
     vulnerability); without communities, the people of the stored population grid in the area (when the grid
     covers it), else its population from a boundary file, else the grid's partial sum (a lower bound); else
-    unknown exposure and vulnerability (never 0 people). Other actors' capacity is unknown: no data source holds it."""
+    unknown exposure and vulnerability (never 0 people). Communities' own profiles, where they exist, give their
+    vulnerable groups and means of alert, and other actors' capacity (their organised self-protection); the threats
+    they name in profiles and engagements since ``concerns_since`` are counted per type."""
     areas = repositories.load_admin_areas(conn, level)
     communities = repositories.load_communities(conn)
     if not areas:
@@ -69,13 +106,31 @@ def area_contexts(conn: Connection, level: int) -> dict[str, AreaContext]:
     codes, _ = index.locate(
         np.array([c.latitude for c in communities]), np.array([c.longitude for c in communities])
     )
+    profiles, concerns = _voices(conn, concerns_since)
     contexts = {}
     for area in areas:
         members = [c for c, code in zip(communities, codes, strict=True) if code == area.pcode]
+        # a community's own profile, where it has one, says more than the communities file
+        told = [profiles[c.community_id] for c in members if c.community_id in profiles]
+        members = [
+            replace(
+                c,
+                vulnerable_groups=tuple(sorted(g.value for g in profiles[c.community_id].vulnerable_groups)),
+                phone_coverage=any(profiles[c.community_id].phone_operators.values())
+                if profiles[c.community_id].phone_operators else c.phone_coverage,
+                radio_coverage=profiles[c.community_id].radio_coverage
+                if profiles[c.community_id].radio_coverage is not None else c.radio_coverage,
+            ) if c.community_id in profiles else c
+            for c in members
+        ]  # fmt: skip
+        voices = area_voices(told, (t for c in members for t in concerns.get(c.community_id, ())))
         groups = sorted({g for c in members for g in c.vulnerable_groups})
         with_groups = sum(1 for c in members if c.vulnerable_groups) / len(members) if members else 0.0
         uncovered, unknown_coverage = coverage_shares(members)
         vulnerability, factors = vulnerability_of(with_groups, uncovered)
+        if told:
+            factors = (*factors, Message(N_("from the profiles of {count} of {total} communities"),
+                                         count=len(told), total=len(members)))  # fmt: skip
         if unknown_coverage:
             factors = (
                 *factors,
@@ -107,6 +162,9 @@ def area_contexts(conn: Connection, level: int) -> dict[str, AreaContext]:
             vulnerability_factors=factors,
             exposure_basis=basis,
             community_count=len(members),
+            capacity=voices.capacity,
+            capacity_factors=voices.capacity_factors,
+            named_threats=tuple(sorted(voices.named_threats.items())),
         )
     return contexts
 
@@ -130,7 +188,9 @@ def assess(
             as_of = datetime.combine(last, time(23, 59), tzinfo=UTC)
         history_start = as_of.date() - timedelta(days=max(settings.window_days, 3 * 365))
         evidence = evidence_frame(conn, level, history_start, as_of.date())
-        contexts = area_contexts(conn, level)
+        contexts = area_contexts(
+            conn, level, concerns_since=as_of.date() - timedelta(days=settings.window_days)
+        )
         overrides = load_overrides(conn)
         evidence = actors.with_registry_actor(
             evidence, actors.name_mapping(conn)

@@ -89,6 +89,10 @@ class AreaContext:
     """Where ``population`` comes from: one of ``EXPOSURE_BASES``."""
     community_count: int = 0
     """Communities known in the area (``communities`` names the top ones)."""
+    capacity_factors: tuple[Text, ...] = ()
+    """Why ``capacity`` is what it is (from the communities' profiles)."""
+    named_threats: tuple[tuple[str, int], ...] = ()
+    """Threat types the area's communities name (profiles, engagements' concerns), with how often."""
 
     def __post_init__(self) -> None:
         if self.exposure_basis not in EXPOSURE_BASES:
@@ -160,6 +164,10 @@ class ThreatRecord:
     """Every driver of the risk score with the risk points it adds, largest first (see ``risk.drivers``)."""
     community_count: int = 0
     """Communities known in the area (``communities_at_risk`` names the most populous)."""
+    capacity_factors: tuple[Text, ...] = ()
+    """Why ``other_actors_capacity`` is what it is (communities' own protection, from their profiles)."""
+    named_by_communities: int = 0
+    """How often the area's communities name this threat type (profiles, engagements): 0 when they do not."""
 
     @property
     def drivers(self) -> tuple[str, ...]:
@@ -174,6 +182,9 @@ class ThreatMatrix:
     as_of: datetime
     window_days: int
     records: tuple[ThreatRecord, ...]
+    named_not_recorded: tuple[tuple[str, str, str, int], ...] = ()
+    """(area P-code, area name, threat type, how often named): threats the communities of an area name that no
+    recorded event of the window shows there; divergence is information (possible under-reporting)."""
 
     def top(self, n: int = 10) -> tuple[ThreatRecord, ...]:
         """The ``n`` highest-risk threats."""
@@ -300,7 +311,14 @@ def build_matrix(
     records = []
     for row in groups.iter_rows(named=True):
         records.append(_record(row, areas, profiles, as_of, settings, area_recent.get(row["area_pcode"], 0)))
-    return ThreatMatrix(as_of, settings.window_days, ranked(records))
+    shown = {(r.area_pcode, r.threat_type) for r in records}
+    unseen = tuple(
+        (area.pcode, area.name, threat_type, count)
+        for area in sorted(areas.values(), key=lambda a: a.pcode)
+        for threat_type, count in area.named_threats
+        if (area.pcode, threat_type) not in shown
+    )
+    return ThreatMatrix(as_of, settings.window_days, ranked(records), unseen)
 
 
 def threat_probability(area: AreaContext, recent: int, area_recent: int) -> float | None:
@@ -364,6 +382,11 @@ def _record(
         )
     if area.surge:
         indicators.append(N_("surge flagged in the area"))
+    named = dict(area.named_threats).get(threat_type, 0)
+    if named:
+        indicators.append(
+            Message(N_("the area's communities name this threat themselves ({count})"), count=named)
+        )
     ids = tuple(int(i) for i in row["id"])
     names = tuple(row.get("perpetrator_names") or ())
     return ThreatRecord(
@@ -405,6 +428,8 @@ def _record(
         harm=observed,
         driver_weights=drivers(likely, factors, settings.risk),
         community_count=area.community_count,
+        capacity_factors=area.capacity_factors,
+        named_by_communities=named,
     )
 
 
@@ -499,7 +524,7 @@ def apply_overrides(
                 updated, response_options=settings.responses.options(updated.phase, updated.threat_type)
             )
         records.append(replace(updated, band=band(updated.risk, settings.risk)))
-    return ThreatMatrix(matrix.as_of, matrix.window_days, ranked(records))
+    return ThreatMatrix(matrix.as_of, matrix.window_days, ranked(records), matrix.named_not_recorded)
 
 
 def vulnerability_of(groups_share: float, uncovered_share: float) -> tuple[float, tuple[Text, ...]]:
