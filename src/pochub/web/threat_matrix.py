@@ -165,6 +165,7 @@ def _page(
         user=user,
         records=shown,
         total=len(records),
+        named_not_recorded=listing.named_not_recorded,
         as_of=listing.as_of,
         window_days=listing.window_days,
         evidence=evidence,
