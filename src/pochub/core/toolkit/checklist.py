@@ -129,14 +129,23 @@ def _focal_points(structure: Structure) -> Finding:
     return Finding(_status(len(named), len(offices)), evidence)
 
 
+def _body_names(structure: Structure) -> dict[str, str]:
+    """The bodies' names by id: findings name bodies as people know them, not by the ids of the file."""
+    return {b.id: b.name or b.id for b in structure.bodies}
+
+
 def _reporting_lines(structure: Structure) -> Finding:
     cycles = reporting_cycles(structure)
+    named = _body_names(structure)
     if cycles:
         return Finding(
             "no",
-            Message(N_("reporting-line cycles: {cycles}"), cycles="; ".join(" -> ".join(c) for c in cycles)),
+            Message(
+                N_("reporting-line cycles: {cycles}"),
+                cycles="; ".join(" -> ".join(named.get(b, b) for b in c) for c in cycles),
+            ),
         )
-    roots = [b.id for b in structure.bodies if b.reports_to is None]
+    roots = [b.name or b.id for b in structure.bodies if b.reports_to is None]
     if len(roots) > 1:
         return Finding(
             "partial",
@@ -198,12 +207,19 @@ def _routing(structure: Structure) -> Finding:
             rules=len(rules),
             met=len(covered),
             total=len(structure.routing.urgencies),
-            body=structure.routing.default_body,
+            body=_body_names(structure).get(structure.routing.default_body, structure.routing.default_body),
         ),
     )
 
 
 _STEP_NAMES = {"acknowledge": N_("acknowledge"), "verify": N_("verify"), "decide": N_("decide")}
+_TRIGGERS = {"deadline_missed": N_("a missed deadline")}
+"""The escalation triggers the templates write as codes; any other trigger is the structure's own words."""
+
+
+def _trigger(structure: Structure) -> Message | str:
+    trigger = structure.escalation.trigger
+    return Message(_TRIGGERS[trigger]) if trigger in _TRIGGERS else trigger
 
 
 def _deadlines(structure: Structure) -> Finding:
@@ -212,9 +228,7 @@ def _deadlines(structure: Structure) -> Finding:
     escalates = bool(structure.escalation.trigger)
     met = len(key_steps) + int(escalates)
     if not key_steps:
-        evidence = Message(
-            N_("deadlines: none; escalation on {trigger}"), trigger=structure.escalation.trigger
-        )
+        evidence = Message(N_("deadlines: none; escalation on {trigger}"), trigger=_trigger(structure))
     else:
         shown = [
             Message(N_("{step} {hours:g} h"), step=Message(_STEP_NAMES[s]), hours=hours[s]) for s in key_steps
@@ -222,7 +236,7 @@ def _deadlines(structure: Structure) -> Finding:
         evidence = Message(
             N_("deadlines: {deadlines}; escalation on {trigger}"),
             deadlines=joined(shown),
-            trigger=structure.escalation.trigger,
+            trigger=_trigger(structure),
         )
     return Finding(_status(met, 4), evidence)
 
