@@ -6,9 +6,11 @@ explanations and the lessons; the injects are the exercise's own text and stay a
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from markupsafe import Markup, escape
 
+from pochub.core.models.coordination import LanguageText
 from pochub.documents.templating import render, render_content
 from pochub.i18n import DEFAULT_LANGUAGE, translations
 from pochub.services.exercises import Moment, Review
@@ -78,16 +80,29 @@ def moment_svg(moment: Moment, language: str = DEFAULT_LANGUAGE) -> Markup:
     return Markup("".join(parts))
 
 
+def _names(review: Review, language: str) -> dict[str, Any]:
+    """The post titles in ``language`` (a structure's titles may be language maps) and the units' names."""
+    posts = {
+        post: title.in_language(language) if isinstance(title, LanguageText) else title
+        for post, title in review.posts.items()
+    }
+    return {"posts": posts, "units": review.units}
+
+
 def render_html(review: Review, *, pdf: bool = False, language: str = DEFAULT_LANGUAGE) -> str:
     """The review as one self-contained HTML page."""
     maps = [(moment, moment_svg(moment, language)) for moment in review.moments]
-    return render("aar_report.html.j2", language, review=review, maps=maps, pdf=pdf)
+    return render(
+        "aar_report.html.j2", language, review=review, maps=maps, pdf=pdf, **_names(review, language)
+    )
 
 
 def render_page_content(review: Review, language: str = DEFAULT_LANGUAGE) -> Markup:
     """The review without the page around it, for the web page that shows it."""
     maps = [(moment, moment_svg(moment, language)) for moment in review.moments]
-    return render_content("aar_report.html.j2", language, review=review, maps=maps, pdf=False)
+    return render_content(
+        "aar_report.html.j2", language, review=review, maps=maps, pdf=False, **_names(review, language)
+    )
 
 
 def render_pdf(review: Review, language: str = DEFAULT_LANGUAGE) -> bytes:

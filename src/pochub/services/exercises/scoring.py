@@ -3,7 +3,7 @@ review's timeline, key moments, scores and lessons."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -50,6 +50,7 @@ from pochub.services.exercises.records import (
     require_facilitator,
     team_rows,
 )
+from pochub.services.structures import current_structure
 from pochub.store import tables
 
 
@@ -305,6 +306,10 @@ class Review:
     moments: list[Moment]
     scores: list[dict[str, Any]]
     lessons: tuple[Text, ...]
+    posts: dict[str, str] = field(default_factory=dict)
+    """The structure's post titles by post id (language maps where the structure has them)."""
+    units: dict[str, str] = field(default_factory=dict)
+    """The units' names by unit id: the review names units, not their ids."""
 
 
 def review(engine: Engine, exercise_id: int, user: User, *, now: datetime | None = None) -> Review:
@@ -324,12 +329,11 @@ def review(engine: Engine, exercise_id: int, user: User, *, now: datetime | None
         })  # fmt: skip
     for d in play.decisions:
         detail = orjson.loads(d.detail)
-        summary = ", ".join(
-            f"{k} {v}" for k, v in detail.items() if v not in (None, [], "") and k != "status"
-        )
+        # the facts the decision left (its codes, labelled by the document), not the alert's status
+        facts = {k: v for k, v in detail.items() if v not in (None, [], "") and k != "status"}
         timeline.append({
-            "at": aware(d.at), "who": f"{names.get(d.team_id, '?')}: {d.actor}" + (f" ({d.post_id})" if d.post_id else ""),
-            "kind": d.action, "what": d.alert_reference, "detail": summary,
+            "at": aware(d.at), "who": f"{names.get(d.team_id, '?')}: {d.actor}", "team": names.get(d.team_id, "?"),
+            "actor": d.actor, "post": d.post_id, "kind": d.action, "what": d.alert_reference, "facts": facts,
         })  # fmt: skip
     timeline.sort(key=lambda e: e["at"])
     end_moments = []
@@ -340,4 +344,18 @@ def review(engine: Engine, exercise_id: int, user: User, *, now: datetime | None
         )  # fmt: skip
         if final is not None:
             end_moments.append(final)
-    return Review(status, timeline, moments + end_moments, [_team_document(t) for t in teams], lessons(teams))
+    with engine.connect() as conn:
+        structure = current_structure(conn)
+        unit_names = {
+            r.unit_id: r.name for r in conn.execute(select(tables.units.c.unit_id, tables.units.c.name))
+        }
+    posts = {post.id: post.title for post in structure.roles} if structure is not None else {}
+    return Review(
+        status,
+        timeline,
+        moments + end_moments,
+        [_team_document(t) for t in teams],
+        lessons(teams),
+        posts,
+        unit_names,
+    )
