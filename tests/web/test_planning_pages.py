@@ -5,6 +5,7 @@ backtest."""
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
 import re
@@ -401,3 +402,45 @@ def test_the_coordination_page_shows_the_structure_in_the_readers_language(demo:
     assert "Senior Management Group on Protection" not in french
     english = demo.get("/coordination", headers={"Accept-Language": "en"}).text
     assert "Senior Management Group on Protection" in english and "Groupe de gestion" not in english
+
+
+def test_the_plans_new_sites_say_where_they_are_and_whom_they_newly_cover(demo: TestClient) -> None:
+    """Each proposed site: its area (name and P-code), its nearest community and how far, and the population it
+    newly covers, marginal in the order of the proposal; in English and in French."""
+    sign_in(demo, "planner")
+    form = {"model": "mclp", "p": "3", "standard": "1h", "season": "dry", "weight": "population"}
+    for language, words in (
+        ("en", ("Area", "Nearest community", "Population newly covered", "In the order of the proposal")),
+        (
+            "fr",
+            (
+                "Zone",
+                "Communauté la plus proche",
+                "Population nouvellement couverte",
+                "Dans l'ordre de la proposition",
+            ),
+        ),
+    ):
+        page = planned(demo, form, **{"Accept-Language": language})
+        assert page.status_code == 200, text_of(page.text)[:2000]
+        table = re.search(r'<table class="data" id="plan-sites">(.*?)</table>', page.text, re.S)
+        assert table, text_of(page.text)[:2000]
+        shown = html.unescape(text_of(table[1]))
+        found = re.search(r'<p class="hint" id="plan-sites-order">(.*?)</p>', page.text, re.S)
+        assert found, language
+        hint = html.unescape(text_of(found[1]))
+        for word in words[:3]:
+            assert word in shown, (language, shown)
+        assert hint.strip().startswith(words[3]), hint
+        if language == "fr":
+            assert "In the order of the proposal" not in page.text and "newly covered" not in shown
+        sites = page_config(page.text, "coverage-config")["plan"]["sites"]
+        assert len(sites) == 3
+        km = "à " if language == "fr" else ""
+        for site in sites:
+            assert site["area_pcode"] and f"{site['area_name']} ({site['area_pcode']})" in shown
+            assert f"{site['nearest_community']}, {km}{site['nearest_community_km']:g} km" in shown
+        gained = [site["population_newly_covered"] for site in sites]
+        assert gained == sorted(gained, reverse=True) and gained[0] > 0
+        names = re.findall(r'<tr><th scope="row">(.*?)</th>', table[1], re.S)
+        assert [html.unescape(n) for n in names] == [s["name"] for s in sites]  # the proposal's order
