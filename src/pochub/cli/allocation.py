@@ -37,7 +37,14 @@ OffRoad = Annotated[
         "--offroad-speed", help="Off-road speed (km/h), and great-circle speed when no road is imported."
     ),
 ]
-Weight = Annotated[str, typer.Option("--weight", help="Demand weight: population or risk.")]
+Weight = Annotated[
+    str,
+    typer.Option(
+        "--weight",
+        help="Demand weight: population, risk (times the threat matrix's risk), perceived-risk (times the risk "
+        "people say they feel in the latest perception survey) or blend (times the mean of both).",
+    ),
+]
 
 
 def coverage_command(

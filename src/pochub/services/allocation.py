@@ -44,6 +44,8 @@ from pochub.core.models.places import Community, Road
 from pochub.core.text import N_, Message
 from pochub.errors import Infeasible, InvalidInput
 from pochub.ingest.capacities import read_candidate_sites
+from pochub.services.perspectives import perceived_risk
+from pochub.services.threats import assess
 from pochub.store import repositories, tables
 
 log = logging.getLogger("pochub.plans")
@@ -142,33 +144,46 @@ def known_populations(communities: list[Community]) -> NDArray[np.float64]:
     return population
 
 
+WEIGHTS = ("population", "risk", "perceived-risk", "blend")
+"""What a community weighs: its people; times the threat matrix's risk of its area (what events show); times the
+risk its people perceive (what they say in the perception survey); or times the mean of both."""
+
+
 def demand_weights(engine: Engine, communities: list[Community], weight: str) -> NDArray[np.float64]:
-    """Population, or population times the highest threat risk of the community's area (over 25); an unknown
-    population weighs as ``known_populations`` says."""
+    """Population, or population times the highest threat risk of the community's area (over 25), times its
+    perceived risk (over 5), or times the mean of both; an unknown population weighs as ``known_populations``
+    says."""
     population = known_populations(communities)
     if weight == "population":
         return population
-    if weight != "risk":
-        raise InvalidInput(N_("--weight must be population or risk"))
-    from pochub.services.threats import assess
+    if weight not in WEIGHTS:
+        raise InvalidInput(N_("--weight must be population, risk, perceived-risk or blend"))
+    if weight == "perceived-risk":
+        return population * perceived_risk(engine, communities) / 5.0
+    event_risk = _event_risk(engine, communities)
+    if weight == "blend":  # what events show and what people say, weighed alike
+        return population * (event_risk + perceived_risk(engine, communities) / 5.0) / 2.0
+    return population * event_risk
 
+
+def _event_risk(engine: Engine, communities: list[Community]) -> NDArray[np.float64]:
+    """The highest threat-matrix risk of each community's area, over 25 (1/25 where none or no events)."""
     try:
         matrix = assess(engine, level=2)
     except InvalidInput:
-        return population  # no events: every community weighs its population
+        return np.ones(len(communities))  # no events: every community weighs its population
     risk_by_area: dict[str, float] = {}
     for record in matrix.records:
         risk_by_area[record.area_pcode] = max(risk_by_area.get(record.area_pcode, 0.0), record.risk)
     with engine.connect() as conn:
         areas = repositories.load_admin_areas(conn, 2) or repositories.load_admin_areas(conn, 1)
     if not areas:
-        return population
+        return np.ones(len(communities))
     level = areas[0].level
     codes, _ = AreaIndex.build(areas, level).locate(
         np.array([c.latitude for c in communities]), np.array([c.longitude for c in communities])
     )
-    risk = np.array([risk_by_area.get(code, 1.0) if code else 1.0 for code in codes]) / 25.0
-    return population * risk
+    return np.array([risk_by_area.get(code, 1.0) if code else 1.0 for code in codes]) / 25.0
 
 
 def load_sites(engine: Engine) -> tuple[list[Site], list[tuple[Site, bool]]]:

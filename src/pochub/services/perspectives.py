@@ -19,10 +19,12 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+from numpy.typing import NDArray
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 
 from pochub.core.geography.areas import AreaIndex
-from pochub.core.models.access import User, covers_pcode, in_area
+from pochub.core.models.access import Role, User, covers_pcode, in_area
+from pochub.core.models.places import Community
 from pochub.core.perspectives.divergence import AreaReading, DivergentArea, divergent_areas
 from pochub.core.perspectives.surveys import (
     Estimate,
@@ -423,3 +425,51 @@ def divergence(
             )
         )  # fmt: skip
     return divergent_areas(readings)
+
+
+SYSTEM_READER = User(0, "pochub", Role.ADMIN)
+"""Who reads survey figures for the mission's own computations (weights): mission-wide, suppression still applies."""
+
+
+def perceived_risk(
+    engine: Engine, communities: Sequence[Community], *, survey: str | None = None
+) -> NDArray[np.float64]:
+    """Each community's perceived risk, 1 (everyone feels safe) to 5 (nobody does), from the latest wave of the
+    survey (default: the latest imported): the community's own figure where it is published, else the mean of the
+    published figures of its area, else of the mission. A withheld figure is never used, so a weight can never
+    give away what the results withhold. No survey: refused with what to do."""
+    with engine.connect() as conn:
+        query = select(tables.surveys.c.name)
+        query = (
+            query.where(tables.surveys.c.name == survey)
+            if survey
+            else query.order_by(tables.surveys.c.survey_id.desc())
+        )
+        name = conn.execute(query.limit(1)).scalar()
+    if name is None:
+        raise InvalidInput(
+            N_(
+                "no perception survey imported: import one (pochub surveys import), or weigh by population or risk"
+            )
+        )
+    everything = survey_results(engine, SYSTEM_READER, name)
+    latest = everything.waves[-1]
+    measure = _safety_measure(everything.measures, None)
+    unsafe: dict[str, float] = {}
+    by_area: dict[str, list[float]] = defaultdict(list)
+    for result in everything.communities:
+        figure = result.figures.get(measure.id)
+        if (
+            result.wave == latest
+            and isinstance(figure, Estimate)
+            and not figure.suppressed
+            and figure.share is not None
+        ):
+            unsafe[result.community_id] = 1.0 - figure.share
+            by_area[result.pcode or ""].append(1.0 - figure.share)
+    mission = float(np.mean(list(unsafe.values()))) if unsafe else 0.5
+    shares = [
+        unsafe.get(c.community_id, float(np.mean(by_area[c.pcode])) if c.pcode in by_area else mission)
+        for c in communities
+    ]
+    return 1.0 + 4.0 * np.array(shares, dtype=np.float64)

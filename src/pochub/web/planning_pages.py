@@ -35,7 +35,7 @@ from pochub.documents import terms_of_reference as terms_of_reference_document
 from pochub.errors import InvalidInput
 from pochub.http.auth import OptionalUser
 from pochub.i18n import translations
-from pochub.services.allocation import AllocationRun, PlanJobs, allocate, coverage, parse_hours
+from pochub.services.allocation import WEIGHTS, AllocationRun, PlanJobs, allocate, coverage, parse_hours
 from pochub.services.structures import checklist_template, current_structure
 from pochub.services.warning import monthly_panel
 from pochub.web import map_layers
@@ -51,7 +51,6 @@ PLAN_SECONDS = 25.0
 """Solver time limit of a plan run from the page: long enough for the demo's 2,000 communities, short enough
 for a web request."""
 MODELS = ("mclp", "lscp", "pmedian")
-WEIGHTS = ("population", "risk")
 MAX_P = 50
 MAX_STANDARD_HOURS = 72.0
 
