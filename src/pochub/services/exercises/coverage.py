@@ -4,7 +4,7 @@ with as many units moved (maximal covering on HiGHS)."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import numpy as np
@@ -14,13 +14,16 @@ from sqlalchemy import Connection, select
 from pochub.core.allocation._geodesy import Points
 from pochub.core.allocation.covering import MaximalCovering
 from pochub.core.allocation.solver import HighsSolver
-from pochub.core.allocation.travel import RoadGraph, Season, SpeedProfile
+from pochub.core.allocation.travel import RoadGraph, Season, SeasonRule, SpeedProfile
 from pochub.core.exercise.scoring import CoverageComparison
 from pochub.core.models.capacities import Unit
 from pochub.core.models.places import Community, Road
 from pochub.services.allocation import Network, Site
 from pochub.services.exercises.records import load_units
 from pochub.store import repositories, tables
+
+CUT_SURFACE = "cut by the exercise"
+"""The surface a cut road takes: closed in every season (a rule of factor 0), still a road of the graph."""
 
 
 @dataclass(frozen=True)
@@ -36,11 +39,17 @@ class Mission:
     networks: dict[tuple[frozenset[str], str], Network] = field(default_factory=dict)
 
     def network(self, cut: frozenset[str], season: str) -> Network:
-        """The road network without the cut roads, in the season (cached)."""
+        """The road network in the season with the cut roads closed (cached). The cut roads stay in the graph,
+        closed, so places snap to the same nodes as without the cut: deleting them moved a village off a cut track
+        onto a connected road, and cutting a road could raise an exercise's coverage."""
         key = (cut, season)
         if key not in self.networks:
-            kept = [r for r in self.roads if r.road_id not in cut]
-            graph = RoadGraph.from_roads(kept, SpeedProfile().with_season(Season(season))) if kept else None
+            roads = [replace(r, surface=CUT_SURFACE) if r.road_id in cut else r for r in self.roads]
+            profile = SpeedProfile().with_season(Season(season))
+            profile = replace(
+                profile, rules=(*(SeasonRule(s, CUT_SURFACE, 0.0) for s in Season), *profile.rules)
+            )
+            graph = RoadGraph.from_roads(roads, profile) if roads else None
             self.networks[key] = Network(graph, self.off_road_kmh, Season(season))
         return self.networks[key]
 
