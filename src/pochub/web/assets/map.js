@@ -114,7 +114,13 @@ function show(title, rows, extra) {
   }
   panel.append(list);
   if (extra) panel.append(extra);
-  document.getElementById("details").focus({ preventScroll: true });
+  const details = document.getElementById("details");
+  details.focus({ preventScroll: true });
+  // beside the map (a wide screen), the side panel scrolls to the details; the page itself never moves
+  const side = details.closest(".side");
+  if (side && side.scrollHeight > side.clientHeight + 1) {
+    side.scrollTop += details.getBoundingClientRect().top - side.getBoundingClientRect().top;
+  }
 }
 
 const label = (table, key) => (key ? (config[table] && config[table][key]) || key : "");
@@ -147,8 +153,11 @@ async function loadAreas() {
     const bounds = (districts.length ? districtLayer : regionLayer).getBounds();
     const focus = focusArea(districtLayer, regionLayer);
     if (bounds.isValid()) {
+      firstView = { bounds: focus ? focus.getBounds() : bounds, padding: focus ? [20, 20] : [12, 12] };
+      frame();
+      // bounded only once framed: bounding the first view (far away) started a pan that, ending after the
+      // framing, moved the mission a third of the map north and cut its south off
       map.setMaxBounds(bounds.pad(0.5));
-      map.fitBounds(focus ? focus.getBounds() : bounds, { padding: focus ? [20, 20] : [0, 0], animate: false });
     }
     return bounds.isValid();
   } catch (error) {
@@ -172,6 +181,21 @@ function focusArea(...groups) {
   }
   return found;
 }
+
+// The first view shows the whole mission (or the area the URL asks for). The map's box may still change size
+// after it is framed (the page's layout settling, the window resized): until the user moves or zooms the map,
+// it is framed again to the new size, so the south of the mission is never left below the box's edge.
+let firstView = null;
+let userMoved = false;
+function frame() {
+  if (!firstView || userMoved) return;
+  map.invalidateSize({ pan: false });
+  map.fitBounds(firstView.bounds, { padding: firstView.padding, animate: false });
+}
+for (const kind of ["pointerdown", "wheel", "keydown", "touchstart"]) {
+  map.getContainer().addEventListener(kind, () => (userMoved = true), { passive: true });
+}
+if (window.ResizeObserver) new ResizeObserver(() => frame()).observe(map.getContainer());
 
 function showArea(area) {
   show(area.name, [
@@ -521,6 +545,21 @@ function whenShown(name, draw, again = false) {
     draw();
     delete drawLater[name];
   } else if (again || !drawLater[name]) drawLater[name] = draw;
+}
+
+/** Hide the legend's groups and entries whose layers are all switched off (the open alerts have their own switch). */
+function syncLegend() {
+  const on = (name) => {
+    const box = document.querySelector(name === "alerts" ? "input[data-alert-layer]" : `input[data-layer="${name}"]`);
+    return !box || box.checked;
+  };
+  for (const entry of document.querySelectorAll("[data-legend-for]")) {
+    entry.hidden = !entry.dataset.legendFor.split(" ").some(on);
+  }
+}
+syncLegend();
+for (const box of document.querySelectorAll("input[data-layer], input[data-alert-layer]")) {
+  box.addEventListener("change", syncLegend);
 }
 
 for (const box of document.querySelectorAll("input[data-layer]")) {
