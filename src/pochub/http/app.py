@@ -27,6 +27,7 @@ from pochub.api.routers import (
     health,
     intake,
     notifications,
+    perspectives,
     reports,
     structures,
     threats,
@@ -94,7 +95,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(event_cells.router)  # before events: /events/cells is not an event
     # alert_stats before alerts: /alerts/stats must not be read as an alert reference
     for module in (health, auth, events, communities, areas, threats, units, bases, structures, intake,
-                   alert_stats, alerts, reports, notifications, audit, exercises):  # fmt: skip
+                   alert_stats, alerts, reports, notifications, audit, exercises, perspectives):  # fmt: skip
         app.include_router(module.router)
     app.include_router(alert_pages.router)  # before pages: /alerts is the inbox, not a placeholder
     app.include_router(planning_pages.router)  # before pages: /coverage and /coordination, not placeholders
