@@ -124,7 +124,7 @@ def act(
     ] = "{}",
 ) -> None:
     """Take one lifecycle action (the same rules as the API: wrong role or state is refused)."""
-    from pochub.api.schemas.alerts import action_from_json
+    from pochub.services.alert_actions import action_from_json
     from pochub.services.alerts import act as take
 
     chosen = action_from_json(action, fields)

@@ -247,7 +247,7 @@ def act(
     fields: Annotated[str, typer.Option("--fields", help="The action's fields as JSON.")] = "{}",
 ) -> None:
     """A trainee's lifecycle action on their team's alert, at exercise time."""
-    from pochub.api.schemas.alerts import TRAINEE_ACTIONS, action_from_json
+    from pochub.services.alert_actions import TRAINEE_ACTIONS, action_from_json
     from pochub.services.exercises import team_act
 
     chosen = action_from_json(action, fields, allowed=TRAINEE_ACTIONS)

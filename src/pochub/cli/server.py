@@ -26,7 +26,7 @@ def serve(
     """Serve the API and web application."""
     import uvicorn
 
-    from pochub.api.app import create_app
+    from pochub.http.app import create_app
     from pochub.services.workers import start_workers
 
     st = state(ctx)
@@ -47,7 +47,7 @@ def serve(
     background = start_workers(st.engine(), settings) if settings.workers else None
     try:
         uvicorn.run(
-            "pochub.api.app:create_app_from_environment",
+            "pochub.http.app:create_app_from_environment",
             factory=True,
             workers=workers,
             host=address,

@@ -10,43 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from pochub.core.models.alerts import Urgency
 from pochub.core.models.taxonomy import ThreatType
-from pochub.services.alert_actions import (
-    ACTION_BODIES,
-    TRAINEE_ACTIONS,
-    AcknowledgeIn,
-    ActionBody,
-    ClassifyIn,
-    CloseIn,
-    DecideIn,
-    DeployIn,
-    GiveFeedbackIn,
-    RecordOutcomeIn,
-    ReviewIn,
-    TransmitIn,
-    VerifyIn,
-    action_from_json,
-)
-
-__all__ = [
-    "ACTION_BODIES",
-    "TRAINEE_ACTIONS",
-    "AcknowledgeIn",
-    "ActionBody",
-    "AlertIn",
-    "AlertPage",
-    "Body",
-    "ClassifyIn",
-    "CloseIn",
-    "DecideIn",
-    "DeployIn",
-    "GiveFeedbackIn",
-    "IntakeOut",
-    "RecordOutcomeIn",
-    "ReviewIn",
-    "TransmitIn",
-    "VerifyIn",
-    "action_from_json",
-]
 
 
 class Body(BaseModel):
