@@ -57,8 +57,7 @@ def units_by_travel(
 ) -> list[UnitGroup]:
     """Every unit with ``hours`` to the place (None when the alert has no place or no route), grouped by field
     office (the alert's nearest office first), nearest units first in each group."""
-    with engine.connect() as conn:
-        units = list_units(conn, UnitFilter(), limit=5000, offset=0)
+    units = unit_choices(engine)
     if latitude is not None and longitude is not None and units:
         target = Points.from_arrays([latitude], [longitude])
         ground = [u for u in units if not u["air"]]
@@ -90,3 +89,16 @@ def units_by_travel(
         groups.values(),
         key=lambda g: (nearest(g.units[0])[0] if g.units else math.inf, g.office_id == "", g.office_name),
     )
+
+
+def unit_choices(engine: Engine) -> list[dict[str, Any]]:
+    """The mission's units (the store's), for the response decision and the deployment."""
+    with engine.connect() as conn:
+        return list_units(conn, UnitFilter(), limit=5000, offset=0)
+
+
+def unit_names(engine: Engine) -> dict[str, str]:
+    """Every unit's name by its id (an alert's decisions name units by id)."""
+    units = tables.units
+    with engine.connect() as conn:
+        return {r.unit_id: r.name for r in conn.execute(select(units.c.unit_id, units.c.name))}

@@ -17,10 +17,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 
 from pochub.config import Settings
-from pochub.core.models.access import Role, User, can_read_protected, location_fuzzed
+from pochub.core.models.access import Role, User, can_read_protected, in_area, location_fuzzed
 from pochub.core.text import N_
 from pochub.core.workflow.lifecycle import allowed_actions
 from pochub.documents.spreadsheet_cells import neutralised_record
@@ -28,7 +28,7 @@ from pochub.errors import InvalidInput
 from pochub.services.alerts import refuzz, visible_alert
 from pochub.services.protection import Protector
 from pochub.store import alert_repository as repository
-from pochub.store import audit
+from pochub.store import audit, tables
 from pochub.store.alert_repository import AlertFilter
 
 
@@ -265,3 +265,45 @@ def export_alerts(
     writer.writeheader()
     writer.writerows(neutralised_record(item) for item in items)
     return buffer.getvalue()
+
+
+def area_names(engine: Engine, pcodes: set[str]) -> dict[str, str]:
+    """Names of the admin areas with these P-codes (those a view already shows: its reader may see them)."""
+    if not pcodes:
+        return {}
+    areas = tables.admin_areas
+    with engine.connect() as conn:
+        rows = conn.execute(select(areas.c.pcode, areas.c.name).where(areas.c.pcode.in_(sorted(pcodes))))
+        return {pcode: name for pcode, name in rows}
+
+
+def community_name(engine: Engine, community_id: str) -> str | None:
+    """The name of a community a view names by id (None when there is none)."""
+    communities = tables.communities
+    with engine.connect() as conn:
+        found: str | None = conn.execute(
+            select(communities.c.name).where(communities.c.community_id == community_id)
+        ).scalar_one_or_none()
+    return found
+
+
+def intake_places(engine: Engine, user: User) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The admin areas and communities ``user`` may log an alert in (their area only, for area-scoped roles)."""
+    areas, communities = tables.admin_areas, tables.communities
+    with engine.connect() as conn:
+        area_rows = conn.execute(
+            select(areas.c.pcode, areas.c.name, areas.c.level).order_by(areas.c.level, areas.c.name)
+        ).all()
+        community_rows = conn.execute(
+            select(communities.c.community_id, communities.c.name, communities.c.pcode).order_by(
+                communities.c.name, communities.c.community_id
+            )
+        ).all()
+
+    def mine(pcode: str | None) -> bool:
+        return in_area(user, pcode=pcode, field_office=None)
+
+    return (
+        [{"pcode": r.pcode, "name": r.name, "level": r.level} for r in area_rows if mine(r.pcode)],
+        [{"id": r.community_id, "name": r.name, "pcode": r.pcode} for r in community_rows if mine(r.pcode)],
+    )

@@ -25,7 +25,7 @@ from pochub.services.exercises.clock import (
     tick,
 )
 from pochub.services.exercises.coverage import Mission, Moment, Situation, coverage_at
-from pochub.services.exercises.play import team_act, team_feed
+from pochub.services.exercises.play import team_act, team_alert_view, team_feed
 from pochub.services.exercises.records import FACILITATOR, FACILITATOR_ROLES, exercise_by_name
 from pochub.services.exercises.scenario import (
     Area,
@@ -35,10 +35,21 @@ from pochub.services.exercises.scenario import (
     create_replay_exercise,
     create_scripted_exercise,
     injects_of,
+    is_area,
     read_real_events,
 )
-from pochub.services.exercises.scoring import CRITERION_STEPS, Play, Review, review, score
-from pochub.services.exercises.teams import ALERT_INJECTS, READINESS_STEPS, add_team, team_of, team_readiness
+from pochub.services.exercises.scoring import CRITERION_STEPS, Play, Review, latest_scores, review, score
+from pochub.services.exercises.teams import (
+    ALERT_INJECTS,
+    READINESS_STEPS,
+    add_team,
+    exercises_played,
+    plays_under_way,
+    team_alert,
+    team_of,
+    team_readiness,
+    trainee_candidates,
+)
 
 __all__ = [
     "ALERT_INJECTS",
@@ -62,18 +73,25 @@ __all__ = [
     "create_scripted_exercise",
     "exercise_by_name",
     "exercise_status",
+    "exercises_played",
     "finish",
     "injects_of",
+    "is_area",
+    "latest_scores",
     "list_exercises",
     "pause",
+    "plays_under_way",
     "read_real_events",
     "review",
     "score",
     "set_speed",
     "start",
     "team_act",
+    "team_alert",
+    "team_alert_view",
     "team_feed",
     "team_of",
     "team_readiness",
     "tick",
+    "trainee_candidates",
 ]

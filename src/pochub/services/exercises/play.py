@@ -14,9 +14,10 @@ from pochub.core.exercise.clock import ClockStatus
 from pochub.core.models.access import User
 from pochub.core.text import N_, Message
 from pochub.core.workflow.lifecycle import Action
-from pochub.errors import InvalidTransition, NotFound
+from pochub.errors import InvalidTransition
 from pochub.services import alerts as alert_service
-from pochub.services.alert_views import list_alerts
+from pochub.services.alert_actions import TRAINEE_ACTIONS
+from pochub.services.alert_views import alert_detail, list_alerts
 from pochub.services.exercises.clock import tick
 from pochub.services.exercises.records import (
     DECISIONS,
@@ -25,8 +26,7 @@ from pochub.services.exercises.records import (
     aware,
     real_moment,
 )
-from pochub.services.exercises.teams import team_of
-from pochub.store import tables
+from pochub.services.exercises.teams import team_alert, team_of
 from pochub.store.alert_repository import AlertFilter
 
 
@@ -60,6 +60,21 @@ def team_feed(
             for m in messages
         ],
     }
+
+
+def team_alert_view(
+    engine: Engine, settings: Settings, exercise_id: int, reference: str, user: User
+) -> dict[str, Any]:
+    """One of the trainee's team's alerts (``team_alert``: no other), as ``alert_detail`` shows it, overdue on
+    exercise time, with only the actions trainees take; with the exercise's status and the team."""
+    status = tick(engine, exercise_id, settings=settings)
+    with engine.connect() as conn:
+        team_id, name, post = team_alert(conn, exercise_id, reference, user)
+    view = alert_detail(engine, settings, reference, user)
+    now = datetime.fromisoformat(status["exercise_time"])
+    view["overdue"] = bool(view["due_at"] and datetime.fromisoformat(view["due_at"]) < now)
+    view["allowed_actions"] = [a for a in view["allowed_actions"] if a in TRAINEE_ACTIONS]
+    return {"exercise": status, "team": {"team_id": team_id, "name": name, "post": post}, "alert": view}
 
 
 def _decision_detail(action: Action, state: Any) -> dict[str, Any]:
@@ -101,12 +116,7 @@ def team_act(
         )
     at = datetime.fromisoformat(status["exercise_time"])
     with engine.connect() as conn:
-        team_id, _, post = team_of(conn, exercise_id, user)
-        owner = conn.execute(
-            select(tables.alerts.c.exercise_id).where(tables.alerts.c.reference == reference)
-        ).scalar_one_or_none()
-    if owner != team_id:
-        raise NotFound(Message(N_("no alert {reference} in your team's play"), reference=repr(reference)))
+        team_id, _, post = team_alert(conn, exercise_id, reference, user)
     state = alert_service.act(engine, settings, reference, action, user, now=at, exercise=True)
     with engine.begin() as conn:
         conn.execute(

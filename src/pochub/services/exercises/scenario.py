@@ -366,3 +366,10 @@ def _inject_view(row: Any, *, answer: bool) -> dict[str, Any]:
     if answer:
         view["expected"] = details.get("expected")
     return view
+
+
+def is_area(engine: Engine, pcode: str) -> bool:
+    """Is ``pcode`` a stored admin area's (an inject's place must be one)?"""
+    areas = tables.admin_areas
+    with engine.connect() as conn:
+        return conn.execute(select(areas.c.pcode).where(areas.c.pcode == pcode)).first() is not None

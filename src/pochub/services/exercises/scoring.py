@@ -359,3 +359,16 @@ def review(engine: Engine, exercise_id: int, user: User, *, now: datetime | None
         posts,
         unit_names,
     )
+
+
+def latest_scores(engine: Engine, exercise_id: int) -> dict[str, Any] | None:
+    """The exercise's last stored scores (every team's, with their explanations), if it was scored."""
+    with engine.connect() as conn:
+        document = conn.execute(
+            select(SCORES.c.document)
+            .where(SCORES.c.exercise_id == exercise_id)
+            .order_by(SCORES.c.score_id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+    found: dict[str, Any] | None = orjson.loads(document) if document else None
+    return found

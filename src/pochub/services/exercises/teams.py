@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, exists, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from pochub.core.exercise.clock import ClockStatus
@@ -24,6 +24,8 @@ from pochub.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, 
 from pochub.services import alerts as alert_service
 from pochub.services.exercises.clock import exercise_status
 from pochub.services.exercises.records import (
+    EX,
+    FACILITATOR_ROLES,
     INJECTS,
     MEMBERS,
     TEAMS,
@@ -127,6 +129,71 @@ def team_of(conn: Connection, exercise_id: int, user: User) -> tuple[int, str, s
             )
         )
     return int(found.team_id), str(found.name), found.post_id
+
+
+def team_alert(conn: Connection, exercise_id: int, reference: str, user: User) -> tuple[int, str, str | None]:
+    """Exercise isolation: the user's team (as ``team_of``) when alert ``reference`` is one of its alerts; NotFound
+    otherwise (another team's alert, an operational one or none), Forbidden when the user plays in no team.
+
+    Each team plays its own copy of every alert inject (``alerts.exercise_id`` is the team's id): this is the one
+    check that lets a trainee see or act on an exercise alert, whichever edge asks.
+    """
+    team_id, name, post = team_of(conn, exercise_id, user)
+    owner = conn.execute(
+        select(tables.alerts.c.exercise_id).where(tables.alerts.c.reference == reference)
+    ).scalar_one_or_none()
+    if owner != team_id:
+        raise NotFound(Message(N_("no alert {reference} in your team's play"), reference=repr(reference)))
+    return team_id, name, post
+
+
+UNDER_WAY = (ClockStatus.RUNNING.value, ClockStatus.PAUSED.value)
+
+
+def plays_under_way(engine: Engine, user: User) -> bool:
+    """Does ``user`` play in a team of an exercise under way (running or paused)?"""
+    query = select(
+        exists()
+        .where(MEMBERS.c.user_id == user.user_id)
+        .where(MEMBERS.c.team_id == TEAMS.c.team_id)
+        .where(TEAMS.c.exercise_id == EX.c.exercise_id)
+        .where(EX.c.status.in_(UNDER_WAY))
+    )
+    with engine.connect() as conn:
+        return bool(conn.execute(query).scalar())
+
+
+def exercises_played(engine: Engine, user: User) -> list[dict[str, Any]]:
+    """The exercises ``user`` plays in, newest first, with their team and post."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(EX.c.exercise_id, EX.c.name, EX.c.status, TEAMS.c.name.label("team"), MEMBERS.c.post_id)
+            .join(TEAMS, TEAMS.c.exercise_id == EX.c.exercise_id)
+            .join(MEMBERS, MEMBERS.c.team_id == TEAMS.c.team_id)
+            .where(MEMBERS.c.user_id == user.user_id)
+            .order_by(EX.c.exercise_id.desc())
+        ).all()
+    return [
+        {"exercise_id": r.exercise_id, "name": r.name, "status": r.status, "team": r.team, "post": r.post_id}
+        for r in rows
+    ]
+
+
+def trainee_candidates(engine: Engine) -> list[dict[str, str]]:
+    """Active users who may be trainees (everyone but the facilitators), for the team form's suggestions."""
+    users = tables.users
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(users.c.username, users.c.display_name, users.c.role)
+            .where(users.c.active.is_(True))
+            .order_by(users.c.username)
+            .limit(2000)
+        ).all()
+    return [
+        {"username": r.username, "name": r.display_name or "", "role": r.role}
+        for r in rows
+        if r.role not in {role.value for role in FACILITATOR_ROLES}
+    ]
 
 
 READINESS_STEPS = (
