@@ -39,7 +39,7 @@ from pochub.http.errors import install_error_handlers
 from pochub.http.guards import QuerySecretsRefused, RefusalsAudited, RefuseNulPaths
 from pochub.services.allocation import PlanJobs
 from pochub.store.database import connect
-from pochub.web import account_pages, alert_pages, exercise_pages, pages, planning_pages
+from pochub.web import account_pages, alert_pages, community_pages, exercise_pages, pages, planning_pages
 from pochub.web.rendering import render
 
 
@@ -103,6 +103,7 @@ def create_app(settings: Settings) -> FastAPI:
         exercise_pages.router
     )  # before pages: the facilitator's and the trainees' exercise pages
     app.include_router(account_pages.router)  # one's sessions, tokens and password
+    app.include_router(community_pages.router)  # communities' own voices: profiles, engagements, commitments
     app.include_router(pages.router)  # the web pages ("/" is the operational picture), after the API
     return app
 

@@ -100,9 +100,10 @@ def load_plan_file(path: str, text: str) -> ProtectionPlan:
         raise InvalidInput(Message(N_("{path}: {reason}"), path=path, reason=exc.message)) from exc
 
 
-def _events_nearby(
+def events_nearby(
     conn: Connection, latitude: float, longitude: float, since: date, today: date
 ) -> dict[ThreatType, int]:
+    """Events against civilians within ``NEARBY_KM`` of a place after ``since`` up to ``today``, by threat type."""
     rows = conn.execute(
         select(tables.events.c.latitude, tables.events.c.longitude, tables.events.c.threat_type).where(
             and_(
@@ -148,7 +149,7 @@ def current_plan(engine: Engine, user: User, community_id: str, *, today: date |
             )
         ).one()
         last = max([plan.agreed_on, *(r.held_on for r in plan.reviews)])
-        nearby = _events_nearby(conn, place.latitude, place.longitude, last, day)
+        nearby = events_nearby(conn, place.latitude, place.longitude, last, day)
     return PlanVersion(
         community_id, name, row.version, plan, row.changed_by, row.changed_at,
         tuple(review_due(plan, day, events_nearby=nearby)),

@@ -23,6 +23,7 @@ const result = await build({
     alert_live: join(here, "assets", "alert_live.js"),
     "alerts-style": join(here, "assets", "alerts.css"),
     "documents-style": join(here, "assets", "documents.css"),
+    "communities-style": join(here, "assets", "communities.css"),
   },
   outdir: out,
   bundle: true,
