@@ -12,7 +12,8 @@ from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import Engine
 
-from pochub.core.models.access import Role, User, can_read_protected, location_fuzzed
+from pochub.config import Settings
+from pochub.core.models.access import Role, User
 from pochub.errors import Forbidden, InvalidInput
 from pochub.http.auth import (
     SESSION_COOKIE,
@@ -35,6 +36,7 @@ from pochub.services.access import (
     revoke_credential_id,
     token_lifetime,
 )
+from pochub.services.alert_views import alert_access
 
 router = APIRouter(prefix="/api/v1/auth", tags=["access"])
 
@@ -112,8 +114,9 @@ class PasswordReset(BaseModel):
     new_password: str = Field(min_length=1, max_length=1024)
 
 
-def user_out(user: User) -> UserOut:
-    """The API view of a user."""
+def user_out(user: User, settings: Settings) -> UserOut:
+    """The API view of a user (what their role may see, by the alerts' access rule)."""
+    access = alert_access(user, settings)
     return UserOut(
         username=user.username,
         display_name=user.display_name,
@@ -122,8 +125,8 @@ def user_out(user: User) -> UserOut:
         area_pcodes=list(user.area_pcodes),
         structure_role=user.structure_role,
         mission_wide=user.mission_wide,
-        can_read_protected=can_read_protected(user.role),
-        location_fuzzed=location_fuzzed(user.role),
+        can_read_protected=access.protected,
+        location_fuzzed=access.fuzzed,
     )
 
 
@@ -199,7 +202,9 @@ async def login(request: Request, response: Response, engine: Db, settings: AppS
         secure=request.url.scheme == "https",
         path="/",
     )
-    return LoginOut(access_token=secret, expires_at=datetime.now(UTC) + lifetime, user=user_out(user))
+    return LoginOut(
+        access_token=secret, expires_at=datetime.now(UTC) + lifetime, user=user_out(user, settings)
+    )
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=_SIGNED_IN)
@@ -220,9 +225,9 @@ def logout(
 
 
 @router.get("/me", responses=_SIGNED_IN)
-def me(user: CurrentUser) -> UserOut:
+def me(user: CurrentUser, settings: AppSettings) -> UserOut:
     """The signed-in user, their scope and what their role may see."""
-    return user_out(user)
+    return user_out(user, settings)
 
 
 @router.post("/tokens", status_code=status.HTTP_201_CREATED, responses=_SIGNED_IN)
