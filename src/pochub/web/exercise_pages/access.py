@@ -5,15 +5,10 @@ from __future__ import annotations
 
 from fastapi import Request
 from fastapi.responses import Response
-from sqlalchemy import exists, select
 
-from pochub.core.exercise.clock import ClockStatus
 from pochub.core.models.access import User
 from pochub.services import exercises
-from pochub.store import tables
 from pochub.web.rendering import environment, render
-
-UNDER_WAY = (ClockStatus.RUNNING.value, ClockStatus.PAUSED.value)
 
 
 def is_facilitator(user: User) -> bool:
@@ -24,15 +19,7 @@ def is_facilitator(user: User) -> bool:
 def exercise_player(request: Request, user: User) -> bool:
     """Does ``user`` play in a team of an exercise under way (running or paused)? The layout's navigation then
     offers "Exercises"."""
-    query = select(
-        exists()
-        .where(tables.exercise_members.c.user_id == user.user_id)
-        .where(tables.exercise_members.c.team_id == tables.exercise_teams.c.team_id)
-        .where(tables.exercise_teams.c.exercise_id == tables.exercises.c.exercise_id)
-        .where(tables.exercises.c.status.in_(UNDER_WAY))
-    )
-    with request.app.state.engine.connect() as conn:
-        return bool(conn.execute(query).scalar())
+    return exercises.plays_under_way(request.app.state.engine, user)
 
 
 environment().globals["exercise_player"] = exercise_player
