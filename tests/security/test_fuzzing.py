@@ -257,3 +257,33 @@ def test_alerts_stored_before_the_fuzzed_columns_get_them_at_start(
         ).one()
     assert tuple(filled) == tuple(stored)
     assert (filled.fuzzed_latitude, filled.fuzzed_longitude) != (latitude, longitude)
+
+
+def test_counts_by_area_follow_the_fuzzed_place_on_the_list_and_the_export(
+    demo_engine: Engine, partner: TestClient
+) -> None:
+    """Filters as oracles (issue 15, item 2): a partner asking how many alerts each area holds, on the list or the
+    export, is answered from the fuzzed areas only; the counts match what the partner is shown anyway."""
+    references = [_alert(demo_engine, f"count-{n}")[0] for n in range(3)]
+    everything = partner.get("/api/v1/alerts", params={"limit": "500"}).json()
+    assert everything["total"] <= 500
+    shown = {item["reference"]: item["pcode"] for item in everything["items"]}
+    assert set(references) <= set(shown)
+    with reading(demo_engine) as conn:
+        true_pcodes = dict(
+            conn.execute(
+                select(tables.alerts.c.reference, tables.alerts.c.pcode).where(
+                    tables.alerts.c.reference.in_(references)
+                )
+            ).all()
+        )
+        codes = sorted(set(conn.execute(select(tables.admin_areas.c.pcode)).scalars()))
+    asked = {code for reference in references for code in codes if str(true_pcodes[reference]).startswith(code)}
+    asked |= {code for reference in references for code in codes if str(shown[reference]).startswith(code)}
+    for code in sorted(asked):
+        expected = {r for r, pcode in shown.items() if pcode and str(pcode).startswith(code)}
+        listed = partner.get("/api/v1/alerts", params={"limit": "500", "area": code}).json()
+        assert listed["total"] == len(expected), code
+        assert {item["reference"] for item in listed["items"]} == expected, code
+        exported = partner.get("/api/v1/alerts/export", params={"format": "csv", "area": code}).text
+        assert {row["reference"] for row in csv.DictReader(io.StringIO(exported))} == expected, code
