@@ -4,36 +4,26 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Select, func, select
 
+from pochub.core.models.filters import BaseFilter as BaseFilter
+from pochub.core.models.filters import UnitFilter as UnitFilter
 from pochub.store.tables import bases, units
 
-BBox = tuple[float, float, float, float]
-"""min_lon, min_lat, max_lon, max_lat."""
 
-
-@dataclass(frozen=True)
-class BaseFilter:
-    """Which bases a query covers: of a type, under a P-code, inside a box."""
-
-    base_type: str | None = None
-    area: str | None = None
-    bbox: BBox | None = None
-
-    def apply(self, query: Select[Any]) -> Select[Any]:
-        """Add this filter's conditions to ``query``."""
-        b = bases.c
-        if self.base_type:
-            query = query.where(b.base_type == self.base_type)
-        if self.area:
-            query = query.where(b.pcode.startswith(self.area, autoescape=True))
-        if self.bbox:
-            min_lon, min_lat, max_lon, max_lat = self.bbox
-            query = query.where(b.longitude.between(min_lon, max_lon), b.latitude.between(min_lat, max_lat))
-        return query
+def apply_base_filter(query: Select[Any], chosen: BaseFilter) -> Select[Any]:
+    """Add the conditions of ``chosen`` to ``query``."""
+    b = bases.c
+    if chosen.base_type:
+        query = query.where(b.base_type == chosen.base_type)
+    if chosen.area:
+        query = query.where(b.pcode.startswith(chosen.area, autoescape=True))
+    if chosen.bbox:
+        min_lon, min_lat, max_lon, max_lat = chosen.bbox
+        query = query.where(b.longitude.between(min_lon, max_lon), b.latitude.between(min_lat, max_lat))
+    return query
 
 
 def _units_at(conn: Connection, base_ids: list[str]) -> dict[str, list[str]]:
@@ -64,12 +54,12 @@ def _bases_with_units(conn: Connection, rows: Sequence[Any]) -> list[dict[str, A
 
 def count_bases(conn: Connection, chosen: BaseFilter) -> int:
     """How many bases match."""
-    return int(conn.execute(chosen.apply(select(func.count()).select_from(bases))).scalar_one())
+    return int(conn.execute(apply_base_filter(select(func.count()).select_from(bases), chosen)).scalar_one())
 
 
 def list_bases(conn: Connection, chosen: BaseFilter, limit: int, offset: int) -> list[dict[str, Any]]:
     """One page of the matching bases in id order, each with the ids of the units based there."""
-    query = chosen.apply(select(bases)).order_by(bases.c.base_id).limit(limit).offset(offset)
+    query = apply_base_filter(select(bases), chosen).order_by(bases.c.base_id).limit(limit).offset(offset)
     return _bases_with_units(conn, conn.execute(query).all())
 
 
@@ -79,30 +69,20 @@ def base(conn: Connection, base_id: str) -> dict[str, Any] | None:
     return _bases_with_units(conn, rows)[0] if rows else None
 
 
-@dataclass(frozen=True)
-class UnitFilter:
-    """Which units a query covers: of a type, of a readiness, based under a P-code or at one base, flying."""
-
-    unit_type: str | None = None
-    readiness: str | None = None
-    area: str | None = None
-    home_base: str | None = None
-    air: bool | None = None
-
-    def apply(self, query: Select[Any]) -> Select[Any]:
-        """Add this filter's conditions to ``query`` (which must join the home base)."""
-        u = units.c
-        if self.unit_type:
-            query = query.where(u.unit_type == self.unit_type)
-        if self.readiness:
-            query = query.where(u.readiness == self.readiness)
-        if self.area:
-            query = query.where(bases.c.pcode.startswith(self.area, autoescape=True))
-        if self.home_base:
-            query = query.where(u.home_base == self.home_base)
-        if self.air is not None:
-            query = query.where(u.air == self.air)
-        return query
+def apply_unit_filter(query: Select[Any], chosen: UnitFilter) -> Select[Any]:
+    """Add the conditions of ``chosen`` to ``query`` (which must join the home base)."""
+    u = units.c
+    if chosen.unit_type:
+        query = query.where(u.unit_type == chosen.unit_type)
+    if chosen.readiness:
+        query = query.where(u.readiness == chosen.readiness)
+    if chosen.area:
+        query = query.where(bases.c.pcode.startswith(chosen.area, autoescape=True))
+    if chosen.home_base:
+        query = query.where(u.home_base == chosen.home_base)
+    if chosen.air is not None:
+        query = query.where(u.air == chosen.air)
+    return query
 
 
 _UNIT_COLUMNS = (
@@ -139,12 +119,14 @@ def _unit(row: Any) -> dict[str, Any]:
 
 def count_units(conn: Connection, chosen: UnitFilter) -> int:
     """How many units match."""
-    return int(conn.execute(chosen.apply(select(func.count()).select_from(_AT_HOME))).scalar_one())
+    return int(
+        conn.execute(apply_unit_filter(select(func.count()).select_from(_AT_HOME), chosen)).scalar_one()
+    )
 
 
 def list_units(conn: Connection, chosen: UnitFilter, limit: int, offset: int) -> list[dict[str, Any]]:
     """One page of the matching units in id order, each with its home base and where that base is."""
-    query = chosen.apply(select(*_UNIT_COLUMNS).select_from(_AT_HOME))
+    query = apply_unit_filter(select(*_UNIT_COLUMNS).select_from(_AT_HOME), chosen)
     return [_unit(row) for row in conn.execute(query.order_by(units.c.unit_id).limit(limit).offset(offset))]
 
 

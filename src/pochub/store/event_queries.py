@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -12,6 +11,7 @@ from sqlalchemy import ColumnElement, Connection, Select, func, select
 
 from pochub.core.geography.areas import OUTSIDE
 from pochub.core.models.events import EVENT_COLUMNS
+from pochub.core.models.filters import EventFilter as EventFilter
 from pochub.errors import InvalidInput
 from pochub.store.tables import admin_areas, events
 
@@ -20,37 +20,25 @@ SOURCE_NAMES = "source's names"
 """How areas are labelled when no boundary is stored at the level: each source's own admin names."""
 
 
-@dataclass(frozen=True)
-class EventFilter:
-    """Which events a query covers. Duplicates of another source's record are left out unless asked."""
-
-    start: date | None = None
-    end: date | None = None
-    bbox: tuple[float, float, float, float] | None = None
-    source: str | None = None
-    category: str | None = None
-    threat_only: bool = False
-    include_duplicates: bool = False
-
-    def apply(self, query: Select[Any]) -> Select[Any]:
-        """Add this filter's conditions to ``query``."""
-        ev = events.c
-        if not self.include_duplicates:
-            query = query.where(ev.duplicate_of.is_(None))
-        if self.start:
-            query = query.where(ev.event_date >= self.start)
-        if self.end:
-            query = query.where(ev.event_date <= self.end)
-        if self.bbox:
-            min_lon, min_lat, max_lon, max_lat = self.bbox
-            query = query.where(ev.longitude.between(min_lon, max_lon), ev.latitude.between(min_lat, max_lat))
-        if self.source:
-            query = query.where(ev.source == self.source)
-        if self.category:
-            query = query.where(ev.category == self.category)
-        if self.threat_only:
-            query = query.where(ev.threat_type.is_not(None))
-        return query
+def apply_filter(query: Select[Any], chosen: EventFilter) -> Select[Any]:
+    """Add the conditions of ``chosen`` to ``query``."""
+    ev = events.c
+    if not chosen.include_duplicates:
+        query = query.where(ev.duplicate_of.is_(None))
+    if chosen.start:
+        query = query.where(ev.event_date >= chosen.start)
+    if chosen.end:
+        query = query.where(ev.event_date <= chosen.end)
+    if chosen.bbox:
+        min_lon, min_lat, max_lon, max_lat = chosen.bbox
+        query = query.where(ev.longitude.between(min_lon, max_lon), ev.latitude.between(min_lat, max_lat))
+    if chosen.source:
+        query = query.where(ev.source == chosen.source)
+    if chosen.category:
+        query = query.where(ev.category == chosen.category)
+    if chosen.threat_only:
+        query = query.where(ev.threat_type.is_not(None))
+    return query
 
 
 def _key_expression(conn: Connection, key: str) -> ColumnElement[Any]:
@@ -93,12 +81,12 @@ def _area_summary(conn: Connection, event_filter: EventFilter, level: int) -> li
         a = admin_areas.c
         joined = events.outerjoin(admin_areas, (a.pcode == code_col) & (a.level == level))
         query = select(a.pcode.label("key"), a.name.label("name"), *measures).select_from(joined)
-        rows = conn.execute(event_filter.apply(query.group_by(a.pcode, a.name))).all()
+        rows = conn.execute(apply_filter(query.group_by(a.pcode, a.name), event_filter)).all()
         basis = f"boundaries of level {level}"
         named = [(r.key or OUTSIDE, r.name or OUTSIDE, r) for r in rows]
     else:
         key_expr = func.coalesce(func.nullif(name_col, ""), code_col, "").label("key")
-        rows = conn.execute(event_filter.apply(select(key_expr, *measures).group_by(key_expr))).all()
+        rows = conn.execute(apply_filter(select(key_expr, *measures).group_by(key_expr), event_filter)).all()
         basis = SOURCE_NAMES
         named = [(r.key, r.key, r) for r in rows]
     result = [
@@ -130,7 +118,7 @@ def summary(conn: Connection, key: str, event_filter: EventFilter, *, level: int
         func.coalesce(func.sum(ev.fatalities_best), 0).label("fatalities"),
         func.coalesce(func.sum(ev.civilian_fatalities), 0).label("civilian_fatalities"),
     ).group_by(key_expr)
-    rows = conn.execute(event_filter.apply(query)).all()
+    rows = conn.execute(apply_filter(query, event_filter)).all()
     result = [
         {
             "key": r.key,
@@ -147,7 +135,9 @@ def summary(conn: Connection, key: str, event_filter: EventFilter, *, level: int
 
 def count(conn: Connection, event_filter: EventFilter) -> int:
     """Number of events matching the filter."""
-    return int(conn.execute(event_filter.apply(select(func.count()).select_from(events))).scalar_one())
+    return int(
+        conn.execute(apply_filter(select(func.count()).select_from(events), event_filter)).scalar_one()
+    )
 
 
 def stream(
@@ -155,8 +145,8 @@ def stream(
 ) -> Iterator[dict[str, Any]]:
     """Events as dicts of the event columns (plus id and duplicate_of), in (source, source_id) order."""
     ev = events.c
-    query = event_filter.apply(
-        select(ev.id, *[getattr(ev, c) for c in EVENT_COLUMNS], ev.duplicate_of)
+    query = apply_filter(
+        select(ev.id, *[getattr(ev, c) for c in EVENT_COLUMNS], ev.duplicate_of), event_filter
     ).order_by(ev.source, ev.source_id)
     if limit is not None:
         query = query.limit(limit)
@@ -190,7 +180,7 @@ FRAME_SCHEMA: dict[str, pl.DataType] = {
 
 def frame(conn: Connection, event_filter: EventFilter, chunk: int = 100_000) -> pl.DataFrame:
     """Events matching the filter as a Polars frame of ``FRAME_SCHEMA`` columns (fetched in chunks)."""
-    query = event_filter.apply(select(*[getattr(events.c, c) for c in FRAME_SCHEMA]))
+    query = apply_filter(select(*[getattr(events.c, c) for c in FRAME_SCHEMA]), event_filter)
     result = conn.execution_options(yield_per=chunk).execute(query)
     parts = [
         pl.DataFrame([tuple(r) for r in rows], schema=FRAME_SCHEMA, orient="row")
@@ -202,7 +192,7 @@ def frame(conn: Connection, event_filter: EventFilter, chunk: int = 100_000) -> 
 def date_range(conn: Connection, event_filter: EventFilter) -> tuple[date | None, date | None]:
     """First and last event date matching the filter."""
     ev = events.c
-    query = event_filter.apply(select(func.min(ev.event_date), func.max(ev.event_date)))
+    query = apply_filter(select(func.min(ev.event_date), func.max(ev.event_date)), event_filter)
     first, last = conn.execute(query).one()
     return first, last
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -12,10 +11,9 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import ColumnElement, Connection, Select, func, or_, select
 
 from pochub.core.geography.repair import POLYGONAL, as_polygonal, polygon_parts
+from pochub.core.models.filters import AreaFilter as AreaFilter
+from pochub.core.models.filters import CommunityFilter as CommunityFilter
 from pochub.store.tables import admin_areas, communities
-
-BBox = tuple[float, float, float, float]
-"""min_lon, min_lat, max_lon, max_lat."""
 
 KM_PER_DEGREE = 111.32
 """Kilometres per degree of latitude (and of longitude at the equator)."""
@@ -32,25 +30,17 @@ def within_area(pcode: ColumnElement[Any], area: str) -> ColumnElement[bool]:
     return or_(pcode.in_(select(tree.c.pcode)), pcode.startswith(area, autoescape=True))
 
 
-@dataclass(frozen=True)
-class CommunityFilter:
-    """Which communities a query covers: inside a box, under a P-code, at least this many people."""
-
-    bbox: BBox | None = None
-    area: str | None = None
-    min_population: int | None = None
-
-    def apply(self, query: Select[Any]) -> Select[Any]:
-        """Add this filter's conditions to ``query``."""
-        c = communities.c
-        if self.bbox:
-            min_lon, min_lat, max_lon, max_lat = self.bbox
-            query = query.where(c.longitude.between(min_lon, max_lon), c.latitude.between(min_lat, max_lat))
-        if self.area:
-            query = query.where(within_area(c.pcode, self.area))
-        if self.min_population is not None:
-            query = query.where(c.population >= self.min_population)
-        return query
+def apply_community_filter(query: Select[Any], chosen: CommunityFilter) -> Select[Any]:
+    """Add the conditions of ``chosen`` to ``query``."""
+    c = communities.c
+    if chosen.bbox:
+        min_lon, min_lat, max_lon, max_lat = chosen.bbox
+        query = query.where(c.longitude.between(min_lon, max_lon), c.latitude.between(min_lat, max_lat))
+    if chosen.area:
+        query = query.where(within_area(c.pcode, chosen.area))
+    if chosen.min_population is not None:
+        query = query.where(c.population >= chosen.min_population)
+    return query
 
 
 def _community(row: Any) -> dict[str, Any]:
@@ -71,14 +61,23 @@ def _community(row: Any) -> dict[str, Any]:
 
 def count_communities(conn: Connection, chosen: CommunityFilter) -> int:
     """How many communities match."""
-    return int(conn.execute(chosen.apply(select(func.count()).select_from(communities))).scalar_one())
+    return int(
+        conn.execute(
+            apply_community_filter(select(func.count()).select_from(communities), chosen)
+        ).scalar_one()
+    )
 
 
 def list_communities(
     conn: Connection, chosen: CommunityFilter, limit: int, offset: int
 ) -> list[dict[str, Any]]:
     """One page of the matching communities, in id order, as dicts (groups and capacities as lists)."""
-    query = chosen.apply(select(communities)).order_by(communities.c.community_id).limit(limit).offset(offset)
+    query = (
+        apply_community_filter(select(communities), chosen)
+        .order_by(communities.c.community_id)
+        .limit(limit)
+        .offset(offset)
+    )
     return [_community(row) for row in conn.execute(query)]
 
 
@@ -88,27 +87,19 @@ def community(conn: Connection, community_id: str) -> dict[str, Any] | None:
     return _community(row) if row else None
 
 
-@dataclass(frozen=True)
-class AreaFilter:
-    """Which admin areas a query covers: one level, under a P-code, touching a box."""
-
-    level: int | None = None
-    area: str | None = None
-    bbox: BBox | None = None
-
-    def apply(self, query: Select[Any]) -> Select[Any]:
-        """Add this filter's conditions to ``query`` (the box tests the stored bounds, not the shape)."""
-        a = admin_areas.c
-        if self.level is not None:
-            query = query.where(a.level == self.level)
-        if self.area:
-            query = query.where(within_area(a.pcode, self.area))
-        if self.bbox:
-            min_lon, min_lat, max_lon, max_lat = self.bbox
-            query = query.where(
-                a.max_lon >= min_lon, a.min_lon <= max_lon, a.max_lat >= min_lat, a.min_lat <= max_lat
-            )
-        return query
+def apply_area_filter(query: Select[Any], chosen: AreaFilter) -> Select[Any]:
+    """Add the conditions of ``chosen`` to ``query`` (the box tests the stored bounds, not the shape)."""
+    a = admin_areas.c
+    if chosen.level is not None:
+        query = query.where(a.level == chosen.level)
+    if chosen.area:
+        query = query.where(within_area(a.pcode, chosen.area))
+    if chosen.bbox:
+        min_lon, min_lat, max_lon, max_lat = chosen.bbox
+        query = query.where(
+            a.max_lon >= min_lon, a.min_lon <= max_lon, a.max_lat >= min_lat, a.min_lat <= max_lat
+        )
+    return query
 
 
 def area_levels(conn: Connection) -> list[dict[str, Any]]:
@@ -129,7 +120,9 @@ def area_levels(conn: Connection) -> list[dict[str, Any]]:
 
 def count_areas(conn: Connection, chosen: AreaFilter) -> int:
     """How many admin areas match."""
-    return int(conn.execute(chosen.apply(select(func.count()).select_from(admin_areas))).scalar_one())
+    return int(
+        conn.execute(apply_area_filter(select(func.count()).select_from(admin_areas), chosen)).scalar_one()
+    )
 
 
 def _simplified(wkb: list[bytes], tolerance: float) -> list[BaseGeometry]:
@@ -158,7 +151,12 @@ def list_areas(
 ) -> list[dict[str, Any]]:
     """One page of the matching areas in P-code order, their boundaries simplified to ``tolerance`` degrees
     (topology kept, so no ring collapses into an invalid shape)."""
-    query = chosen.apply(select(admin_areas)).order_by(admin_areas.c.pcode).limit(limit).offset(offset)
+    query = (
+        apply_area_filter(select(admin_areas), chosen)
+        .order_by(admin_areas.c.pcode)
+        .limit(limit)
+        .offset(offset)
+    )
     rows = conn.execute(query).all()
     shapes = _simplified([r.geometry for r in rows], tolerance) if rows else []
     return [_area(row, shape) for row, shape in zip(rows, shapes, strict=True)]
