@@ -335,6 +335,10 @@ def divergence(
     safe; concerns raised in engagements) and recorded violence against civilians (events and victims of the last
     ``days``) disagree, with the evidence of each."""
 
+    if level not in (1, 2):
+        raise InvalidInput(
+            Message(N_("the areas compared are of admin level 1 or 2, not {level}"), level=level)
+        )
     with engine.connect() as conn:
         last = as_of or datetime.now(UTC).date()
         first = last - timedelta(days=days)

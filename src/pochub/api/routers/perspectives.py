@@ -255,7 +255,7 @@ def survey_results(
 def divergence(
     request: Request,
     user: CurrentUser,
-    level: Annotated[int, Query(ge=1, le=4)] = 2,
+    level: Annotated[int, Query(ge=1, le=2, description="Admin level 1 or 2 (the events' areas).")] = 2,
     survey: Annotated[str | None, Query(max_length=200)] = None,
     days: Annotated[int, Query(ge=1, le=3650)] = 365,
 ) -> list[dict[str, Any]]:
