@@ -26,7 +26,6 @@ from pochub.config import Settings
 from pochub.core.models.access import User
 from pochub.core.models.alerts import AlertStatus
 from pochub.services import alert_views
-from pochub.services.alerts import visible_alert
 from pochub.services.protection import Protector
 from pochub.store import alert_repository as repository
 from pochub.store import tables
@@ -139,7 +138,7 @@ def alert_version(engine: Engine, settings: Settings, reference: str, user: User
     """What an open alert's page polls: its state, next step, deadline, history length and version (NotFound or
     Forbidden as for the page, so a poll learns nothing the page would not show)."""
     with engine.connect() as conn:
-        row = visible_alert(conn, reference, user)
+        row = alert_views.readable_alert(conn, reference, user)
         view = alert_views.summary(row, user, Protector(settings.secret_key), settings, datetime.now(UTC))
         history = len(repository.transitions(conn, row.alert_id))
     view["history"] = history  # no sender details: a poll never decrypts nor writes the audit log

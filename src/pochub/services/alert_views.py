@@ -20,11 +20,18 @@ import orjson
 from sqlalchemy import Engine, select
 
 from pochub.config import Settings
-from pochub.core.models.access import Role, User, can_read_protected, in_area, location_fuzzed
+from pochub.core.models.access import (
+    FACILITATOR_ROLES,
+    Role,
+    User,
+    can_read_protected,
+    in_area,
+    location_fuzzed,
+)
 from pochub.core.text import N_
 from pochub.core.workflow.lifecycle import allowed_actions
 from pochub.documents.spreadsheet_cells import neutralised_record
-from pochub.errors import InvalidInput
+from pochub.errors import InvalidInput, NotFound
 from pochub.services.alerts import refuzz, visible_alert
 from pochub.services.protection import Protector
 from pochub.store import alert_repository as repository
@@ -135,6 +142,23 @@ def list_alerts(
     return [summary(row, user, protector, settings, now) for row in rows], total
 
 
+def readable_alert(conn: Any, reference: str, user: User) -> Any:
+    """The alert row ``user`` may read (``visible_alert``: NotFound, or Forbidden outside their area), with
+    exercise isolation: an exercise alert (``exercise_id`` holds its team's id) is read only by that team's members
+    and by facilitators; to anyone else it does not exist, as it is missing from their lists."""
+    row = visible_alert(conn, reference, user)
+    if row.exercise_id is not None and user.role not in FACILITATOR_ROLES:
+        members = tables.exercise_members
+        member = conn.execute(
+            select(members.c.user_id).where(
+                members.c.team_id == row.exercise_id, members.c.user_id == user.user_id
+            )
+        ).first()
+        if member is None:
+            raise NotFound(f"no alert {reference!r}")
+    return row
+
+
 ROUTING_DETAILS = frozenset({"body", "from_body", "to_body"})
 """Transition details that name the responsible body: routed from the true place, as the office is."""
 
@@ -169,13 +193,14 @@ def _history(conn: Any, alert_id: int, access: AlertAccess) -> list[dict[str, An
 
 
 def alert_detail(engine: Engine, settings: Settings, reference: str, user: User) -> dict[str, Any]:
-    """One alert with its decisions, history and reports; sender details only for need-to-know roles (audited)."""
+    """One alert with its decisions, history and reports; sender details only for need-to-know roles (audited);
+    an exercise alert only for its team and facilitators (``readable_alert``)."""
     protector = Protector(settings.secret_key)
     now = datetime.now(UTC)
     access = alert_access(user, settings)
     protected = access.protected
     with engine.begin() as conn:
-        row = visible_alert(conn, reference, user)
+        row = readable_alert(conn, reference, user)
         view = summary(row, user, protector, settings, now)
         details = orjson.loads(row.details or "{}")
         feedback = details.get("feedback")
@@ -221,7 +246,7 @@ def alert_detail(engine: Engine, settings: Settings, reference: str, user: User)
 def history(engine: Engine, settings: Settings, reference: str, user: User) -> list[dict[str, Any]]:
     """The alert's transitions, oldest first."""
     with engine.connect() as conn:
-        row = visible_alert(conn, reference, user)
+        row = readable_alert(conn, reference, user)
         return _history(conn, row.alert_id, alert_access(user, settings))
 
 

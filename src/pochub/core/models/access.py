@@ -39,6 +39,8 @@ PERSON_ROLES = frozenset(Role) - SERVICE_ROLES
 """Roles of people who sign in."""
 INTAKE_ROLES = frozenset({Role.ADMIN, Role.CLA, Role.FIELD_OFFICER, Role.POC_ADVISER})
 """Roles of people who log an alert (a phone or radio call from a community), on the API and the alert desk."""
+FACILITATOR_ROLES = frozenset({Role.ADMIN, Role.TRAINER})
+"""Roles that create and run training exercises, and may read every team's exercise alerts."""
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 
 from pochub.core.exercise.clock import ClockStatus, ExerciseClock
-from pochub.core.models.access import Role, User
+from pochub.core.models.access import FACILITATOR_ROLES, User
 from pochub.core.models.alerts import OPEN_STATUSES
 from pochub.core.models.capacities import Unit
 from pochub.core.text import N_, Message
@@ -18,7 +18,6 @@ from pochub.store import alert_repository, tables
 
 FACILITATOR = "exercise-facilitator"
 """The actor of intake and escalation inside an exercise (the machinery, not a trainee)."""
-FACILITATOR_ROLES = frozenset({Role.ADMIN, Role.TRAINER})
 EX = tables.exercises
 TEAMS = tables.exercise_teams
 MEMBERS = tables.exercise_members
