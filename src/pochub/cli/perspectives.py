@@ -350,3 +350,22 @@ def divergence_command(
         table.add_row(f"{area.name} ({area.pcode})", _text(DIVERGENCE_LABELS[area.kind], language),
                       "\n".join(_text(e, language) for e in area.evidence))  # fmt: skip
     out.print(table)
+
+
+@communities_app.command("import")
+def community_import(
+    ctx: typer.Context,
+    file: Path,
+    as_user: AsUser,
+    note: Annotated[
+        str, typer.Option(help="Where the profiles come from (a survey round, a workshop).")
+    ] = "",
+    language: Language = DocumentLanguage.en,
+) -> None:
+    """Import community profiles from a table (CSV, XLSX or a KoBo export), one row per community; all or none."""
+    from pochub.services.profiles import import_profiles
+
+    _ = _gettext(language)
+    done = import_profiles(state(ctx).engine(), _user(ctx, as_user), file, note=note)
+    err.print(_("%(file)s: %(saved)s profiles saved as new versions, %(unchanged)s unchanged") % {
+        "file": done.file, "saved": done.saved, "unchanged": done.unchanged})  # fmt: skip

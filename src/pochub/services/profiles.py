@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
-from sqlalchemy import Engine, func, insert, select
+from sqlalchemy import Connection, Engine, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from pochub.core.models.access import Role, User, can_read_protected
@@ -24,7 +25,8 @@ from pochub.core.perspectives.profiles import (
     to_document,
 )
 from pochub.core.text import N_, Message, Text
-from pochub.errors import Conflict, Forbidden
+from pochub.errors import Conflict, Forbidden, InvalidRows, NotFound, RowError
+from pochub.ingest.community_profiles import read_profiles
 from pochub.services.engagements import community_for
 from pochub.store import audit, tables
 
@@ -97,40 +99,101 @@ def save_profile(
 ) -> int:
     """Save ``profile`` as the next version; ``based_on`` is the version the editor started from. Every editing
     role is a need-to-know role, so an editor always saw the focal point they save."""
+    _may_edit(user)
+    check_profile(profile)
+    with engine.begin() as conn:
+        return _save(conn, user, community_id, profile, based_on, note, now or datetime.now(UTC))
+
+
+def _may_edit(user: User) -> None:
     if user.role not in EDITING_ROLES:
         raise Forbidden(Message(N_("a {role} may not edit community profiles"), role=user.role.value))
-    check_profile(profile)
-    moment = now or datetime.now(UTC)
-    with engine.begin() as conn:
-        community_for(conn, user, community_id)
-        latest = conn.execute(
-            select(tables.community_profiles.c.version)
-            .where(tables.community_profiles.c.community_id == community_id)
-            .order_by(tables.community_profiles.c.version.desc())
-            .limit(1)
-        ).first()
-        current = latest.version if latest is not None else 0
-        if current != based_on:
-            raise Conflict(
-                Message(
-                    N_("someone saved version {current} of this profile since you opened version {based_on}: reload it"),
-                    current=current, based_on=based_on,
-                )
-            )  # fmt: skip
-        try:
-            conn.execute(
-                insert(tables.community_profiles).values(
-                    community_id=community_id, version=current + 1, document=json.dumps(to_document(profile)),
-                    changed_by=user.username, changed_at=moment, note=note.strip(),
-                )
-            )  # fmt: skip
-        except IntegrityError as exc:  # a concurrent save took the same version number
-            raise Conflict(N_("someone saved this profile at the same moment: reload it")) from exc
-        audit.record(
-            conn, actor=user.username, role=user.role.value, action="write", entity="community_profile",
-            entity_id=community_id, detail=f"version {current + 1}", at=moment,
+
+
+def _current(conn: Connection, community_id: str) -> tuple[int, str | None]:
+    latest = conn.execute(
+        select(tables.community_profiles.c.version, tables.community_profiles.c.document)
+        .where(tables.community_profiles.c.community_id == community_id)
+        .order_by(tables.community_profiles.c.version.desc())
+        .limit(1)
+    ).first()
+    return (latest.version, latest.document) if latest is not None else (0, None)
+
+
+def _save(
+    conn: Connection, user: User, community_id: str, profile: CommunityProfile, based_on: int, note: str,
+    moment: datetime,
+) -> int:  # fmt: skip
+    """The next version inside the caller's transaction (area checked, no lost update, audited)."""
+    community_for(conn, user, community_id)
+    current, _document = _current(conn, community_id)
+    if current != based_on:
+        raise Conflict(
+            Message(
+                N_("someone saved version {current} of this profile since you opened version {based_on}: reload it"),
+                current=current, based_on=based_on,
+            )
         )  # fmt: skip
+    try:
+        conn.execute(
+            insert(tables.community_profiles).values(
+                community_id=community_id, version=current + 1, document=json.dumps(to_document(profile)),
+                changed_by=user.username, changed_at=moment, note=note.strip(),
+            )
+        )  # fmt: skip
+    except IntegrityError as exc:  # a concurrent save took the same version number
+        raise Conflict(N_("someone saved this profile at the same moment: reload it")) from exc
+    audit.record(
+        conn, actor=user.username, role=user.role.value, action="write", entity="community_profile",
+        entity_id=community_id, detail=f"version {current + 1}", at=moment,
+    )  # fmt: skip
     return current + 1
+
+
+@dataclass(frozen=True)
+class ProfilesImported:
+    """What a profiles import did: new versions saved, rows equal to the current profile left as they were."""
+
+    file: str
+    saved: int
+    unchanged: int
+
+
+def import_profiles(
+    engine: Engine, user: User, path: Path, *, note: str = "", now: datetime | None = None
+) -> ProfilesImported:
+    """Every row of a profiles table (CSV, XLSX, KoBo export) as the next version of its community's profile, all
+    or none: a community outside the user's area or unknown is a row error like a bad value."""
+    _may_edit(user)
+    rows = read_profiles(path)
+    moment = now or datetime.now(UTC)
+    saved = unchanged = 0
+    with engine.begin() as conn:
+        errors = []
+        for row in rows:
+            try:
+                community_for(conn, user, row.community_id)
+            except NotFound:
+                errors.append(RowError(str(path), row.line, "community_id", row.community_id,
+                                       "no community of your area has this id"))  # fmt: skip
+        if errors:
+            raise InvalidRows(errors, len(errors), file=str(path))
+        for row in rows:
+            current, document = _current(conn, row.community_id)
+            if document is not None and from_document(json.loads(document)) == row.profile:
+                unchanged += 1
+                continue
+            _save(
+                conn,
+                user,
+                row.community_id,
+                row.profile,
+                current,
+                note or f"imported from {path.name}",
+                moment,
+            )
+            saved += 1
+    return ProfilesImported(str(path), saved, unchanged)
 
 
 def profile_history(engine: Engine, user: User, community_id: str) -> list[HistoryEntry]:
