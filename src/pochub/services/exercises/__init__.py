@@ -14,6 +14,7 @@ team's posture against the optimal plan) and ``scoring`` (scores and the after-a
 tables through ``records``. No module of the package imports this one.
 """
 
+from pochub.core.models.access import FACILITATOR_ROLES
 from pochub.services.exercises.clock import (
     advance,
     exercise_status,
@@ -26,7 +27,7 @@ from pochub.services.exercises.clock import (
 )
 from pochub.services.exercises.coverage import Mission, Moment, Situation, coverage_at
 from pochub.services.exercises.play import team_act, team_alert_view, team_feed
-from pochub.services.exercises.records import FACILITATOR, FACILITATOR_ROLES, exercise_by_name
+from pochub.services.exercises.records import FACILITATOR, exercise_by_name
 from pochub.services.exercises.scenario import (
     Area,
     add_injects,

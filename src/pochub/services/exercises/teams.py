@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from pochub.core.exercise.clock import ClockStatus
 from pochub.core.exercise.scenario import InjectKind
-from pochub.core.models.access import User, in_area
+from pochub.core.models.access import FACILITATOR_ROLES, User, in_area
 from pochub.core.models.alerts import ActionName
 from pochub.core.text import N_, Message, joined
 from pochub.core.workflow.lifecycle import (
@@ -25,7 +25,6 @@ from pochub.services import alerts as alert_service
 from pochub.services.exercises.clock import exercise_status
 from pochub.services.exercises.records import (
     EX,
-    FACILITATOR_ROLES,
     INJECTS,
     MEMBERS,
     TEAMS,
