@@ -17,12 +17,12 @@ from sqlalchemy import Engine, update
 from pochub.config import Settings
 from pochub.core.models.access import Role, User
 from pochub.core.models.alerts import Channel, Report
+from pochub.core.models.filters import AlertFilter
 from pochub.core.workflow.lifecycle import SYSTEM, Actor
 from pochub.documents.spreadsheet_cells import FORMULA_STARTS, neutralised
 from pochub.services.alert_views import export_alerts
 from pochub.services.alerts import receive_report
 from pochub.store import tables
-from pochub.store.alert_repository import AlertFilter
 from tests.conftest import CliRunner
 
 SECRET = "test secret key, not for production use"

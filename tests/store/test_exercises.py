@@ -17,6 +17,7 @@ from sqlalchemy import Engine, func, select
 from pochub.config import Settings
 from pochub.core.models.access import User
 from pochub.core.models.alerts import Decision, Phase, Tier, Verification
+from pochub.core.models.filters import AlertFilter
 from pochub.core.workflow import lifecycle as lc
 from pochub.errors import Forbidden, InvalidTransition
 from pochub.services import exercises
@@ -25,7 +26,6 @@ from pochub.services.alert_views import export_alerts, list_alerts
 from pochub.services.alerts import count_alerts, escalate_overdue
 from pochub.services.notifications import add_endpoint, deliver_pending
 from pochub.store import tables
-from pochub.store.alert_repository import AlertFilter
 from tests.api.access_helpers import make_user
 from tests.conftest import CliRunner, shared_file
 

@@ -49,8 +49,8 @@ def list_alerts(
     """The alerts a user sees, most urgent and soonest due first."""
     from rich.table import Table
 
+    from pochub.core.models.filters import AlertFilter
     from pochub.services.alert_views import list_alerts as views
-    from pochub.store.alert_repository import AlertFilter
 
     st = state(ctx)
     chosen = AlertFilter(open_only=open_only, overdue_at=datetime.now(UTC) if overdue else None)
@@ -153,8 +153,8 @@ def export(
     output: Annotated[Path, typer.Option("-o", "--output", help="File to write (.geojson or .csv).")],
 ) -> None:
     """Alerts for sharing: locations fuzzed, no sender details, no message text."""
+    from pochub.core.models.filters import AlertFilter
     from pochub.services.alert_views import export_alerts
-    from pochub.store.alert_repository import AlertFilter
 
     st = state(ctx)
     fmt = "csv" if output.suffix.lower() == ".csv" else "geojson"

@@ -25,11 +25,11 @@ from sqlalchemy import Connection, Engine, select
 from pochub.config import Settings
 from pochub.core.models.access import User
 from pochub.core.models.alerts import AlertStatus
+from pochub.core.models.filters import AlertFilter
 from pochub.services import alert_views
 from pochub.services.protection import Protector
 from pochub.store import alert_repository as repository
 from pochub.store import tables
-from pochub.store.alert_repository import AlertFilter
 
 MAP_LIMIT = 2000
 """Open alerts the map's layer draws at most (a mission's open alerts are far fewer)."""

@@ -28,6 +28,7 @@ from pochub.core.models.access import (
     in_area,
     location_fuzzed,
 )
+from pochub.core.models.filters import AlertFilter
 from pochub.core.text import N_
 from pochub.core.workflow.lifecycle import allowed_actions
 from pochub.documents.spreadsheet_cells import neutralised_record
@@ -36,7 +37,6 @@ from pochub.services.alerts import refuzz, visible_alert
 from pochub.services.protection import Protector
 from pochub.store import alert_repository as repository
 from pochub.store import audit, tables
-from pochub.store.alert_repository import AlertFilter
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,6 @@ every notification one ``outbox`` row written in the same transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -43,6 +42,7 @@ from pochub.core.models.alerts import (
     Urgency,
     Verification,
 )
+from pochub.core.models.filters import AlertFilter as AlertFilter  # re-exported: older imports keep working
 from pochub.core.workflow.lifecycle import Notify, TransitionRecorded
 from pochub.core.workflow.merging import Candidate
 from pochub.errors import Conflict
@@ -410,23 +410,6 @@ def scope_condition(user: User) -> ColumnElement[bool] | None:
         conditions.append(ALERTS.c.field_office == user.field_office)
     conditions += [ALERTS.c.pcode.like(f"{area}%") for area in user.area_pcodes]
     return or_(*conditions) if conditions else false()
-
-
-@dataclass(frozen=True)
-class AlertFilter:
-    """What an alert list is narrowed to."""
-
-    states: tuple[str, ...] = ()
-    open_only: bool = False
-    field_office: str | None = None
-    urgency: str | None = None
-    threat_type: str | None = None
-    pcode: str | None = None
-    bbox: tuple[float, float, float, float] | None = None
-    start: datetime | None = None
-    end: datetime | None = None
-    overdue_at: datetime | None = None
-    exercise_id: int | None = None
 
 
 def _conditions(user: User, chosen: AlertFilter, fuzzed: bool) -> list[ColumnElement[bool]]:

@@ -19,6 +19,7 @@ from pochub.api.pagination import PageRequest, next_link, paging
 from pochub.api.schemas.alerts import AlertIn, AlertPage, IntakeOut
 from pochub.core.models.access import INTAKE_ROLES, User
 from pochub.core.models.alerts import AlertStatus, Channel, Report, Urgency
+from pochub.core.models.filters import AlertFilter
 from pochub.core.models.taxonomy import ThreatType
 from pochub.core.workflow.lifecycle import Action, Actor
 from pochub.errors import InvalidInput
@@ -38,7 +39,6 @@ from pochub.services.alert_actions import (
     VerifyIn,
 )
 from pochub.services.alerts import IntakeResult
-from pochub.store.alert_repository import AlertFilter
 
 router = APIRouter(prefix="/api/v1/alerts", tags=["alerts"])
 

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, insert, select
 from pochub.config import Settings
 from pochub.core.exercise.clock import ClockStatus
 from pochub.core.models.access import User
+from pochub.core.models.filters import AlertFilter
 from pochub.core.text import N_, Message
 from pochub.core.workflow.lifecycle import Action
 from pochub.errors import InvalidTransition
@@ -27,7 +28,6 @@ from pochub.services.exercises.records import (
     real_moment,
 )
 from pochub.services.exercises.teams import team_alert, team_of
-from pochub.store.alert_repository import AlertFilter
 
 
 def team_feed(
