@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Connection, Engine, false, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Engine, func, select
 
 from pochub.core.models.access import User, location_fuzzed
 from pochub.core.text import N_
@@ -21,20 +21,11 @@ from pochub.core.workflow.metrics import (
 )
 from pochub.core.workflow.metrics import response_times as measure
 from pochub.errors import InvalidInput
+from pochub.store.alert_repository import scope_condition
 from pochub.store.database import as_utc
 from pochub.store.tables import alert_transitions, alerts
 
 MEASURED_ACTIONS = (*STEPS, *sorted(CLOSING_ACTIONS))
-
-
-def area_condition(viewer: User) -> ColumnElement[bool]:
-    """The alerts of ``viewer``'s area: their field office's, or placed in one of their area P-codes."""
-    parts: list[ColumnElement[bool]] = [
-        alerts.c.pcode.startswith(pcode, autoescape=True) for pcode in viewer.area_pcodes
-    ]
-    if viewer.field_office is not None:
-        parts.append(alerts.c.field_office == viewer.field_office)
-    return or_(*parts) if parts else false()
 
 
 def alert_timelines(
@@ -58,8 +49,9 @@ def alert_timelines(
         chosen &= alerts.c.received_at < as_utc(until)
     if field_office is not None:
         chosen &= alerts.c.field_office == field_office
-    if viewer is not None and not viewer.mission_wide:
-        chosen &= area_condition(viewer)
+    scope = None if viewer is None else scope_condition(viewer)
+    if scope is not None:
+        chosen &= scope
     rows = conn.execute(
         select(alerts.c.alert_id, alerts.c.received_at, alerts.c.field_office, alerts.c.alert_network)
         .where(chosen)

@@ -402,13 +402,14 @@ def merge_candidates(
 
 
 def scope_condition(user: User) -> ColumnElement[bool] | None:
-    """The SQL condition limiting alerts to the user's area (None for mission-wide roles)."""
+    """The SQL condition limiting alerts to the user's area (None for mission-wide roles): ``in_area`` in SQL, for
+    every alert list and count (their field office's, or placed under one of their area P-codes)."""
     if user.mission_wide:
         return None
     conditions: list[ColumnElement[bool]] = []
     if user.field_office:
         conditions.append(ALERTS.c.field_office == user.field_office)
-    conditions += [ALERTS.c.pcode.like(f"{area}%") for area in user.area_pcodes]
+    conditions += [ALERTS.c.pcode.startswith(area, autoescape=True) for area in user.area_pcodes]
     return or_(*conditions) if conditions else false()
 
 
