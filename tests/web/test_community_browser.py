@@ -1,0 +1,125 @@
+"""Local perspectives in Chromium, as the people who use them work (issue 16): on a phone in French, a CLA records a
+focus group with a concern and a commitment through the engagement form (type-ahead community, a count typed
+wrong and corrected); at a desk in English, the field officer finds the commitment on the board, records it
+delivered and closes it with the community's feedback; the community's page shows both, and its survey trend
+with intervals. No script error, no CSP violation; screenshots at both sizes."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.web.test_alert_desk_browser import new_tab
+from tests.web.test_browser import PASSWORD, POCHUB, browser, free_port, pochub, screenshot
+
+pytestmark = pytest.mark.slow
+__all__ = ["browser"]
+
+PEOPLE = (("voices_cla", "cla", "fo_besu"), ("voices_officer", "field_officer", "fo_besu"))
+
+
+@pytest.fixture(scope="module")
+def voices_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`pochub serve` on a demo mission with its local perspectives, a CLA and an officer of Besu."""
+    database = f"sqlite:///{tmp_path_factory.mktemp('voices') / 'demo.db'}"
+    pochub(database, "db", "upgrade")
+    pochub(database, "demo", "--seed", "1", "--events", "500", "--communities", "300")
+    for name, role, office in PEOPLE:
+        pochub(database, "users", "add", name, "--role", role, "--field-office", office, "--password-stdin",
+               stdin=PASSWORD + "\n")  # fmt: skip
+    port = free_port()
+    process = subprocess.Popen(
+        [str(POCHUB), "--database", database, "serve", "--port", str(port)],
+        env={**os.environ, "POCHUB_WORKERS": "false"}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(f"{url}/login", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, ConnectionError):
+                pass
+            assert process.poll() is None, (
+                f"pochub serve stopped: {process.stderr.read() if process.stderr else ''}"
+            )
+            time.sleep(0.5)
+        else:
+            pytest.fail("pochub serve did not answer within 60 s")
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def _sign_in(tab: Page, username: str) -> None:
+    tab.goto("/login")
+    tab.locator("#username").fill(username)
+    tab.locator("#password").fill(PASSWORD)
+    tab.locator('form.login button[type="submit"]').click()
+    expect(tab).to_have_url(re.compile(r"/$"))
+
+
+def test_a_focus_group_recorded_on_a_phone_and_its_promise_kept(browser: Browser, voices_server: str) -> None:
+    errors: list[str] = []
+    phone = new_tab(browser, voices_server, "fr", errors)
+    phone.set_viewport_size({"width": 390, "height": 844})
+    _sign_in(phone, "voices_cla")
+    phone.goto("/communities")
+    expect(phone.locator("h1")).to_have_text("Communautés")
+    screenshot(phone, "voices-phone-fr-communities")
+    first = phone.locator("table.communities tbody th a").first
+    name = first.inner_text()
+    first.click()
+    expect(phone.locator("h1")).to_contain_text(name)
+    phone.get_by_role("link", name="Enregistrer une rencontre").first.click()
+    expect(phone.locator("#community_id")).to_have_value(re.compile(re.escape(name)))
+    phone.select_option("#kind", "focus_group")
+    phone.fill("#p-female-18_59", "9")
+    phone.fill("#p-female-under_18", "-1")
+    phone.select_option("#threat", "sexual_violence")
+    phone.fill("#place", "le chemin de l'eau")
+    phone.fill("#what", "Patrouille au point d'eau le matin")
+    phone.fill("#owner", "FO Besu")
+    phone.get_by_role("button", name="Enregistrer la rencontre").click()
+    expect(phone.locator("#errors")).to_contain_text("Comptez les personnes")
+    screenshot(phone, "voices-phone-fr-form-error")
+    phone.fill("#p-female-under_18", "3")
+    phone.get_by_role("button", name="Enregistrer la rencontre").click()
+    expect(phone).to_have_url(re.compile(r"saved=1"))
+    expect(phone.locator("p.done")).to_have_text("La rencontre a été enregistrée.")
+    expect(phone.locator("#engagements")).to_contain_text("Patrouille au point d'eau le matin")
+    screenshot(phone, "voices-phone-fr-saved")
+
+    desk = new_tab(browser, voices_server, "en", errors)
+    _sign_in(desk, "voices_officer")
+    desk.goto("/commitments")
+    card = desk.locator("article.commitment-card", has_text="Patrouille au point d'eau le matin")
+    card.locator("textarea[name=outcome]").fill("Patrols at the water point since Monday")
+    card.get_by_role("button", name="Delivered").click()
+    expect(desk.locator("p.done")).to_contain_text("now tell the community")
+    card = desk.locator("article.commitment-card", has_text="Patrouille au point d'eau le matin")
+    card.locator("textarea[name=feedback]").fill("Told the women's group at the water point")
+    card.get_by_role("button", name="Close with this feedback").click()
+    expect(desk.locator("p.done")).to_have_text("Closed with the community's feedback.")
+    screenshot(desk, "voices-desk-en-board")
+    desk.goto("/communities")
+    desk.get_by_role("link", name=name, exact=True).first.click()
+    engagements = desk.locator("#engagements")
+    expect(engagements).to_contain_text("Told the community: Told the women's group at the water point")
+    expect(engagements).to_contain_text("12 participants")
+    screenshot(desk, "voices-desk-en-community")
+    assert errors == []
