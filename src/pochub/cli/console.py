@@ -47,7 +47,7 @@ class State:
 
     def engine(self, create: bool = True) -> Engine:
         """The database engine; an empty database gets the schema on first use."""
-        from pochub.store.database import connect, ensure_schema
+        from pochub.services.database import connect, ensure_schema
 
         if self._engine is None:
             self._engine = connect(self.settings.database_url)

@@ -12,7 +12,7 @@ db_app = typer.Typer(help="Create or migrate the database.", no_args_is_help=Tru
 @db_app.command("upgrade")
 def db_upgrade(ctx: typer.Context) -> None:
     """Create the schema, or migrate it to the newest revision."""
-    from pochub.store.database import current_revision, upgrade
+    from pochub.services.database import current_revision, upgrade
 
     engine = state(ctx).engine(create=False)
     upgrade(engine)
@@ -22,6 +22,6 @@ def db_upgrade(ctx: typer.Context) -> None:
 @db_app.command("current")
 def db_current(ctx: typer.Context) -> None:
     """Print the schema revision of the database."""
-    from pochub.store.database import current_revision
+    from pochub.services.database import current_revision
 
     print(current_revision(state(ctx).engine(create=False)) or "empty")

@@ -38,7 +38,7 @@ from pochub.http import install as install_http_security
 from pochub.http.errors import install_error_handlers
 from pochub.http.guards import QuerySecretsRefused, RefusalsAudited, RefuseNulPaths
 from pochub.services.allocation import PlanJobs
-from pochub.store.database import connect
+from pochub.services.database import connect
 from pochub.web import account_pages, alert_pages, community_pages, exercise_pages, pages, planning_pages
 from pochub.web.rendering import render
 

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy import Connection, Engine
 
-from pochub.store.database import reading
+from pochub.services.database import reading
 
 
 def get_engine(request: Request) -> Engine:
