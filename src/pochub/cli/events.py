@@ -27,7 +27,7 @@ class ExportFormat(StrEnum):
 
 
 def _filter(start: date | None, end: date | None, source: str | None, include_duplicates: bool) -> Any:
-    from pochub.store.event_queries import EventFilter
+    from pochub.core.models.filters import EventFilter
 
     return EventFilter(start=start, end=end, source=source, include_duplicates=include_duplicates)
 
@@ -54,12 +54,12 @@ def events_summary(
     of the imported boundaries with their names ("outside the boundaries" for events beyond them), or without
     boundaries the sources' own names, labelled so."""
     first_steps(ctx, "events")
-    from pochub.store import event_queries
+    from pochub.services import event_views
 
     event_filter = _filter(start, end, source, include_duplicates)
     with state(ctx).engine().connect() as conn:
-        rows = event_queries.summary(conn, by, event_filter, level=level)
-        monthly = event_queries.summary(conn, "month", event_filter) if chart else []
+        rows = event_views.summary(conn, by, event_filter, level=level)
+        monthly = event_views.summary(conn, "month", event_filter) if chart else []
     if by == "actor":  # registry actors, with every source name behind each
         from pochub.services.actors import summary_by_actor
 
@@ -127,17 +127,18 @@ def export_events(
 ) -> None:
     """Export events as CSV, HXL or GeoJSON; the files import back unchanged."""
     from pochub.documents.event_exports import write_csv, write_geojson
-    from pochub.store import event_queries
+    from pochub.services.event_views import exported
 
     event_filter = _filter(start, end, source, include_duplicates)
     handle = output_path.open("w", encoding="utf-8", newline="") if output_path else sys.stdout
     try:
-        with state(ctx).engine().connect() as conn:
-            rows = event_queries.stream(conn, event_filter)
-            if fmt == ExportFormat.geojson:
-                written = write_geojson(rows, handle)
-            else:
-                written = write_csv(rows, handle, hxl=fmt == ExportFormat.hxl)
+        if fmt == ExportFormat.geojson:
+            written = exported(state(ctx).engine(), event_filter, lambda rows: write_geojson(rows, handle))
+        else:
+            hxl = fmt == ExportFormat.hxl
+            written = exported(
+                state(ctx).engine(), event_filter, lambda rows: write_csv(rows, handle, hxl=hxl)
+            )
     finally:
         if output_path:
             handle.close()

@@ -46,9 +46,9 @@ def assess_command(
 ) -> None:
     """Compute the PoC threat matrix from the evidence; print the top threats; write HTML or XLSX."""
     first_steps(ctx, "events")
+    from pochub.services.event_views import by_ids
     from pochub.services.threats import assess
     from pochub.services.warning import area_signals
-    from pochub.store import event_queries
 
     if output_path is not None and output_path.suffix.lower() not in (".html", ".xlsx"):
         raise InvalidInput(f"-o {output_path}: write a .html or .xlsx file")
@@ -61,8 +61,7 @@ def assess_command(
         from pochub.documents.threat_matrix import render_html, write_xlsx
 
         ids = sorted({i for r in matrix.records for i in r.evidence_ids})
-        with engine.connect() as conn:
-            events = event_queries.by_ids(conn, ids)
+        events = by_ids(engine, ids)
         if output_path.suffix.lower() == ".html":
             output_path.write_text(render_html(matrix, events, area, language), encoding="utf-8")
         else:

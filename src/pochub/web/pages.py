@@ -15,12 +15,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 
+from pochub.core.models.filters import EventFilter
 from pochub.errors import Forbidden, NotFound
 from pochub.http.auth import SESSION_COOKIE, OptionalUser, client_address, optional_user
 from pochub.http.database import DbConnection
+from pochub.services import event_views
 from pochub.services.access import authenticate, issue_credential, revoke_credential
-from pochub.store import event_queries
-from pochub.store.event_queries import EventFilter
 from pochub.web import threat_matrix
 from pochub.web.i18n import LANGUAGE_COOKIE, LANGUAGES
 from pochub.web.rendering import STATIC_DIR, language_of, local_path, render, to_login
@@ -128,7 +128,7 @@ def operational_picture(request: Request, conn: DbConnection, user: OptionalUser
     """The operational picture: the map of areas, events, communities, bases and units, with a time slider."""
     if user is None:
         return to_login(request)
-    first, last = event_queries.date_range(conn, EventFilter())
+    first, last = event_views.date_range(conn)
     return render(request, "picture.html", user=user, months=_months(first, last))
 
 
@@ -153,7 +153,7 @@ def charts(
     if first and last and last < first:
         error = "end_before_start"
     chosen = EventFilter() if error else EventFilter(start=first, end=last)
-    summaries = {key: event_queries.summary(conn, key, chosen) for key in ("month", "threat", "category")}
+    summaries = {key: event_views.summary(conn, key, chosen) for key in ("month", "threat", "category")}
     return render(
         request,
         "charts.html",

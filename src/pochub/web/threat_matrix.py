@@ -18,9 +18,9 @@ from pochub.core.models.access import Role, User
 from pochub.core.threats.matrix import OVERRIDABLE, ThreatRecord, validate_override
 from pochub.errors import InvalidInput
 from pochub.http.auth import OptionalUser, client_address
+from pochub.services.event_views import by_ids
 from pochub.services.threat_listing import list_threats
 from pochub.services.threats import add_override
-from pochub.store import event_queries
 from pochub.web.rendering import local_path, render, to_login
 
 router = APIRouter(include_in_schema=False)
@@ -149,8 +149,7 @@ def _page(
     records = listing.records
     shown = query.ordered(r for r in records if query.keeps(r))
     ids = sorted({i for r in shown for i in r.evidence_ids})
-    with engine.connect() as conn:
-        events = event_queries.by_ids(conn, ids)
+    events = by_ids(engine, ids)
     evidence = {
         r.key: sorted(
             (events[i] for i in r.evidence_ids if i in events), key=lambda e: e["event_date"], reverse=True

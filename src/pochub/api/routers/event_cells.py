@@ -17,7 +17,7 @@ from pochub.api.routers.events import event_filter
 from pochub.core.warning.grid import to_cells
 from pochub.http.auth import current_user
 from pochub.http.database import DbConnection
-from pochub.store import event_queries
+from pochub.services import event_views
 
 router = APIRouter(prefix="/api/v1/events/cells", tags=["events"], dependencies=[Depends(current_user)])
 
@@ -70,7 +70,7 @@ def event_cells(
 ) -> dict[str, Any]:
     """(De-duplicated) events matching the filter counted on H3 cells, as a GeoJSON FeatureCollection."""
     chosen = event_filter(bbox, start, end, source, category, threat_only, False)
-    counts = cell_counts(event_queries.frame(conn, chosen), resolution)
+    counts = cell_counts(event_views.frame(conn, chosen), resolution)
     features = [
         {
             "type": "Feature",

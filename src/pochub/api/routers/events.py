@@ -8,12 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from pochub.api.responses import SIGNED_IN
+from pochub.core.models.filters import EventFilter
 from pochub.documents.event_exports import feature
 from pochub.errors import InvalidInput
 from pochub.http.auth import current_user
 from pochub.http.database import DbConnection
-from pochub.store import event_queries
-from pochub.store.event_queries import EventFilter
+from pochub.services import event_views
 
 router = APIRouter(
     prefix="/api/v1/events", tags=["events"], dependencies=[Depends(current_user)], responses=SIGNED_IN
@@ -67,7 +67,7 @@ def count_events(
 ) -> dict[str, int]:
     """Number of (de-duplicated) events matching the filter."""
     chosen = event_filter(bbox, start, end, source, None, False, include_duplicates)
-    return {"events": event_queries.count(conn, chosen)}
+    return {"events": event_views.count(conn, chosen)}
 
 
 @router.get("")
@@ -85,7 +85,7 @@ def events_geojson(
     """Events as a GeoJSON FeatureCollection (at most ``limit``; ``truncated`` says when more matched)."""
     chosen = event_filter(bbox, start, end, source, category, threat_only, include_duplicates)
     features = []
-    for row in event_queries.stream(conn, chosen, limit=limit + 1):
+    for row in event_views.stream(conn, chosen, limit=limit + 1):
         item = feature(row, as_text=False)
         item["id"] = row["id"]
         item["properties"]["duplicate_of"] = row["duplicate_of"]
@@ -98,10 +98,10 @@ def events_geojson(
 @router.get("/summary")
 def events_summary(
     conn: DbConnection,
-    by: Annotated[str, Query(pattern="^(" + "|".join(event_queries.SUMMARY_KEYS) + ")$")] = "type",
+    by: Annotated[str, Query(pattern="^(" + "|".join(event_views.SUMMARY_KEYS) + ")$")] = "type",
     start: date | None = None,
     end: date | None = None,
     source: Annotated[str | None, Query(max_length=32)] = None,
 ) -> list[dict[str, Any]]:
     """Events, fatalities and civilian fatalities by a key."""
-    return event_queries.summary(conn, by, event_filter(None, start, end, source))
+    return event_views.summary(conn, by, event_filter(None, start, end, source))

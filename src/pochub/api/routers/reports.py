@@ -11,11 +11,11 @@ from pydantic import BaseModel, Field
 
 from pochub.api.filters import BBoxText, Day, parse_bbox
 from pochub.api.responses import SIGNED_IN
+from pochub.core.models.filters import EventFilter
 from pochub.errors import InvalidInput
 from pochub.http.auth import current_user
 from pochub.http.database import DbConnection
-from pochub.store import event_queries, report_queries
-from pochub.store.event_queries import EventFilter
+from pochub.services import event_views
 
 router = APIRouter(
     prefix="/api/v1/reports", tags=["reports"], dependencies=[Depends(current_user)], responses=SIGNED_IN
@@ -55,8 +55,8 @@ def summary(
     return Summary(
         start=start,
         end=end,
-        by_month=[SummaryRow(**r) for r in event_queries.summary(conn, "month", chosen)],
-        by_threat_type=[SummaryRow(**r) for r in event_queries.summary(conn, "threat", chosen)],
+        by_month=[SummaryRow(**r) for r in event_views.summary(conn, "month", chosen)],
+        by_threat_type=[SummaryRow(**r) for r in event_views.summary(conn, "threat", chosen)],
     )
 
 
@@ -125,8 +125,8 @@ def daily(
     """Events of the last ``days`` days by area with fatalities, and the open alerts by state."""
     end = as_of or datetime.now(UTC).date()
     start = end - timedelta(days=days - 1)
-    areas = report_queries.events_by_area(conn, start, end, level)
-    listed = report_queries.events_of_days(conn, start, end, level, max_events)
+    figures = event_views.daily_figures(conn, start, end, level, max_events)
+    areas, listed = figures.areas, figures.listed
     by_area: dict[str, list[dict[str, Any]]] = {}
     for event in listed:
         by_area.setdefault(event["area_pcode"], []).append(event)
@@ -144,7 +144,5 @@ def daily(
         ],
         events_listed=len(listed),
         truncated=len(listed) < total,
-        open_alerts=[
-            AlertCount(state=s, alerts=n) for s, n in report_queries.open_alerts_by_state(conn).items()
-        ],
+        open_alerts=[AlertCount(state=s, alerts=n) for s, n in figures.open_alerts.items()],
     )
