@@ -347,13 +347,11 @@ def audit_command(
     output: Annotated[ListFormat, typer.Option("--format", help="Table or JSON.")] = ListFormat.table,
 ) -> None:
     """Show the audit log, newest first: every write, sign-in and read of protected fields."""
-    from pochub.store import audit
+    from pochub.services.audit_views import AuditQuery, audit_log
 
     moment = parse_since(since, datetime.now(UTC)) if since else None
-    with state(ctx).engine().connect() as conn:
-        entries = audit.query(
-            conn, actor=actor, entity=entity, entity_id=entity_id, action=action, since=moment, limit=limit
-        )
+    chosen = AuditQuery(actor=actor, entity=entity, entity_id=entity_id, action=action, since=moment)
+    entries = audit_log(state(ctx).engine(), chosen, limit=limit)
     if output == ListFormat.json:
         print(
             json.dumps(

@@ -9,10 +9,9 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from pochub.core.models.access import Role, User
-from pochub.errors import InvalidInput
 from pochub.http.auth import require_roles
 from pochub.http.database import DbConnection
-from pochub.store import audit
+from pochub.services.audit_views import AuditQuery, audit_page
 
 router = APIRouter(
     prefix="/api/v1/audit",
@@ -65,33 +64,13 @@ def list_audit(
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
 ) -> AuditPage:
     """Audit entries matching every filter, newest first."""
-    if since is not None and until is not None and until <= since:
-        raise InvalidInput("until must be after since")
-    total = audit.count(
-        conn,
-        actor=actor,
-        role=role,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        since=since,
-        until=until,
+    chosen = AuditQuery(
+        actor=actor, role=role, action=action, entity=entity, entity_id=entity_id, since=since, until=until
     )
-    entries = audit.query(
-        conn,
-        actor=actor,
-        role=role,
-        action=action,
-        entity=entity,
-        entity_id=entity_id,
-        since=since,
-        until=until,
-        limit=limit,
-        offset=offset,
-    )
+    found = audit_page(conn, chosen, limit=limit, offset=offset)
     return AuditPage(
-        total=total,
+        total=found.total,
         limit=limit,
         offset=offset,
-        items=[AuditEntryOut.model_validate(entry, from_attributes=True) for entry in entries],
+        items=[AuditEntryOut.model_validate(entry, from_attributes=True) for entry in found.entries],
     )
