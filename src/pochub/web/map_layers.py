@@ -22,17 +22,17 @@ import orjson
 import shapely
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import Connection, Engine, func, select
+from sqlalchemy import Engine
 
 from pochub.core.allocation.travel import Season
 from pochub.errors import InvalidInput
 from pochub.http.auth import OptionalUser
+from pochub.services import map_data
 from pochub.services.allocation import coverage
-from pochub.services.place_views import community_feature
+from pochub.services.capacity_views import home_bases
+from pochub.services.place_views import all_communities, area_parents
 from pochub.services.threat_listing import bounded_hotspots, list_threats
 from pochub.services.warning import emerging
-from pochub.store import place_queries, tables
-from pochub.store.place_queries import CommunityFilter
 
 router = APIRouter(include_in_schema=False)
 
@@ -49,17 +49,6 @@ HOTSPOT_WINDOW_DAYS = 180
 EMERGING_MONTHS = 12
 STANDARDS = (1.0, 2.0, 4.0, 8.0)
 """Response standards (hours) the map offers for the protection gaps."""
-
-
-def fingerprint(conn: Connection) -> tuple[Any, ...]:
-    """What changes when the data behind a layer change: row counts and latest ids of the tables read."""
-    values: list[Any] = []
-    for table in (tables.communities, tables.bases, tables.units, tables.roads, tables.structures):
-        values.append(conn.execute(select(func.count()).select_from(table)).scalar_one())
-    values.extend(conn.execute(select(func.count(), func.max(tables.events.c.id))).one())
-    values.extend(conn.execute(select(func.count(), func.max(tables.imports.c.id))).one())
-    values.extend(conn.execute(select(func.count(), func.max(tables.threat_overrides.c.override_id))).one())
-    return tuple(values)
 
 
 @dataclass
@@ -85,8 +74,7 @@ class LayerCache:
             seen = self._versions.get(url)
         if seen is not None and time.monotonic() - seen[0] < FINGERPRINT_SECONDS:
             return seen[1]
-        with engine.connect() as conn:
-            version = fingerprint(conn)
+        version = map_data.data_version(engine)
         with self._guard:
             self._versions[url] = (time.monotonic(), version)
         return version
@@ -158,17 +146,8 @@ def _rounded(geometry: dict[str, Any]) -> dict[str, Any]:
 
 def roads_layer(engine: Engine) -> dict[str, Any]:
     """Every road simplified, with its class and surface."""
-    with engine.connect() as conn:
-        rows = conn.execute(
-            select(
-                tables.roads.c.road_id,
-                tables.roads.c.road_class,
-                tables.roads.c.surface,
-                tables.roads.c.geometry,
-            )
-        ).all()
     features = []
-    for road_id, road_class, surface, blob in rows:
+    for road_id, road_class, surface, blob in map_data.roads(engine):
         line = shapely.simplify(shapely.from_wkb(blob), ROAD_TOLERANCE)
         features.append(
             {
@@ -219,17 +198,12 @@ def band_of(pcode: str | None, bands: dict[str, str], parents: dict[str, str | N
 def communities_layer(engine: Engine) -> dict[str, Any]:
     """Every community (as GET /api/v1/communities lists them) with ``risk_band``: its area's highest band."""
     bands = area_bands(engine)
-    with engine.connect() as conn:
-        rows = place_queries.list_communities(conn, CommunityFilter(), 1_000_000, 0)
-        a = tables.admin_areas.c
-        parents: dict[str, str | None] = {
-            r.pcode: r.parent_pcode for r in conn.execute(select(a.pcode, a.parent_pcode))
-        }
+    items = all_communities(engine)
+    parents = area_parents(engine)
     features = []
-    for row in rows:
-        item = community_feature(row)
+    for item in items:
         item["geometry"] = _rounded(item["geometry"])
-        item["properties"]["risk_band"] = band_of(row.get("pcode"), bands, parents)
+        item["properties"]["risk_band"] = band_of(item["properties"].get("pcode"), bands, parents)
         features.append(item)
     return {"type": "FeatureCollection", "features": features}
 
@@ -331,11 +305,8 @@ def coverage_layer(engine: Engine, standard: float, season: str) -> dict[str, An
     except InvalidInput as exc:
         return {"type": "FeatureCollection", "features": [], "standard_hours": standard, "problem": str(exc)}
     result = run.result
-    base_of = {}
-    with engine.connect() as conn:
-        for unit_id, home in conn.execute(select(tables.units.c.unit_id, tables.units.c.home_base)):
-            base_of[unit_id] = home
-        names = dict(conn.execute(select(tables.bases.c.base_id, tables.bases.c.name)).all())
+    homes = home_bases(engine)
+    base_of, names = homes.base_of, homes.names
     features: list[dict[str, Any]] = []
     reached: dict[str, list[tuple[float, float]]] = {}
     for i, community in enumerate(run.communities):

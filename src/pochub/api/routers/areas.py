@@ -19,11 +19,11 @@ from pochub.api.geojson import (
 )
 from pochub.api.pagination import PageRequest, page_fields, paging
 from pochub.api.responses import NOT_FOUND, SIGNED_IN
+from pochub.core.models.filters import AreaFilter
 from pochub.errors import NotFound
 from pochub.http.auth import current_user
 from pochub.http.database import DbConnection
-from pochub.store import place_queries
-from pochub.store.place_queries import AreaFilter
+from pochub.services import place_views
 
 router = APIRouter(
     prefix="/api/v1/areas", tags=["areas"], dependencies=[Depends(current_user)], responses=SIGNED_IN
@@ -90,15 +90,16 @@ def list_areas(
     """Admin areas as a GeoJSON FeatureCollection in P-code order, one page at a time. Boundaries are sent as
     stored or simplified (topology kept), not re-validated point by point, so large boundaries stay fast."""
     chosen = AreaFilter(level=level, area=area, bbox=parse_bbox(bbox))
-    total = place_queries.count_areas(conn, chosen)
-    rows = place_queries.list_areas(conn, chosen, page.limit, page.offset, tolerance)
-    return GeoJSONResponse(collection(map(area_feature, rows), **page_fields(request, page, total)))
+    found = place_views.area_page(conn, chosen, page.limit, page.offset, tolerance)
+    return GeoJSONResponse(
+        collection(map(area_feature, found.items), **page_fields(request, page, found.total))
+    )
 
 
 @router.get("/levels")
 def area_levels(conn: DbConnection) -> list[AreaLevel]:
     """The stored admin levels and how many areas each has."""
-    return [AreaLevel.model_validate(row) for row in place_queries.area_levels(conn)]
+    return [AreaLevel.model_validate(row) for row in place_views.area_levels(conn)]
 
 
 @router.get("/{pcode}", response_model=AreaFeature, responses=NOT_FOUND)
@@ -108,7 +109,7 @@ def get_area(
     tolerance: Tolerance = 0.0,
 ) -> GeoJSONResponse:
     """One admin area as a GeoJSON Feature."""
-    row = place_queries.area(conn, pcode, tolerance)
+    row = place_views.area(conn, pcode, tolerance)
     if row is None:
         raise NotFound(f"no admin area {pcode!r}")
     return GeoJSONResponse(area_feature(row))

@@ -12,11 +12,11 @@ from pochub.api.geojson import Feature, FeaturePage, Point, feature, point_geome
 from pochub.api.pagination import PageRequest, page_fields, paging
 from pochub.api.responses import NOT_FOUND, SIGNED_IN
 from pochub.core.models.capacities import BaseType
+from pochub.core.models.filters import BaseFilter
 from pochub.errors import NotFound
 from pochub.http.auth import current_user
 from pochub.http.database import DbConnection
-from pochub.store import capacity_queries
-from pochub.store.capacity_queries import BaseFilter
+from pochub.services import capacity_views
 
 router = APIRouter(
     prefix="/api/v1/bases", tags=["bases"], dependencies=[Depends(current_user)], responses=SIGNED_IN
@@ -61,12 +61,11 @@ def list_bases(
 ) -> dict[str, Any]:
     """Bases as a GeoJSON FeatureCollection, in id order, one page at a time."""
     chosen = BaseFilter(base_type=base_type.value if base_type else None, area=area, bbox=parse_bbox(bbox))
-    total = capacity_queries.count_bases(conn, chosen)
-    rows = capacity_queries.list_bases(conn, chosen, page.limit, page.offset)
+    found = capacity_views.base_page(conn, chosen, page.limit, page.offset)
     return {
         "type": "FeatureCollection",
-        "features": [base_feature(r) for r in rows],
-        **page_fields(request, page, total),
+        "features": [base_feature(r) for r in found.items],
+        **page_fields(request, page, found.total),
     }
 
 
@@ -75,7 +74,7 @@ def get_base(
     conn: DbConnection, base_id: Annotated[str, Path(min_length=1, max_length=64)]
 ) -> dict[str, Any]:
     """One base as a GeoJSON Feature."""
-    row = capacity_queries.base(conn, base_id)
+    row = capacity_views.base(conn, base_id)
     if row is None:
         raise NotFound(f"no base {base_id!r}")
     return base_feature(row)

@@ -15,12 +15,11 @@ from pochub.api.filters import AreaCode, BBoxText, parse_bbox
 from pochub.api.geojson import Feature, FeaturePage, Point
 from pochub.api.pagination import PageRequest, page_fields, paging
 from pochub.api.responses import NOT_FOUND, SIGNED_IN
+from pochub.core.models.filters import CommunityFilter
 from pochub.errors import NotFound
 from pochub.http.auth import current_user
 from pochub.http.database import DbConnection
-from pochub.services.place_views import community_feature
-from pochub.store import place_queries
-from pochub.store.place_queries import CommunityFilter
+from pochub.services import place_views
 
 router = APIRouter(
     prefix="/api/v1/communities",
@@ -65,13 +64,8 @@ def list_communities(
 ) -> dict[str, Any]:
     """Communities as a GeoJSON FeatureCollection, in id order, one page at a time."""
     chosen = CommunityFilter(bbox=parse_bbox(bbox), area=area, min_population=min_population)
-    total = place_queries.count_communities(conn, chosen)
-    rows = place_queries.list_communities(conn, chosen, page.limit, page.offset)
-    return {
-        "type": "FeatureCollection",
-        "features": [community_feature(r) for r in rows],
-        **page_fields(request, page, total),
-    }
+    found = place_views.community_page(conn, chosen, page.limit, page.offset)
+    return {"type": "FeatureCollection", "features": found.items, **page_fields(request, page, found.total)}
 
 
 @router.get("/{community_id}", response_model=CommunityFeature, responses=NOT_FOUND)
@@ -79,7 +73,7 @@ def get_community(
     conn: DbConnection, community_id: Annotated[str, Path(min_length=1, max_length=64)]
 ) -> dict[str, Any]:
     """One community as a GeoJSON Feature."""
-    row = place_queries.community(conn, community_id)
-    if row is None:
+    found = place_views.community(conn, community_id)
+    if found is None:
         raise NotFound(f"no community {community_id!r}")
-    return community_feature(row)
+    return found

@@ -11,11 +11,11 @@ from pochub.api.filters import AreaCode
 from pochub.api.pagination import Page, PageRequest, page_fields, paging
 from pochub.api.responses import NOT_FOUND, SIGNED_IN
 from pochub.core.models.capacities import BaseType, Readiness, UnitType
+from pochub.core.models.filters import UnitFilter
 from pochub.errors import NotFound
 from pochub.http.auth import current_user
 from pochub.http.database import DbConnection
-from pochub.store import capacity_queries
-from pochub.store.capacity_queries import UnitFilter
+from pochub.services import capacity_views
 
 router = APIRouter(
     prefix="/api/v1/units", tags=["units"], dependencies=[Depends(current_user)], responses=SIGNED_IN
@@ -72,15 +72,14 @@ def list_units(
         home_base=home_base,
         air=air,
     )
-    total = capacity_queries.count_units(conn, chosen)
-    rows = capacity_queries.list_units(conn, chosen, page.limit, page.offset)
-    return UnitPage.model_validate({"items": rows, **page_fields(request, page, total)})
+    found = capacity_views.unit_page(conn, chosen, page.limit, page.offset)
+    return UnitPage.model_validate({"items": found.items, **page_fields(request, page, found.total)})
 
 
 @router.get("/{unit_id}", responses=NOT_FOUND)
 def get_unit(conn: DbConnection, unit_id: Annotated[str, Path(min_length=1, max_length=64)]) -> UnitOut:
     """One unit with its home base."""
-    row: dict[str, Any] | None = capacity_queries.unit(conn, unit_id)
+    row: dict[str, Any] | None = capacity_views.unit(conn, unit_id)
     if row is None:
         raise NotFound(f"no unit {unit_id!r}")
     return UnitOut.model_validate(row)
