@@ -21,10 +21,10 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 from starlette.datastructures import FormData
 
-from pochub.core.models.access import INTAKE_ROLES, User, covers_pcode
+from pochub.core.models.access import INTAKE_ROLES, User
 from pochub.core.models.alerts import (
     CALL_CHANNELS,
     ActionName,
@@ -38,6 +38,7 @@ from pochub.core.models.alerts import (
     Urgency,
     Verification,
 )
+from pochub.core.models.filters import AlertFilter
 from pochub.core.models.taxonomy import ThreatType
 from pochub.core.text import Text
 from pochub.core.workflow.lifecycle import ACTION_ROLES, Action, Actor, allowed_actions
@@ -50,9 +51,6 @@ from pochub.services.alert_actions import ACTION_BODIES
 from pochub.services.alert_metrics import response_times
 from pochub.services.phone_numbers import normalise_number
 from pochub.services.structures import current_structure
-from pochub.store import tables
-from pochub.store.alert_repository import AlertFilter
-from pochub.store.capacity_queries import UnitFilter, list_units
 from pochub.web.forms import PostedForm
 from pochub.web.rendering import language_of, local_times, mission_zone, render, to_login, zone_label
 
@@ -197,7 +195,7 @@ def alert_inbox(request: Request, user: OptionalUser) -> Response:
     )
     with engine.connect() as conn:
         names = structure_names(conn)
-        areas = area_names(conn, {item["pcode"] for item in items if item["pcode"]})
+    areas = alert_views.area_names(engine, {item["pcode"] for item in items if item["pcode"]})
     return render(
         request,
         "alert_inbox.html",
@@ -278,7 +276,7 @@ def alert_desk_live(request: Request, user: OptionalUser) -> Response:
     zone = mission_zone(request)
     with engine.connect() as conn:
         offices = structure_names(conn)["offices"]
-        areas = area_names(conn, {i["pcode"] for i in snapshot.items if i["pcode"]})
+    areas = alert_views.area_names(engine, {i["pcode"] for i in snapshot.items if i["pcode"]})
     body = {
         "items": [_live_item(item, zone, areas, offices) for item in snapshot.items],
         "total": snapshot.total,
@@ -310,36 +308,6 @@ def alert_live_state(request: Request, user: OptionalUser, reference: str) -> Re
 
 
 # --- logging a new alert ---
-
-
-def area_names(conn: Connection, pcodes: set[str]) -> dict[str, str]:
-    """Names of the admin areas with these P-codes."""
-    if not pcodes:
-        return {}
-    areas = tables.admin_areas
-    rows = conn.execute(select(areas.c.pcode, areas.c.name).where(areas.c.pcode.in_(sorted(pcodes))))
-    return {pcode: name for pcode, name in rows}
-
-
-def _places(conn: Connection, user: User) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The admin areas and communities ``user`` may log an alert in (their area only, for area-scoped roles)."""
-    areas, communities = tables.admin_areas, tables.communities
-    area_rows = conn.execute(
-        select(areas.c.pcode, areas.c.name, areas.c.level).order_by(areas.c.level, areas.c.name)
-    ).all()
-    community_rows = conn.execute(
-        select(communities.c.community_id, communities.c.name, communities.c.pcode).order_by(
-            communities.c.name, communities.c.community_id
-        )
-    ).all()
-
-    def mine(pcode: str | None) -> bool:
-        return user.mission_wide or covers_pcode(user.area_pcodes, pcode)
-
-    return (
-        [{"pcode": r.pcode, "name": r.name, "level": r.level} for r in area_rows if mine(r.pcode)],
-        [{"id": r.community_id, "name": r.name, "pcode": r.pcode} for r in community_rows if mine(r.pcode)],
-    )
 
 
 NEW_ALERT_FIELDS = (
@@ -457,8 +425,7 @@ def _new_alert_page(
     errors: Mapping[str, str] | None = None,
     status_code: int = 200,
 ) -> Response:
-    with request.app.state.engine.connect() as conn:
-        areas, communities = _places(conn, user)
+    areas, communities = alert_views.intake_places(request.app.state.engine, user)
     values = dict(form or {})
     values.setdefault("form_id", secrets.token_urlsafe(12))
     values.setdefault("channel", Channel.PHONE.value)
@@ -499,8 +466,7 @@ def log_alert(request: Request, user: OptionalUser, posted: PostedForm) -> Respo
         return _refused(request, user, 403, "may_not_log")
     form = {name: form_value(posted, name) for name in NEW_ALERT_FIELDS}
     engine, settings = request.app.state.engine, request.app.state.settings
-    with engine.connect() as conn:
-        areas, communities = _places(conn, user)
+    areas, communities = alert_views.intake_places(engine, user)
     now = datetime.now(UTC)
     errors = clean_new_alert(form, areas, communities, region=settings.country_code)
     errors = {**check_new_alert(form, areas, communities), **errors}
@@ -621,11 +587,6 @@ def _decision_problems(values: Mapping[str, Any]) -> dict[str, str]:
     return problems
 
 
-def unit_choices(conn: Connection) -> list[dict[str, Any]]:
-    """The mission's units (the store's), for the response decision and the deployment."""
-    return list_units(conn, UnitFilter(), limit=5000, offset=0)
-
-
 def _alert_page(
     request: Request,
     user: User,
@@ -645,20 +606,12 @@ def _alert_page(
         return _refused(request, user, 403, "outside_area")
     with engine.connect() as conn:
         names = structure_names(conn)
-        areas = area_names(conn, {view["pcode"]} if view["pcode"] else set())
-        unit_names = {
-            r.unit_id: r.name for r in conn.execute(select(tables.units.c.unit_id, tables.units.c.name))
-        }
         structure = current_structure(conn)
         point = {**view}
         alert_live.place_alerts(conn, [point])
-        community = None
-        if view["community_id"]:
-            community = conn.execute(
-                select(tables.communities.c.name).where(
-                    tables.communities.c.community_id == view["community_id"]
-                )
-            ).scalar_one_or_none()
+    areas = alert_views.area_names(engine, {view["pcode"]} if view["pcode"] else set())
+    unit_names = alert_units.unit_names(engine)
+    community = alert_views.community_name(engine, view["community_id"]) if view["community_id"] else None
     unit_groups: list[alert_units.UnitGroup] = []
     if {"decide", "deploy"} & set(view["allowed_actions"]):
         place = point["place"] or {}

@@ -8,11 +8,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 import yaml
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 from starlette.datastructures import FormData
 
 from pochub.core.exercise.clock import MAX_SPEED
@@ -26,7 +25,6 @@ from pochub.http.auth import OptionalUser
 from pochub.i18n import translations
 from pochub.services import exercises
 from pochub.services.structures import current_structure
-from pochub.store import tables
 from pochub.web.alert_pages import form_value
 from pochub.web.exercise_pages.access import is_facilitator, refused
 from pochub.web.exercise_pages.fields import exercise_id_of, number_in
@@ -52,39 +50,10 @@ class ControlProblem:
     detail: Text = ""
 
 
-def _latest_scores(conn: Connection, exercise_id: int) -> dict[str, Any] | None:
-    """The exercise's last stored scores (every team's, with their explanations), if it was scored."""
-    scores = tables.exercise_scores
-    document = conn.execute(
-        select(scores.c.document)
-        .where(scores.c.exercise_id == exercise_id)
-        .order_by(scores.c.score_id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
-    found: dict[str, Any] | None = orjson.loads(document) if document else None
-    return found
-
-
 def _posts(conn: Connection) -> list[dict[str, str]]:
     """The posts of the coordination structure trainees may play."""
     structure = current_structure(conn)
     return [{"id": p.id, "title": p.title} for p in structure.roles] if structure else []
-
-
-def _people(conn: Connection) -> list[dict[str, str]]:
-    """Active users who may be trainees (everyone but the facilitators), for the team form's suggestions."""
-    users = tables.users
-    rows = conn.execute(
-        select(users.c.username, users.c.display_name, users.c.role)
-        .where(users.c.active.is_(True))
-        .order_by(users.c.username)
-        .limit(2000)
-    ).all()
-    return [
-        {"username": r.username, "name": r.display_name or "", "role": r.role}
-        for r in rows
-        if r.role not in {role.value for role in exercises.FACILITATOR_ROLES}
-    ]
 
 
 def _control_page(
@@ -101,10 +70,10 @@ def _control_page(
         status = exercises.tick(engine, exercise_id, settings=settings)
     except NotFound:
         return refused(request, user, 404, "no_exercise")
+    scores = exercises.latest_scores(engine, exercise_id)
     with engine.connect() as conn:
-        scores = _latest_scores(conn, exercise_id)
         posts = _posts(conn)
-        people = _people(conn)
+    people = exercises.trainee_candidates(engine)
     return render(
         request,
         "exercise_control.html",
@@ -329,15 +298,7 @@ def add_inject(request: Request, user: OptionalUser, exercise_id: str, form_data
     assert user is not None
     form = {name: form_value(posted, name) for name in INJECT_FIELDS}
     engine = request.app.state.engine
-    with engine.connect() as conn:
-        pcodes = (
-            [form["pcode"]]
-            if form["pcode"]
-            and conn.execute(
-                select(tables.admin_areas.c.pcode).where(tables.admin_areas.c.pcode == form["pcode"])
-            ).first()
-            else []
-        )
+    pcodes = [form["pcode"]] if form["pcode"] and exercises.is_area(engine, form["pcode"]) else []
     checked = check_inject(form, pcodes)
     if "inject" not in checked:
         problem = ControlProblem(422, "check_fields", "injects", checked)

@@ -4,28 +4,23 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import select
 
 from pochub.core.models.access import User
 from pochub.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
 from pochub.http.auth import OptionalUser
-from pochub.services import alert_views, exercises
+from pochub.services import alert_units, alert_views, exercises
 from pochub.services.alert_actions import TRAINEE_ACTIONS
-from pochub.store import tables
 from pochub.web.alert_pages import (
     CHOICES,
     ActionProblem,
     InboxQuery,
-    area_names,
     form_value,
     read_action,
     structure_names,
-    unit_choices,
 )
 from pochub.web.exercise_pages.access import refused
 from pochub.web.exercise_pages.fields import exercise_id_of
@@ -65,8 +60,8 @@ def play_feed(request: Request, user: OptionalUser, exercise_id: str) -> Respons
         return refused(request, user, 403, "not_in_team")
     with engine.connect() as conn:
         names = structure_names(conn)
-        areas = area_names(conn, {item["pcode"] for item in feed["alerts"] if item["pcode"]})
-        exercise = exercises.exercise_status(engine, checked)
+    areas = alert_views.area_names(engine, {item["pcode"] for item in feed["alerts"] if item["pcode"]})
+    exercise = exercises.exercise_status(engine, checked)
     return render(
         request,
         "exercise_play.html",
@@ -98,40 +93,24 @@ def _play_alert_page(
     """The alert page in exercise mode: only the team's own alert, overdue on exercise time, its forms here."""
     engine, settings = request.app.state.engine, request.app.state.settings
     try:
-        exercise = exercises.tick(engine, exercise_id, settings=settings)
-        with engine.connect() as conn:
-            team_id, team, post = exercises.team_of(conn, exercise_id, user)
-            owner = conn.execute(
-                select(tables.alerts.c.exercise_id).where(tables.alerts.c.reference == reference)
-            ).scalar_one_or_none()
-        if owner != team_id:
-            return refused(request, user, 404, "no_alert")
-        view = alert_views.alert_detail(engine, settings, reference, user)
-    except NotFound:
-        return refused(request, user, 404, "no_exercise")
+        played = exercises.team_alert_view(engine, settings, exercise_id, reference, user)
+    except NotFound as exc:
+        return refused(request, user, 404, "no_exercise" if "no exercise" in str(exc) else "no_alert")
     except Forbidden as exc:
         return refused(request, user, 403, "outside_area" if "area" in str(exc) else "not_in_team")
-    now = datetime.fromisoformat(exercise["exercise_time"])
-    view["overdue"] = bool(view["due_at"] and datetime.fromisoformat(view["due_at"]) < now)
-    view["allowed_actions"] = [a for a in view["allowed_actions"] if a in PLAY_ACTIONS]
+    exercise, team, view = played["exercise"], played["team"], played["alert"]
     with engine.connect() as conn:
         names = structure_names(conn)
-        areas = area_names(conn, {view["pcode"]} if view["pcode"] else set())
-        units = unit_choices(conn) if {"decide", "deploy"} & set(view["allowed_actions"]) else []
-        community = None
-        if view["community_id"]:
-            community = conn.execute(
-                select(tables.communities.c.name).where(
-                    tables.communities.c.community_id == view["community_id"]
-                )
-            ).scalar_one_or_none()
+    areas = alert_views.area_names(engine, {view["pcode"]} if view["pcode"] else set())
+    units = alert_units.unit_choices(engine) if {"decide", "deploy"} & set(view["allowed_actions"]) else []
+    community = alert_views.community_name(engine, view["community_id"]) if view["community_id"] else None
     return render(
         request,
         "exercise_alert.html",
         status_code=problem.status if problem else 200,
         user=user,
         exercise=exercise,
-        team={"team_id": team_id, "name": team, "post": post},
+        team=team,
         alert=view,
         names=names,
         areas=areas,

@@ -10,7 +10,6 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from sqlalchemy import Connection, select
 
 from pochub.core.exercise.clock import MAX_SPEED
 from pochub.core.exercise.scenario import DIFFICULTIES
@@ -19,7 +18,6 @@ from pochub.core.text import Text
 from pochub.errors import Conflict, InvalidInput
 from pochub.http.auth import OptionalUser
 from pochub.services import exercises
-from pochub.store import tables
 from pochub.web.alert_pages import (
     form_value,
     structure_names,
@@ -35,22 +33,6 @@ router = APIRouter(include_in_schema=False)
 SOURCES = ("demo", "real", "scripted")
 """Where a new exercise comes from: the demo mission, a real period of real data, or the facilitator's YAML."""
 FORMATS = ("acled", "ucdp", "hxl")
-
-
-def _my_exercises(conn: Connection, user: User) -> list[dict[str, Any]]:
-    """The exercises ``user`` plays in, newest first, with their team and post."""
-    ex, teams, members = tables.exercises, tables.exercise_teams, tables.exercise_members
-    rows = conn.execute(
-        select(ex.c.exercise_id, ex.c.name, ex.c.status, teams.c.name.label("team"), members.c.post_id)
-        .join(teams, teams.c.exercise_id == ex.c.exercise_id)
-        .join(members, members.c.team_id == teams.c.team_id)
-        .where(members.c.user_id == user.user_id)
-        .order_by(ex.c.exercise_id.desc())
-    ).all()
-    return [
-        {"exercise_id": r.exercise_id, "name": r.name, "status": r.status, "team": r.team, "post": r.post_id}
-        for r in rows
-    ]
 
 
 CREATE_FIELDS = (
@@ -204,8 +186,8 @@ def _list_page(
     status_code: int = 200,
 ) -> Response:
     engine = request.app.state.engine
+    mine = exercises.exercises_played(engine, user)
     with engine.connect() as conn:
-        mine = _my_exercises(conn, user)
         post_names = structure_names(conn)["posts"]
     if not is_facilitator(user) and not mine:
         return refused(request, user, 403, "not_facilitator")
