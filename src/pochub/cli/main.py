@@ -27,6 +27,7 @@ from pochub.cli import (
     keys,
     perspectives,
     server,
+    sitrep,
     structure,
     threats,
     users,
@@ -100,6 +101,7 @@ GROUPS: tuple[tuple[str, typer.Typer], ...] = (
     ("surveys", perspectives.surveys_app),
     ("engagements", perspectives.engagements_app),
     ("plans", perspectives.plans_app),
+    ("report", sitrep.report_app),
 )
 """The command groups: `pochub GROUP COMMAND ...`."""
 

@@ -29,6 +29,7 @@ from pochub.api.routers import (
     notifications,
     perspectives,
     reports,
+    sitrep,
     structures,
     threats,
     units,
@@ -39,7 +40,15 @@ from pochub.http.errors import install_error_handlers
 from pochub.http.guards import QuerySecretsRefused, RefusalsAudited, RefuseNulPaths
 from pochub.services.allocation import PlanJobs
 from pochub.services.database import connect
-from pochub.web import account_pages, alert_pages, community_pages, exercise_pages, pages, planning_pages
+from pochub.web import (
+    account_pages,
+    alert_pages,
+    community_pages,
+    exercise_pages,
+    pages,
+    planning_pages,
+    report_pages,
+)
 from pochub.web.rendering import render
 
 
@@ -95,7 +104,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(event_cells.router)  # before events: /events/cells is not an event
     # alert_stats before alerts: /alerts/stats must not be read as an alert reference
     for module in (health, auth, events, communities, areas, threats, units, bases, structures, intake,
-                   alert_stats, alerts, reports, notifications, audit, exercises, perspectives):  # fmt: skip
+                   alert_stats, alerts, reports, notifications, audit, exercises, perspectives, sitrep):  # fmt: skip
         app.include_router(module.router)
     app.include_router(alert_pages.router)  # before pages: /alerts is the inbox, not a placeholder
     app.include_router(planning_pages.router)  # before pages: /coverage and /coordination, not placeholders
@@ -104,6 +113,7 @@ def create_app(settings: Settings) -> FastAPI:
     )  # before pages: the facilitator's and the trainees' exercise pages
     app.include_router(account_pages.router)  # one's sessions, tokens and password
     app.include_router(community_pages.router)  # communities' own voices: profiles, engagements, commitments
+    app.include_router(report_pages.router)  # the weekly situation report
     app.include_router(pages.router)  # the web pages ("/" is the operational picture), after the API
     return app
 
