@@ -16,16 +16,17 @@ import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from sqlalchemy import Engine, select
 from starlette.testclient import TestClient
 
 from pochub.config import Settings
+from pochub.core.models.coordination import structure_in
 from pochub.http.app import create_app
 from pochub.services.demo_mission import DEMO_ACCOUNTS, create_demo_accounts, create_demo_alerts, load_demo
-from pochub.services.structures import require_structure
+from pochub.services.structures import current_structure, require_structure
 from pochub.store import tables
 from pochub.store.database import connect, upgrade
 from tests.csrf_tokens import with_csrf_tokens
@@ -264,3 +265,44 @@ def test_the_checks_catch_what_leaked_before() -> None:
         visible_text("<p>Template <code>pochub structure templates --model groups_as_coordinators</code></p>")
         == " Template "
     )
+
+
+@pytest.mark.slow
+def test_alert_and_exercise_pages_name_bodies_and_posts_in_the_readers_language(crawl: Crawl) -> None:
+    """The structure's names are language maps: a French reader sees the French body and post names."""
+    client = crawl.client
+    with client.app.state.engine.connect() as conn:  # type: ignore[attr-defined]
+        structure = current_structure(conn)
+    assert structure is not None
+    english, french = structure_in(structure, "en"), structure_in(structure, "fr")
+    bodies = {b.id: (str(b.name), str(f.name)) for b, f in zip(english.bodies, french.bodies, strict=True)}
+    posts = {p.id: (str(p.title), str(f.title)) for p, f in zip(english.roles, french.roles, strict=True)}
+    assert any(en != fr for en, fr in bodies.values()) and any(en != fr for en, fr in posts.values())
+    sign_in(client, "adviser", crawl.passwords["adviser"])
+    client.cookies.set("pochub_lang", "fr")
+    inbox = client.get("/alerts?show=all").text
+    references = re.findall(r'href="/alerts/(A[0-9A-Z-]+)"', inbox)[:12]
+    shown = " ".join(visible_text(client.get(f"/alerts/{reference}").text) for reference in references)
+    assert any(fr in shown for _, fr in bodies.values())
+    assert not [en for en, fr in bodies.values() if en != fr and en in shown]
+    sign_in(client, "trainer", crawl.passwords["trainer"])
+    client.cookies.set("pochub_lang", "fr")
+    control = visible_text(client.get("/exercises/1").text)
+    assert posts["poc_officer"][1] in control and posts["poc_officer"][0] not in control
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_plan_page_shows_no_raw_code(crawl: Crawl, language: str) -> None:
+    """The page of a plan run from the coverage form (no link leads to it before it is run)."""
+    client = crawl.client
+    sign_in(client, "planner", crawl.passwords["planner"])
+    client.cookies.set("pochub_lang", language)
+    data = {"model": "mclp", "p": "2", "standard": "2h", "season": "dry", "weight": "population"}
+    started = client.post("/coverage", data=data)
+    assert started.status_code == 303, started.text
+    location = started.headers["location"]
+    client.app.state.plan_jobs.wait(parse_qs(urlsplit(location).query)["job"][0])  # type: ignore[attr-defined]
+    plan = client.get(location, headers={"Accept": "text/html"})
+    assert plan.status_code == 200 and f'lang="{language}"' in plan.text[:500]
+    assert not leaks(visible_text(plan.text), crawl.usernames, language)

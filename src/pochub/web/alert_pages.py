@@ -38,6 +38,7 @@ from pochub.core.models.alerts import (
     Urgency,
     Verification,
 )
+from pochub.core.models.coordination import structure_in
 from pochub.core.models.filters import AlertFilter
 from pochub.core.models.taxonomy import ThreatType
 from pochub.core.text import Text
@@ -149,11 +150,14 @@ def read_inbox_query(given: Mapping[str, str]) -> InboxQuery:
     )
 
 
-def structure_names(conn: Connection) -> dict[str, dict[str, str]]:
-    """Names of the field offices, bodies and posts of the current structure (the data carries their ids)."""
+def structure_names(conn: Connection, language: str | None = None) -> dict[str, dict[str, str]]:
+    """Names of the field offices, bodies and posts of the current structure (the data carries their ids), in
+    ``language`` where the structure writes them in several."""
     structure = current_structure(conn)
     if structure is None:
         return {"offices": {}, "bodies": {}, "posts": {}}
+    if language is not None:
+        structure = structure_in(structure, language)
     return {
         "offices": {office.id: office.name for office in structure.field_offices},
         "bodies": {body.id: body.name for body in structure.bodies},
@@ -194,7 +198,7 @@ def alert_inbox(request: Request, user: OptionalUser) -> Response:
         engine, settings, user, query.alert_filter(now), limit=PAGE_SIZE, offset=(query.page - 1) * PAGE_SIZE
     )
     with engine.connect() as conn:
-        names = structure_names(conn)
+        names = structure_names(conn, language_of(request))
     areas = alert_views.area_names(engine, {item["pcode"] for item in items if item["pcode"]})
     return render(
         request,
@@ -275,7 +279,7 @@ def alert_desk_live(request: Request, user: OptionalUser) -> Response:
     )
     zone = mission_zone(request)
     with engine.connect() as conn:
-        offices = structure_names(conn)["offices"]
+        offices = structure_names(conn, language_of(request))["offices"]
     areas = alert_views.area_names(engine, {i["pcode"] for i in snapshot.items if i["pcode"]})
     body = {
         "items": [_live_item(item, zone, areas, offices) for item in snapshot.items],
@@ -605,7 +609,7 @@ def _alert_page(
     except Forbidden:
         return _refused(request, user, 403, "outside_area")
     with engine.connect() as conn:
-        names = structure_names(conn)
+        names = structure_names(conn, language_of(request))
         structure = current_structure(conn)
         point = {**view}
         alert_live.place_alerts(conn, [point])

@@ -18,6 +18,7 @@ from pochub.core.exercise.clock import MAX_SPEED
 from pochub.core.exercise.scenario import InjectKind
 from pochub.core.models.access import User
 from pochub.core.models.alerts import Urgency
+from pochub.core.models.coordination import structure_in
 from pochub.core.text import Text
 from pochub.documents import after_action
 from pochub.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound, PocHubError
@@ -50,10 +51,12 @@ class ControlProblem:
     detail: Text = ""
 
 
-def _posts(conn: Connection) -> list[dict[str, str]]:
-    """The posts of the coordination structure trainees may play."""
+def _posts(conn: Connection, language: str) -> list[dict[str, str]]:
+    """The posts of the coordination structure trainees may play, their titles in ``language``."""
     structure = current_structure(conn)
-    return [{"id": p.id, "title": p.title} for p in structure.roles] if structure else []
+    return (
+        [{"id": p.id, "title": p.title} for p in structure_in(structure, language).roles] if structure else []
+    )
 
 
 def _control_page(
@@ -72,7 +75,7 @@ def _control_page(
         return refused(request, user, 404, "no_exercise")
     scores = exercises.latest_scores(engine, exercise_id)
     with engine.connect() as conn:
-        posts = _posts(conn)
+        posts = _posts(conn, language_of(request))
     people = exercises.trainee_candidates(engine)
     return render(
         request,

@@ -25,7 +25,7 @@ from pochub.web.alert_pages import (
 from pochub.web.exercise_pages.access import refused
 from pochub.web.exercise_pages.fields import exercise_id_of
 from pochub.web.forms import PostedForm
-from pochub.web.rendering import render, to_login
+from pochub.web.rendering import language_of, render, to_login
 
 router = APIRouter(include_in_schema=False)
 
@@ -59,7 +59,7 @@ def play_feed(request: Request, user: OptionalUser, exercise_id: str) -> Respons
     except Forbidden:
         return refused(request, user, 403, "not_in_team")
     with engine.connect() as conn:
-        names = structure_names(conn)
+        names = structure_names(conn, language_of(request))
     areas = alert_views.area_names(engine, {item["pcode"] for item in feed["alerts"] if item["pcode"]})
     exercise = exercises.exercise_status(engine, checked)
     return render(
@@ -100,7 +100,7 @@ def _play_alert_page(
         return refused(request, user, 403, "outside_area" if "area" in str(exc) else "not_in_team")
     exercise, team, view = played["exercise"], played["team"], played["alert"]
     with engine.connect() as conn:
-        names = structure_names(conn)
+        names = structure_names(conn, language_of(request))
     areas = alert_views.area_names(engine, {view["pcode"]} if view["pcode"] else set())
     units = alert_units.unit_choices(engine) if {"decide", "deploy"} & set(view["allowed_actions"]) else []
     community = alert_views.community_name(engine, view["community_id"]) if view["community_id"] else None

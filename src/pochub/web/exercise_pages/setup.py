@@ -25,7 +25,7 @@ from pochub.web.alert_pages import (
 from pochub.web.exercise_pages.access import is_facilitator, refused
 from pochub.web.exercise_pages.fields import number_in, whole_in
 from pochub.web.forms import PostedForm
-from pochub.web.rendering import render, to_login
+from pochub.web.rendering import language_of, render, to_login
 
 router = APIRouter(include_in_schema=False)
 
@@ -188,7 +188,7 @@ def _list_page(
     engine = request.app.state.engine
     mine = exercises.exercises_played(engine, user)
     with engine.connect() as conn:
-        post_names = structure_names(conn)["posts"]
+        post_names = structure_names(conn, language_of(request))["posts"]
     if not is_facilitator(user) and not mine:
         return refused(request, user, 403, "not_facilitator")
     return render(
