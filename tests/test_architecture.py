@@ -360,3 +360,64 @@ def test_the_edge_rule_catches_an_import_either_way(tmp_path: Path) -> None:
     ]
     assert edge_crossings(graph, "web", "api") == ["pochub.web.pages -> pochub.api.routes"]
     assert edge_crossings({"pochub.webhooks.x": {"pochub.api"}}, "web", "api") == []
+
+
+# --- edges call services, never the store (issue 15, item 2) ---
+
+STORE_EDGES = ("api", "web", "cli", "http", "documents")
+"""The edges: they reach the data through ``pochub.services`` (only services and migrations touch the store)."""
+
+
+def _inside(module: str, package: str) -> bool:
+    return module == package or module.startswith(package + ".")
+
+
+def store_importers(
+    graph: Mapping[str, Collection[str]], edges: Collection[str] = STORE_EDGES, package: str = "pochub"
+) -> dict[str, list[str]]:
+    """The modules of the edges that import the store, each with the store modules it imports."""
+    return {
+        module: sorted(m for m in imported if _inside(m, f"{package}.store"))
+        for module, imported in sorted(graph.items())
+        if any(_inside(module, f"{package}.{edge}") for edge in edges)
+        and any(_inside(m, f"{package}.store") for m in imported)
+    }
+
+
+def test_edges_do_not_import_the_store() -> None:
+    graph = import_graph(SRC)
+    for edge in STORE_EDGES:  # each edge is there to be checked
+        assert any(_inside(m, f"pochub.{edge}") and m != f"pochub.{edge}" for m in graph), edge
+    found = store_importers(graph)
+    assert not found, f"edges import pochub.store (call a service instead): {found}"
+
+
+def test_the_store_rule_catches_an_edge_import(tmp_path: Path) -> None:
+    files = {
+        "__init__.py": "",
+        "store/__init__.py": "",
+        "store/tables.py": "",
+        "store/database.py": "",
+        "services/__init__.py": "",
+        "services/views.py": "from pochub.store import tables\n",  # services may
+        "api/__init__.py": "",
+        "api/routes.py": "from pochub.store import tables\nfrom pochub.services import views\n",
+        "web/__init__.py": "",
+        "web/pages.py": "def f():\n    from ..store.tables import events\n    return events\n",
+        "cli/__init__.py": "",
+        "cli/db.py": "def f():\n    import pochub.store.database\n",
+        "http/__init__.py": "",
+        "http/database.py": "from pochub.services.views import reading\n",  # through a service: fine
+        "documents/__init__.py": "from pochub import store\n",
+    }
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(exist_ok=True)
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    graph = import_graph(tmp_path, "pochub")
+    assert store_importers(graph) == {
+        "pochub.api.routes": ["pochub.store.tables"],
+        "pochub.cli.db": ["pochub.store.database"],
+        "pochub.documents": ["pochub.store"],
+        "pochub.web.pages": ["pochub.store.tables"],
+    }
+    assert store_importers(graph, edges=("http",)) == {}
