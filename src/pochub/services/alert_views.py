@@ -5,7 +5,8 @@ every such read is written to the audit log. Viewers and partners, and every exp
 to ``settings.location_fuzz_km`` under the secret key (stored at intake, the same every time, so repeated reads
 cannot be averaged out): they are filtered and counted on the moved place only, never told the community or the
 location text, and partners see the message only when ``settings.partner_text`` is "full". One function,
-``alert_access``, holds these rules for every edge.
+``alert_access``, holds these rules for every edge; ``readable_alert`` is the one way to one alert by reference (the
+user's area; an exercise alert only for its team and facilitators); ``intake_places`` where a user may log one.
 """
 
 from __future__ import annotations
