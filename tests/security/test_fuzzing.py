@@ -278,7 +278,9 @@ def test_counts_by_area_follow_the_fuzzed_place_on_the_list_and_the_export(
             ).all()
         )
         codes = sorted(set(conn.execute(select(tables.admin_areas.c.pcode)).scalars()))
-    asked = {code for reference in references for code in codes if str(true_pcodes[reference]).startswith(code)}
+    asked = {
+        code for reference in references for code in codes if str(true_pcodes[reference]).startswith(code)
+    }
     asked |= {code for reference in references for code in codes if str(shown[reference]).startswith(code)}
     for code in sorted(asked):
         expected = {r for r, pcode in shown.items() if pcode and str(pcode).startswith(code)}
