@@ -13,6 +13,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
@@ -47,7 +48,7 @@ def voices_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 with urllib.request.urlopen(f"{url}/login", timeout=2) as response:
                     if response.status == 200:
                         break
-            except (urllib.error.URLError, ConnectionError):
+            except (urllib.error.URLError, OSError):  # not up yet, or too busy to answer within 2 s
                 pass
             assert process.poll() is None, (
                 f"pochub serve stopped: {process.stderr.read() if process.stderr else ''}"
@@ -123,3 +124,42 @@ def test_a_focus_group_recorded_on_a_phone_and_its_promise_kept(browser: Browser
     expect(engagements).to_contain_text("12 participants")
     screenshot(desk, "voices-desk-en-community")
     assert errors == []
+
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.mark.parametrize("size", [(1440, 900), (390, 844)], ids=["desktop", "phone"])
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_community_pages_pass_axe(
+    browser: Browser, voices_server: str, size: tuple[int, int], language: str
+) -> None:
+    """axe-core (from npm) finds no accessibility violation on the local-perspectives pages, at a desk and on a
+    phone, in English and French."""
+    assert AXE.exists(), "axe-core missing: npm ci (make test does it)"
+    context = browser.new_context(base_url=voices_server, locale={"en": "en-GB", "fr": "fr-FR"}[language],
+                                  viewport={"width": size[0], "height": size[1]}, bypass_csp=True)  # fmt: skip
+    tab = context.new_page()
+    _sign_in(tab, "voices_officer")
+    tab.goto("/communities")
+    community = tab.locator("table.communities tbody th a").first.get_attribute("href")
+    found: dict[str, list[str]] = {}
+    for path in (
+        "/communities",
+        str(community),
+        "/engagements/new",
+        "/commitments",
+        "/divergence",
+        "/reports/weekly",
+    ):
+        tab.goto(path)
+        tab.add_script_tag(path=str(AXE))
+        result = tab.evaluate(
+            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        )
+        found[path] = [
+            f"{v['id']} ({v['impact']}): {len(v['nodes'])} nodes, e.g. {v['nodes'][0]['target']}"
+            for v in result
+        ]
+    context.close()
+    assert not any(found.values()), found
