@@ -15,6 +15,8 @@ from sqlalchemy import Engine, func, select
 from starlette.testclient import TestClient
 
 from pochub.config import Settings
+from pochub.core.models.access import Role, User
+from pochub.core.perspectives.profiles import CommunityProfile
 from pochub.http.app import create_app
 from pochub.services.demo_perspectives import create_demo_perspectives
 from pochub.store import tables
@@ -171,3 +173,33 @@ def test_the_community_pages_in_french(client: TestClient, people: dict[str, dic
         assert page.status_code == 200, path
         assert '<html lang="fr">' in page.text, path
         assert_french(path, re.sub(r"<[^>]+>", " ", page.text))
+
+
+def test_an_alert_shows_its_communitys_profile(
+    client: TestClient, people: dict[str, dict[str, str]], demo_engine: Engine
+) -> None:
+    from pochub.services import profiles
+    from pochub.services.demo_mission import create_demo_alerts
+    from pochub.services.structures import require_structure
+
+    url = demo_engine.url.render_as_string(hide_password=False)
+    create_demo_alerts(demo_engine, Settings(database_url=url))
+    with demo_engine.connect() as conn:
+        row = conn.execute(
+            select(tables.alerts.c.reference, tables.alerts.c.community_id)
+            .where(tables.alerts.c.field_office == OFFICE, tables.alerts.c.community_id.is_not(None))
+            .limit(1)
+        ).one()
+    assert require_structure(demo_engine).field_office(OFFICE) is not None
+    admin = User(0, "admin", Role.ADMIN)
+    current = profiles.community_profile(demo_engine, admin, row.community_id)
+    told = CommunityProfile(languages=("Kinande", "Swahili"), focal_point="Mama Kavira +243 81 000 0222")
+    profiles.save_profile(demo_engine, admin, row.community_id, told, based_on=current.version)
+    page = client.get(f"/alerts/{row.reference}", headers=people["officer"])
+    assert page.status_code == 200 and 'class="community-voice"' in page.text
+    assert "Kinande, Swahili" in page.text and "Mama Kavira" in page.text
+    assert f'href="/communities/{row.community_id}"' in page.text
+    adviser = client.get(f"/alerts/{row.reference}", headers=people["adviser"])
+    assert "Kinande" in adviser.text  # need to know: the adviser reads the focal point too
+    partner = client.get(f"/alerts/{row.reference}", headers=people["partner"])
+    assert "Mama Kavira" not in partner.text and 'class="community-voice"' not in partner.text

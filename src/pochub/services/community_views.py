@@ -186,3 +186,37 @@ def commitments_by_office(
     for record in board:
         grouped[office_of(offices, pcodes.get(record.community_id)) or ""].append(record)
     return sorted(grouped.items(), key=lambda item: (-sum(r.overdue for r in item[1]), item[0]))
+
+
+@dataclass(frozen=True)
+class AlertCommunity:
+    """What the alert page shows of the alert's community: how to reach it and what the mission owes it."""
+
+    community_id: str
+    languages: tuple[str, ...]
+    focal_point: str
+    """Empty for roles without a need to know."""
+    access_by_season: tuple[tuple[str, str], ...]
+    alert_network: str
+    last_engagement: date | None
+    open_commitments: int
+    overdue_commitments: int
+
+
+def alert_community(
+    engine: Engine, user: User, community_id: str, *, today: date | None = None
+) -> AlertCommunity | None:
+    """The community of an alert as the reader may see it (None when it is outside their area or unknown)."""
+    day = today or datetime.now(UTC).date()
+    try:
+        profile = profiles.community_profile(engine, user, community_id)
+    except NotFound:
+        return None
+    met = engagements.community_engagements(engine, user, community_id)
+    owed = [c for r in met for c in r.commitments if c.commitment.status.value != "closed"]
+    return AlertCommunity(
+        community_id, profile.profile.languages, profile.profile.focal_point,
+        tuple((season, access.value) for season, access in sorted(profile.profile.access_by_season.items())),
+        profile.profile.alert_network, met[0].engagement.held_on.date() if met else None, len(owed),
+        sum(1 for c in owed if c.commitment.overdue(day)),
+    )  # fmt: skip

@@ -47,7 +47,7 @@ from pochub.core.workflow.metrics import STEPS
 from pochub.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
 from pochub.http.auth import OptionalUser
 from pochub.i18n import localise
-from pochub.services import alert_live, alert_units, alert_views, alerts
+from pochub.services import alert_live, alert_units, alert_views, alerts, community_views
 from pochub.services.alert_actions import ACTION_BODIES
 from pochub.services.alert_metrics import response_times
 from pochub.services.phone_numbers import normalise_number
@@ -616,6 +616,9 @@ def _alert_page(
     areas = alert_views.area_names(engine, {view["pcode"]} if view["pcode"] else set())
     unit_names = alert_units.unit_names(engine)
     community = alert_views.community_name(engine, view["community_id"]) if view["community_id"] else None
+    voice = (
+        community_views.alert_community(engine, user, view["community_id"]) if view["community_id"] else None
+    )
     unit_groups: list[alert_units.UnitGroup] = []
     if {"decide", "deploy"} & set(view["allowed_actions"]):
         place = point["place"] or {}
@@ -634,6 +637,7 @@ def _alert_page(
         names=names,
         areas=areas,
         community=community,
+        voice=voice,
         units=[u for group in unit_groups for u in group.units],
         unit_groups=unit_groups,
         unit_season=alert_units.SEASON.value,
