@@ -163,3 +163,25 @@ def test_the_community_pages_pass_axe(
         ]
     context.close()
     assert not any(found.values()), found
+
+
+def test_the_map_shows_what_people_feel(browser: Browser, voices_server: str) -> None:
+    """The operational picture's layer of perceived insecurity: switched on, it draws the published figures and a
+    point tells what people said; the legend follows the switch."""
+    errors: list[str] = []
+    tab = new_tab(browser, voices_server, "en", errors)
+    _sign_in(tab, "voices_officer")
+    expect(tab.locator("body")).to_have_attribute("data-layers-ready", "true", timeout=60_000)
+    legend = tab.locator('.map-legend div[data-legend-for="perceived"]')
+    expect(legend).to_be_hidden()
+    tab.locator('input[data-layer="perceived"]').check()
+    expect(legend).to_be_visible()
+    drawn = tab.evaluate(
+        """() => { const found = []; window.pochubMap.map.eachLayer((l) => {
+             if (l.options && l.options.color === '#3f2a56' && l.feature) found.push(l); });
+           if (found.length) found[0].fire('click'); return found.length; }"""
+    )
+    assert drawn > 0
+    expect(tab.get_by_text("Say they do not feel safe", exact=True).first).to_be_visible()
+    screenshot(tab, "voices-desk-en-perceived-layer")
+    assert errors == []

@@ -203,3 +203,30 @@ def test_an_alert_shows_its_communitys_profile(
     assert "Kinande" in adviser.text  # need to know: the adviser reads the focal point too
     partner = client.get(f"/alerts/{row.reference}", headers=people["partner"])
     assert "Mama Kavira" not in partner.text and 'class="community-voice"' not in partner.text
+
+
+def test_the_perceived_insecurity_layer_draws_published_figures_only(
+    client: TestClient, people: dict[str, dict[str, str]], demo_engine: Engine
+) -> None:
+    from pochub.core.perspectives.surveys import Estimate
+    from pochub.services import perspectives
+
+    layer = client.get("/map/perceived.json", headers=people["officer"])
+    assert layer.status_code == 200
+    drawn = {f["properties"]["community_id"]: f["properties"] for f in layer.json()["features"]}
+    results = perspectives.survey_results(demo_engine, User(0, "a", Role.ADMIN), "Perception survey")
+    latest = results.waves[-1]
+    published = {
+        c.community_id for c in results.communities
+        if c.wave == latest and isinstance(e := c.figures["feels_safe_night"], Estimate) and not e.suppressed
+    }  # fmt: skip
+    withheld = {c.community_id for c in results.communities if c.wave == latest} - published
+    assert drawn and set(drawn) <= published and not set(drawn) & withheld
+    with demo_engine.connect() as conn:
+        areas = dict(
+            conn.execute(select(tables.communities.c.community_id, tables.communities.c.pcode)).all()
+        )
+    assert all(areas[c].startswith("KT02") for c in drawn)  # the officer's area
+    one = next(iter(drawn.values()))
+    assert 0 <= one["low"] <= one["unsafe"] <= one["high"] <= 1 and one["respondents"] >= results.minimum
+    assert client.get("/map/perceived.json").status_code in (401, 303)

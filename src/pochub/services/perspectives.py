@@ -477,3 +477,43 @@ def perceived_risk(
         for c in communities
     ]
     return 1.0 + 4.0 * np.array(shares, dtype=np.float64)
+
+
+def perceived_points(engine: Engine, user: User) -> list[dict[str, Any]]:
+    """The latest perception wave's published figures of feeling unsafe, one point per community of the reader's
+    area, for the map (withheld figures are not drawn: a point must not give away what the results withhold)."""
+    with engine.connect() as conn:
+        name = conn.execute(
+            select(tables.surveys.c.name).order_by(tables.surveys.c.survey_id.desc()).limit(1)
+        ).scalar()
+        if name is None:
+            return []
+        places = {
+            r.community_id: (r.latitude, r.longitude)
+            for r in conn.execute(
+                select(tables.communities.c.community_id, tables.communities.c.latitude, tables.communities.c.longitude)
+            )
+        }  # fmt: skip
+    results = survey_results(engine, user, name)
+    if not results.waves:
+        return []
+    latest = results.waves[-1]
+    measure = _safety_measure(results.measures, None)
+    points = []
+    for result in results.communities:
+        figure = result.figures.get(measure.id)
+        if (
+            result.wave != latest
+            or not isinstance(figure, Estimate)
+            or figure.suppressed
+            or figure.share is None
+        ):
+            continue
+        latitude, longitude = places[result.community_id]
+        points.append({
+            "community_id": result.community_id, "name": result.community, "pcode": result.pcode,
+            "latitude": latitude, "longitude": longitude, "survey": results.survey, "wave": latest,
+            "unsafe": 1.0 - figure.share, "low": 1.0 - (figure.high or 0.0), "high": 1.0 - (figure.low or 0.0),
+            "respondents": figure.respondents,
+        })  # fmt: skip
+    return points

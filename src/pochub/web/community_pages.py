@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from pochub.core.models.access import User
 from pochub.core.models.alerts import Feedback, FeedbackChannel
@@ -239,6 +239,20 @@ def commitment_step(request: Request, user: OptionalUser, commitment_id: int, da
         reason = "needs_feedback" if action is CommitmentAction.CLOSE else "needs_outcome"
         return RedirectResponse(f"{back}error={reason}#c-{commitment_id}", status_code=303)
     return RedirectResponse(f"{back}done={action.value}#c-{commitment_id}", status_code=303)
+
+
+@router.get("/map/perceived.json")
+def perceived_layer(request: Request, user: OptionalUser) -> Response:
+    """The map's layer of perceived insecurity: the share who say they do not feel safe, where it is published."""
+    if user is None:
+        return JSONResponse({"detail": "signed out"}, status_code=401)
+    points = perspectives.perceived_points(request.app.state.engine, user)
+    features = [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [p["longitude"], p["latitude"]]},
+         "properties": {k: v for k, v in p.items() if k not in ("latitude", "longitude")}}
+        for p in points
+    ]  # fmt: skip
+    return JSONResponse({"type": "FeatureCollection", "features": features})
 
 
 @router.get("/divergence")

@@ -33,6 +33,7 @@ const layers = {
   areas: L.layerGroup(),
   events: L.layerGroup(),
   communities: L.layerGroup(),
+  perceived: L.layerGroup(),
   bases: L.layerGroup(),
   roads: L.layerGroup(),
   hotspots: L.layerGroup(),
@@ -469,6 +470,46 @@ function showCommunity(c) {
   ]);
 }
 
+// ---- perceived insecurity: what communities say in the latest perception survey ----
+const PERCEIVED_COLOURS = [
+  [0.6, "#7f0000"],
+  [0.4, "#d7301f"],
+  [0.2, "#fc8d59"],
+  [0, "#fdd49e"],
+];
+const percent = (share) => `${Math.round(share * 100)} %`;
+
+async function loadPerceived() {
+  try {
+    const data = await getJSON("/map/perceived.json");
+    await framed;
+    const layer = L.geoJSON(data.features, {
+      pointToLayer: (feature, latlng) =>
+        L.circleMarker(latlng, {
+          radius: 7,
+          color: "#3f2a56", // a violet ring: what people say, not what was recorded
+          weight: 2,
+          fillColor: PERCEIVED_COLOURS.find(([floor]) => feature.properties.unsafe >= floor)[1],
+          fillOpacity: 0.85,
+        }),
+      onEachFeature: (feature, marker) =>
+        marker.on("click", () => {
+          const p = feature.properties;
+          show(p.name, [
+            [text.kind, text.perceived_kind],
+            [text.perceived_unsafe, `${percent(p.unsafe)} (${percent(p.low)}–${percent(p.high)})`],
+            [text.perceived_respondents, count(p.respondents)],
+            [text.perceived_survey, `${p.survey}, ${p.wave}`],
+            [text.pcode, p.pcode],
+          ]);
+        }),
+    });
+    layers.perceived.addLayer(layer);
+  } catch (error) {
+    if (error.message !== "signed out") unavailable("perceived");
+  }
+}
+
 // ---- bases and units ----
 const BASE_LETTERS = { mission_hq: "M", sector_hq: "S", company_operating_base: "C", temporary_operating_base: "T" };
 let unitsByBase = {};
@@ -731,7 +772,9 @@ if (standardInput) standardInput.addEventListener("change", loadCoverage);
 async function start() {
   describePeriod();
   // the layers that do not depend on the view load beside the areas; the events once the map is framed
-  const layersLoaded = Promise.all([loadCommunities(), loadBases(), loadRoads(), loadHotspots(), loadCoverage()]);
+  const layersLoaded = Promise.all([
+    loadCommunities(), loadPerceived(), loadBases(), loadRoads(), loadHotspots(), loadCoverage(),
+  ]);
   await loadAreas();
   clearTimeout(pending); // the moveend of framing the map: load now, once
   loadEvents();
