@@ -30,6 +30,7 @@ from pochub.services.exercises.play import team_act, team_alert_view, team_feed
 from pochub.services.exercises.records import FACILITATOR, exercise_by_name
 from pochub.services.exercises.scenario import (
     Area,
+    add_community_injects,
     add_injects,
     client_data_file,
     create_demo_exercise,
@@ -64,6 +65,7 @@ __all__ = [
     "Play",
     "Review",
     "Situation",
+    "add_community_injects",
     "add_injects",
     "add_team",
     "advance",

@@ -3,6 +3,7 @@ scripted injects, add injects to it, and list them."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -19,13 +20,16 @@ from pochub.core.exercise.clock import ClockStatus, ExerciseClock, check_speed
 from pochub.core.exercise.scenario import (
     EventRecord,
     Inject,
+    InjectKind,
     MissionPicture,
     day_start,
     demo_scenario,
     difficulty,
     replay,
+    with_answer_key,
 )
 from pochub.core.models.access import User
+from pochub.core.models.alerts import Urgency
 from pochub.core.text import N_, Message
 from pochub.errors import Conflict, InvalidInput, InvalidTransition
 from pochub.services.exercises.clock import exercise_status, tick
@@ -373,3 +377,77 @@ def is_area(engine: Engine, pcode: str) -> bool:
     areas = tables.admin_areas
     with engine.connect() as conn:
         return conn.execute(select(areas.c.pcode).where(areas.c.pcode == pcode)).first() is not None
+
+
+URGENT_CONCERNS = frozenset(
+    {"killing", "abduction_forced_disappearance", "sexual_violence", "forced_recruitment"}
+)
+"""Concerns that make a community-voice inject high urgency (the others routine)."""
+
+
+def add_community_injects(
+    engine: Engine,
+    exercise_id: int,
+    user: User,
+    *,
+    count: int = 3,
+    days: int = 180,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Add injects drawn from what communities said: the latest concerns raised in engagements (threat, place and
+    perpetrator as the community named them) become community alerts of an anticipated threat, spread over the
+    exercise time left; the doctrine answer is pre-emption. Trainees hear what the mission's own engagements heard."""
+    require_facilitator(user)
+    if not 1 <= count <= 20:
+        raise InvalidInput(
+            Message(N_("add between 1 and 20 injects from communities, not {count}"), count=count)
+        )
+    moment = real_moment(now)
+    with engine.begin() as conn:
+        row = exercise_row(conn, exercise_id)
+        clock = clock_of(row)
+        if clock.status is ClockStatus.FINISHED:
+            raise InvalidTransition(N_("the exercise is finished"))
+        since = moment - timedelta(days=days)
+        heard = conn.execute(
+            select(tables.engagements.c.held_on, tables.engagements.c.kind, tables.engagements.c.concerns,
+                   tables.communities.c.community_id, tables.communities.c.name, tables.communities.c.pcode,
+                   tables.communities.c.latitude, tables.communities.c.longitude)
+            .join(tables.communities, tables.communities.c.community_id == tables.engagements.c.community_id)
+            .where(tables.engagements.c.held_on >= since)
+            .order_by(tables.engagements.c.held_on.desc())
+        ).all()  # fmt: skip
+        concerns = [(r, c) for r in heard for c in json.loads(r.concerns)][:count]
+        if not concerns:
+            raise InvalidInput(
+                N_("no concern was raised in engagements in the last months: record engagements first")
+            )
+        start, end = clock.now(moment), clock.end
+        step = (end - start) / (len(concerns) + 1)
+        injects = []
+        for number, (r, concern) in enumerate(concerns, start=1):
+            threat = concern["threat_type"]
+            words = (
+                f"At a {r.kind.replace('_', ' ')} on {r.held_on.date().isoformat()}, people of {r.name} said"
+            )
+            where = f" on {concern['place']}" if concern.get("place") else ""
+            who = f", by {concern['perpetrator']}" if concern.get("perpetrator") else ""
+            injects.append(
+                with_answer_key(
+                    Inject(
+                        InjectKind.COMMUNITY_ALERT, start + step * number, f"What {r.name} said",
+                        text=f"{words} they fear {threat.replace('_', ' ')}{where}{who}.",
+                        latitude=r.latitude, longitude=r.longitude, pcode=r.pcode, community_id=r.community_id,
+                        threat_type=threat,
+                        urgency=Urgency.HIGH if threat in URGENT_CONCERNS else Urgency.ROUTINE,
+                        origin="communities",
+                    ),
+                    anticipated=True,
+                )
+            )  # fmt: skip
+        added = _store_injects(conn, exercise_id, injects)
+        audit.record(
+            conn, actor=user.username, role=user.role.value, action="write", entity="exercise",
+            entity_id=str(exercise_id), detail=f"{added} inject(s) from communities' concerns", at=moment,
+        )  # fmt: skip
+    return tick(engine, exercise_id, now=now)

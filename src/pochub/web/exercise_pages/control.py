@@ -314,6 +314,26 @@ def add_inject(request: Request, user: OptionalUser, exercise_id: str, form_data
     return RedirectResponse(f"/exercises/{found}?done=injects#injects", status_code=303)
 
 
+@router.post("/exercises/{exercise_id}/injects/communities")
+def add_community_injects(
+    request: Request, user: OptionalUser, exercise_id: str, form_data: PostedForm
+) -> Response:
+    """Add injects drawn from the concerns communities raised in the mission's engagements."""
+    refusal, found, posted = _control_post(request, user, exercise_id, form_data)
+    if refusal is not None:
+        return refusal
+    assert user is not None
+    try:
+        count = int(form_value(posted, "count") or "3")
+    except ValueError:
+        count = 0
+    try:
+        exercises.add_community_injects(request.app.state.engine, found, user, count=count)
+    except (NotFound, InvalidInput, InvalidTransition, Conflict) as exc:
+        return _control_page(request, user, found, problem=_refusal(exc, "injects"))
+    return RedirectResponse(f"/exercises/{found}?done=voices#injects", status_code=303)
+
+
 @router.post("/exercises/{exercise_id}/score")
 def score_exercise(request: Request, user: OptionalUser, exercise_id: str, form_data: PostedForm) -> Response:
     """Score every team now (the scores are stored and shown with their explanations)."""
