@@ -19,9 +19,9 @@ import yaml
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 
 from pochub.core.evidence.actor_registry import ActorRegistry, build_registry, field_actor, split_names
+from pochub.core.models.filters import EventFilter
 from pochub.errors import InvalidInput, NotFound
 from pochub.store import event_queries, tables
-from pochub.store.event_queries import EventFilter
 
 ACTOR_FIELDS = ("actor1", "assoc_actor1", "actor2", "assoc_actor2")
 """The event columns that name actors (ACLED actor1/2 and assoc_actor_1/2, UCDP side_a/b, HXL #group)."""

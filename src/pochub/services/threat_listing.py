@@ -9,12 +9,12 @@ from datetime import UTC, date, datetime, time, timedelta
 import h3
 from sqlalchemy import Engine
 
+from pochub.core.models.filters import EventFilter
 from pochub.core.threats.matrix import ThreatMatrix, ThreatRecord
 from pochub.errors import InvalidInput
 from pochub.services.threats import assess
 from pochub.services.warning import HotspotRun, area_signals, hotspots
 from pochub.store import event_queries, place_queries
-from pochub.store.event_queries import EventFilter
 
 MAX_CELLS = 100_000
 """The largest grid one hot-spot request may analyse."""

@@ -12,6 +12,7 @@ import polars as pl
 from sqlalchemy import Connection, Engine, func, insert, select
 
 from pochub.core.geography.areas import AreaIndex, with_area_keys
+from pochub.core.models.filters import EventFilter
 from pochub.core.models.places import Community
 from pochub.core.perspectives.area_voices import area_voices
 from pochub.core.perspectives.profiles import CommunityProfile
@@ -32,7 +33,6 @@ from pochub.errors import InvalidInput, NotFound
 from pochub.services import actors
 from pochub.services.population import area_populations, stored_area_populations
 from pochub.store import audit, event_queries, place_queries, repositories, tables
-from pochub.store.event_queries import EventFilter
 
 AreaSignals = Callable[[pl.DataFrame, datetime, int], Mapping[str, tuple[float | None, float | None, bool]]]
 """(evidence, as_of, level) -> per area: (forecast probability of >= 1 event next month, expected events, surge)."""

@@ -17,6 +17,7 @@ from scipy.spatial import cKDTree
 from sqlalchemy import Connection, Engine
 
 from pochub.core.geography.areas import OUTSIDE, AreaIndex, assign_finest, with_area_keys
+from pochub.core.models.filters import EventFilter
 from pochub.core.models.places import AdminArea
 from pochub.core.text import N_, Message
 from pochub.core.warning.emerging import EmergingHotspotResult, emerging_hotspots
@@ -35,7 +36,6 @@ from pochub.core.warning.surges import detect_surges
 from pochub.errors import InvalidInput
 from pochub.services.places import AREA_TOLERANCE_KM, place_indexes
 from pochub.store import event_queries, repositories
-from pochub.store.event_queries import EventFilter
 
 _SPAN = re.compile(r"^\s*(\d+)\s*([dwmy])\s*$")
 _DAYS = {"d": 1, "w": 7, "m": 30, "y": 365}
