@@ -641,3 +641,90 @@ protection_plans = (
         UniqueConstraint("community_id", "version", name="uq_protection_plans_community_id"),
     )
 )
+
+# --- coordination practice: forum meetings, decisions, action points, checklist assessments (migration 0017) ---
+meetings = Table(
+    "meetings",
+    metadata,
+    Column("meeting_id", Integer, primary_key=True, autoincrement=True),
+    Column("body_id", String(120), nullable=False),
+    Column("held_on", Date, nullable=False),
+    Column("agenda", Text, nullable=False),  # JSON list of agenda items
+    Column("note", Text, nullable=False, server_default=""),
+    Column("recorded_by", String(80), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Index("ix_meetings_body_id", "body_id"),
+)
+
+meeting_attendance = Table(
+    "meeting_attendance",
+    metadata,
+    Column("meeting_id", Integer, ForeignKey("meetings.meeting_id", ondelete="CASCADE"), primary_key=True),
+    Column("post", String(120), primary_key=True),
+)
+
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("decision_id", Integer, primary_key=True, autoincrement=True),
+    Column("meeting_id", Integer, ForeignKey("meetings.meeting_id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("text", Text, nullable=False),
+    Index("ix_decisions_meeting_id", "meeting_id"),
+)
+
+action_points = Table(  # decided by a forum (decision_id) or from a checklist measure (decision_id NULL)
+    "action_points",
+    metadata,
+    Column("action_point_id", Integer, primary_key=True, autoincrement=True),
+    Column("decision_id", Integer, ForeignKey("decisions.decision_id", ondelete="CASCADE")),
+    Column("body_id", String(120), nullable=False),
+    Column("what", Text, nullable=False),
+    Column("owner_post", String(120), nullable=False),
+    Column("due", Date, nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("threat_key", String(200), nullable=False, server_default=""),
+    Column("alert_reference", String(40), nullable=False, server_default=""),
+    Column("community_id", String(64), nullable=False, server_default=""),
+    Column("commitment_id", Integer),
+    Column("checklist_task", String(80), nullable=False, server_default=""),
+    Column("escalated_to", String(120), nullable=False, server_default=""),  # the last body notified
+    Column("created_by", String(80), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Index("ix_action_points_status", "status"),
+    Index("ix_action_points_body_id", "body_id"),
+    Index("ix_action_points_owner_post", "owner_post"),
+)
+
+action_point_steps = Table(
+    "action_point_steps",
+    metadata,
+    Column("step_id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "action_point_id",
+        Integer,
+        ForeignKey("action_points.action_point_id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("action", String(20), nullable=False),
+    Column("status", String(20), nullable=False),  # the status after the step
+    Column("note", Text, nullable=False, server_default=""),
+    Column("actor", String(80), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_action_point_steps_action_point_id", "action_point_id"),
+)
+
+checklist_assessments = (
+    Table(  # each self-assessment kept, so a re-assessment is compared with the previous one
+        "checklist_assessments",
+        metadata,
+        Column("assessment_id", Integer, primary_key=True, autoincrement=True),
+        Column("as_of", Date, nullable=False),
+        Column("score", Float, nullable=False),
+        Column("document", Text, nullable=False),  # JSON: task key -> score and question statuses
+        Column("recorded_by", String(80), nullable=False),
+        Column("recorded_at", DateTime(timezone=True), nullable=False),
+    )
+)
