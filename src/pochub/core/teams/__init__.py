@@ -1,0 +1,1 @@
+"""Joint protection teams and joint assessment missions (DOMAIN.md section 9)."""
