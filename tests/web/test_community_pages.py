@@ -230,3 +230,34 @@ def test_the_perceived_insecurity_layer_draws_published_figures_only(
     one = next(iter(drawn.values()))
     assert 0 <= one["low"] <= one["unsafe"] <= one["high"] <= 1 and one["respondents"] >= results.minimum
     assert client.get("/map/perceived.json").status_code in (401, 303)
+
+
+def test_a_cla_updates_the_profile_on_its_page(
+    client: TestClient, people: dict[str, dict[str, str]], demo_engine: Engine
+) -> None:
+    community, _name = _community(demo_engine)
+    form = client.get(f"/communities/{community}/profile", headers=people["cla"])
+    assert form.status_code == 200 and 'name="csrf_token"' in form.text and 'name="based_on"' in form.text
+    based_on = re.search(r'name="based_on" value="(\d+)"', form.text)[1]  # type: ignore[index]
+    fields = {"strategies": "night_watch early_warning_committee", "languages": "Kinande, Swahili",
+              "phone_operators": "Vodacom: yes", "trust": "the police: distrusted", "based_on": based_on,
+              "note": "visit of the day"}  # fmt: skip
+    wrong = client.post(
+        f"/communities/{community}/profile", data={**fields, "strategies": "prayer"}, headers=people["cla"]
+    )
+    assert wrong.status_code == 422 and 'href="#strategies"' in wrong.text and "prayer" in wrong.text
+    saved = client.post(
+        f"/communities/{community}/profile", data=fields, headers=people["cla"], follow_redirects=False
+    )
+    assert saved.status_code == 303
+    page = client.get(saved.headers["location"], headers=people["officer"])
+    assert "The profile was saved as a new version." in page.text and "night watches" in page.text
+    assert "Kinande, Swahili" in page.text and "the police: distrusted" in page.text
+    stale = client.post(f"/communities/{community}/profile", data=fields, headers=people["cla"])
+    assert stale.status_code == 409 and "Someone saved another version meanwhile" in stale.text
+    assert client.get(f"/communities/{community}/profile", headers=people["other"]).status_code == 404
+    assert client.get(f"/communities/{community}/profile", headers=people["partner"]).status_code == 404
+    french = client.get(
+        f"/communities/{community}/profile", headers={**people["cla"], "Accept-Language": "fr"}
+    )
+    assert_french("profile form", re.sub(r"<[^>]+>", " ", french.text))

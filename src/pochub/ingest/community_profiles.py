@@ -160,6 +160,52 @@ def _field(column: str, text: str) -> Any:
     return text.strip()
 
 
+def profile_from_fields(fields: dict[str, str]) -> tuple[CommunityProfile | None, dict[str, str]]:
+    """A profile from the text of each field as people write it (the table's syntax: lists, 'name: value' pairs);
+    the reason per field that cannot be read (then no profile)."""
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for column in COLUMNS[1:]:
+        text = fields.get(column, "").strip()
+        if not text:
+            continue
+        try:
+            values[column] = _field(column, text)
+        except ValueError as exc:
+            errors[column] = str(exc)
+    if errors:
+        return None, errors
+    try:
+        return check_profile(CommunityProfile(**values)), {}
+    except InvalidInput as exc:
+        return None, {"profile": str(exc)}
+
+
+def profile_to_fields(profile: CommunityProfile) -> dict[str, str]:
+    """The text of each field as the form shows it (what ``profile_from_fields`` reads back)."""
+    return {
+        "population_groups": "; ".join(f"{k}: {v}" for k, v in sorted(profile.population_groups.items())),
+        "vulnerable_groups": " ".join(sorted(g.value for g in profile.vulnerable_groups)),
+        "named_threats": "; ".join(
+            f"{t.threat_type.value}: {t.perpetrator}".rstrip(": ") for t in profile.named_threats
+        ),
+        "strategies": " ".join(sorted(s.value for s in profile.strategies)),
+        "capacities_note": profile.capacities_note,
+        "needs": "; ".join(profile.needs),
+        "phone_operators": "; ".join(
+            f"{k}: {'yes' if v else 'no'}" for k, v in sorted(profile.phone_operators.items())
+        ),
+        "radio_coverage": ""
+        if profile.radio_coverage is None
+        else ("yes" if profile.radio_coverage else "no"),
+        "languages": ", ".join(profile.languages),
+        "alert_network": profile.alert_network,
+        "focal_point": profile.focal_point,
+        "access_by_season": "; ".join(f"{k}: {v.value}" for k, v in sorted(profile.access_by_season.items())),
+        "trust": "; ".join(f"{k}: {v.value}" for k, v in sorted(profile.trust.items())),
+    }
+
+
 def read_profiles(path: Path) -> list[ProfileRow]:
     """Every row's profile; refused with every bad value (file, line, column, reason) and nothing returned."""
     header, rows = _rows(path)

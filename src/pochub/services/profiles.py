@@ -26,7 +26,7 @@ from pochub.core.perspectives.profiles import (
 )
 from pochub.core.text import N_, Message, Text
 from pochub.errors import Conflict, Forbidden, InvalidRows, NotFound, RowError
-from pochub.ingest.community_profiles import read_profiles
+from pochub.ingest.community_profiles import profile_from_fields, profile_to_fields, read_profiles
 from pochub.services.engagements import community_for
 from pochub.store import audit, tables
 
@@ -226,3 +226,20 @@ def profiled_communities(engine: Engine) -> int:
                 select(func.count(func.distinct(tables.community_profiles.c.community_id)))
             ).scalar_one()
         )
+
+
+def profile_form(engine: Engine, user: User, community_id: str) -> tuple[ProfileVersion, dict[str, str]]:
+    """The profile as the edit form shows it: each field as text people write (lists, 'name: value' pairs)."""
+    current = community_profile(engine, user, community_id)
+    return current, profile_to_fields(current.profile)
+
+
+def save_profile_form(
+    engine: Engine, user: User, community_id: str, fields: dict[str, str], *, based_on: int, note: str = ""
+) -> tuple[int | None, dict[str, str]]:
+    """Save the edit form as the next version: (the version, {}) or (None, the reason per field to fix)."""
+    _may_edit(user)
+    profile, errors = profile_from_fields(fields)
+    if profile is None:
+        return None, errors
+    return save_profile(engine, user, community_id, profile, based_on=based_on, note=note), {}

@@ -33,11 +33,12 @@ from pochub.core.perspectives.engagements import (
     Sex,
 )
 from pochub.core.perspectives.profiles import LABELS as PROFILE_LABELS
+from pochub.core.perspectives.profiles import Access, Strategy, Trust, VulnerableGroup
 from pochub.documents import protection_plan
 from pochub.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
 from pochub.http.auth import OptionalUser
 from pochub.i18n import error_text, translations
-from pochub.services import community_views, engagements, perspectives, protection_plans
+from pochub.services import community_views, engagements, perspectives, profiles, protection_plans
 from pochub.web.forms import PostedForm
 from pochub.web.rendering import language_of, render, to_login
 
@@ -75,6 +76,64 @@ def community_page(request: Request, user: OptionalUser, community_id: str) -> R
         return _not_found(request, user)
     return render(request, "community_page.html", user=user, view=view, labels=LABELS, today=date.today(),
                   can_engage=user.role in ENGAGING_ROLES, saved=request.query_params.get("saved") == "1")  # fmt: skip
+
+
+PROFILE_FIELDS = (
+    "named_threats", "strategies", "capacities_note", "vulnerable_groups", "population_groups", "needs",
+    "phone_operators", "radio_coverage", "languages", "alert_network", "focal_point", "access_by_season", "trust",
+)  # fmt: skip
+
+
+def _profile_form(request: Request, user: User, community_id: str, *, fields: dict[str, str] | None = None,
+                  based_on: int | None = None, errors: dict[str, str] | None = None,
+                  status_code: int = 200) -> Response:  # fmt: skip
+    current, shown = profiles.profile_form(request.app.state.engine, user, community_id)
+    return render(request, "community_profile_edit.html", status_code=status_code, user=user, view=current,
+                  fields=fields if fields is not None else shown, names=PROFILE_FIELDS,
+                  based_on=current.version if based_on is None else based_on, errors=errors or {},
+                  codes={"strategies": list(Strategy), "vulnerable_groups": list(VulnerableGroup),
+                         "access_by_season": list(Access), "trust": list(Trust), "named_threats": list(ThreatType)},
+                  labels=LABELS)  # fmt: skip
+
+
+@router.get("/communities/{community_id}/profile")
+def profile_edit_page(request: Request, user: OptionalUser, community_id: str) -> Response:
+    """The form to record what the community says about itself (a new version of its profile)."""
+    if user is None:
+        return to_login(request)
+    if user.role not in profiles.EDITING_ROLES:
+        return _not_found(request, user)
+    try:
+        return _profile_form(request, user, community_id[:64])
+    except NotFound:
+        return _not_found(request, user)
+
+
+@router.post("/communities/{community_id}/profile")
+def profile_save(request: Request, user: OptionalUser, community_id: str, data: PostedForm) -> Response:
+    """Save the form as the next version; a field that cannot be read, or someone's save meanwhile, is said."""
+    if user is None:
+        return to_login(request)
+    form = {key: str(value)[:MAX_TEXT] for key, value in data.items() if isinstance(value, str)}
+    fields = {name: form.get(name, "") for name in PROFILE_FIELDS}
+    try:
+        based_on = int(form.get("based_on", ""))
+    except ValueError:
+        based_on = -1
+    try:
+        version, errors = profiles.save_profile_form(request.app.state.engine, user, community_id[:64], fields,
+                                                    based_on=based_on, note=form.get("note", ""))  # fmt: skip
+    except NotFound:
+        return _not_found(request, user)
+    except Forbidden:
+        return _not_found(request, user)
+    except Conflict:
+        return _profile_form(request, user, community_id[:64], fields=fields, based_on=based_on,
+                             errors={"form": "changed"}, status_code=409)  # fmt: skip
+    if version is None:
+        return _profile_form(request, user, community_id[:64], fields=fields, based_on=based_on, errors=errors,
+                             status_code=422)  # fmt: skip
+    return RedirectResponse(f"/communities/{quote(community_id, safe='')}?profile={version}", status_code=303)
 
 
 @router.get("/communities/{community_id}/plan")
