@@ -15,18 +15,22 @@ from sqlalchemy import Engine
 from pochub.config import Settings
 from pochub.errors import InvalidInput
 from pochub.services import notifications
+from pochub.services.action_points import escalate_overdue_action_points
 from pochub.services.alerts import escalate_overdue
 
 log = logging.getLogger("pochub.workers")
 
 
 def run_escalation(engine: Engine, settings: Settings, stop: threading.Event) -> None:
-    """Escalate overdue alerts every ``settings.escalation_interval_seconds`` until ``stop`` is set."""
+    """Escalate overdue alerts and action points every ``settings.escalation_interval_seconds`` until ``stop`` is set."""
     while not stop.is_set():
         try:
             escalated = escalate_overdue(engine)
             if escalated:
                 log.info("escalated %d overdue alert(s): %s", len(escalated), ", ".join(escalated[:10]))
+            points = escalate_overdue_action_points(engine)
+            if points:
+                log.info("escalated %d overdue action point(s): %s", len(points), ", ".join(points[:10]))
         except InvalidInput as exc:  # no structure stored yet: nothing can be escalated
             log.debug("escalation skipped: %s", exc)
         except Exception:  # keep the worker alive through database hiccups
