@@ -62,7 +62,7 @@ FULL_COVER = 0.98
 
 def _voices(conn: Connection, since: date | None) -> tuple[dict[str, CommunityProfile], dict[str, list[str]]]:
     """The newest profile of each profiled community, and the threat types of the concerns each community raised
-    in engagements since ``since`` (all when None)."""
+    in engagements, and joint teams heard there, since ``since`` (all when None)."""
     latest = (
         select(
             tables.community_profiles.c.community_id, func.max(tables.community_profiles.c.version).label("v")
@@ -84,6 +84,13 @@ def _voices(conn: Connection, since: date | None) -> tuple[dict[str, CommunityPr
     concerns: dict[str, list[str]] = {}
     for row in conn.execute(query):
         concerns.setdefault(row.community_id, []).extend(c["threat_type"] for c in json.loads(row.concerns))
+    heard = select(tables.joint_team_findings.c.community_id, tables.joint_team_findings.c.threat_type)
+    if since is not None:
+        heard = heard.where(
+            tables.joint_team_findings.c.heard_on >= datetime.combine(since, time(0), tzinfo=UTC)
+        )
+    for row in conn.execute(heard):  # a joint team's findings count as the community's concerns
+        concerns.setdefault(row.community_id, []).append(row.threat_type)
     return profiles, concerns
 
 

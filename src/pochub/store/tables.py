@@ -728,3 +728,58 @@ checklist_assessments = (
         Column("recorded_at", DateTime(timezone=True), nullable=False),
     )
 )
+
+joint_teams = Table(  # joint protection teams and joint assessment missions (issue 17 item 3, migration 0018)
+    "joint_teams",
+    metadata,
+    Column("team_id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(8), nullable=False),
+    Column("origin", String(16), nullable=False),
+    Column("origin_ref", String(200), nullable=False),
+    Column("community_id", String(64), nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("members", Text, nullable=False),  # JSON list of {component, post}
+    Column("status", String(16), nullable=False),
+    Column("departs", DateTime(timezone=True)),
+    Column("base_id", String(64)),
+    Column("escort_unit", String(64)),
+    Column("travel_hours", Float),
+    Column("season", String(16)),
+    Column("route_note", Text, nullable=False, server_default=""),
+    Column("needs", Text, nullable=False, server_default="[]"),  # JSON list of texts
+    Column("recommendations", Text, nullable=False, server_default="[]"),  # JSON list of texts
+    Column("cancel_reason", Text, nullable=False, server_default=""),
+    Column("requested_by", String(80), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("version", Integer, nullable=False, server_default="1"),
+    Index("ix_joint_teams_community_id", "community_id"),
+    Index("ix_joint_teams_status", "status"),
+)
+
+joint_team_steps = Table(  # every step of a joint team, dated and attributed
+    "joint_team_steps",
+    metadata,
+    Column("step_id", Integer, primary_key=True, autoincrement=True),
+    Column("team_id", Integer, ForeignKey("joint_teams.team_id", ondelete="CASCADE"), nullable=False),
+    Column("action", String(20), nullable=False),
+    Column("status", String(16), nullable=False),  # the status after the step
+    Column("note", Text, nullable=False, server_default=""),
+    Column("actor", String(80), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Index("ix_joint_team_steps_team_id", "team_id"),
+)
+
+joint_team_findings = Table(  # the threats a team heard, in the taxonomy, one row each (read by the threat matrix)
+    "joint_team_findings",
+    metadata,
+    Column("finding_id", Integer, primary_key=True, autoincrement=True),
+    Column("team_id", Integer, ForeignKey("joint_teams.team_id", ondelete="CASCADE"), nullable=False),
+    Column("community_id", String(64), nullable=False),
+    Column("threat_type", String(40), nullable=False),
+    Column("perpetrator", Text, nullable=False, server_default=""),
+    Column("place", Text, nullable=False, server_default=""),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("heard_on", DateTime(timezone=True), nullable=False),
+    Index("ix_joint_team_findings_team_id", "team_id"),
+    Index("ix_joint_team_findings_community_id", "community_id"),
+)
