@@ -195,3 +195,40 @@ def test_surveys_plans_and_divergence(client: TestClient, people: dict[str, dict
     )
     assert client.get("/api/v1/divergence", params={"days": 0}, headers=people["adviser"]).status_code == 422
     assert client.get("/api/v1/commitments").status_code == 401
+
+
+def test_a_plan_is_saved_over_the_api(
+    client: TestClient, people: dict[str, dict[str, str]], demo_engine: Engine
+) -> None:
+    community = _community_of(demo_engine, "KT02")
+    today = datetime.now(UTC).date()
+    plan = {
+        "agreed_on": today.isoformat(), "threats": [{"threat_type": "abduction_forced_disappearance", "perpetrator": "x"}],
+        "commitments": [{"party": "mission", "who": "FO Besu", "what": "Patrol", "due": (today + timedelta(days=9)).isoformat()}],
+        "indicators": [{"what": "An abduction within 10 km", "threat_type": "abduction_forced_disappearance"}],
+    }  # fmt: skip
+    current = client.get("/api/v1/plans", headers=people["officer"]).json()
+    based_on = next((p["version"] for p in current if p["community_id"] == community), 0)
+    saved = client.put(
+        f"/api/v1/communities/{community}/plan",
+        json={"based_on": based_on, "plan": plan},
+        headers=people["officer"],
+    )
+    assert saved.status_code == 200, saved.text
+    stale = client.put(
+        f"/api/v1/communities/{community}/plan",
+        json={"based_on": based_on, "plan": plan},
+        headers=people["officer"],
+    )
+    assert stale.status_code == 409
+    bad = client.put(f"/api/v1/communities/{community}/plan", json={"based_on": saved.json()["version"], "plan": {**plan, "threats": []}},
+                     headers=people["officer"])  # fmt: skip
+    assert bad.status_code == 422 and "threat" in bad.text
+    assert (
+        client.put(
+            f"/api/v1/communities/{community}/plan",
+            json={"based_on": 0, "plan": plan},
+            headers=people["other"],
+        ).status_code
+        == 404
+    )

@@ -25,6 +25,7 @@ from pochub.core.perspectives.engagements import (
     EngagementKind,
     Sex,
 )
+from pochub.core.perspectives.plans import from_document as plan_from_document
 from pochub.core.perspectives.profiles import from_document, to_document
 from pochub.core.perspectives.surveys import Estimate
 from pochub.documents import protection_plan
@@ -299,3 +300,18 @@ def get_plan(
         pdf = protection_plan.render_pdf(plan.plan, plan.community, today, language, reasons)
         return Response(pdf, media_type="application/pdf")
     return HTMLResponse(protection_plan.render_html(plan.plan, plan.community, today, language, reasons))
+
+
+class PlanIn(BaseModel):
+    """A protection plan (as ``GET .../plan?format=json`` or the YAML of ``pochub plans save``) and the version it was
+    edited from (0 for a new plan; 409 if another was saved meanwhile)."""
+
+    based_on: int = Field(ge=0)
+    plan: dict[str, Any]
+
+
+@router.put("/communities/{community_id}/plan", responses={**NOT_FOUND, **CONFLICT, **FORBIDDEN})
+def put_plan(request: Request, user: CurrentUser, community_id: CommunityId, body: PlanIn) -> dict[str, int]:
+    """Save the next version of the community's protection plan."""
+    plan = plan_from_document({**body.plan, "community_id": community_id})
+    return {"version": protection_plans.save_plan(_engine(request), user, plan, based_on=body.based_on)}
