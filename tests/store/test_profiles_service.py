@@ -93,3 +93,22 @@ def test_roles_and_areas(mission: Engine) -> None:
 def test_every_editor_is_a_need_to_know_role() -> None:
     """So an editor always saw the focal point they save: no save can erase what its author could not see."""
     assert profiles.EDITING_ROLES <= PROTECTED_READERS
+
+
+def test_a_named_perpetrator_is_linked_to_the_actor_registry(mission: Engine) -> None:
+    with mission.begin() as conn:
+        conn.execute(insert(tables.actor_names), [
+            {"name": "ADF", "actor": "Allied Democratic Forces", "sources": "acled", "events": 12},
+        ])  # fmt: skip
+    said = CommunityProfile(
+        named_threats=(
+            NamedThreat(ThreatType.ABDUCTION, "adf"),
+            NamedThreat(ThreatType.KILLING, "the hill men"),
+        )
+    )
+    profiles.save_profile(mission, CLA, "C1", said, based_on=0)
+    stored = profiles.community_profile(mission, CLA, "C1").profile.named_threats
+    assert [(t.perpetrator, t.registry_actor) for t in stored] == [
+        ("adf", "Allied Democratic Forces"),
+        ("the hill men", ""),
+    ]

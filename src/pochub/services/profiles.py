@@ -8,7 +8,7 @@ never receive it, and reading it is audited. Area rules are the engagements' (on
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from pochub.core.perspectives.profiles import (
 from pochub.core.text import N_, Message, Text
 from pochub.errors import Conflict, Forbidden, InvalidRows, NotFound, RowError
 from pochub.ingest.community_profiles import profile_from_fields, profile_to_fields, read_profiles
+from pochub.services import actors
 from pochub.services.engagements import community_for
 from pochub.store import audit, tables
 
@@ -124,8 +125,10 @@ def _save(
     conn: Connection, user: User, community_id: str, profile: CommunityProfile, based_on: int, note: str,
     moment: datetime,
 ) -> int:  # fmt: skip
-    """The next version inside the caller's transaction (area checked, no lost update, audited)."""
+    """The next version inside the caller's transaction (area checked, no lost update, audited); each threat's
+    perpetrator, as the community names them, is linked to the actor registry where a source spells it so."""
     community_for(conn, user, community_id)
+    profile = _linked(conn, profile)
     current, _document = _current(conn, community_id)
     if current != based_on:
         raise Conflict(
@@ -148,6 +151,18 @@ def _save(
         entity_id=community_id, detail=f"version {current + 1}", at=moment,
     )  # fmt: skip
     return current + 1
+
+
+def _linked(conn: Connection, profile: CommunityProfile) -> CommunityProfile:
+    """The profile with each named perpetrator's registry actor (matched without regard to case), when known."""
+    if not any(t.perpetrator for t in profile.named_threats):
+        return profile
+    registry = {name.casefold(): actor for name, actor in actors.name_mapping(conn).items()}
+    threats = tuple(
+        replace(t, registry_actor=registry.get(t.perpetrator.strip().casefold(), t.registry_actor))
+        for t in profile.named_threats
+    )
+    return replace(profile, named_threats=threats)
 
 
 @dataclass(frozen=True)
@@ -180,7 +195,7 @@ def import_profiles(
             raise InvalidRows(errors, len(errors), file=str(path))
         for row in rows:
             current, document = _current(conn, row.community_id)
-            if document is not None and from_document(json.loads(document)) == row.profile:
+            if document is not None and from_document(json.loads(document)) == _linked(conn, row.profile):
                 unchanged += 1
                 continue
             _save(
