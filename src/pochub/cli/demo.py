@@ -66,3 +66,8 @@ def demo(
             err.print(
                 "demo local perspectives: " + ", ".join(f"{what} {count}" for what, count in voices.items())
             )
+        from pochub.services.demo_forums import create_demo_forums
+
+        forums = create_demo_forums(st.engine(), seed=seed)
+        if forums["meetings"]:  # a quarter of forums, action points in every state, checklist assessed twice
+            err.print(f"demo forums: {forums['meetings']} meetings, {forums['action_points']} action points")

@@ -19,6 +19,7 @@ from pochub.cli import (
     actors,
     alerts,
     allocation,
+    coordination_practice,
     database,
     demo,
     events,
@@ -102,6 +103,8 @@ GROUPS: tuple[tuple[str, typer.Typer], ...] = (
     ("engagements", perspectives.engagements_app),
     ("plans", perspectives.plans_app),
     ("report", sitrep.report_app),
+    ("forums", coordination_practice.forums_app),
+    ("actions", coordination_practice.actions_app),
 )
 """The command groups: `pochub GROUP COMMAND ...`."""
 

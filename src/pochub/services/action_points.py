@@ -33,7 +33,7 @@ from pochub.core.coordination_practice.checklist_history import (
 )
 from pochub.core.models.access import Role, User
 from pochub.core.models.coordination import Structure
-from pochub.core.text import N_, Message
+from pochub.core.text import N_, Message, Text
 from pochub.core.toolkit.checklist import ChecklistAssessment
 from pochub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from pochub.services.structures import current_structure
@@ -62,6 +62,15 @@ class ActionPointRecord:
     days_late: int
     escalated_to: str
     created_at: datetime
+
+    @property
+    def what_text(self) -> Text:
+        """What is to be done as a person reads it: a checklist's remedial measure is a catalogue text, shown in
+        the reader's language; anything else as written."""
+        what = self.point.what
+        if self.point.links.checklist_task and "{" not in what and "}" not in what:
+            return Message(what)
+        return what
 
     @property
     def reference(self) -> str:

@@ -297,7 +297,7 @@ def draft_next_agenda(
         if c.overdue
     )
     open_points = tuple(
-        OpenActionPoint(p.reference, p.point.what, structure.title_of(p.point.owner_post), p.point.due)
+        OpenActionPoint(p.reference, p.what_text, structure.title_of(p.point.owner_post), p.point.due)
         for p in points_service.action_points_board(engine, user, body_id=body_id, today=day)
     )
     gaps: tuple[CoverageGap, ...] | None = None

@@ -38,7 +38,7 @@ class OpenActionPoint:
     """An open action point: what, whose post, due when."""
 
     reference: str
-    what: str
+    what: Text
     owner: str
     due: date
 
