@@ -144,3 +144,21 @@ def test_a_bad_file_writes_nothing_and_a_wave_is_not_imported_twice(
         perspectives.import_survey(engine, files["wave1"], files["mapping"])
     again = perspectives.import_survey(engine, files["wave1"], files["mapping"], replace=True)
     assert again.replaced == 58 and perspectives.list_surveys(engine)[0][1] == 58
+
+
+def test_areas_pool_their_communities_respondents(engine: Engine, files: dict[str, Path]) -> None:
+    perspectives.import_survey(engine, files["wave1"], files["mapping"])
+    results = perspectives.survey_results(engine, ADVISER, "Perception survey")
+    areas = {(a.pcode, a.wave): a for a in results.areas}
+    assert set(areas) == {("CD6101", "2026-1"), ("CD5401", "2026-1")}
+    pooled = areas[("CD6101", "2026-1")].figures["feels_safe_night"]
+    assert isinstance(pooled, Estimate) and not pooled.suppressed  # 46 respondents of CD001-CD003 together
+    assert pooled.respondents == sum(
+        c.figures["feels_safe_night"].respondents  # type: ignore[union-attr]
+        for c in results.communities
+        if c.pcode == "CD6101"
+    )
+    # the officer of CD61 sees the areas of their province only
+    assert {a.pcode for a in perspectives.survey_results(engine, OFFICER, "Perception survey").areas} == {
+        "CD6101"
+    }

@@ -85,6 +85,33 @@ class SurveyResults:
     waves: tuple[str, ...]
     measures: tuple[MeasureInfo, ...]
     communities: tuple[CommunityResult, ...]
+    areas: tuple[AreaResult, ...] = ()
+    """The same figures for each area (the communities' admin area), from all its respondents of the wave."""
+
+
+@dataclass(frozen=True)
+class AreaResult:
+    """One area's figures in one wave, pooled over its communities' respondents (withheld below the minimum)."""
+
+    pcode: str
+    wave: str
+    figures: Mapping[str, Estimate | Mapping[str, Estimate]]
+
+
+def _figures(members: Sequence[Any], measures: Sequence[MeasureInfo], minimum: int) -> dict[str, Any]:
+    """Each measure's estimate (or per-choice estimates) over ``members``' answers with their weights."""
+    weights = [member.weight for member in members]
+    answers = [json.loads(member.answers) for member in members]
+    figures: dict[str, Any] = {}
+    for measure in measures:
+        if measure.per_choice:
+            values = [None if a.get(measure.id) is None else frozenset(a[measure.id]) for a in answers]
+            figures[measure.id] = estimate_choices(values, weights, choices=measure.choices, minimum=minimum)
+        else:
+            figures[measure.id] = estimate_share(
+                [a.get(measure.id) for a in answers], weights, minimum=minimum
+            )
+    return figures
 
 
 def _measure_document(measure: Measure, form: Form | None) -> dict[str, Any]:
@@ -253,22 +280,16 @@ def survey_results(engine: Engine, user: User, survey: str, *, wave: str | None 
     for row in rows:
         groups[(row.community_id, row.wave)].append(row)
         places[row.community_id] = (row.name, row.pcode)
-    figures: dict[tuple[str, str], dict[str, Any]] = {}
-    for key, members in groups.items():
-        weights = [member.weight for member in members]
-        answers = [json.loads(member.answers) for member in members]
-        figures[key] = {}
-        for measure in measures:
-            if measure.per_choice:
-                values = [None if a.get(measure.id) is None else frozenset(a[measure.id]) for a in answers]
-                figures[key][measure.id] = estimate_choices(
-                    values, weights, choices=measure.choices, minimum=stored.minimum
-                )
-            else:
-                figures[key][measure.id] = estimate_share(
-                    [a.get(measure.id) for a in answers], weights, minimum=stored.minimum
-                )
-    _suppress_within_areas(figures, places, measures)
+    figures = {key: _figures(members, measures, stored.minimum) for key, members in groups.items()}
+    _suppress_within_areas(figures, places, measures, stored.minimum)
+    pooled: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    for row in rows:
+        if row.pcode:
+            pooled[(row.pcode, row.wave)].append(row)
+    areas = tuple(
+        AreaResult(pcode, w, _figures(pooled[(pcode, w)], measures, stored.minimum))
+        for pcode, w in sorted(pooled)
+    )
     waves = tuple(sorted({w for _, w in groups}))
     communities = tuple(
         CommunityResult(
@@ -276,13 +297,14 @@ def survey_results(engine: Engine, user: User, survey: str, *, wave: str | None 
         )
         for community_id, w in sorted(groups, key=lambda k: (places[k[0]][1] or "", places[k[0]][0], k[1]))
     )
-    return SurveyResults(stored.name, stored.minimum, waves, measures, communities)
+    return SurveyResults(stored.name, stored.minimum, waves, measures, communities, areas)
 
 
 def _suppress_within_areas(
     figures: dict[tuple[str, str], dict[str, Any]],
     places: Mapping[str, tuple[str, str | None]],
     measures: tuple[MeasureInfo, ...],
+    minimum: int,
 ) -> None:
     """Complementary suppression: in each area, wave and measure (and choice), never one withheld community
     figure beside shown ones, since the area's figure minus the others would reveal it."""
@@ -296,7 +318,7 @@ def _suppress_within_areas(
             else:
                 for choice, estimate in value.items():
                     cells[(area, wave, choice)][community_id] = estimate
-        for (_area, wave, choice), done in complementary_suppression(cells).items():
+        for (_area, wave, choice), done in complementary_suppression(cells, minimum).items():
             for community_id, estimate in done.items():
                 if choice:
                     figures[(community_id, wave)][measure.id][choice] = estimate

@@ -249,6 +249,12 @@ def survey_results(
                          else {code: _estimate(e, language) for code, e in v.items()} for k, v in c.figures.items()}}
             for c in results.communities
         ],
+        "areas": [
+            {"pcode": a.pcode, "wave": a.wave,
+             "figures": {k: _estimate(v, language) if isinstance(v, Estimate)
+                         else {code: _estimate(e, language) for code, e in v.items()} for k, v in a.figures.items()}}
+            for a in results.areas
+        ],
     }  # fmt: skip
 
 

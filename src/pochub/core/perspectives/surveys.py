@@ -113,18 +113,20 @@ def estimate_share(
 
 
 def complementary_suppression(
-    tables: Mapping[Group, Mapping[Cell, Estimate]],
+    tables: Mapping[Group, Mapping[Cell, Estimate]], minimum: int = DEFAULT_MINIMUM
 ) -> dict[Group, dict[Cell, Estimate]]:
-    """Withhold a second cell in every table (a group whose total is published beside its cells) that has exactly
-    one withheld cell with respondents: otherwise total minus the others gives it away. The extra cell is the
-    smallest other cell with respondents (fewest people exposed to a wider interval). Returns new tables."""
+    """Withhold more cells in every table (a group whose total is published beside its cells) until what its
+    total minus the shown cells gives away comes from at least ``minimum`` respondents: never exactly one withheld
+    cell, nor several that together hold fewer than ``minimum`` people. The extra cells are the smallest shown ones
+    (fewest people exposed to a wider interval). Returns new tables."""
     result = {group: dict(cells) for group, cells in tables.items()}
     for cells in result.values():
         while True:
             exposed = [key for key, cell in cells.items() if cell.respondents > 0]
             hidden = [key for key in exposed if cells[key].suppressed]
             shown = [key for key in exposed if not cells[key].suppressed]
-            if len(hidden) != 1 or not shown:
+            behind = sum(cells[key].respondents for key in hidden)
+            if not hidden or not shown or (len(hidden) > 1 and behind >= minimum):
                 break
             victim = min(shown, key=lambda key: (cells[key].respondents, str(key)))
             cells[victim] = cells[victim].withheld(COMPLEMENTARY)
