@@ -24,6 +24,7 @@ from pochub.api.routers import (
     event_cells,
     events,
     exercises,
+    forums,
     health,
     intake,
     notifications,
@@ -45,6 +46,7 @@ from pochub.web import (
     alert_pages,
     community_pages,
     exercise_pages,
+    forum_pages,
     pages,
     planning_pages,
     report_pages,
@@ -106,6 +108,7 @@ def create_app(settings: Settings) -> FastAPI:
     for module in (health, auth, events, communities, areas, threats, units, bases, structures, intake,
                    alert_stats, alerts, reports, notifications, audit, exercises, perspectives, sitrep):  # fmt: skip
         app.include_router(module.router)
+    app.include_router(forums.router)  # forum meetings, agendas, minutes and action points
     app.include_router(alert_pages.router)  # before pages: /alerts is the inbox, not a placeholder
     app.include_router(planning_pages.router)  # before pages: /coverage and /coordination, not placeholders
     app.include_router(
@@ -113,6 +116,7 @@ def create_app(settings: Settings) -> FastAPI:
     )  # before pages: the facilitator's and the trainees' exercise pages
     app.include_router(account_pages.router)  # one's sessions, tokens and password
     app.include_router(community_pages.router)  # communities' own voices: profiles, engagements, commitments
+    app.include_router(forum_pages.router)  # forums, their meetings and the action points boards
     app.include_router(report_pages.router)  # the weekly situation report
     app.include_router(pages.router)  # the web pages ("/" is the operational picture), after the API
     return app
