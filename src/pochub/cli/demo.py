@@ -66,6 +66,13 @@ def demo(
             err.print(
                 "demo local perspectives: " + ", ".join(f"{what} {count}" for what, count in voices.items())
             )
+        from pochub.services.demo_teams import create_demo_teams
+
+        teams = create_demo_teams(st.engine(), seed=seed)
+        if teams:  # two joint teams deployed with findings, one requested
+            err.print(
+                f"demo joint teams: {teams['deployed']} deployed with findings, {teams['requested']} requested"
+            )
         from pochub.services.demo_forums import create_demo_forums
 
         forums = create_demo_forums(st.engine(), seed=seed)

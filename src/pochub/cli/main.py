@@ -30,6 +30,7 @@ from pochub.cli import (
     server,
     sitrep,
     structure,
+    teams,
     threats,
     users,
     warning,
@@ -105,6 +106,7 @@ GROUPS: tuple[tuple[str, typer.Typer], ...] = (
     ("report", sitrep.report_app),
     ("forums", coordination_practice.forums_app),
     ("actions", coordination_practice.actions_app),
+    ("teams", teams.teams_app),
 )
 """The command groups: `pochub GROUP COMMAND ...`."""
 

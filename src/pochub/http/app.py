@@ -32,6 +32,7 @@ from pochub.api.routers import (
     reports,
     sitrep,
     structures,
+    teams,
     threats,
     units,
 )
@@ -50,6 +51,7 @@ from pochub.web import (
     pages,
     planning_pages,
     report_pages,
+    team_pages,
 )
 from pochub.web.rendering import render
 
@@ -106,7 +108,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(event_cells.router)  # before events: /events/cells is not an event
     # alert_stats before alerts: /alerts/stats must not be read as an alert reference
     for module in (health, auth, events, communities, areas, threats, units, bases, structures, intake,
-                   alert_stats, alerts, reports, notifications, audit, exercises, perspectives, sitrep):  # fmt: skip
+                   alert_stats, alerts, reports, notifications, audit, exercises, perspectives, sitrep,
+                   teams):  # fmt: skip
         app.include_router(module.router)
     app.include_router(forums.router)  # forum meetings, agendas, minutes and action points
     app.include_router(alert_pages.router)  # before pages: /alerts is the inbox, not a placeholder
@@ -118,6 +121,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(community_pages.router)  # communities' own voices: profiles, engagements, commitments
     app.include_router(forum_pages.router)  # forums, their meetings and the action points boards
     app.include_router(report_pages.router)  # the weekly situation report
+    app.include_router(team_pages.router)  # joint protection teams and assessment missions
     app.include_router(pages.router)  # the web pages ("/" is the operational picture), after the API
     return app
 

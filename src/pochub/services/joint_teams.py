@@ -376,3 +376,28 @@ def team_recommendations(engine: Engine, user: User) -> list[Recommendation]:
             for text in record.team.findings.recommendations
         )
     return found
+
+
+def team_document(record: TeamRecord) -> dict[str, Any]:
+    """A team as JSON, for the command line and the API."""
+    team = record.team
+    plan = team.plan
+    findings = team.findings
+    return {
+        "team": record.team_id, "kind": team.kind.value, "origin": team.origin.value, "origin_ref": team.origin_ref,
+        "community_id": team.community_id, "community": record.community, "purpose": team.purpose,
+        "status": team.status.value,
+        "members": [{"component": m.component.value, "post": m.post} for m in team.members],
+        "missing_components": [c.value for c in team.missing],
+        "plan": None if plan is None else {
+            "departs": plan.departs.isoformat(), "base": plan.base, "escort_unit": plan.escort_unit,
+            "travel_hours": plan.travel_hours, "season": plan.season, "route_note": plan.route_note,
+        },
+        "findings": None if findings is None else {
+            "threats": [{"threat_type": f.threat_type.value, "perpetrator": f.perpetrator, "place": f.place}
+                        for f in findings.threats],
+            "needs": list(findings.needs), "recommendations": list(findings.recommendations),
+        },
+        "cancel_reason": team.cancel_reason, "requested_by": record.requested_by,
+        "requested_at": record.requested_at.isoformat(),
+    }  # fmt: skip
