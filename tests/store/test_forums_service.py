@@ -7,6 +7,7 @@ and a re-assessment is compared task by task; roles that may not act are refused
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, date, datetime
 
 import pytest
@@ -138,3 +139,23 @@ def test_checklist_measures_become_action_points_and_reassessments_are_compared(
         assert key in task.improved and (task.change or 0) > 0
     with pytest.raises(Forbidden):
         action_points.record_checklist_assessment(demo_engine, VIEWER, second, body_id="mission_poc_wg")
+
+
+class _OnePass(threading.Event):
+    """A stop event that stops the worker after its first pass."""
+
+    def wait(self, timeout: float | None = None) -> bool:
+        self.set()
+        return True
+
+
+def test_the_escalation_worker_escalates_action_points_beside_alerts(demo_engine: Engine) -> None:
+    from pochub.config import Settings
+    from pochub.services.workers import run_escalation
+
+    meeting_id = forums.record_meeting(demo_engine, ADVISER, _meeting(date(2026, 3, 3)), now=HELD)
+    (point,) = forums.meeting(demo_engine, ADVISER, meeting_id).decisions[0].action_points
+    url = demo_engine.url.render_as_string(hide_password=False)
+    run_escalation(demo_engine, Settings(database_url=url, workers=False), _OnePass())
+    after = action_points.action_point(demo_engine, ADVISER, point.action_point_id)
+    assert after.escalated_to == "smg_protection"  # months late: the top of the path

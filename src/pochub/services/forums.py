@@ -304,7 +304,7 @@ def draft_next_agenda(
     if with_coverage:
         gaps = _coverage_gaps(engine, coverage_hours, areas)
     reviews: list[UpcomingReview] = []
-    horizon = day + timedelta(days=60)
+    horizon = day + timedelta(days=60) if day < date.max - timedelta(days=60) else date.max
     terms = terms_of_reference(structure, body_id)
     if terms.review_date is not None and terms.review_date <= horizon:
         reviews.append(
