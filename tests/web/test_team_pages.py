@@ -51,6 +51,8 @@ def test_a_team_on_the_pages(client: TestClient, demo_engine: Engine) -> None:
     assert community is not None
     matrix = client.get("/threats", headers=adviser)
     assert "/teams/new?threat=" in matrix.text  # each threat row offers a team
+    page = client.get(f"/communities/{community}", headers=adviser)
+    assert f'href="/teams/new?community={community}"' in page.text  # and so does a community's page
     form = client.get("/teams/new", params={"threat": key, "community": community}, headers=adviser)
     assert form.status_code == 200 and key in form.text
     fields = {"kind": "jpt", "origin": "threat", "origin_ref": key, "community_id": community,
@@ -99,3 +101,38 @@ def test_a_team_on_the_pages(client: TestClient, demo_engine: Engine) -> None:
         shown = client.get(path, headers=french)
         assert shown.status_code == 200 and '<html lang="fr">' in shown.text, path
         assert_french(path, shown.text)
+
+
+def test_a_team_over_the_api(client: TestClient, demo_engine: Engine) -> None:
+    adviser = auth_header(make_user(demo_engine, "poc_adviser")[1])
+    cla = auth_header(make_user(demo_engine, "cla", field_office="fo_besu")[1])
+    with demo_engine.connect() as conn:
+        community = (
+            conn.execute(
+                select(tables.communities.c.community_id)
+                .where(tables.communities.c.pcode.like("KT02%"))
+                .order_by(tables.communities.c.community_id.desc())
+            )
+            .scalars()
+            .first()
+        )
+    body = {"kind": "jam", "origin": "community", "origin_ref": community, "community_id": community,
+            "purpose": "assess the return of displaced families",
+            "members": [{"component": c, "post": f"{c} post"} for c in
+                        ("civil_affairs", "human_rights", "child_protection", "unpol")]}  # fmt: skip
+    assert client.post("/api/v1/teams", json=body, headers=cla).status_code == 403
+    made = client.post("/api/v1/teams", json=body, headers=adviser)
+    assert made.status_code == 201, made.text
+    assert made.json()["missing_components"] == ["force"]
+    team_id = made.json()["team_id"]
+    assert client.post(f"/api/v1/teams/{team_id}/deploy", headers=adviser).status_code == 409
+    planned = client.post(f"/api/v1/teams/{team_id}/plan", json={"departs": "2026-12-01T06:00:00Z", "season": "rainy"},
+                          headers=adviser)  # fmt: skip
+    assert planned.status_code == 200, planned.text
+    assert planned.json()["escort_unit"] and planned.json()["travel_hours"] >= 0
+    assert client.post(f"/api/v1/teams/{team_id}/cancel", json={"reason": "the bridge is down"},
+                       headers=adviser).json() == {"status": "cancelled"}  # fmt: skip
+    shown = client.get(f"/api/v1/teams/{team_id}", headers=adviser).json()
+    assert [s["action"] for s in shown["steps"]] == ["request", "plan", "cancel"]
+    assert shown["cancel_reason"] == "the bridge is down"
+    assert client.get("/api/v1/teams/999999", headers=adviser).status_code == 404
