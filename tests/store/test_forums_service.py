@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, select
@@ -159,3 +159,18 @@ def test_the_escalation_worker_escalates_action_points_beside_alerts(demo_engine
     run_escalation(demo_engine, Settings(database_url=url, workers=False), _OnePass())
     after = action_points.action_point(demo_engine, ADVISER, point.action_point_id)
     assert after.escalated_to == "smg_protection"  # months late: the top of the path
+
+
+def test_action_points_opened_and_ended_in_a_week(demo_engine: Engine) -> None:
+    monday = datetime(2026, 4, 6, tzinfo=UTC)
+    meeting = Meeting(BODY, date(2026, 4, 7), (), ("head_of_office_fo_besu",),
+                      (Decision("d", (ActionPoint("Weekly count", "head_of_office_fo_besu", date(2026, 4, 8), BODY),)),))  # fmt: skip
+    meeting_id = forums.record_meeting(demo_engine, ADVISER, meeting, now=monday + timedelta(days=1))
+    (point,) = forums.meeting(demo_engine, ADVISER, meeting_id).decisions[0].action_points
+    action_points.update_action_point(demo_engine, ADVISER, point.action_point_id, ActionStep.COMPLETE,
+                                      now=monday + timedelta(days=3))  # fmt: skip
+    week = action_points.action_points_in_period(demo_engine, ADVISER, monday, monday + timedelta(days=7))
+    assert point.action_point_id in {r.action_point_id for r in week.opened}
+    assert point.action_point_id in {r.action_point_id for r in week.done}
+    before = action_points.action_points_in_period(demo_engine, ADVISER, monday - timedelta(days=7), monday)
+    assert point.action_point_id not in {r.action_point_id for r in (*before.opened, *before.done)}

@@ -448,3 +448,58 @@ def record_checklist_assessment(
         tuple(made),
         compare_assessments(before, document),
     )
+
+
+@dataclass(frozen=True)
+class ActionPointsPeriod:
+    """Action points opened and ended (done or dropped) in a period, as the weekly report counts them."""
+
+    opened: tuple[ActionPointRecord, ...]
+    done: tuple[ActionPointRecord, ...]
+    dropped: tuple[ActionPointRecord, ...]
+    overdue: tuple[ActionPointRecord, ...]
+    """Open at the period's end and past their due date."""
+
+
+def action_points_in_period(engine: Engine, user: User, start: datetime, end: datetime) -> ActionPointsPeriod:
+    """The action points the user may read opened in ``[start, end)``, those done or dropped in it (by their
+    last step), and those overdue at its end: what the weekly situation report says of actions taken and pending."""
+    may_read(user)
+    with engine.connect() as conn:
+        structure = require_structure_for_forums(conn)
+        rows = {r.action_point_id: r for r in conn.execute(select(tables.action_points))}
+        ended = {
+            s.action_point_id: s.action
+            for s in conn.execute(
+                select(tables.action_point_steps.c.action_point_id, tables.action_point_steps.c.action).where(
+                    tables.action_point_steps.c.action.in_(
+                        [ActionStep.COMPLETE.value, ActionStep.DROP.value]
+                    ),
+                    tables.action_point_steps.c.at >= start,
+                    tables.action_point_steps.c.at < end,
+                )
+            )
+        }
+    day = end.date()
+    readable = {
+        k: _record(r, day) for k, r in rows.items() if _reads(user, structure, r.body_id, r.owner_post)
+    }
+
+    def created_in(row: Any) -> bool:
+        at = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+        return start <= at < end
+
+    return ActionPointsPeriod(
+        opened=tuple(r for k, r in readable.items() if created_in(rows[k])),
+        done=tuple(r for k, r in readable.items() if ended.get(k) == ActionStep.COMPLETE.value),
+        dropped=tuple(r for k, r in readable.items() if ended.get(k) == ActionStep.DROP.value),
+        overdue=tuple(
+            r for r in readable.values() if r.overdue and created_in_or_before(rows[r.action_point_id], end)
+        ),
+    )
+
+
+def created_in_or_before(row: Any, end: datetime) -> bool:
+    """Was the action point made before ``end``?"""
+    at = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+    return bool(at < end)
