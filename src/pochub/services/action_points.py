@@ -486,7 +486,7 @@ def action_points_in_period(engine: Engine, user: User, start: datetime, end: da
     }
 
     def created_in(row: Any) -> bool:
-        at = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+        at: datetime = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
         return start <= at < end
 
     return ActionPointsPeriod(
@@ -501,5 +501,5 @@ def action_points_in_period(engine: Engine, user: User, start: datetime, end: da
 
 def created_in_or_before(row: Any, end: datetime) -> bool:
     """Was the action point made before ``end``?"""
-    at = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
-    return bool(at < end)
+    at: datetime = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)
+    return at < end
