@@ -64,6 +64,7 @@ def test_a_team_on_the_pages(client: TestClient, demo_engine: Engine) -> None:
     page = client.get(page_url, headers=adviser)
     assert "&lt;script&gt;hear them" in page.text and "<script>hear them" not in page.text
     assert "Missing components" in page.text and "human rights" in page.text
+    assert "civil affairs: chief_civil_affairs" not in page.text  # members named by their post's title
     refused = client.post(page_url, data={"action": "deploy"}, headers=adviser, follow_redirects=False)
     assert "error=changed" in refused.headers["location"]
     planned = client.post(page_url, data={"action": "plan", "departs": "2026-12-01T06:00", "season": "dry"},

@@ -23,6 +23,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from pochub.core.allocation._geodesy import Points
 from pochub.core.models.access import User
+from pochub.core.models.coordination import structure_in
 from pochub.core.models.taxonomy import ThreatType
 from pochub.core.perspectives.profiles import NamedThreat, from_document
 from pochub.core.teams.missions import (
@@ -45,6 +46,7 @@ from pochub.errors import Conflict, Forbidden, Infeasible, NotFound
 from pochub.services import profiles
 from pochub.services.allocation import Site, load_network
 from pochub.services.engagements import community_for
+from pochub.services.structures import current_structure
 from pochub.store import audit, tables
 
 
@@ -401,3 +403,13 @@ def team_document(record: TeamRecord) -> dict[str, Any]:
         "cancel_reason": team.cancel_reason, "requested_by": record.requested_by,
         "requested_at": record.requested_at.isoformat(),
     }  # fmt: skip
+
+
+def post_titles(engine: Engine, language: str) -> dict[str, str]:
+    """The structure's post titles by id in ``language`` (empty without a structure): pages name a team's
+    members by their post's title."""
+    with engine.connect() as conn:
+        structure = current_structure(conn)
+    if structure is None:
+        return {}
+    return {post.id: str(post.title) for post in structure_in(structure, language).roles}

@@ -124,6 +124,7 @@ def team_page(request: Request, user: OptionalUser, team_id: int) -> Response:
         return render(request, "not_found.html", status_code=404, user=user)
     return render(
         request, "team_page.html", user=user, record=record, labels=LABELS, can_act=user.role in TEAM_ROLES,
+        titles=joint_teams.post_titles(request.app.state.engine, language_of(request)),
         threat_types=list(ThreatType), error=request.query_params.get("error", "")[:40],
         done=request.query_params.get("done", "")[:20], today=datetime.now(UTC).date().isoformat(),
     )  # fmt: skip
