@@ -2,7 +2,8 @@
 summarises, so its figures are theirs: events and trends by area and threat (`pochub events summary`), the threat
 matrix's top risks and what changed since the week before (`pochub assess`), alerts received and response times
 against the structure's standard (`pochub alerts stats`), coverage and the protection gap (`pochub coverage`),
-commitments to communities and the areas where communities and events disagree.
+commitments to communities and the areas where communities and events disagree, the forums' action points opened
+and closed, and the joint protection teams deployed.
 
 An ISO week (``2026-W48``) runs Monday to Sunday; the matrix is taken as of the end of Sunday, the previous one as
 of the Sunday before.
@@ -20,8 +21,8 @@ from pochub.core.models.filters import EventFilter
 from pochub.core.text import N_, Message
 from pochub.core.threats.matrix import ThreatRecord
 from pochub.core.workflow.metrics import STEPS, GroupTimes
-from pochub.errors import InvalidInput
-from pochub.services import alert_metrics, engagements, event_views, perspectives
+from pochub.errors import Forbidden, InvalidInput, NotFound
+from pochub.services import action_points, alert_metrics, engagements, event_views, joint_teams, perspectives
 from pochub.services.allocation import coverage
 from pochub.services.structures import current_structure
 from pochub.services.threat_listing import list_threats
@@ -63,6 +64,16 @@ class WeeklyReport:
     commitments_overdue: int
     commitments_awaiting_feedback: int
     divergent_areas: int
+    actions_opened: int = 0
+    actions_done: int = 0
+    actions_dropped: int = 0
+    actions_overdue: int = 0
+    teams_deployed: tuple[tuple[str, str], ...] = ()
+    """(community, status) of the joint teams deployed or reporting in the week."""
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def week_bounds(week: str) -> tuple[date, date]:
@@ -132,6 +143,18 @@ def weekly_report(
         divergent = len(perspectives.divergence(engine, viewer, level=level, as_of=end))
     except InvalidInput:
         divergent = 0
+    try:
+        actions = action_points.action_points_in_period(engine, viewer, since, until)
+        counts = (len(actions.opened), len(actions.done), len(actions.dropped), len(actions.overdue))
+    except (Forbidden, InvalidInput, NotFound):  # partners read no action point; no structure, no forum
+        counts = (0, 0, 0, 0)
+    try:
+        teams = tuple(
+            (t.community, t.team.status.value) for t in joint_teams.list_teams(engine, viewer)
+            if any(action in ("deploy", "report") and since <= _aware(at) < until for action, _s, _n, _a, at in t.steps)
+        )  # fmt: skip
+    except (Forbidden, InvalidInput, NotFound):
+        teams = ()
     areas = sorted(figures.areas, key=lambda a: (-int(a["civilian_fatalities"]), -int(a["events"])))[
         :TOP_AREAS
     ]
@@ -146,5 +169,6 @@ def weekly_report(
         coverage_standard_hours=coverage_hours, covered_share=covered, gap_people=gap,
         commitments_overdue=sum(1 for r in board if r.overdue),
         commitments_awaiting_feedback=sum(1 for r in board if r.awaiting_feedback),
-        divergent_areas=divergent,
+        divergent_areas=divergent, actions_opened=counts[0], actions_done=counts[1], actions_dropped=counts[2],
+        actions_overdue=counts[3], teams_deployed=teams,
     )  # fmt: skip
