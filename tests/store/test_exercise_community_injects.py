@@ -48,3 +48,11 @@ def test_injects_from_what_communities_said(demo_engine: Engine) -> None:
                              headers=auth_header(token), follow_redirects=False)  # fmt: skip
         assert posted.status_code == 303 and "done=voices" in posted.headers["location"]
     assert len([i for i in exercises.injects_of(demo_engine, exercise) if i["origin"] == "communities"]) == 3
+    # with no concern in the window, the latest survey speaks: communities most of whose people do not feel safe
+    exercises.add_community_injects(demo_engine, exercise, trainer, count=2, days=0)
+    felt = [
+        i
+        for i in exercises.injects_of(demo_engine, exercise)
+        if i["title"].startswith("What ") and "feels" in i["title"]
+    ]
+    assert felt and all("said they do not feel safe" in i["text"] and i["community_id"] for i in felt)

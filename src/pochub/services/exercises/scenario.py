@@ -44,6 +44,7 @@ from pochub.services.exercises.records import (
     real_moment,
     require_facilitator,
 )
+from pochub.services.perspectives import perceived_points
 from pochub.store import audit, repositories, tables
 
 
@@ -395,8 +396,9 @@ def add_community_injects(
     now: datetime | None = None,
 ) -> dict[str, Any]:
     """Add injects drawn from what communities said: the latest concerns raised in engagements (threat, place and
-    perpetrator as the community named them) become community alerts of an anticipated threat, spread over the
-    exercise time left; the doctrine answer is pre-emption. Trainees hear what the mission's own engagements heard."""
+    perpetrator as the community named them), then the communities most of whose people say in the latest
+    perception survey that they do not feel safe, become community alerts of an anticipated threat, spread over the
+    exercise time left; the doctrine answer is pre-emption. Trainees hear what the mission's communities said."""
     require_facilitator(user)
     if not 1 <= count <= 20:
         raise InvalidInput(
@@ -418,12 +420,27 @@ def add_community_injects(
             .order_by(tables.engagements.c.held_on.desc())
         ).all()  # fmt: skip
         concerns = [(r, c) for r in heard for c in json.loads(r.concerns)][:count]
-        if not concerns:
-            raise InvalidInput(
-                N_("no concern was raised in engagements in the last months: record engagements first")
+        places = {
+            p.community_id: p
+            for p in conn.execute(
+                select(tables.communities.c.community_id, tables.communities.c.name, tables.communities.c.pcode,
+                       tables.communities.c.latitude, tables.communities.c.longitude)
             )
+        }  # fmt: skip
+    # the rest from the latest perception survey: the communities most of whose people say they do not feel safe
+    feared = sorted(
+        (p for p in perceived_points(engine, user) if p["unsafe"] >= 0.5),
+        key=lambda p: (-p["unsafe"], p["name"]),
+    )[: max(0, count - len(concerns))]
+    if not concerns and not feared:
+        raise InvalidInput(
+            N_(
+                "no concern was raised in engagements in the last months and no survey shows fear: record them first"
+            )
+        )
+    with engine.begin() as conn:
         start, end = clock.now(moment), clock.end
-        step = (end - start) / (len(concerns) + 1)
+        step = (end - start) / (len(concerns) + len(feared) + 1)
         injects = []
         for number, (r, concern) in enumerate(concerns, start=1):
             threat = concern["threat_type"]
@@ -445,9 +462,23 @@ def add_community_injects(
                     anticipated=True,
                 )
             )  # fmt: skip
+        for number, point in enumerate(feared, start=len(concerns) + 1):
+            place = places[point["community_id"]]
+            injects.append(
+                with_answer_key(
+                    Inject(
+                        InjectKind.COMMUNITY_ALERT, start + step * number, f"What {place.name} feels",
+                        text=(f"In the {point['survey']} ({point['wave']}), {round(point['unsafe'] * 100)} % of the "
+                              f"people of {place.name} said they do not feel safe; they fear an attack."),
+                        latitude=place.latitude, longitude=place.longitude, pcode=place.pcode,
+                        community_id=place.community_id, urgency=Urgency.ROUTINE, origin="communities",
+                    ),
+                    anticipated=True,
+                )
+            )  # fmt: skip
         added = _store_injects(conn, exercise_id, injects)
         audit.record(
             conn, actor=user.username, role=user.role.value, action="write", entity="exercise",
-            entity_id=str(exercise_id), detail=f"{added} inject(s) from communities' concerns", at=moment,
+            entity_id=str(exercise_id), detail=f"{added} inject(s) from communities' concerns and surveys", at=moment,
         )  # fmt: skip
     return tick(engine, exercise_id, now=now)
