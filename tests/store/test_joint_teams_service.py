@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from sqlalchemy import Engine, select
 
+from pochub.config import Settings
 from pochub.core.geography.areas import AreaIndex
 from pochub.core.models.access import Role, User
 from pochub.core.models.taxonomy import ThreatType
@@ -27,6 +28,7 @@ from pochub.core.teams.missions import (
 )
 from pochub.errors import Forbidden, InvalidTransition, NotFound
 from pochub.services import joint_teams, profiles
+from pochub.services.demo_mission import create_demo_alerts
 from pochub.services.threats import assess
 from pochub.store import repositories, tables
 
@@ -133,3 +135,21 @@ def test_roles_and_areas(demo_engine: Engine) -> None:
     assert team_id in {r.team_id for r in joint_teams.list_teams(demo_engine, here)}
     cancelled = joint_teams.cancel_team(demo_engine, here, team_id, "the road is cut", now=NOW)
     assert cancelled.status is TeamStatus.CANCELLED and cancelled.cancel_reason == "the road is cut"
+
+
+def test_a_team_from_an_alert_needs_a_readable_operational_alert(demo_engine: Engine) -> None:
+    _, _, community = _row_and_member(demo_engine)
+    members = (Member(Component.UNPOL, "p"),)
+    unknown = Team(TeamKind.JPT, Origin.ALERT, "NO-SUCH-ALERT", community, "answer the alert", members)
+    with pytest.raises(NotFound):
+        joint_teams.request_team(demo_engine, ADVISER, unknown, now=NOW)
+    create_demo_alerts(
+        demo_engine, Settings(database_url=demo_engine.url.render_as_string(hide_password=False))
+    )
+    with demo_engine.connect() as conn:
+        reference = conn.execute(
+            select(tables.alerts.c.reference).where(tables.alerts.c.exercise_id.is_(None)).limit(1)
+        ).scalar_one()
+    if reference:
+        team = Team(TeamKind.JPT, Origin.ALERT, reference, community, "answer the alert", members)
+        assert joint_teams.request_team(demo_engine, ADVISER, team, now=NOW) > 0

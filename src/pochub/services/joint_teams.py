@@ -42,8 +42,9 @@ from pochub.core.teams.missions import (
     team_step,
 )
 from pochub.core.text import N_, Message
-from pochub.errors import Conflict, Forbidden, Infeasible, NotFound
+from pochub.errors import Conflict, Forbidden, Infeasible, InvalidInput, NotFound
 from pochub.services import profiles
+from pochub.services.alert_views import readable_alert
 from pochub.services.allocation import Site, load_network
 from pochub.services.engagements import community_for
 from pochub.services.structures import current_structure
@@ -80,13 +81,17 @@ def _may_act(user: User) -> None:
 
 
 def request_team(engine: Engine, user: User, team: Team, *, now: datetime | None = None) -> int:
-    """Store a requested team; its id. Refused for roles that do not act on teams and communities outside the
-    user's area."""
+    """Store a requested team; its id. Refused for roles that do not act on teams, communities outside the
+    user's area, and alerts the user may not read or that belong to an exercise (exercise data stays apart)."""
     moment = now or datetime.now(UTC)
     _may_act(user)
     check_request(team)
     with engine.begin() as conn:
         community_for(conn, user, team.community_id)
+        if team.origin is Origin.ALERT:  # an alert the user may read, and never an exercise's
+            alert = readable_alert(conn, team.origin_ref.strip(), user)
+            if alert.exercise_id is not None:
+                raise InvalidInput(N_("a joint team is not requested from an exercise's alert"))
         team_id = conn.execute(
             insert(tables.joint_teams).values(
                 kind=team.kind.value, origin=team.origin.value, origin_ref=team.origin_ref.strip(),
