@@ -65,6 +65,7 @@ def test_a_team_on_the_pages(client: TestClient, demo_engine: Engine) -> None:
     assert "&lt;script&gt;hear them" in page.text and "<script>hear them" not in page.text
     assert "Missing components" in page.text and "human rights" in page.text
     assert "civil affairs: chief_civil_affairs" not in page.text  # members named by their post's title
+    assert 'href="/threats#threat-' in page.text  # back to the row it answers
     refused = client.post(page_url, data={"action": "deploy"}, headers=adviser, follow_redirects=False)
     assert "error=changed" in refused.headers["location"]
     planned = client.post(page_url, data={"action": "plan", "departs": "2026-12-01T06:00", "season": "dry"},

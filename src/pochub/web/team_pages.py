@@ -37,6 +37,7 @@ from pochub.i18n import error_text
 from pochub.services import joint_teams
 from pochub.web.forms import PostedForm
 from pochub.web.rendering import language_of, render, to_login
+from pochub.web.threat_matrix import row_anchor
 
 router = APIRouter(include_in_schema=False)
 
@@ -125,6 +126,7 @@ def team_page(request: Request, user: OptionalUser, team_id: int) -> Response:
     return render(
         request, "team_page.html", user=user, record=record, labels=LABELS, can_act=user.role in TEAM_ROLES,
         titles=joint_teams.post_titles(request.app.state.engine, language_of(request)),
+        row_anchor=row_anchor,
         threat_types=list(ThreatType), error=request.query_params.get("error", "")[:40],
         done=request.query_params.get("done", "")[:20], today=datetime.now(UTC).date().isoformat(),
     )  # fmt: skip
