@@ -26,7 +26,7 @@ from pochub.http.auth import OptionalUser
 from pochub.i18n import translations
 from pochub.services import exercises
 from pochub.services.structures import current_structure
-from pochub.web.alert_pages import form_value
+from pochub.web.alert_pages.common import form_value
 from pochub.web.exercise_pages.access import is_facilitator, refused
 from pochub.web.exercise_pages.fields import exercise_id_of, number_in
 from pochub.web.forms import PostedForm

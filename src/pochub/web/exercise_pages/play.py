@@ -14,14 +14,9 @@ from pochub.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, 
 from pochub.http.auth import OptionalUser
 from pochub.services import alert_units, alert_views, exercises
 from pochub.services.alert_actions import TRAINEE_ACTIONS
-from pochub.web.alert_pages import (
-    CHOICES,
-    ActionProblem,
-    InboxQuery,
-    form_value,
-    read_action,
-    structure_names,
-)
+from pochub.web.alert_pages.alert import ActionProblem, read_action
+from pochub.web.alert_pages.common import CHOICES, form_value, structure_names
+from pochub.web.alert_pages.inbox import InboxQuery
 from pochub.web.exercise_pages.access import refused
 from pochub.web.exercise_pages.fields import exercise_id_of
 from pochub.web.forms import PostedForm

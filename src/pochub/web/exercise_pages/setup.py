@@ -18,10 +18,7 @@ from pochub.core.text import Text
 from pochub.errors import Conflict, InvalidInput
 from pochub.http.auth import OptionalUser
 from pochub.services import exercises
-from pochub.web.alert_pages import (
-    form_value,
-    structure_names,
-)
+from pochub.web.alert_pages.common import form_value, structure_names
 from pochub.web.exercise_pages.access import is_facilitator, refused
 from pochub.web.exercise_pages.fields import number_in, whole_in
 from pochub.web.forms import PostedForm
