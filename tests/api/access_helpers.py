@@ -12,8 +12,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import Engine
 
 from pochub.core.models.access import Role, User
-from pochub.services import access
-from pochub.services.access import create_user, issue_credential
+from pochub.services.access import create_user, issue_credential, passwords
 
 _numbers = itertools.count(1)
 _CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
@@ -22,13 +21,14 @@ _CHEAP_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 @contextmanager
 def cheap_password_hashing() -> Iterator[None]:
-    """Hash passwords at test cost inside the block (verification reads the cost from each hash)."""
-    production = access.PASSWORD_HASHER
-    access.PASSWORD_HASHER = _CHEAP_HASHER
+    """Hash passwords at test cost inside the block (verification reads the cost from each hash); the hasher is
+    swapped where hashing reads it, ``access.passwords``."""
+    production = passwords.PASSWORD_HASHER
+    passwords.PASSWORD_HASHER = _CHEAP_HASHER
     try:
         yield
     finally:
-        access.PASSWORD_HASHER = production
+        passwords.PASSWORD_HASHER = production
 
 
 def make_user(

@@ -25,6 +25,7 @@ from pochub.core.models.access import Role
 from pochub.errors import Forbidden, InvalidInput
 from pochub.http.app import create_app
 from pochub.services import access
+from pochub.services.access import passwords, throttle
 from tests.api.access_helpers import auth_header, cheap_password_hashing, make_user
 from tests.conftest import CliRunner
 from tests.csrf_tokens import with_csrf_tokens
@@ -68,8 +69,8 @@ def test_the_eleventh_wrong_password_says_nothing_about_the_name(client: TestCli
     now = datetime.now(UTC)
     for name in answers:
         with cheap_password_hashing():
-            counting = _Counting(access.PASSWORD_HASHER)
-            access.PASSWORD_HASHER = counting
+            counting = _Counting(passwords.PASSWORD_HASHER)
+            passwords.PASSWORD_HASHER = counting  # where hashing reads it; cheap_password_hashing restores it
             for i in range(10):  # ten wrong passwords, spaced so that each one counts, the last one just now
                 with pytest.raises(Forbidden) as refused:
                     access.authenticate(engine, name, f"guess {i}", now=now - (9 - i) * timedelta(seconds=70))
@@ -287,5 +288,5 @@ def test_the_account_page_lists_revokes_and_changes_the_password(client: TestCli
 def test_delays_grow_with_failures_and_never_become_a_lockout(fewer: int, more: int) -> None:
     fewer, more = sorted((fewer, more))
     for free in (access.FREE_ACCOUNT_FAILURES, access.FREE_ADDRESS_FAILURES):
-        assert access._delay(fewer, free) <= access._delay(more, free) <= access.MAX_SIGN_IN_DELAY
-        assert (access._delay(fewer, free) == timedelta(0)) is (fewer < free)
+        assert throttle._delay(fewer, free) <= throttle._delay(more, free) <= access.MAX_SIGN_IN_DELAY
+        assert (throttle._delay(fewer, free) == timedelta(0)) is (fewer < free)
