@@ -23,6 +23,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
+import secrets
 import socket
 import statistics
 import subprocess
@@ -60,11 +62,23 @@ def log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
+BENCH_SECRET_KEY = secrets.token_hex(32)
+"""A scratch mission's key, made for this run (no secret has a default; the caller's own key is used when set)."""
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    if "POCHUB_SECRET_KEY" not in env and "POCHUB_SECRET_KEY_FILE" not in env:
+        env["POCHUB_SECRET_KEY"] = BENCH_SECRET_KEY
+    return env
+
+
 def pochub(database: str, *args: str, stdin: str | None = None) -> str:
     """Run a `pochub` command on the benchmark database; its output (fails loudly)."""
     result = subprocess.run(
-        [str(POCHUB), "--database", database, *args], input=stdin, capture_output=True, text=True, check=False
-    )
+        [str(POCHUB), "--database", database, *args], input=stdin, capture_output=True, text=True, check=False,
+        env=_env(),
+    )  # fmt: skip
     if result.returncode != 0:
         raise RuntimeError(f"pochub {' '.join(args)}: {result.stdout}\n{result.stderr}")
     return result.stdout
@@ -93,7 +107,7 @@ def free_port() -> int:
 
 def start_server(database: str, port: int, log_path: Path) -> subprocess.Popen[bytes]:
     """`pochub serve` on ``port``, waited for until the login page answers."""
-    env = {**os.environ, "POCHUB_WORKERS": "false"}
+    env = {**_env(), "POCHUB_WORKERS": "false"}
     handle = log_path.open("wb")
     process = subprocess.Popen(
         [str(POCHUB), "--database", database, "serve", "--port", str(port)],
@@ -122,6 +136,14 @@ def call_name(url: str) -> str | None:
     return parts.path + (f"?{'&'.join(keep)}" if keep else "")
 
 
+def csrf_token(page: str) -> str:
+    """The CSRF token of a page's form (forms carry one; the sign-in form too)."""
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    if found is None:
+        raise RuntimeError("the sign-in page carries no CSRF token")
+    return found[1]
+
+
 def page_runs(base: str, runs: int) -> tuple[list[float], dict[str, list[float]], list[str], dict[str, int]]:
     """Open the picture ``runs`` times; (interactive ms per run, browser ms per call, the calls' full URLs,
     response bytes per call as sent on the wire)."""
@@ -135,9 +157,11 @@ def page_runs(base: str, runs: int) -> tuple[list[float], dict[str, list[float]]
             context = browser.new_context(
                 base_url=base, viewport={"width": 1400, "height": 900}, locale="en-GB"
             )
+            form = context.request.get("/login").text()  # the sign-in form's CSRF token, tied to its cookie
             signed = context.request.post(
-                "/login", form={"username": USERNAME, "password": PASSWORD}, max_redirects=0
-            )
+                "/login", form={"username": USERNAME, "password": PASSWORD, "csrf_token": csrf_token(form)},
+                max_redirects=0,
+            )  # fmt: skip
             if signed.status != 303:
                 raise RuntimeError(f"sign-in failed: {signed.status}")
             context.add_init_script(READY_OBSERVER)
@@ -173,7 +197,8 @@ def alone(base: str, urls: list[str], repeats: int) -> dict[str, list[float]]:
     """Each call timed alone (sequential, signed in, gzip accepted), ``repeats`` times."""
     timings: dict[str, list[float]] = defaultdict(list)
     with httpx2.Client(base_url=base, timeout=60, headers={"Accept-Encoding": "gzip"}) as client:
-        client.post("/login", data={"username": USERNAME, "password": PASSWORD})
+        token = csrf_token(client.get("/login").text)
+        client.post("/login", data={"username": USERNAME, "password": PASSWORD, "csrf_token": token})
         for _ in range(repeats):
             for url in urls:
                 parts = urllib.parse.urlsplit(url)
