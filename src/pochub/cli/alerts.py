@@ -6,12 +6,12 @@ import json
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from pochub.cli import alert_stats
-from pochub.cli.console import err, out, state
+from pochub.cli.console import acting_user, err, out, state
 
 alerts_app = typer.Typer(
     help="Community alerts: intake, lifecycle, escalation and response times.", no_args_is_help=True
@@ -23,15 +23,6 @@ class ListFormat(StrEnum):
 
     table = "table"
     json = "json"
-
-
-def _user(ctx: typer.Context, username: str) -> Any:
-    """The stored user the command acts as (roles and areas apply to the CLI as to the API)."""
-    from pochub.services.access import get_user
-    from pochub.services.first_steps import require
-
-    require(state(ctx).engine(), "users")  # an empty store says what to do first
-    return get_user(state(ctx).engine(), username)
 
 
 AsUser = Annotated[str, typer.Option("--as", help="Act as this user (their role and area apply).")]
@@ -54,7 +45,7 @@ def list_alerts(
 
     st = state(ctx)
     chosen = AlertFilter(open_only=open_only, overdue_at=datetime.now(UTC) if overdue else None)
-    items, total = views(st.engine(), st.settings, _user(ctx, as_user), chosen, limit=limit, offset=0)
+    items, total = views(st.engine(), st.settings, acting_user(ctx, as_user), chosen, limit=limit, offset=0)
     if format is ListFormat.json:
         print(json.dumps({"total": total, "items": items}, indent=1))
         return
@@ -76,7 +67,7 @@ def show(ctx: typer.Context, reference: str, as_user: AsUser) -> None:
     from pochub.services.alert_views import alert_detail
 
     st = state(ctx)
-    print(json.dumps(alert_detail(st.engine(), st.settings, reference, _user(ctx, as_user)), indent=1))
+    print(json.dumps(alert_detail(st.engine(), st.settings, reference, acting_user(ctx, as_user)), indent=1))
 
 
 @alerts_app.command("add")
@@ -97,7 +88,7 @@ def add(
     from pochub.services.alerts import receive_report
 
     st = state(ctx)
-    user = _user(ctx, as_user)
+    user = acting_user(ctx, as_user)
     now = datetime.now(UTC)
     report = Report(
         Channel.MANUAL, f"cli:{user.username}:{now.isoformat()}", now, text, sender_name=sender_name,
@@ -129,7 +120,7 @@ def act(
 
     chosen = action_from_json(action, fields)
     st = state(ctx)
-    new = take(st.engine(), st.settings, reference, chosen, _user(ctx, as_user))
+    new = take(st.engine(), st.settings, reference, chosen, acting_user(ctx, as_user))
     err.print(
         f"alert {reference}: {new.status.value}; next step {new.next_step or '-'} due {new.due_at or '-'}"
     )
@@ -159,7 +150,8 @@ def export(
     st = state(ctx)
     fmt = "csv" if output.suffix.lower() == ".csv" else "geojson"
     output.write_text(
-        export_alerts(st.engine(), st.settings, _user(ctx, as_user), AlertFilter(), fmt=fmt), encoding="utf-8"
+        export_alerts(st.engine(), st.settings, acting_user(ctx, as_user), AlertFilter(), fmt=fmt),
+        encoding="utf-8",
     )
     err.print(f"wrote {output}")
 

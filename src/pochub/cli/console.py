@@ -128,3 +128,27 @@ def print_summary(summary: dict[str, Any], output: OutputFormat) -> None:
             shown = "\n".join(map(str, value)) if isinstance(value, list) else str(value)
             table.add_row(SUMMARY_LABELS.get(key, key.replace("_", " ")), shown)
     err.print(table)
+
+
+def acting_user(ctx: typer.Context, username: str) -> Any:
+    """The stored user a command acts as (``--as``): their role, post and area apply to the CLI as to the API; an
+    empty store says what to do first."""
+    from pochub.services.access import get_user
+    from pochub.services.first_steps import require
+
+    require(state(ctx).engine(), "users")
+    return get_user(state(ctx).engine(), username)
+
+
+def gettext_for(language: str) -> Callable[[str], str]:
+    """The catalogue's ``gettext`` for ``language``: the commands' own texts in the reader's language."""
+    from pochub.i18n import translations
+
+    return translations(language).gettext
+
+
+def in_language(value: object, language: str) -> str:
+    """A text of the core (marked, or a message with values) as a person reads it in ``language``."""
+    from pochub.i18n import localise
+
+    return localise(value, language)

@@ -17,7 +17,7 @@ import typer
 import yaml
 from rich.table import Table
 
-from pochub.cli.console import err, out, state
+from pochub.cli.console import acting_user, err, gettext_for, in_language, out, state
 from pochub.cli.options import DocumentLanguage
 
 forums_app = typer.Typer(
@@ -37,26 +37,6 @@ class Format(StrEnum):
 
     table = "table"
     json = "json"
-
-
-def _user(ctx: typer.Context, username: str) -> Any:
-    from pochub.services.access import get_user
-    from pochub.services.first_steps import require
-
-    require(state(ctx).engine(), "users")
-    return get_user(state(ctx).engine(), username)
-
-
-def _gettext(language: DocumentLanguage) -> Any:
-    from pochub.i18n import translations
-
-    return translations(language.value).gettext
-
-
-def _text(value: object, language: DocumentLanguage) -> str:
-    from pochub.i18n import localise
-
-    return localise(value, language.value)
 
 
 def _date(value: Any, what: str) -> date:
@@ -116,8 +96,8 @@ def forums_record(
     """Record a meeting of a body; says the attendance flags (quorum, missing components)."""
     from pochub.services.forums import meeting, record_meeting
 
-    _ = _gettext(language)
-    user = _user(ctx, as_user)
+    _ = gettext_for(language.value)
+    user = acting_user(ctx, as_user)
     engine = state(ctx).engine()
     meeting_id = record_meeting(
         engine, user, meeting_from_document(yaml.safe_load(file.read_text("utf-8")), str(file))
@@ -127,7 +107,7 @@ def forums_record(
     err.print(_("recorded meeting %(number)s of %(body)s") % {"number": meeting_id, "body": recorded.body},
               highlight=False, markup=False)  # fmt: skip
     for flag in recorded.check.flags():
-        err.print(_text(flag, language), highlight=False, markup=False)
+        err.print(in_language(flag, language.value), highlight=False, markup=False)
 
 
 @forums_app.command("list")
@@ -141,7 +121,7 @@ def forums_list(
     from pochub.services.forums import body_meetings, forum_structure
 
     engine = state(ctx).engine()
-    records = body_meetings(engine, _user(ctx, as_user), body)
+    records = body_meetings(engine, acting_user(ctx, as_user), body)
     if fmt is Format.json:
         structure = forum_structure(engine)
         out.print_json(json.dumps([r.as_dict(structure) for r in records]))
@@ -166,24 +146,24 @@ def forums_agenda(
     """Draft the next agenda of a body from the data."""
     from pochub.services.forums import draft_next_agenda
 
-    _ = _gettext(language)
+    _ = gettext_for(language.value)
     st = state(ctx)
     agenda = draft_next_agenda(
-        st.engine(), _user(ctx, as_user), body, meeting_on=_date(on, "--date") if on else None, settings=st.settings,
+        st.engine(), acting_user(ctx, as_user), body, meeting_on=_date(on, "--date") if on else None, settings=st.settings,
         with_coverage=coverage,
     )  # fmt: skip
     if fmt is Format.json:
         out.print_json(json.dumps({
             "body": agenda.body_id, "meeting_on": agenda.meeting_on.isoformat(),
             "last_meeting_on": agenda.last_meeting_on.isoformat() if agenda.last_meeting_on else None,
-            "items": [{"key": i.key, "title": _text(i.title, language), "lines": [_text(x, language) for x in i.lines]}
+            "items": [{"key": i.key, "title": in_language(i.title, language.value), "lines": [in_language(x, language.value) for x in i.lines]}
                       for i in agenda.items],
         }))  # fmt: skip
         return
     for number, item in enumerate(agenda.items, 1):
-        out.print(f"{number}. {_text(item.title, language)}", highlight=False, markup=False)
+        out.print(f"{number}. {in_language(item.title, language.value)}", highlight=False, markup=False)
         for line in item.lines or (_("nothing to report"),):
-            out.print(f"   - {_text(line, language)}", highlight=False, markup=False)
+            out.print(f"   - {in_language(line, language.value)}", highlight=False, markup=False)
 
 
 @forums_app.command("minutes")
@@ -200,7 +180,7 @@ def forums_minutes(
     from pochub.services.forums import forum_structure, meeting
 
     engine = state(ctx).engine()
-    record = meeting(engine, _user(ctx, as_user), meeting_id)
+    record = meeting(engine, acting_user(ctx, as_user), meeting_id)
     structure = forum_structure(engine)
     suffix = output.suffix.lower()
     if suffix == ".html":
@@ -231,15 +211,15 @@ def actions_list(
     from pochub.core.coordination_practice.actions import ACTION_STATUS_LABELS
     from pochub.services.action_points import action_points_board
 
-    _ = _gettext(language)
-    records = action_points_board(state(ctx).engine(), _user(ctx, as_user), body_id=body, owner_post=post,
+    _ = gettext_for(language.value)
+    records = action_points_board(state(ctx).engine(), acting_user(ctx, as_user), body_id=body, owner_post=post,
                                   include_ended=include_ended)  # fmt: skip
     if fmt is Format.json:
         out.print_json(json.dumps([r.as_dict() for r in records]))
         return
     table = Table(_("Action point"), _("Owner"), _("Due"), _("Status"), _("Body"))
     for r in records:
-        status = _text(ACTION_STATUS_LABELS[r.point.status], language) + (
+        status = in_language(ACTION_STATUS_LABELS[r.point.status], language.value) + (
             f" ({_('overdue')})" if r.overdue else ""
         )
         table.add_row(
@@ -266,14 +246,16 @@ def actions_update(
     from pochub.errors import InvalidInput
     from pochub.services.action_points import update_action_point
 
-    _ = _gettext(language)
+    _ = gettext_for(language.value)
     try:
         chosen = ActionStep(step)
     except ValueError:
         raise InvalidInput(f"unknown step {step!r} (start, complete, drop)") from None
-    record = update_action_point(state(ctx).engine(), _user(ctx, as_user), action_point_id, chosen, note=note)
+    record = update_action_point(
+        state(ctx).engine(), acting_user(ctx, as_user), action_point_id, chosen, note=note
+    )
     err.print(_("%(reference)s is now %(status)s") % {"reference": record.reference,
-              "status": _text(ACTION_STATUS_LABELS[record.point.status], language)}, highlight=False, markup=False)  # fmt: skip
+              "status": in_language(ACTION_STATUS_LABELS[record.point.status], language.value)}, highlight=False, markup=False)  # fmt: skip
 
 
 @actions_app.command("from-checklist")
@@ -297,11 +279,11 @@ def actions_from_checklist(
     from pochub.services.forums import forum_structure
     from pochub.services.structures import assess_checklist
 
-    _ = _gettext(language)
+    _ = gettext_for(language.value)
     engine = state(ctx).engine()
     day = _date(as_of, "--as-of") if as_of else datetime.now(UTC).date()
     assessment = assess_checklist(forum_structure(engine), answers, day)
-    recorded = record_checklist_assessment(engine, _user(ctx, as_user), assessment, body_id=body)
+    recorded = record_checklist_assessment(engine, acting_user(ctx, as_user), assessment, body_id=body)
     err.print(_("%(count)s action point(s) made from the checklist's measures") % {"count": len(recorded.action_points)},
               highlight=False, markup=False)  # fmt: skip
     table = Table(_("Task"), _("Previous"), _("Now"), _("Change"))

@@ -17,7 +17,7 @@ import typer
 import yaml
 from rich.table import Table
 
-from pochub.cli.console import err, out, state
+from pochub.cli.console import acting_user, err, gettext_for, in_language, out, state
 from pochub.cli.options import DocumentLanguage, LanguageOption
 
 communities_app = typer.Typer(
@@ -42,29 +42,9 @@ class Format(StrEnum):
     json = "json"
 
 
-def _user(ctx: typer.Context, username: str) -> Any:
-    from pochub.services.access import get_user
-    from pochub.services.first_steps import require
-
-    require(state(ctx).engine(), "users")
-    return get_user(state(ctx).engine(), username)
-
-
-def _gettext(language: DocumentLanguage) -> Any:
-    from pochub.i18n import translations
-
-    return translations(language.value).gettext
-
-
-def _text(value: object, language: DocumentLanguage) -> str:
-    from pochub.i18n import localise
-
-    return localise(value, language.value)
-
-
 def _figure(estimate: Any, language: DocumentLanguage) -> str:
     if estimate.suppressed:
-        return f"— ({_text(estimate.why, language)})"
+        return f"— ({in_language(estimate.why, language.value)})"
     return f"{estimate.share:.0%} ({estimate.low:.0%}–{estimate.high:.0%}, n={estimate.respondents})"
 
 
@@ -79,14 +59,14 @@ def community_show(
     from pochub.core.perspectives.profiles import to_document
     from pochub.services.profiles import community_profile, profile_history
 
-    st, _ = state(ctx), _gettext(language)
-    user = _user(ctx, as_user)
+    st, _ = state(ctx), gettext_for(language.value)
+    user = acting_user(ctx, as_user)
     current = community_profile(st.engine(), user, community)
     out.print(yaml.safe_dump({"community": current.community, "version": current.version,
                               "profile": to_document(current.profile)}, allow_unicode=True, sort_keys=False), end="",
               highlight=False, markup=False)  # fmt: skip
     for entry in profile_history(st.engine(), user, community):
-        changes = "; ".join(_text(c, language) for c in entry.changes)
+        changes = "; ".join(in_language(c, language.value) for c in entry.changes)
         err.print(_("version %(version)s, %(when)s, %(who)s: %(changes)s") % {
             "version": entry.version, "when": entry.changed_at.isoformat(timespec="minutes"), "who": entry.changed_by,
             "changes": changes}, highlight=False, markup=False)  # fmt: skip
@@ -108,11 +88,11 @@ def community_edit(
     from pochub.errors import InvalidInput
     from pochub.services.profiles import save_profile
 
-    _ = _gettext(language)
+    _ = gettext_for(language.value)
     document = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
     if not isinstance(document, dict) or "version" not in document:
         raise InvalidInput(f"{file}: expected the YAML of `pochub communities show` (version and profile)")
-    version = save_profile(state(ctx).engine(), _user(ctx, as_user), community, from_document(document.get("profile") or {}),
+    version = save_profile(state(ctx).engine(), acting_user(ctx, as_user), community, from_document(document.get("profile") or {}),
                            based_on=int(document["version"]), note=note)  # fmt: skip
     err.print(
         _("saved version %(version)s of the profile of %(community)s")
@@ -139,7 +119,7 @@ def survey_import(
     """Import a KoBo/ODK export (CSV or XLSX) through a mapping file; all rows or none."""
     from pochub.services.perspectives import import_survey
 
-    _ = _gettext(language)
+    _ = gettext_for(language.value)
     summary = import_survey(state(ctx).engine(), export, mapping, form, replace=replace)
     err.print(_("%(survey)s: %(respondents)s respondents in %(communities)s communities, waves %(waves)s") % {
         "survey": summary.survey, "respondents": summary.respondents, "communities": summary.communities,
@@ -161,13 +141,13 @@ def survey_results(
     from pochub.core.perspectives.surveys import Estimate
     from pochub.services.perspectives import survey_results as results_of
 
-    _ = _gettext(language)
-    results = results_of(state(ctx).engine(), _user(ctx, as_user), survey, wave=wave)
+    _ = gettext_for(language.value)
+    results = results_of(state(ctx).engine(), acting_user(ctx, as_user), survey, wave=wave)
     if output is Format.json:
 
         def shown(e: Estimate) -> dict[str, Any]:
             if e.suppressed:
-                return {"withheld": _text(e.why, language)}
+                return {"withheld": in_language(e.why, language.value)}
             return {"share": e.share, "low": e.low, "high": e.high, "respondents": e.respondents}
 
         rows = [{"community_id": c.community_id, "community": c.community, "pcode": c.pcode, "wave": c.wave,
@@ -204,12 +184,12 @@ def engagements_board(
     from pochub.core.perspectives.engagements import COMMITMENT_LABELS
     from pochub.services.engagements import commitments_board
 
-    _ = _gettext(language)
-    board = commitments_board(state(ctx).engine(), _user(ctx, as_user), include_closed=closed)
+    _ = gettext_for(language.value)
+    board = commitments_board(state(ctx).engine(), acting_user(ctx, as_user), include_closed=closed)
     table = Table(_("number"), _("community"), _("commitment"), _("owner"), _("due"), _("status"),
                   title=_("Commitments to communities: %(count)s") % {"count": len(board)})  # fmt: skip
     for r in board:
-        status = _text(COMMITMENT_LABELS[r.commitment.status], language)
+        status = in_language(COMMITMENT_LABELS[r.commitment.status], language.value)
         if r.overdue:
             status = f"[bold red]{_('overdue')}[/] — {status}"
         table.add_row(str(r.commitment_id), r.community, r.commitment.what, r.commitment.owner_post,
@@ -236,17 +216,17 @@ def engagements_act(
     from pochub.errors import InvalidInput
     from pochub.services.engagements import act_on_commitment
 
-    _ = _gettext(language)
+    _ = gettext_for(language.value)
     try:
         chosen, told_by = CommitmentAction(action), FeedbackChannel(channel)
     except ValueError as exc:
         raise InvalidInput(str(exc)) from exc
     told = Feedback(told_by, feedback, datetime.now(UTC)) if feedback.strip() else None
     after = act_on_commitment(
-        state(ctx).engine(), _user(ctx, as_user), commitment, chosen, outcome=outcome, feedback=told
+        state(ctx).engine(), acting_user(ctx, as_user), commitment, chosen, outcome=outcome, feedback=told
     )
     err.print(_("commitment %(number)s: %(status)s") % {"number": commitment,
-                                                      "status": _text(COMMITMENT_LABELS[after.status], language)})  # fmt: skip
+                                                      "status": in_language(COMMITMENT_LABELS[after.status], language.value)})  # fmt: skip
 
 
 # --- plans -------------------------------------------------------------------------------------------------------
@@ -265,9 +245,9 @@ def plans_save(
     """Save a protection plan written as YAML (threats, community measures, commitments, indicators, reviews)."""
     from pochub.services.protection_plans import load_plan_file, save_plan
 
-    _ = _gettext(language)
+    _ = gettext_for(language.value)
     plan = load_plan_file(str(file), file.read_text(encoding="utf-8"))
-    version = save_plan(state(ctx).engine(), _user(ctx, as_user), plan, based_on=based_on)
+    version = save_plan(state(ctx).engine(), acting_user(ctx, as_user), plan, based_on=based_on)
     err.print(_("saved version %(version)s of the protection plan of %(community)s") % {
         "version": version, "community": plan.community_id})  # fmt: skip
 
@@ -277,13 +257,13 @@ def plans_list(ctx: typer.Context, as_user: AsUser, language: Language = Documen
     """The protection plans of your area, those needing review first, with why."""
     from pochub.services.protection_plans import plans
 
-    _ = _gettext(language)
-    found = plans(state(ctx).engine(), _user(ctx, as_user))
+    _ = gettext_for(language.value)
+    found = plans(state(ctx).engine(), acting_user(ctx, as_user))
     table = Table(
         _("community"), _("version"), _("agreed"), _("needs review because"), title=_("Protection plans")
     )
     for p in found:
-        reasons = "; ".join(_text(r, language) for r in p.review_reasons) or _("no review due")
+        reasons = "; ".join(in_language(r, language.value) for r in p.review_reasons) or _("no review due")
         table.add_row(
             f"{p.community} ({p.community_id})", str(p.version), p.plan.agreed_on.isoformat(), reasons
         )
@@ -302,8 +282,8 @@ def plans_document(
     from pochub.documents import protection_plan
     from pochub.services.protection_plans import current_plan
 
-    _ = _gettext(language)
-    plan = current_plan(state(ctx).engine(), _user(ctx, as_user), community)
+    _ = gettext_for(language.value)
+    plan = current_plan(state(ctx).engine(), acting_user(ctx, as_user), community)
     today = date.today()
     if output.suffix.lower() == ".pdf":
         output.write_bytes(
@@ -333,9 +313,9 @@ def divergence_command(
     from pochub.core.perspectives.divergence import DIVERGENCE_LABELS
     from pochub.services.perspectives import divergence
 
-    _ = _gettext(language)
+    _ = gettext_for(language.value)
     flagged = divergence(
-        state(ctx).engine(), _user(ctx, as_user), level=level, survey=survey, measure=measure, days=days
+        state(ctx).engine(), acting_user(ctx, as_user), level=level, survey=survey, measure=measure, days=days
     )
     if not flagged:
         out.print(_("No area where communities' accounts and recorded events clearly disagree."))
@@ -347,8 +327,8 @@ def divergence_command(
         title=_("Divergence: %(count)s areas") % {"count": len(flagged)},
     )
     for area in flagged:
-        table.add_row(f"{area.name} ({area.pcode})", _text(DIVERGENCE_LABELS[area.kind], language),
-                      "\n".join(_text(e, language) for e in area.evidence))  # fmt: skip
+        table.add_row(f"{area.name} ({area.pcode})", in_language(DIVERGENCE_LABELS[area.kind], language.value),
+                      "\n".join(in_language(e, language.value) for e in area.evidence))  # fmt: skip
     out.print(table)
 
 
@@ -365,7 +345,7 @@ def community_import(
     """Import community profiles from a table (CSV, XLSX or a KoBo export), one row per community; all or none."""
     from pochub.services.profiles import import_profiles
 
-    _ = _gettext(language)
-    done = import_profiles(state(ctx).engine(), _user(ctx, as_user), file, note=note)
+    _ = gettext_for(language.value)
+    done = import_profiles(state(ctx).engine(), acting_user(ctx, as_user), file, note=note)
     err.print(_("%(file)s: %(saved)s profiles saved as new versions, %(unchanged)s unchanged") % {
         "file": done.file, "saved": done.saved, "unchanged": done.unchanged})  # fmt: skip

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from pochub.cli.console import err, out, state
+from pochub.cli.console import acting_user, err, gettext_for, in_language, out, state
 from pochub.cli.options import DocumentLanguage
 
 teams_app = typer.Typer(
@@ -26,30 +26,10 @@ AsUser = Annotated[str, typer.Option("--as", help="Act as this user (their role 
 Language = Annotated[DocumentLanguage, typer.Option("--language", help="en (English) or fr (French).")]
 
 
-def _user(ctx: typer.Context, username: str) -> Any:
-    from pochub.services.access import get_user
-    from pochub.services.first_steps import require
-
-    require(state(ctx).engine(), "users")
-    return get_user(state(ctx).engine(), username)
-
-
-def _gettext(language: DocumentLanguage) -> Any:
-    from pochub.i18n import translations
-
-    return translations(language.value).gettext
-
-
-def _text(value: object, language: DocumentLanguage) -> str:
-    from pochub.i18n import localise
-
-    return localise(value, language.value)
-
-
 def _status(team: Any, language: DocumentLanguage) -> str:
     from pochub.core.teams.missions import STATUS_LABELS
 
-    return _text(STATUS_LABELS[team.status], language)
+    return in_language(STATUS_LABELS[team.status], language.value)
 
 
 @teams_app.command("request")
@@ -77,7 +57,7 @@ def teams_request(
     from pochub.errors import InvalidInput
     from pochub.services.joint_teams import request_team
 
-    _ = _gettext(language)
+    _ = gettext_for(language.value)
     try:
         members = tuple(
             Member(Component(c.strip()), p.strip()) for c, _s, p in (m.partition(":") for m in member)
@@ -93,10 +73,10 @@ def teams_request(
         else (Origin.COMMUNITY, community)
     )
     team = Team(chosen, origin, ref, community, purpose, members)
-    team_id = request_team(state(ctx).engine(), _user(ctx, as_user), team)
+    team_id = request_team(state(ctx).engine(), acting_user(ctx, as_user), team)
     err.print(_("team %(number)s requested") % {"number": team_id})
     if team.missing:
-        missing = ", ".join(_text(COMPONENT_LABELS[c], language) for c in team.missing)
+        missing = ", ".join(in_language(COMPONENT_LABELS[c], language.value) for c in team.missing)
         err.print(_("missing components: %(components)s") % {"components": missing})
 
 
@@ -115,14 +95,14 @@ def teams_plan(
     from pochub.errors import InvalidInput
     from pochub.services.joint_teams import plan_team
 
-    _ = _gettext(language)
+    _ = gettext_for(language.value)
     try:
         leaves = datetime.fromisoformat(departs)
     except ValueError as exc:
         raise InvalidInput(str(exc)) from exc
     leaves = leaves if leaves.tzinfo else leaves.replace(tzinfo=UTC)
     after = plan_team(
-        state(ctx).engine(), _user(ctx, as_user), team, departs=leaves, season=season, off_road_kmh=offroad_speed,
+        state(ctx).engine(), acting_user(ctx, as_user), team, departs=leaves, season=season, off_road_kmh=offroad_speed,
         route_note=route,
     )  # fmt: skip
     assert after.plan is not None
@@ -141,9 +121,9 @@ def teams_deploy(
     """The team has left."""
     from pochub.services.joint_teams import deploy_team
 
-    after = deploy_team(state(ctx).engine(), _user(ctx, as_user), team)
+    after = deploy_team(state(ctx).engine(), acting_user(ctx, as_user), team)
     err.print(
-        _gettext(language)("team %(number)s: %(status)s")
+        gettext_for(language.value)("team %(number)s: %(status)s")
         % {"number": team, "status": _status(after, language)}
     )
 
@@ -173,10 +153,10 @@ def teams_report(
     except ValueError as exc:
         raise InvalidInput(str(exc)) from exc
     after = report_team(
-        state(ctx).engine(), _user(ctx, as_user), team, Findings(heard, tuple(need), tuple(recommend))
+        state(ctx).engine(), acting_user(ctx, as_user), team, Findings(heard, tuple(need), tuple(recommend))
     )
     err.print(
-        _gettext(language)("team %(number)s: %(status)s")
+        gettext_for(language.value)("team %(number)s: %(status)s")
         % {"number": team, "status": _status(after, language)}
     )
 
@@ -188,9 +168,9 @@ def teams_close(
     """Close a reported team."""
     from pochub.services.joint_teams import close_team
 
-    after = close_team(state(ctx).engine(), _user(ctx, as_user), team)
+    after = close_team(state(ctx).engine(), acting_user(ctx, as_user), team)
     err.print(
-        _gettext(language)("team %(number)s: %(status)s")
+        gettext_for(language.value)("team %(number)s: %(status)s")
         % {"number": team, "status": _status(after, language)}
     )
 
@@ -206,9 +186,9 @@ def teams_cancel(
     """Cancel a team that has not reported, with the reason."""
     from pochub.services.joint_teams import cancel_team
 
-    after = cancel_team(state(ctx).engine(), _user(ctx, as_user), team, reason)
+    after = cancel_team(state(ctx).engine(), acting_user(ctx, as_user), team, reason)
     err.print(
-        _gettext(language)("team %(number)s: %(status)s")
+        gettext_for(language.value)("team %(number)s: %(status)s")
         % {"number": team, "status": _status(after, language)}
     )
 
@@ -224,8 +204,8 @@ def teams_list(
     from pochub.core.teams.missions import COMPONENT_LABELS, KIND_LABELS
     from pochub.services.joint_teams import list_teams, team_document
 
-    _ = _gettext(language)
-    records = list_teams(state(ctx).engine(), _user(ctx, as_user))
+    _ = gettext_for(language.value)
+    records = list_teams(state(ctx).engine(), acting_user(ctx, as_user))
     if as_json:
         print(json.dumps([team_document(r) for r in records], ensure_ascii=False, indent=1))
         return
@@ -234,8 +214,8 @@ def teams_list(
     for r in records:
         plan = r.team.plan
         table.add_row(
-            str(r.team_id), _text(KIND_LABELS[r.team.kind], language), r.community, _status(r.team, language),
+            str(r.team_id), in_language(KIND_LABELS[r.team.kind], language.value), r.community, _status(r.team, language),
             plan.escort_unit if plan else "", f"{plan.travel_hours:.1f} h" if plan else "",
-            ", ".join(_text(COMPONENT_LABELS[c], language) for c in r.team.missing),
+            ", ".join(in_language(COMPONENT_LABELS[c], language.value) for c in r.team.missing),
         )  # fmt: skip
     out.print(table)
