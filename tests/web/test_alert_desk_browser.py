@@ -5,19 +5,14 @@ counting it; the officer takes it from received to closed in four form submissio
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from pochub.web.rendering import DIST_DIR
-from tests.web.test_browser import PASSWORD, POCHUB, browser, free_port, pochub, screenshot
+from tests.web.test_browser import PASSWORD, browser, pochub, screenshot, served
 
 pytestmark = pytest.mark.slow
 __all__ = ["browser"]  # the Chromium fixture, shared with the other browser tests
@@ -37,43 +32,8 @@ def desk_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             database, "users", "add", name, "--role", role, "--field-office", office, "--password-stdin",
             stdin=PASSWORD + "\n",
         )  # fmt: skip
-    port = free_port()
-    env = {
-        **os.environ,
-        "POCHUB_WORKERS": "false",
-        "POCHUB_TIMEZONE": "Africa/Kinshasa",
-        "POCHUB_COUNTRY_CODE": "CD",
-    }
-    process = subprocess.Popen(
-        [str(POCHUB), "--database", database, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                with urllib.request.urlopen(f"{url}/login", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError):
-                pass
-            assert process.poll() is None, (
-                f"pochub serve stopped: {process.stderr.read() if process.stderr else ''}"
-            )
-            time.sleep(0.5)
-        else:
-            pytest.fail("pochub serve did not answer within 60 s")
+    with served(database, POCHUB_TIMEZONE="Africa/Kinshasa", POCHUB_COUNTRY_CODE="CD") as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def new_tab(browser: Browser, server: str, language: str, errors: list[str]) -> Page:

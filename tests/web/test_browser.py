@@ -16,6 +16,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,41 @@ def free_port() -> int:
         return port
 
 
+@contextmanager
+def served(database: str, **env: str) -> Iterator[str]:
+    """`pochub serve` on ``database`` (workers off, ``env`` added) on a free port, waited for until the sign-in
+    page answers (a busy machine may take its time), stopped afterwards; its base URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [str(POCHUB), "--database", database, "serve", "--port", str(port)],
+        env={**os.environ, "POCHUB_WORKERS": "false", **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        text=True,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                with urllib.request.urlopen(f"{url}/login", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except (urllib.error.URLError, OSError):  # not up yet, or too busy to answer within 2 s
+                pass
+            assert process.poll() is None, (
+                f"pochub serve stopped: {process.stderr.read() if process.stderr else ''}"
+            )
+            time.sleep(0.5)
+        else:
+            pytest.fail("pochub serve did not answer within 60 s")
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`pochub serve` on a fresh demo mission (seed 1) with a PoC adviser and a field officer; its base URL."""
@@ -91,38 +127,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         stdin=PASSWORD + "\n",
     )
     SERVED["database"] = database  # for the fixtures that add people (the alert tests)
-    port = free_port()
-    env = {**os.environ, "POCHUB_WORKERS": "false"}
-    process = subprocess.Popen(
-        [str(POCHUB), "--database", database, "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                with urllib.request.urlopen(f"{url}/login", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, ConnectionError):
-                pass
-            assert process.poll() is None, (
-                f"pochub serve stopped: {process.stderr.read() if process.stderr else ''}"
-            )
-            time.sleep(0.5)
-        else:
-            pytest.fail("pochub serve did not answer within 60 s")
+    with served(database) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 @pytest.fixture(scope="module")

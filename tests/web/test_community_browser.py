@@ -6,12 +6,7 @@ with intervals. No script error, no CSP violation; screenshots at both sizes."""
 
 from __future__ import annotations
 
-import os
 import re
-import subprocess
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from tests.web.test_alert_desk_browser import new_tab
-from tests.web.test_browser import PASSWORD, POCHUB, browser, free_port, pochub, screenshot
+from tests.web.test_browser import PASSWORD, browser, pochub, screenshot, served
 
 pytestmark = pytest.mark.slow
 __all__ = ["browser"]
@@ -36,34 +31,8 @@ def voices_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     for name, role, office in PEOPLE:
         pochub(database, "users", "add", name, "--role", role, "--field-office", office, "--password-stdin",
                stdin=PASSWORD + "\n")  # fmt: skip
-    port = free_port()
-    process = subprocess.Popen(
-        [str(POCHUB), "--database", database, "serve", "--port", str(port)],
-        env={**os.environ, "POCHUB_WORKERS": "false"}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                with urllib.request.urlopen(f"{url}/login", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except (urllib.error.URLError, OSError):  # not up yet, or too busy to answer within 2 s
-                pass
-            assert process.poll() is None, (
-                f"pochub serve stopped: {process.stderr.read() if process.stderr else ''}"
-            )
-            time.sleep(0.5)
-        else:
-            pytest.fail("pochub serve did not answer within 60 s")
+    with served(database) as url:
         yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def _sign_in(tab: Page, username: str) -> None:
