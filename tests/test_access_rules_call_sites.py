@@ -71,6 +71,7 @@ EXPECTED: Mapping[str, frozenset[str]] = {
         {
             "pochub.services.alert_views",  # alert_detail, history
             "pochub.services.alert_live",  # alert_version: the alert page's poll
+            "pochub.services.joint_teams",  # a team requested from an alert names one the requester may read
         }
     ),
     "team_of": frozenset(

@@ -39,6 +39,7 @@ from pochub.core.coordination_practice.forums import (
 from pochub.core.models.access import User
 from pochub.core.models.coordination import Structure
 from pochub.core.models.filters import AlertFilter
+from pochub.core.models.taxonomy import threat_label
 from pochub.core.text import N_, Message
 from pochub.core.toolkit.terms_of_reference import terms_of_reference
 from pochub.errors import NotFound
@@ -273,7 +274,17 @@ def draft_next_agenda(
     now_rows = top_rows(None)
     before = {r.key: r.risk for r in top_rows(last_on)} if last_on is not None and now_rows else {}
     risks = tuple(
-        RiskNow(r.key, f"{r.area_name}: {r.threat_type} ({r.perpetrator})", r.risk, before.get(r.key))
+        RiskNow(
+            r.key,
+            Message(
+                N_("{area}: {threat} ({perpetrator})"),
+                area=r.area_name,
+                threat=Message(threat_label(r.threat_type)),
+                perpetrator=r.perpetrator or Message(N_("unidentified")),
+            ),
+            r.risk,
+            before.get(r.key),
+        )
         for r in now_rows[:20]
     )
     overdue_alerts: tuple[OverdueItem, ...] = ()

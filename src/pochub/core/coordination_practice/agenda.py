@@ -19,7 +19,7 @@ class RiskNow:
     """A threat row now and its score at the last meeting (None when it was not ranked then)."""
 
     key: str
-    label: str
+    label: Text
     score: float
     previous_score: float | None = None
 
