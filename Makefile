@@ -75,7 +75,7 @@ test: $(BIN)/pochub postgres $(WEB_ASSETS) /usr/bin/chromium
 test-py312:
 	@if [ -n "$(PYTHON312)" ]; then \
 	  $(MAKE) .venv312/bin/pytest && \
-	  .venv312/bin/pytest -q -m "not slow" tests/core tests/ingest -p no:cacheprovider; \
+	  .venv312/bin/pytest -q -n 2 -m "not slow" tests/core tests/ingest -p no:cacheprovider; \
 	else echo "python3.12 not found: skipping the 3.12 run"; fi
 
 bench: $(BIN)/pochub postgres
