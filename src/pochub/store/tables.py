@@ -689,6 +689,9 @@ action_points = Table(  # decided by a forum (decision_id) or from a checklist m
     Column("community_id", String(64), nullable=False, server_default=""),
     Column("commitment_id", Integer),
     Column("checklist_task", String(80), nullable=False, server_default=""),
+    Column(  # the joint team whose recommendation it carries (migration 0019)
+        "team_id", Integer, ForeignKey("joint_teams.team_id", ondelete="SET NULL")
+    ),
     Column("escalated_to", String(120), nullable=False, server_default=""),  # the last body notified
     Column("created_by", String(80), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -696,6 +699,7 @@ action_points = Table(  # decided by a forum (decision_id) or from a checklist m
     Index("ix_action_points_status", "status"),
     Index("ix_action_points_body_id", "body_id"),
     Index("ix_action_points_owner_post", "owner_post"),
+    Index("ix_action_points_team_id", "team_id"),
 )
 
 action_point_steps = Table(
