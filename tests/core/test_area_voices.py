@@ -10,7 +10,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pochub.core.models.taxonomy import ThreatType
-from pochub.core.perspectives.area_voices import area_voices, capacity_of
+from pochub.core.perspectives.area_voices import (
+    SurveyFigure,
+    area_voices,
+    capacity_of,
+    felt_vulnerability,
+    pooled,
+    trusted_capacity,
+)
 from pochub.core.perspectives.profiles import CommunityProfile, NamedThreat, Strategy, Trust
 from pochub.core.threats.matrix import AreaContext, build_matrix
 
@@ -68,3 +75,53 @@ def test_the_matrix_shows_what_communities_name_and_what_no_event_shows() -> Non
     )
     # other actors' capacity lowers impact: the community's night watch changes the row's risk
     assert silent.records[0].other_actors_capacity is None and silent.records[0].risk != row.risk
+
+
+def _said(share: float, respondents: int = 140) -> SurveyFigure:
+    return SurveyFigure("Perception survey", "2026-H2", share, respondents)
+
+
+shares = st.floats(min_value=0.0, max_value=1.0, allow_nan=False)
+scores = st.none() | st.floats(min_value=1.0, max_value=5.0, allow_nan=False)
+
+
+@given(scores, shares, shares)
+def test_vulnerability_never_falls_when_more_people_feel_unsafe(
+    base: float | None, first: float, second: float
+) -> None:
+    low, high = sorted((first, second))
+    before, _ = felt_vulnerability(base, _said(low))
+    after, _ = felt_vulnerability(base, _said(high))
+    assert before is not None and after is not None
+    assert 1.0 <= before <= after <= 5.0
+
+
+@given(scores, shares, shares, shares)
+def test_capacity_never_falls_when_more_people_trust_the_forces(
+    base: float | None, first: float, second: float, army: float
+) -> None:
+    low, high = sorted((first, second))
+    before, _ = trusted_capacity(base, {"police": _said(low), "army": _said(army)})
+    after, _ = trusted_capacity(base, {"police": _said(high), "army": _said(army)})
+    assert before is not None and after is not None
+    assert 1.0 <= before <= after <= 5.0
+
+
+def test_the_survey_says_why_with_its_name_wave_share_and_respondents() -> None:
+    score, factors = felt_vulnerability(2.0, _said(0.62))
+    assert score == round((2.0 + 1 + 4 * 0.62) / 2, 2)
+    assert [str(f) for f in factors] == [
+        "62% of 140 respondents do not feel safe (Perception survey, wave 2026-H2)"
+    ]
+    assert felt_vulnerability(None, _said(1.0))[0] == 5.0 and felt_vulnerability(None, _said(0.0))[0] == 1.0
+    assert felt_vulnerability(2.5, None) == (2.5, ())  # no published figure: as the communities say
+    capacity, why = trusted_capacity(None, {"police": _said(0.25, 80), "mission": _said(1.0)})
+    assert capacity == 2.5  # mid-scale, a quarter trusting the police; the mission is no *other* actor
+    assert [str(f) for f in why] == ["25% of 80 respondents trust the police (Perception survey, wave 2026-H2)"]
+    assert trusted_capacity(4.0, {}) == (4.0, ())
+
+
+def test_an_area_pools_its_parts_published_figures_by_respondents() -> None:
+    both = pooled([_said(0.5, 30), _said(0.8, 10)])
+    assert both is not None and both.respondents == 40 and both.share == 0.575
+    assert pooled([]) is None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -23,20 +23,32 @@ from numpy.typing import NDArray
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 
 from pochub.core.geography.areas import AreaIndex
-from pochub.core.models.access import Role, User, covers_pcode, in_area
+from pochub.core.models.access import User, covers_pcode
 from pochub.core.models.places import Community
 from pochub.core.perspectives.divergence import AreaReading, DivergentArea, divergent_areas
 from pochub.core.perspectives.surveys import (
     Estimate,
-    complementary_suppression,
-    estimate_choices,
     estimate_share,
 )
 from pochub.core.text import N_, Message
 from pochub.errors import InvalidInput, InvalidRows, NotFound, RowError
 from pochub.ingest.kobo_survey import Form, Measure, SurveyImport, read_survey
+from pochub.services.survey_figures import (
+    SYSTEM_READER,
+    AreaResult,
+    CommunityResult,
+    MeasureInfo,
+    SurveyResults,
+    safety_measure,
+    survey_results,
+)
 from pochub.services.threats import area_contexts, evidence_frame
 from pochub.store import repositories, tables
+
+__all__ = [
+    "SYSTEM_READER", "AreaResult", "CommunityResult", "MeasureInfo", "SurveyResults", "SurveySummary", "divergence",
+    "import_survey", "list_surveys", "perceived_points", "perceived_risk", "safety_measure", "survey_results",
+]  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -49,69 +61,6 @@ class SurveySummary:
     communities: int
     measures: tuple[str, ...]
     replaced: int = 0
-
-
-@dataclass(frozen=True)
-class MeasureInfo:
-    """A measure as stored: its id, labels per language, and for a per-choice measure the choices' labels."""
-
-    id: str
-    per_choice: bool
-    labels: Mapping[str, str]
-    choices: Mapping[str, Mapping[str, str]]
-
-    def label(self, language: str) -> str:
-        """The measure's label in ``language``, else English, else its id."""
-        return self.labels.get(language) or self.labels.get("en") or self.id
-
-
-@dataclass(frozen=True)
-class CommunityResult:
-    """One community's figures in one wave: an estimate per measure, or per choice for a per-choice measure."""
-
-    community_id: str
-    community: str
-    pcode: str | None
-    wave: str
-    figures: Mapping[str, Estimate | Mapping[str, Estimate]]
-
-
-@dataclass(frozen=True)
-class SurveyResults:
-    """A survey's results as the reader may see them."""
-
-    survey: str
-    minimum: int
-    waves: tuple[str, ...]
-    measures: tuple[MeasureInfo, ...]
-    communities: tuple[CommunityResult, ...]
-    areas: tuple[AreaResult, ...] = ()
-    """The same figures for each area (the communities' admin area), from all its respondents of the wave."""
-
-
-@dataclass(frozen=True)
-class AreaResult:
-    """One area's figures in one wave, pooled over its communities' respondents (withheld below the minimum)."""
-
-    pcode: str
-    wave: str
-    figures: Mapping[str, Estimate | Mapping[str, Estimate]]
-
-
-def _figures(members: Sequence[Any], measures: Sequence[MeasureInfo], minimum: int) -> dict[str, Any]:
-    """Each measure's estimate (or per-choice estimates) over ``members``' answers with their weights."""
-    weights = [member.weight for member in members]
-    answers = [json.loads(member.answers) for member in members]
-    figures: dict[str, Any] = {}
-    for measure in measures:
-        if measure.per_choice:
-            values = [None if a.get(measure.id) is None else frozenset(a[measure.id]) for a in answers]
-            figures[measure.id] = estimate_choices(values, weights, choices=measure.choices, minimum=minimum)
-        else:
-            figures[measure.id] = estimate_share(
-                [a.get(measure.id) for a in answers], weights, minimum=minimum
-            )
-    return figures
 
 
 def _measure_document(measure: Measure, form: Form | None) -> dict[str, Any]:
@@ -255,94 +204,6 @@ def list_surveys(engine: Engine) -> list[tuple[str, int, tuple[str, ...]]]:
     return result
 
 
-def survey_results(engine: Engine, user: User, survey: str, *, wave: str | None = None) -> SurveyResults:
-    """The survey's figures per community and wave for the communities ``user`` may see, suppressed where too few
-    answered or where a withheld figure could be worked out from the rest of its area."""
-    with engine.connect() as conn:
-        stored = conn.execute(select(tables.surveys).where(tables.surveys.c.name == survey)).first()
-        if stored is None:
-            raise NotFound(Message(N_("no survey named '{survey}'"), survey=survey))
-        query = (
-            select(tables.survey_responses.c.community_id, tables.survey_responses.c.wave,
-                   tables.survey_responses.c.weight, tables.survey_responses.c.answers,
-                   tables.communities.c.name, tables.communities.c.pcode)
-            .join(tables.communities, tables.communities.c.community_id == tables.survey_responses.c.community_id)
-            .where(tables.survey_responses.c.survey_id == stored.survey_id)
-        )  # fmt: skip
-        if wave is not None:
-            query = query.where(tables.survey_responses.c.wave == wave)
-        rows = [row for row in conn.execute(query) if in_area(user, pcode=row.pcode, field_office=None)]
-    measures = tuple(
-        MeasureInfo(m["id"], m["per_choice"], m.get("labels", {}), m.get("choices", {})) for m in json.loads(stored.measures)
-    )  # fmt: skip
-    groups: dict[tuple[str, str], list[Any]] = defaultdict(list)
-    places: dict[str, tuple[str, str | None]] = {}
-    for row in rows:
-        groups[(row.community_id, row.wave)].append(row)
-        places[row.community_id] = (row.name, row.pcode)
-    figures = {key: _figures(members, measures, stored.minimum) for key, members in groups.items()}
-    _suppress_within_areas(figures, places, measures, stored.minimum)
-    pooled: dict[tuple[str, str], list[Any]] = defaultdict(list)
-    for row in rows:
-        if row.pcode:
-            pooled[(row.pcode, row.wave)].append(row)
-    areas = tuple(
-        AreaResult(pcode, w, _figures(pooled[(pcode, w)], measures, stored.minimum))
-        for pcode, w in sorted(pooled)
-    )
-    waves = tuple(sorted({w for _, w in groups}))
-    communities = tuple(
-        CommunityResult(
-            community_id, places[community_id][0], places[community_id][1], w, figures[(community_id, w)]
-        )
-        for community_id, w in sorted(groups, key=lambda k: (places[k[0]][1] or "", places[k[0]][0], k[1]))
-    )
-    return SurveyResults(stored.name, stored.minimum, waves, measures, communities, areas)
-
-
-def _suppress_within_areas(
-    figures: dict[tuple[str, str], dict[str, Any]],
-    places: Mapping[str, tuple[str, str | None]],
-    measures: tuple[MeasureInfo, ...],
-    minimum: int,
-) -> None:
-    """Complementary suppression: in each area, wave and measure (and choice), never one withheld community
-    figure beside shown ones, since the area's figure minus the others would reveal it."""
-    for measure in measures:
-        cells: dict[tuple[str | None, str, str], dict[str, Estimate]] = defaultdict(dict)
-        for (community_id, wave), by_measure in figures.items():
-            area = places[community_id][1]
-            value = by_measure[measure.id]
-            if isinstance(value, Estimate):
-                cells[(area, wave, "")][community_id] = value
-            else:
-                for choice, estimate in value.items():
-                    cells[(area, wave, choice)][community_id] = estimate
-        for (_area, wave, choice), done in complementary_suppression(cells, minimum).items():
-            for community_id, estimate in done.items():
-                if choice:
-                    figures[(community_id, wave)][measure.id][choice] = estimate
-                else:
-                    figures[(community_id, wave)][measure.id] = estimate
-
-
-def _safety_measure(measures: tuple[MeasureInfo, ...], wanted: str | None) -> MeasureInfo:
-    """The measure that says whether people feel safe: the one named, else the first whose id starts 'feels_safe'."""
-    for measure in measures:
-        if (wanted is not None and measure.id == wanted) or (
-            wanted is None and measure.id.startswith("feels_safe")
-        ):
-            if measure.per_choice:
-                break
-            return measure
-    raise InvalidInput(
-        Message(
-            N_("the survey has no yes/no measure of feeling safe{named}: name one with --measure"),
-            named=Message(N_(" called '{measure}'"), measure=wanted) if wanted else "",
-        )
-    )  # fmt: skip
-
-
 def divergence(
     engine: Engine,
     user: User,
@@ -408,7 +269,7 @@ def divergence(
     area_of = {c.community_id: code for c, code in zip(communities, codes, strict=True)}
     unsafe: dict[str, list[tuple[bool | None, float]]] = defaultdict(list)
     if stored is not None:
-        info = _safety_measure(
+        info = safety_measure(
             tuple(
                 MeasureInfo(m["id"], m["per_choice"], m.get("labels", {}), {})
                 for m in json.loads(stored.measures)
@@ -453,10 +314,6 @@ def divergence(
     return divergent_areas(readings)
 
 
-SYSTEM_READER = User(0, "pochub", Role.ADMIN)
-"""Who reads survey figures for the mission's own computations (weights): mission-wide, suppression still applies."""
-
-
 def perceived_risk(
     engine: Engine, communities: Sequence[Community], *, survey: str | None = None
 ) -> NDArray[np.float64]:
@@ -480,7 +337,7 @@ def perceived_risk(
         )
     everything = survey_results(engine, SYSTEM_READER, name)
     latest = everything.waves[-1]
-    measure = _safety_measure(everything.measures, None)
+    measure = safety_measure(everything.measures, None)
     unsafe: dict[str, float] = {}
     by_area: dict[str, list[float]] = defaultdict(list)
     for result in everything.communities:
@@ -520,7 +377,7 @@ def perceived_points(engine: Engine, user: User) -> list[dict[str, Any]]:
     if not results.waves:
         return []
     latest = results.waves[-1]
-    measure = _safety_measure(results.measures, None)
+    measure = safety_measure(results.measures, None)
     points = []
     for result in results.communities:
         figure = result.figures.get(measure.id)

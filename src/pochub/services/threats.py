@@ -14,7 +14,13 @@ from sqlalchemy import Connection, Engine, func, insert, select
 from pochub.core.geography.areas import AreaIndex, with_area_keys
 from pochub.core.models.filters import EventFilter
 from pochub.core.models.places import Community
-from pochub.core.perspectives.area_voices import area_voices
+from pochub.core.perspectives.area_voices import (
+    SurveyFigure,
+    area_voices,
+    felt_vulnerability,
+    pooled,
+    trusted_capacity,
+)
 from pochub.core.perspectives.profiles import CommunityProfile
 from pochub.core.perspectives.profiles import from_document as profile_from_document
 from pochub.core.text import N_, Message
@@ -32,6 +38,7 @@ from pochub.core.threats.matrix import (
 from pochub.errors import InvalidInput, NotFound
 from pochub.services import actors
 from pochub.services.population import area_populations, stored_area_populations
+from pochub.services.survey_figures import AreaFigures, published_area_figures
 from pochub.store import audit, event_queries, place_queries, repositories, tables
 
 AreaSignals = Callable[[pl.DataFrame, datetime, int], Mapping[str, tuple[float | None, float | None, bool]]]
@@ -94,6 +101,26 @@ def _voices(conn: Connection, since: date | None) -> tuple[dict[str, CommunityPr
     return profiles, concerns
 
 
+def _area_survey(
+    figures: AreaFigures | None, pcode: str, members: list[Community], level_codes: set[str]
+) -> tuple[SurveyFigure | None, dict[str, SurveyFigure]]:
+    """The survey's published figures for a matrix area: its own (the survey pools respondents by their
+    community's P-code), else its communities' areas' published figures pooled (an admin-1 area from its admin-2
+    areas); never another area of the matrix's level, and never a withheld figure (there is none to take)."""
+    if figures is None:
+        return None, {}
+    inside = sorted({c.pcode for c in members if c.pcode and c.pcode not in level_codes})
+    codes = [pcode] if pcode in figures.unsafe or pcode in figures.trust else inside
+    unsafe = pooled([figures.unsafe[code] for code in codes if code in figures.unsafe])
+    forces = sorted({force for code in codes for force in figures.trust.get(code, {})})
+    trust = {
+        force: found
+        for force in forces
+        if (found := pooled([figures.trust[c][force] for c in codes if force in figures.trust.get(c, {})]))
+    }
+    return unsafe, trust
+
+
 def area_contexts(
     conn: Connection, level: int, *, concerns_since: date | None = None
 ) -> dict[str, AreaContext]:
@@ -102,7 +129,9 @@ def area_contexts(
     covers it), else its population from a boundary file, else the grid's partial sum (a lower bound); else
     unknown exposure and vulnerability (never 0 people). Communities' own profiles, where they exist, give their
     vulnerable groups and means of alert, and other actors' capacity (their organised self-protection); the threats
-    they name in profiles and engagements since ``concerns_since`` are counted per type."""
+    they name in profiles and engagements since ``concerns_since`` are counted per type. The latest wave of the
+    latest perception survey, where it publishes a figure for the area, adds the share of people who do not feel
+    safe to the vulnerability and their trust in the police and the army to other actors' capacity."""
     areas = repositories.load_admin_areas(conn, level)
     communities = repositories.load_communities(conn)
     if not areas:
@@ -114,6 +143,8 @@ def area_contexts(
         np.array([c.latitude for c in communities]), np.array([c.longitude for c in communities])
     )
     profiles, concerns = _voices(conn, concerns_since)
+    surveyed = published_area_figures(conn)
+    level_codes = {a.pcode for a in areas}
     contexts = {}
     for area in areas:
         members = [c for c, code in zip(communities, codes, strict=True) if code == area.pcode]
@@ -141,9 +172,12 @@ def area_contexts(
         if unknown_coverage:
             factors = (
                 *factors,
-                # plain English until pochub.core.text (Message) is committed; its fr/en catalogue entries exist
-                f"phone or radio coverage unknown for {unknown_coverage} of {len(members)} communities",
-            )
+                Message(N_("phone or radio coverage unknown for {unknown} of {total} communities"),
+                        unknown=unknown_coverage, total=len(members)),
+            )  # fmt: skip
+        unsafe, trust = _area_survey(surveyed, area.pcode, members, level_codes)
+        vulnerability_or_none, said = felt_vulnerability(vulnerability if members else None, unsafe)
+        capacity, trusted = trusted_capacity(voices.capacity, trust)
         largest = sorted(members, key=lambda c: -(c.population or 0))[:TOP_COMMUNITIES]
         known = [c.population for c in members if c.population is not None]
         if known and len(known) == len(members):
@@ -165,12 +199,12 @@ def area_contexts(
             population=population,
             communities=tuple(c.name for c in largest),
             vulnerable_groups=tuple(groups),
-            vulnerability=vulnerability if members else None,
-            vulnerability_factors=factors,
+            vulnerability=vulnerability_or_none,
+            vulnerability_factors=(*factors, *said),
             exposure_basis=basis,
             community_count=len(members),
-            capacity=voices.capacity,
-            capacity_factors=voices.capacity_factors,
+            capacity=capacity,
+            capacity_factors=(*voices.capacity_factors, *trusted),
             named_threats=tuple(sorted(voices.named_threats.items())),
         )
     return contexts

@@ -7,6 +7,9 @@
   a figure with its reasons.
 - **Threats communities name** (in profiles and in engagements' concerns), counted per threat type, so the matrix
   shows them beside the threats the events show, and those that no event shows.
+- **What people say in a perception survey** (its latest wave's published figures for the area, never a withheld
+  one): the share who do not feel safe raises vulnerability; the share who trust the police or the army moves other
+  actors' capacity. Each factor names the survey, the wave, the share and the respondents.
 """
 
 from __future__ import annotations
@@ -91,3 +94,75 @@ def area_voices(profiles: Sequence[CommunityProfile], concerns: Iterable[str] = 
         capacity_factors=factors,
         named_threats=dict(named),
     )
+
+
+@dataclass(frozen=True)
+class SurveyFigure:
+    """A published figure of a perception survey for an area: the weighted share (0-1) of its respondents who said
+    something (do not feel safe, trust the police), how many answered, and the survey and wave it comes from. Only
+    published figures are made into one: a withheld figure has no share to give."""
+
+    survey: str
+    wave: str
+    share: float
+    respondents: int
+
+
+def pooled(figures: Sequence[SurveyFigure]) -> SurveyFigure | None:
+    """Several published figures of one survey wave as one (an admin-1 area from its admin-2 areas' figures),
+    weighted by their respondents; None without any."""
+    answered = sum(f.respondents for f in figures)
+    if not figures or answered <= 0:
+        return None
+    share = sum(f.share * f.respondents for f in figures) / answered
+    return SurveyFigure(figures[0].survey, figures[0].wave, min(1.0, max(0.0, share)), answered)
+
+
+def _clip(value: float) -> float:
+    return min(5.0, max(1.0, value))
+
+
+def felt_vulnerability(
+    vulnerability: float | None, unsafe: SurveyFigure | None
+) -> tuple[float | None, tuple[Text, ...]]:
+    """Vulnerability 1-5 with what people say: the mean of the vulnerability known from the communities (their
+    vulnerable groups, their means of alert) and 1 + 4 x the share of respondents who do not feel safe (1 when all
+    feel safe, 5 when none does); the survey's figure alone when nothing else is known. It never falls when the
+    share rises. Returns the score and the factor saying why (none without a published figure)."""
+    if unsafe is None:
+        return vulnerability, ()
+    said = 1.0 + 4.0 * min(1.0, max(0.0, unsafe.share))
+    score = said if vulnerability is None else (vulnerability + said) / 2.0
+    factor = Message(
+        N_("{share:.0%} of {respondents} respondents do not feel safe ({survey}, wave {wave})"),
+        share=unsafe.share, respondents=unsafe.respondents, survey=unsafe.survey, wave=unsafe.wave,
+    )  # fmt: skip
+    return round(_clip(score), 2), (factor,)
+
+
+TRUSTED_FORCES = {
+    "police": N_("{share:.0%} of {respondents} respondents trust the police ({survey}, wave {wave})"),
+    "army": N_("{share:.0%} of {respondents} respondents trust the army ({survey}, wave {wave})"),
+}
+"""The state's forces whose trust a survey may measure, with the factor each gives. The mission is left out: it is
+not one of the *other* actors whose capacity the matrix weighs."""
+
+
+def trusted_capacity(
+    capacity: float | None, trust: Mapping[str, SurveyFigure]
+) -> tuple[float | None, tuple[Text, ...]]:
+    """Other actors' capacity 1-5 with how far people trust the state's forces (``trust``: force -> published share
+    who trust it): the mean share moves the capacity from the profiles (mid-scale 3 without one) by up to a point,
+    up when everyone trusts them, down when nobody does, as a profile's trusted or distrusted police do. It never
+    falls when a share rises. Returns the score and a factor per force (none without a published figure)."""
+    known = {force: figure for force, figure in sorted(trust.items()) if force in TRUSTED_FORCES}
+    if not known:
+        return capacity, ()
+    mean = sum(min(1.0, max(0.0, f.share)) for f in known.values()) / len(known)
+    score = (3.0 if capacity is None else capacity) + 2.0 * (mean - 0.5)
+    factors = tuple(
+        Message(TRUSTED_FORCES[force], share=figure.share, respondents=figure.respondents,
+                survey=figure.survey, wave=figure.wave)
+        for force, figure in known.items()
+    )  # fmt: skip
+    return round(_clip(score), 2), factors
