@@ -37,6 +37,7 @@ from pochub.core.text import N_, Message, Text
 from pochub.core.toolkit.checklist import ChecklistAssessment
 from pochub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from pochub.services.structures import current_structure
+from pochub.services.team_access import readable_team_ids
 from pochub.store import audit, tables
 
 RUNNING_ROLES = frozenset({Role.ADMIN, Role.POC_ADVISER})
@@ -93,7 +94,15 @@ class ActionPointRecord:
             "overdue": self.overdue,
             "days_late": self.days_late,
             "escalated_to": self.escalated_to or None,
-        }
+            "team": None if self.team_id is None else {
+                "id": self.team_id, "page": f"/teams/{self.team_id}", "api": f"/api/v1/teams/{self.team_id}",
+            },
+        }  # fmt: skip
+
+    @property
+    def team_id(self) -> int | None:
+        """The joint team whose recommendation it carries, when the reader may read that team (else None)."""
+        return self.point.links.team_id
 
 
 def require_structure_for_forums(conn: Connection) -> Structure:
@@ -144,17 +153,27 @@ def reads_body(user: User, structure: Structure, body_id: str) -> bool:
     return _reads(user, structure, body_id, "")
 
 
-def _point(row: Any) -> ActionPoint:
+def _point(row: Any, teams: frozenset[int] | None = None) -> ActionPoint:
+    """The stored action point; its team link only when the team is among ``teams`` (the ones the reader may
+    read: see :func:`readable_teams`); None keeps it, for the writers' checks."""
+    team_id = row.team_id if teams is None or row.team_id in teams else None
     links = ActionLinks(
-        row.threat_key, row.alert_reference, row.community_id, row.commitment_id, row.checklist_task
+        row.threat_key, row.alert_reference, row.community_id, row.commitment_id, row.checklist_task, team_id
     )
     return ActionPoint(
         row.what, row.owner_post, row.due, row.body_id, ActionStatus(row.status), links, row.note
     )
 
 
-def _record(row: Any, today: date) -> ActionPointRecord:
-    point = _point(row)
+def readable_teams(conn: Connection, user: User, rows: Any) -> frozenset[int]:
+    """The teams linked from ``rows`` (stored action points) that ``user`` may read: a link to another area's team
+    is left out of what the reader sees, so the team is never named to them."""
+    return readable_team_ids(conn, user, (row.team_id for row in rows))
+
+
+def _record(row: Any, today: date, teams: frozenset[int] = frozenset()) -> ActionPointRecord:
+    """The record as a reader sees it: the team link kept only for the teams in ``teams``."""
+    point = _point(row, teams)
     return ActionPointRecord(
         row.action_point_id, point, row.decision_id, point.overdue(today), point.days_late(today),
         row.escalated_to, row.created_at,
@@ -174,7 +193,7 @@ def insert_action_point(
         insert(tables.action_points).values(
             decision_id=decision_id, body_id=point.body_id, what=point.what.strip(), owner_post=point.owner_post,
             due=point.due, status=ActionStatus.OPEN.value, note=point.note, **{
-                k: (v if v is not None or k == "commitment_id" else "") for k, v in point.links.as_dict().items()
+                k: (v if v is not None or k in ("commitment_id", "team_id") else "") for k, v in point.links.as_dict().items()
             }, created_by=user.username, created_at=now,
         )
     ).inserted_primary_key[0]  # type: ignore[index]  # fmt: skip
@@ -197,11 +216,13 @@ def action_points_board(
     *,
     body_id: str | None = None,
     owner_post: str | None = None,
+    team_id: int | None = None,
     include_ended: bool = False,
     today: date | None = None,
 ) -> list[ActionPointRecord]:
-    """The action points ``user`` may read, of one body and/or one owner post: overdue first (longest late on
-    top), then by due date; done and dropped ones only on request."""
+    """The action points ``user`` may read, of one body, one owner post and/or one joint team (its
+    recommendations'; none when the user may not read the team): overdue first (longest late on top), then by due
+    date; done and dropped ones only on request."""
     may_read(user)
     day = today or datetime.now(UTC).date()
     with engine.connect() as conn:
@@ -211,12 +232,17 @@ def action_points_board(
             query = query.where(tables.action_points.c.body_id == body_id)
         if owner_post is not None:
             query = query.where(tables.action_points.c.owner_post == owner_post)
+        if team_id is not None:
+            query = query.where(tables.action_points.c.team_id == team_id)
         if not include_ended:
             query = query.where(
                 tables.action_points.c.status.in_([ActionStatus.OPEN.value, ActionStatus.IN_PROGRESS.value])
             )
-        rows = conn.execute(query).all()
-    records = [_record(row, day) for row in rows if _reads(user, structure, row.body_id, row.owner_post)]
+        rows = [r for r in conn.execute(query).all() if _reads(user, structure, r.body_id, r.owner_post)]
+        teams = readable_teams(conn, user, rows)
+    if team_id is not None and team_id not in teams:  # another area's team is never named, even by its points
+        return []
+    records = [_record(row, day, teams) for row in rows]
     return sorted(records, key=lambda r: (not r.overdue, -r.days_late, r.point.due, r.action_point_id))
 
 
@@ -230,9 +256,10 @@ def action_point(
         row = conn.execute(
             select(tables.action_points).where(tables.action_points.c.action_point_id == action_point_id)
         ).first()
-    if row is None or not _reads(user, structure, row.body_id, row.owner_post):
-        raise NotFound(Message(N_("no action point {number}"), number=action_point_id))
-    return _record(row, today or datetime.now(UTC).date())
+        if row is None or not _reads(user, structure, row.body_id, row.owner_post):
+            raise NotFound(Message(N_("no action point {number}"), number=action_point_id))
+        teams = readable_teams(conn, user, [row])
+    return _record(row, today or datetime.now(UTC).date(), teams)
 
 
 def action_point_steps(engine: Engine, user: User, action_point_id: int) -> list[dict[str, Any]]:
@@ -301,7 +328,8 @@ def update_action_point(
         row = conn.execute(
             select(tables.action_points).where(tables.action_points.c.action_point_id == action_point_id)
         ).one()
-    return _record(row, moment.date())
+        teams = readable_teams(conn, user, [row])
+    return _record(row, moment.date(), teams)
 
 
 def escalate_overdue_action_points(
@@ -467,7 +495,12 @@ def action_points_in_period(engine: Engine, user: User, start: datetime, end: da
     may_read(user)
     with engine.connect() as conn:
         structure = require_structure_for_forums(conn)
-        rows = {r.action_point_id: r for r in conn.execute(select(tables.action_points))}
+        rows = {
+            r.action_point_id: r
+            for r in conn.execute(select(tables.action_points))
+            if _reads(user, structure, r.body_id, r.owner_post)
+        }
+        teams = readable_teams(conn, user, rows.values())
         ended = {
             s.action_point_id: s.action
             for s in conn.execute(
@@ -481,9 +514,7 @@ def action_points_in_period(engine: Engine, user: User, start: datetime, end: da
             )
         }
     day = end.date()
-    readable = {
-        k: _record(r, day) for k, r in rows.items() if _reads(user, structure, r.body_id, r.owner_post)
-    }
+    readable = {k: _record(r, day, teams) for k, r in rows.items()}
 
     def created_in(row: Any) -> bool:
         at: datetime = row.created_at if row.created_at.tzinfo else row.created_at.replace(tzinfo=UTC)

@@ -42,7 +42,7 @@ from pochub.core.models.filters import AlertFilter
 from pochub.core.models.taxonomy import threat_label
 from pochub.core.text import N_, Message
 from pochub.core.toolkit.terms_of_reference import terms_of_reference
-from pochub.errors import NotFound
+from pochub.errors import Forbidden, InvalidInput, NotFound
 from pochub.services import action_points as points_service
 from pochub.services.action_points import (
     ActionPointRecord,
@@ -167,12 +167,14 @@ def _meetings(engine: Engine, user: User, *where: Any) -> tuple[Structure, list[
                 decisions.setdefault(d.meeting_id, []).append(d)
             decision_ids = [d.decision_id for d in decision_rows]
             if decision_ids:
-                for p in conn.execute(
+                point_rows = conn.execute(
                     select(tables.action_points)
                     .where(tables.action_points.c.decision_id.in_(decision_ids))
                     .order_by(tables.action_points.c.action_point_id)
-                ):
-                    points.setdefault(p.decision_id, []).append(points_service._record(p, today))
+                ).all()
+                teams = points_service.readable_teams(conn, user, point_rows)
+                for p in point_rows:
+                    points.setdefault(p.decision_id, []).append(points_service._record(p, today, teams))
     records = []
     for row in rows:
         body = structure.body(row.body_id)
@@ -213,6 +215,24 @@ def readable_bodies(engine: Engine, user: User) -> list[tuple[str, str]]:
     with engine.connect() as conn:
         structure = require_structure_for_forums(conn)
     return [(b.id, b.name) for b in structure.bodies if reads_body(user, structure, b.id)]
+
+
+def bodies_run_by(engine: Engine, user: User) -> list[tuple[str, str]]:
+    """The bodies whose meetings the user runs (records, and turns a team's recommendations into action points
+    of): (id, name), in the structure's order; none without a structure."""
+    try:
+        with engine.connect() as conn:
+            structure = require_structure_for_forums(conn)
+    except InvalidInput:
+        return []
+    found = []
+    for body in structure.bodies:
+        try:
+            may_run_forum(user, structure, body.id)
+        except Forbidden:
+            continue
+        found.append((body.id, body.name))
+    return found
 
 
 def forum_structure(engine: Engine) -> Structure:

@@ -8,20 +8,23 @@ load_network`, :meth:`Network.hours`). A report stores the threats heard (one ro
 which the threat matrix counts with the concerns communities raise in engagements, see
 :func:`pochub.services.threats.area_contexts`), and saves a new version of the community's profile with the threats
 heard and the needs added. Recommendations are listed by :func:`team_recommendations` for forums to turn into
-action points. Every write is audited and every step kept, dated and attributed.
+action points, which :func:`recommendations_to_action_points` does: each action point links to the team, and that
+link is shown only to readers who may read the team (:mod:`pochub.services.team_access`). Every write is audited
+and every step kept, dated and attributed.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import numpy as np
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from pochub.core.allocation._geodesy import Points
+from pochub.core.coordination_practice.actions import ActionLinks, ActionPoint, check_action_point
 from pochub.core.models.access import User
 from pochub.core.models.coordination import structure_in
 from pochub.core.models.taxonomy import ThreatType
@@ -44,10 +47,12 @@ from pochub.core.teams.missions import (
 from pochub.core.text import N_, Message
 from pochub.errors import Conflict, Forbidden, Infeasible, InvalidInput, NotFound
 from pochub.services import profiles
+from pochub.services.action_points import insert_action_point, may_run_forum, require_structure_for_forums
 from pochub.services.alert_views import readable_alert
 from pochub.services.allocation import Site, load_network
 from pochub.services.engagements import community_for
 from pochub.services.structures import current_structure
+from pochub.services.team_access import readable_team
 from pochub.store import audit, tables
 
 
@@ -144,13 +149,7 @@ def _team(conn: Connection, row: Any) -> Team:
 
 
 def _load(conn: Connection, user: User, team_id: int) -> tuple[Any, Team, str]:
-    row = conn.execute(select(tables.joint_teams).where(tables.joint_teams.c.team_id == team_id)).first()
-    if row is None:
-        raise NotFound(Message(N_("no joint team {team}"), team=team_id))
-    try:
-        name, _ = community_for(conn, user, row.community_id)
-    except NotFound as exc:  # another area's team answers as if it did not exist
-        raise NotFound(Message(N_("no joint team {team}"), team=team_id)) from exc
+    row, name = readable_team(conn, user, team_id)  # another area's team answers as if it did not exist
     return row, _team(conn, row), name
 
 
@@ -383,6 +382,49 @@ def team_recommendations(engine: Engine, user: User) -> list[Recommendation]:
             for text in record.team.findings.recommendations
         )
     return found
+
+
+def recommendations_to_action_points(
+    engine: Engine,
+    user: User,
+    team_id: int,
+    *,
+    body_id: str,
+    owner_post: str,
+    due: date,
+    now: datetime | None = None,
+) -> tuple[int, ...]:
+    """Make the team's recommendations action points of ``body_id`` (the forum that follows them up), owned by
+    ``owner_post`` and due on ``due``, each linked to the team; a recommendation this team already gave an action
+    point is not made again. The ids made, in the recommendations' order. Refused for users who do not run the
+    body's meetings, teams the user may not read (NotFound, as for none) and teams that have not reported."""
+    moment = now or datetime.now(UTC)
+    with engine.begin() as conn:
+        structure = require_structure_for_forums(conn)
+        may_run_forum(user, structure, body_id)
+        _, team, _ = _load(conn, user, team_id)
+        if team.findings is None:
+            raise InvalidInput(N_("the team has not reported: it has no recommendation yet"))
+        if not team.findings.recommendations:
+            raise InvalidInput(N_("the team made no recommendation"))
+        already = {
+            r.what
+            for r in conn.execute(
+                select(tables.action_points.c.what).where(tables.action_points.c.team_id == team_id)
+            )
+        }
+        made = []
+        for text in dict.fromkeys(r.strip() for r in team.findings.recommendations if r.strip()):
+            if text in already:
+                continue
+            point = ActionPoint(text, owner_post, due, body_id, links=ActionLinks(team_id=team_id))
+            check_action_point(point, structure, moment.date())
+            made.append(insert_action_point(conn, user, point, decision_id=None, now=moment))
+        audit.record(
+            conn, actor=user.username, role=user.role.value, action="write", entity="joint_team",
+            entity_id=str(team_id), detail=f"{len(made)} recommendation(s) made action points of {body_id}", at=moment,
+        )  # fmt: skip
+    return tuple(made)
 
 
 def team_document(record: TeamRecord) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Action points: what a forum decided someone must do, owned by a post, due on a date (DOMAIN.md section 9).
 
-An action point links to what it addresses (a threat, an alert, a community, a commitment, a checklist measure).
+An action point links to what it addresses (a threat, an alert, a community, a commitment, a checklist measure, a
+joint team's report).
 ``action_step`` is its transition table: open -> in progress -> done, or dropped with a reason from open or in
 progress; anything else is refused and nothing changes. Overdue is computed, never stored: past the due date and
 neither done nor dropped. An overdue action point climbs the structure's escalation path, one body per
@@ -71,6 +72,8 @@ class ActionLinks:
     community_id: str = ""
     commitment_id: int | None = None
     checklist_task: str = ""
+    team_id: int | None = None
+    """The joint team whose recommendation the action point carries."""
 
     def as_dict(self) -> dict[str, str | int | None]:
         """The links as plain values."""
@@ -80,6 +83,7 @@ class ActionLinks:
             "community_id": self.community_id,
             "commitment_id": self.commitment_id,
             "checklist_task": self.checklist_task,
+            "team_id": self.team_id,
         }
 
 
