@@ -66,7 +66,9 @@ def _reported_team(engine: Engine, area: str) -> int:
     return team_id
 
 
-def test_recommendations_become_action_points_that_name_the_team_to_its_readers_only(demo_engine: Engine) -> None:
+def test_recommendations_become_action_points_that_name_the_team_to_its_readers_only(
+    demo_engine: Engine,
+) -> None:
     team_id = _reported_team(demo_engine, "KT04")  # Kimundaro's area: the Besu owner may not read the team
 
     with pytest.raises(Forbidden):  # a viewer runs no forum
@@ -104,7 +106,10 @@ def test_recommendations_become_action_points_that_name_the_team_to_its_readers_
     }
     assert set(made) <= set(owned)
     for action_point_id in made:
-        for record in (owned[action_point_id], action_points.action_point(demo_engine, OWNER, action_point_id)):
+        for record in (
+            owned[action_point_id],
+            action_points.action_point(demo_engine, OWNER, action_point_id),
+        ):
             shown = record.as_dict()
             assert record.team_id is None and shown["team"] is None and shown["links"]["team_id"] is None
             assert f"/teams/{team_id}" not in str(shown)
@@ -115,13 +120,17 @@ def test_recommendations_become_action_points_that_name_the_team_to_its_readers_
     updated = action_points.update_action_point(demo_engine, OWNER, made[0], action_points.ActionStep.COMPLETE,
                                                 note="the network meets weekly", now=NOW)  # fmt: skip
     assert updated.team_id is None and updated.as_dict()["team"] is None
-    period = action_points.action_points_in_period(demo_engine, OWNER, NOW - timedelta(days=1), NOW + timedelta(days=1))
+    period = action_points.action_points_in_period(
+        demo_engine, OWNER, NOW - timedelta(days=1), NOW + timedelta(days=1)
+    )
     assert made[0] in {r.action_point_id for r in period.done}
     assert all(r.team_id is None for r in (*period.opened, *period.done))
 
     # Kimundaro's officer reads the team, but not the working group's action points Besu's post owns
     assert joint_teams.team(demo_engine, KIMUNDARO, team_id).team_id == team_id
-    assert not set(made) & {r.action_point_id for r in action_points.action_points_board(demo_engine, KIMUNDARO)}
+    assert not set(made) & {
+        r.action_point_id for r in action_points.action_points_board(demo_engine, KIMUNDARO)
+    }
     assert action_points.action_points_board(demo_engine, KIMUNDARO, team_id=team_id) == []
     # a curious partner reads no action point, by the board, by number or by team
     with pytest.raises(Forbidden):
@@ -182,4 +191,4 @@ def test_refused_before_the_report_and_for_posts_outside_the_structure(demo_engi
         joint_teams.recommendations_to_action_points(
             demo_engine, ADVISER, 10**6, body_id=WG, owner_post="head_of_office_fo_besu", due=DUE, now=NOW
         )
-    assert action_points.action_points_board(demo_engine, ADVISER, team_id=reported) == []  # nothing half-made
+    assert action_points.action_points_board(demo_engine, ADVISER, team_id=reported) == []  # none half-made

@@ -203,6 +203,9 @@ def actions_list(
     as_user: AsUser,
     body: Annotated[str | None, typer.Option(help="Only this body's action points.")] = None,
     post: Annotated[str | None, typer.Option(help="Only those this post owns.")] = None,
+    team: Annotated[
+        int | None, typer.Option(help="Only those from this joint team's recommendations.")
+    ] = None,
     include_ended: Annotated[bool, typer.Option("--all", help="Include done and dropped ones.")] = False,
     fmt: Annotated[Format, typer.Option("--format")] = Format.table,
     language: Language = DocumentLanguage.en,
@@ -213,11 +216,11 @@ def actions_list(
 
     _ = gettext_for(language.value)
     records = action_points_board(state(ctx).engine(), acting_user(ctx, as_user), body_id=body, owner_post=post,
-                                  include_ended=include_ended)  # fmt: skip
+                                  team_id=team, include_ended=include_ended)  # fmt: skip
     if fmt is Format.json:
         out.print_json(json.dumps([r.as_dict() for r in records]))
         return
-    table = Table(_("Action point"), _("Owner"), _("Due"), _("Status"), _("Body"))
+    table = Table(_("Action point"), _("Owner"), _("Due"), _("Status"), _("Body"), _("Joint team"))
     for r in records:
         status = in_language(ACTION_STATUS_LABELS[r.point.status], language.value) + (
             f" ({_('overdue')})" if r.overdue else ""
@@ -228,6 +231,7 @@ def actions_list(
             r.point.due.isoformat(),
             status,
             r.point.body_id,
+            _("team %(number)s") % {"number": r.team_id} if r.team_id is not None else "",
         )
     out.print(table)
 
@@ -291,3 +295,32 @@ def actions_from_checklist(
         table.add_row(change.task, "—" if change.previous_score is None else f"{change.previous_score:.0f}",
                       f"{change.score:.0f}", "—" if change.change is None else f"{change.change:+.0f}")  # fmt: skip
     out.print(table)
+
+
+@actions_app.command("from-team")
+def actions_from_team(
+    ctx: typer.Context,
+    team: Annotated[int, typer.Argument(help="The joint team (pochub teams list).")],
+    as_user: AsUser,
+    body: Annotated[str, typer.Option(help="The body that follows the recommendations up.")],
+    owner: Annotated[str, typer.Option(help="The post that owns them (a role id of the structure).")],
+    due: Annotated[str, typer.Option(help="When they are due (YYYY-MM-DD).")],
+    language: Language = DocumentLanguage.en,
+) -> None:
+    """Make a reported team's recommendations action points of a body, each linked to the team (a recommendation
+    already made one is not made again); prints their ids."""
+    from pochub.services.joint_teams import recommendations_to_action_points
+
+    _ = gettext_for(language.value)
+    made = recommendations_to_action_points(
+        state(ctx).engine(),
+        acting_user(ctx, as_user),
+        team,
+        body_id=body,
+        owner_post=owner,
+        due=_date(due, "--due"),
+    )
+    for action_point_id in made:
+        out.print(str(action_point_id), highlight=False)
+    err.print(_("%(count)s action point(s) made from the team's recommendations") % {"count": len(made)},
+              highlight=False, markup=False)  # fmt: skip

@@ -9,12 +9,13 @@ typed by people is escaped by the templates, never read as HTML.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from pochub.core.coordination_practice.actions import ACTION_STATUS_LABELS
 from pochub.core.models.access import User
 from pochub.core.models.taxonomy import ThreatType
 from pochub.core.teams.missions import (
@@ -34,7 +35,7 @@ from pochub.core.teams.missions import (
 from pochub.errors import Conflict, Forbidden, Infeasible, InvalidInput, NotFound
 from pochub.http.auth import OptionalUser
 from pochub.i18n import error_text
-from pochub.services import joint_teams
+from pochub.services import action_points, forums, joint_teams
 from pochub.web.forms import PostedForm
 from pochub.web.rendering import language_of, render, to_login
 from pochub.web.threat_matrix import row_anchor
@@ -119,12 +120,18 @@ def team_page(request: Request, user: OptionalUser, team_id: int) -> Response:
     """One team: members and missing components, plan and escort, steps, findings, and the next step."""
     if user is None:
         return to_login(request)
+    engine = request.app.state.engine
     try:
-        record = joint_teams.team(request.app.state.engine, user, team_id)
+        record = joint_teams.team(engine, user, team_id)
     except NotFound:
         return render(request, "not_found.html", status_code=404, user=user)
+    try:  # the action points its recommendations gave, for those who read action points
+        points = action_points.action_points_board(engine, user, team_id=team_id, include_ended=True)
+    except (Forbidden, InvalidInput):
+        points = []
     return render(
         request, "team_page.html", user=user, record=record, labels=LABELS, can_act=user.role in TEAM_ROLES,
+        points=points, point_labels=ACTION_STATUS_LABELS, forum_bodies=forums.bodies_run_by(engine, user),
         titles=joint_teams.post_titles(request.app.state.engine, language_of(request)),
         row_anchor=row_anchor,
         threat_types=list(ThreatType), error=request.query_params.get("error", "")[:40],
@@ -160,6 +167,8 @@ def team_step(request: Request, user: OptionalUser, team_id: int, data: PostedFo
             joint_teams.close_team(engine, user, team_id)
         elif action == "cancel":
             joint_teams.cancel_team(engine, user, team_id, form.get("reason", ""))
+        elif action == "action_points":
+            return _action_points(request, user, team_id, form)
         else:
             return RedirectResponse(f"/teams/{team_id}?error=bad_step", status_code=303)
     except NotFound:
@@ -173,3 +182,23 @@ def team_step(request: Request, user: OptionalUser, team_id: int, data: PostedFo
     except (InvalidInput, ValueError):
         return RedirectResponse(f"/teams/{team_id}?error=incomplete", status_code=303)
     return RedirectResponse(f"/teams/{team_id}?done={action}", status_code=303)
+
+
+def _action_points(request: Request, user: User, team_id: int, form: dict[str, str]) -> Response:
+    """Make the team's recommendations action points of the chosen body, owner and due date; back to the team's
+    page, or to it with what to fix (NotFound is the caller's)."""
+    engine = request.app.state.engine
+    body_id = form.get("body", "")[:120]
+    if body_id not in dict(forums.bodies_run_by(engine, user)):
+        return RedirectResponse(f"/teams/{team_id}?error=not_running#team-points", status_code=303)
+    try:
+        due = date.fromisoformat(form.get("due", ""))
+        joint_teams.recommendations_to_action_points(
+            engine, user, team_id, body_id=body_id,
+            owner_post=form.get("owner", "")[:120], due=due,
+        )  # fmt: skip
+    except Forbidden:
+        return RedirectResponse(f"/teams/{team_id}?error=not_running#team-points", status_code=303)
+    except (InvalidInput, ValueError):
+        return RedirectResponse(f"/teams/{team_id}?error=action_points#team-points", status_code=303)
+    return RedirectResponse(f"/teams/{team_id}?done=action_points#team-points", status_code=303)

@@ -162,11 +162,13 @@ def list_action_points(
     user: CurrentUser,
     body: Annotated[str | None, Query(max_length=120)] = None,
     post: Annotated[str | None, Query(max_length=120)] = None,
+    team: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
     include_ended: Annotated[bool, Query(alias="all")] = False,
 ) -> list[dict[str, Any]]:
-    """The action points board: overdue first."""
+    """The action points board: overdue first. Each names the joint team whose recommendation it carries (its
+    page and API address) only when the reader may read that team."""
     records = action_points.action_points_board(
-        _engine(request), user, body_id=body, owner_post=post, include_ended=include_ended
+        _engine(request), user, body_id=body, owner_post=post, team_id=team, include_ended=include_ended
     )
     return [r.as_dict() for r in records]
 

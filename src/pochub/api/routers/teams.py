@@ -5,7 +5,7 @@ not exist)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -76,6 +76,14 @@ class FindingsIn(BaseModel):
     threats: list[FindingIn] = Field(default_factory=list, max_length=50)
     needs: list[Annotated[str, Field(max_length=1000)]] = Field(default_factory=list, max_length=50)
     recommendations: list[Annotated[str, Field(max_length=1000)]] = Field(default_factory=list, max_length=50)
+
+
+class ActionPointsIn(BaseModel):
+    """The body that follows a team's recommendations up, the post that owns them and when they are due."""
+
+    body: str = Field(min_length=1, max_length=120)
+    owner: str = Field(min_length=1, max_length=120, description="A post (role id) of the structure.")
+    due: date
 
 
 class CancelIn(BaseModel):
@@ -161,3 +169,15 @@ def close(request: Request, user: CurrentUser, team_id: TeamId) -> dict[str, str
 def cancel(request: Request, user: CurrentUser, team_id: TeamId, body: CancelIn) -> dict[str, str]:
     """Cancel a team that has not reported."""
     return {"status": joint_teams.cancel_team(_engine(request), user, team_id, body.reason).status.value}
+
+
+@router.post("/teams/{team_id}/action-points", status_code=201, responses={**NOT_FOUND, **REFUSED})
+def action_points(
+    request: Request, user: CurrentUser, team_id: TeamId, body: ActionPointsIn
+) -> dict[str, Any]:
+    """Make the team's recommendations action points of a body (those who run its meetings), each linked to the
+    team; one already made is not made again."""
+    made = joint_teams.recommendations_to_action_points(
+        _engine(request), user, team_id, body_id=body.body, owner_post=body.owner, due=body.due
+    )
+    return {"action_points": [{"id": n, "reference": f"AP-{n}"} for n in made]}

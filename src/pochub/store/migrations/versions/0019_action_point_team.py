@@ -24,7 +24,11 @@ def upgrade() -> None:
     with op.batch_alter_table("action_points") as batch:
         batch.add_column(sa.Column("team_id", sa.Integer(), nullable=True))
         batch.create_foreign_key(
-            "fk_action_points_team_id_joint_teams", "joint_teams", ["team_id"], ["team_id"], ondelete="SET NULL"
+            "fk_action_points_team_id_joint_teams",
+            "joint_teams",
+            ["team_id"],
+            ["team_id"],
+            ondelete="SET NULL",
         )
         batch.create_index("ix_action_points_team_id", ["team_id"])
 
