@@ -37,6 +37,7 @@ EXPECTED: Mapping[str, frozenset[str]] = {
             "pochub.services.community_views",
             "pochub.services.engagements",
             "pochub.services.exercises.teams",  # team_readiness: injects no member would see
+            "pochub.services.partner_exports",  # an action point's community named in an export only in the area
             "pochub.services.perspectives",
             "pochub.services.protection_plans",
         }
@@ -72,6 +73,7 @@ EXPECTED: Mapping[str, frozenset[str]] = {
             "pochub.services.alert_views",  # alert_detail, history
             "pochub.services.alert_live",  # alert_version: the alert page's poll
             "pochub.services.joint_teams",  # a team requested from an alert names one the requester may read
+            "pochub.services.partner_exports",  # one alert's CAP document (operational, or from its exercise)
         }
     ),
     "team_of": frozenset(
@@ -80,7 +82,12 @@ EXPECTED: Mapping[str, frozenset[str]] = {
             "pochub.services.exercises.play",  # team_feed: the team's alerts
         }
     ),
-    "team_alert": frozenset({"pochub.services.exercises.play"}),  # team_act, team_alert_view
+    "team_alert": frozenset(
+        {
+            "pochub.services.exercises.play",  # team_act, team_alert_view
+            "pochub.services.partner_exports",  # exercise_alert_cap: a trainee's own team's alert only
+        }
+    ),
 }
 """Each rule's call sites outside its own definition (a module calling it under any name or through its module)."""
 

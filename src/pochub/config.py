@@ -129,6 +129,19 @@ class Settings(BaseSettings):
         description="What partners see of an alert's message and location description: 'redacted' (withheld: "
         "a community's words can name the informant or the place) or 'full'.",
     )
+    cap_sender: str = Field(
+        default="pochub@mission.invalid",
+        pattern=r"^[^\s,<&]+$",
+        description="Who the mission's CAP 1.2 alerts say sent them (CAP's sender: globally unique, e.g. an "
+        "address of the mission's domain; no spaces, commas, < or &). The default names no mission: set it "
+        "before partners' warning systems receive the alerts.",
+    )
+    cap_scope: str = Field(
+        default="Restricted",
+        pattern="^(Restricted|Public)$",
+        description="CAP 1.2 scope of the alerts sent to partners: 'Restricted' (with the restriction: protection "
+        "partners only, do not publish) or 'Public'.",
+    )
     timezone: str = Field(
         default="UTC",
         description="The mission's time zone (an IANA name such as Africa/Kinshasa): pages show times in it, "
