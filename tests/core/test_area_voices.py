@@ -117,7 +117,9 @@ def test_the_survey_says_why_with_its_name_wave_share_and_respondents() -> None:
     assert felt_vulnerability(2.5, None) == (2.5, ())  # no published figure: as the communities say
     capacity, why = trusted_capacity(None, {"police": _said(0.25, 80), "mission": _said(1.0)})
     assert capacity == 2.5  # mid-scale, a quarter trusting the police; the mission is no *other* actor
-    assert [str(f) for f in why] == ["25% of 80 respondents trust the police (Perception survey, wave 2026-H2)"]
+    assert [str(f) for f in why] == [
+        "25% of 80 respondents trust the police (Perception survey, wave 2026-H2)"
+    ]
     assert trusted_capacity(4.0, {}) == (4.0, ())
 
 

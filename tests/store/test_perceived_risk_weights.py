@@ -1,6 +1,6 @@
 """Coverage and allocation weighed by the risk people perceive (demo mission, both backends): a new survey wave
 in which a community says it feels unsafe raises its weight; a community whose figure is withheld weighs with its
-area's or the mission's figure, never its own; no survey is a clear refusal; blend lies between."""
+area's or the mission's figure, never its own, and says which; no survey is a clear refusal; blend lies between."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from sqlalchemy import Engine
 
+from pochub.core.perspectives.perceived import Basis
 from pochub.errors import InvalidInput
 from pochub.services import perspectives
 from pochub.services.allocation import coverage, demand_weights
@@ -57,6 +58,17 @@ def test_perceived_risk_weights(demo_engine: Engine, tmp_path: Path) -> None:
     assert first[index[tiny]] == pytest.approx(area_figure) and first[index[quiet]] == pytest.approx(
         area_figure
     )
+    # and each says where its figure comes from, never from its own withheld figure
+    told = perspectives.perceived_risk_of(demo_engine, communities)
+    assert (told.survey, told.wave) == (survey, "w1")
+    assert [told.basis[index[c]] for c in (calm, tense, tiny, quiet)] == [
+        Basis.OWN,
+        Basis.OWN,
+        Basis.AREA,
+        Basis.AREA,
+    ]
+    elsewhere = next(c for c in communities if c.pcode != _area)
+    assert told.basis[index[elsewhere.community_id]] is Basis.MISSION
     export, mapping = _wave(
         tmp_path, survey, {calm: (30, 0.1), tense: (40, 0.9), tiny: (4, 1.0), quiet: (12, 0.5)}, "w2"
     )

@@ -444,3 +444,29 @@ def test_the_plans_new_sites_say_where_they_are_and_whom_they_newly_cover(demo: 
         assert gained == sorted(gained, reverse=True) and gained[0] > 0
         names = re.findall(r'<tr><th scope="row">(.*?)</th>', table[1], re.S)
         assert [html.unescape(n) for n in names] == [s["name"] for s in sites]  # the proposal's order
+
+
+def test_a_plan_weighed_by_perceived_risk_says_why_on_each_row(demo: TestClient, engine: Engine) -> None:
+    """Weighed by the risk people perceive (the demo's perception survey), each proposed site's row says on what the
+    weights of the communities it newly covers rest (their own survey figures, their area's mean, the mission's)
+    and the share who do not feel safe, in English and in French; a plan by population has no such column."""
+    from pochub.services.demo_perspectives import create_demo_perspectives
+
+    create_demo_perspectives(engine, seed=1)
+    sign_in(demo, "planner")
+    form = {"model": "mclp", "p": "2", "standard": "1h", "season": "dry", "weight": "perceived-risk"}
+    for language, header, reason in (
+        ("en", "Why it weighs", "weighted by perceived risk, for"),
+        ("fr", "Pourquoi ce poids", "pondéré par le risque perçu, pour"),
+    ):
+        page = planned(demo, form, **{"Accept-Language": language})
+        assert page.status_code == 200, text_of(page.text)[:2000]
+        table = re.search(r'<table class="data" id="plan-sites">(.*?)</table>', page.text, re.S)
+        assert table, text_of(page.text)[:2000]
+        shown = html.unescape(text_of(table[1]))
+        assert header in shown
+        reasons = re.findall(r'<td class="site-reason">(.*?)</td>', table[1], re.S)
+        assert len(reasons) == 2 and all(html.unescape(r).startswith(reason) for r in reasons), reasons
+        assert all("Perception survey" in r for r in reasons)
+    plain = planned(demo, {**form, "weight": "population"})
+    assert "site-reason" not in plain.text and "Why it weighs" not in plain.text

@@ -11,7 +11,8 @@ import numpy as np
 import typer
 from rich.table import Table
 
-from pochub.cli.console import err, first_steps, out, state
+from pochub.cli.console import err, first_steps, in_language, out, state
+from pochub.cli.options import DocumentLanguage
 
 
 class PlanFormat(StrEnum):
@@ -81,6 +82,14 @@ def coverage_command(
             else None,
             "fastest_hours": float(result.fastest_hours[i]) if np.isfinite(result.fastest_hours[i]) else None,
             **{f"units_within_{h:g}h": int(result.units_within[i, j]) for j, h in enumerate(standards)},
+            **(
+                {  # where its perceived risk comes from: its own survey figure, its area's mean or the mission's
+                    "perceived_basis": run.perceived.basis[i].value,
+                    "feels_unsafe": round(float(run.perceived.unsafe[i]), 4),
+                }
+                if run.perceived is not None
+                else {}
+            ),
         }
         for i, c in enumerate(run.communities)
     ]
@@ -182,9 +191,16 @@ def allocate_command(
     output: Annotated[
         PlanFormat, typer.Option("--format", help="table, json or geojson.")
     ] = PlanFormat.table,
+    language: Annotated[
+        DocumentLanguage,
+        typer.Option(
+            "--language", help="The language of each site's reason (perceived-risk weights): en or fr."
+        ),
+    ] = DocumentLanguage.en,
 ) -> None:
     """Optimise where to deploy: new sites chosen with the existing bases fixed, compared with today's posture."""
     first_steps(ctx, "communities")
+    from pochub.core.perspectives.perceived import basis_reason
     from pochub.services.allocation import allocate, parse_hours, plan_map, posture_words, site_rows
 
     engine = state(ctx).engine()
@@ -201,7 +217,12 @@ def allocate_command(
         time_limit=time_limit,
     )
     result = run.result
-    sites = site_rows(run)
+    sites = [  # weighed by perceived risk: on what each site's newly covered communities' weights rest
+        {**s, "weighted_by": in_language(basis_reason(s["perceived_risk"]), language.value)}
+        if s.get("perceived_risk")
+        else s
+        for s in site_rows(run)
+    ]
     if plan is not None:
         plan_map(run, engine, plan)
         err.print(f"plan drawn to {plan}")
@@ -253,6 +274,9 @@ def allocate_command(
         caption=f"in the order of the proposal: each site's population newly covered is beyond {standard} today "
         f"and reached by no site above it ({sum(s['population_newly_covered'] for s in sites):,} in all)",
     )
+    reasons = any("weighted_by" in s for s in sites)
+    if reasons:
+        table.add_column("why (weights)")
     for s in sites:
         table.add_row(
             s["id"],
@@ -262,6 +286,7 @@ def allocate_command(
             f"{s['population_newly_covered']:,}",
             f"{s['lat']:.4f}",
             f"{s['lon']:.4f}",
+            *([s.get("weighted_by", "-")] if reasons else []),
         )
     out.print(table)
     compare = Table(

@@ -41,10 +41,11 @@ from pochub.core.allocation.travel import (
 from pochub.core.geography.areas import AreaIndex
 from pochub.core.geography.repair import polygon_parts
 from pochub.core.models.places import Community, Road
+from pochub.core.perspectives.perceived import PerceivedRisk, weight_basis
 from pochub.core.text import N_, Message
 from pochub.errors import Infeasible, InvalidInput
 from pochub.ingest.capacities import read_candidate_sites
-from pochub.services.perspectives import perceived_risk
+from pochub.services.perspectives import perceived_risk_of
 from pochub.services.threats import assess
 from pochub.store import repositories, tables
 
@@ -153,17 +154,27 @@ def demand_weights(engine: Engine, communities: list[Community], weight: str) ->
     """Population, or population times the highest threat risk of the community's area (over 25), times its
     perceived risk (over 5), or times the mean of both; an unknown population weighs as ``known_populations``
     says."""
+    return weighed_demand(engine, communities, weight)[0]
+
+
+def weighed_demand(
+    engine: Engine, communities: list[Community], weight: str
+) -> tuple[NDArray[np.float64], PerceivedRisk | None]:
+    """:func:`demand_weights`, and for a weight by perceived risk (or the blend) each community's share feeling
+    unsafe with where it comes from (its own survey figure, its area's mean, the mission's), for the plan's
+    reasons."""
     population = known_populations(communities)
     if weight == "population":
-        return population
+        return population, None
     if weight not in WEIGHTS:
         raise InvalidInput(N_("--weight must be population, risk, perceived-risk or blend"))
+    if weight == "risk":
+        return population * _event_risk(engine, communities), None
+    perceived = perceived_risk_of(engine, communities)
     if weight == "perceived-risk":
-        return population * perceived_risk(engine, communities) / 5.0
-    event_risk = _event_risk(engine, communities)
-    if weight == "blend":  # what events show and what people say, weighed alike
-        return population * (event_risk + perceived_risk(engine, communities) / 5.0) / 2.0
-    return population * event_risk
+        return population * perceived.scores / 5.0, perceived
+    # the blend: what events show and what people say, weighed alike
+    return population * (_event_risk(engine, communities) + perceived.scores / 5.0) / 2.0, perceived
 
 
 def _event_risk(engine: Engine, communities: list[Community]) -> NDArray[np.float64]:
@@ -280,6 +291,8 @@ class CoverageRun:
     responders: list[Site]
     network: Network
     posture: Posture
+    perceived: PerceivedRisk | None = None
+    """Weighed by perceived risk: each community's share feeling unsafe and where it comes from."""
 
 
 def coverage(
@@ -305,8 +318,9 @@ def coverage(
         cruise_kmh=cruise_kmh,
         preparation_hours=preparation_hours,
     )
-    result = assess_coverage(today.times, demand_weights(engine, communities, weight), standards)
-    return CoverageRun(result, communities, today.responders, network, today)
+    weights, perceived = weighed_demand(engine, communities, weight)
+    result = assess_coverage(today.times, weights, standards)
+    return CoverageRun(result, communities, today.responders, network, today, perceived)
 
 
 def read_candidates(path: Path) -> list[Site]:
@@ -377,7 +391,7 @@ def allocate(
             "a short list of candidate sites with --candidates FILE.csv (id,name,lat,lon)"
         )
     cost = np.hstack([today.times.T, network.hours(candidates, demand).T])  # demand x (posture, candidates)
-    weights = demand_weights(engine, communities, weight)
+    weights, perceived = weighed_demand(engine, communities, weight)
     existing = list(range(len(bases)))
     solver = HighsSolver(time_limit_seconds=time_limit)
     ids = [c.community_id for c in communities]
@@ -422,7 +436,16 @@ def allocate(
         today,
         network.season.value,
         describe_sites(
-            engine, list(result.sites), candidates, len(bases), communities, cost, current, standard_hours
+            engine,
+            list(result.sites),
+            candidates,
+            len(bases),
+            communities,
+            cost,
+            current,
+            standard_hours,
+            perceived=perceived,
+            blend=weight == "blend",
         ),
     )
 
@@ -540,13 +563,23 @@ def describe_sites(
     cost: NDArray[np.float64],
     current: CoverageResult,
     standard_hours: float,
+    *,
+    perceived: PerceivedRisk | None = None,
+    blend: bool = False,
 ) -> list[dict[str, Any]]:
-    """See :func:`site_rows`; ``chosen`` are columns of ``cost`` (demand x (posture, candidates))."""
+    """See :func:`site_rows`; ``chosen`` are columns of ``cost`` (demand x (posture, candidates)). Weighed by
+    perceived risk (``perceived``), each row also says on what the weights of the communities it newly covers rest
+    (``perceived_risk``: see :func:`pochub.core.perspectives.perceived.weight_basis`)."""
     new = [i for i in chosen if i >= existing]
     beyond = ~current.covered(standard_hours)  # what the posture leaves out: only that can be newly covered
     reach = (cost[:, new] <= standard_hours) & beyond[:, None]
-    order = marginal_order(reach, known_populations(communities))
+    population = known_populations(communities)
+    order = marginal_order(reach, population)
     sites = [candidates[new[k] - existing] for k, _ in order]
+    newly, remaining = [], np.ones(len(communities), dtype=bool)
+    for k, _ in order:  # the communities each site covers that no site above it does
+        newly.append(np.flatnonzero(reach[:, k] & remaining).tolist())
+        remaining &= ~reach[:, k]
     with engine.connect() as conn:
         areas = repositories.load_admin_areas(conn, 2) or repositories.load_admin_areas(conn, 1)
     lat = np.array([s.latitude for s in sites], dtype=np.float64)
@@ -573,6 +606,9 @@ def describe_sites(
                 "nearest_community": communities[near].name,
                 "nearest_community_km": round(6371.0088 * math.acos(min(1.0, float(cosine[near]))), 1),
                 "population_newly_covered": round(gained),
+                "perceived_risk": None
+                if perceived is None
+                else weight_basis(perceived, newly[k], population.tolist(), blend=blend),
             }
         )
     return rows

@@ -26,6 +26,7 @@ from pochub.core.geography.areas import AreaIndex
 from pochub.core.models.access import User, covers_pcode
 from pochub.core.models.places import Community
 from pochub.core.perspectives.divergence import AreaReading, DivergentArea, divergent_areas
+from pochub.core.perspectives.perceived import PerceivedRisk, perceived_shares
 from pochub.core.perspectives.surveys import (
     Estimate,
     estimate_share,
@@ -39,6 +40,7 @@ from pochub.services.survey_figures import (
     CommunityResult,
     MeasureInfo,
     SurveyResults,
+    latest_survey,
     safety_measure,
     survey_results,
 )
@@ -47,7 +49,7 @@ from pochub.store import repositories, tables
 
 __all__ = [
     "SYSTEM_READER", "AreaResult", "CommunityResult", "MeasureInfo", "SurveyResults", "SurveySummary", "divergence",
-    "import_survey", "list_surveys", "perceived_points", "perceived_risk", "safety_measure", "survey_results",
+    "import_survey", "list_surveys", "perceived_points", "perceived_risk", "perceived_risk_of", "safety_measure", "survey_results",
 ]  # fmt: skip
 
 
@@ -317,18 +319,19 @@ def divergence(
 def perceived_risk(
     engine: Engine, communities: Sequence[Community], *, survey: str | None = None
 ) -> NDArray[np.float64]:
-    """Each community's perceived risk, 1 (everyone feels safe) to 5 (nobody does), from the latest wave of the
-    survey (default: the latest imported): the community's own figure where it is published, else the mean of the
-    published figures of its area, else of the mission. A withheld figure is never used, so a weight can never
-    give away what the results withhold. No survey: refused with what to do."""
+    """Each community's perceived risk, 1 (everyone feels safe) to 5 (nobody does): see :func:`perceived_risk_of`."""
+    return perceived_risk_of(engine, communities, survey=survey).scores
+
+
+def perceived_risk_of(
+    engine: Engine, communities: Sequence[Community], *, survey: str | None = None
+) -> PerceivedRisk:
+    """Each community's share feeling unsafe, from the latest wave of the survey (default: the latest imported),
+    with where it comes from: the community's own figure where it is published, else the mean of the published
+    figures of its area, else of the mission. A withheld figure is never used, so a weight (or a plan's reason)
+    can never give away what the results withhold. No survey: refused with what to do."""
     with engine.connect() as conn:
-        query = select(tables.surveys.c.name)
-        query = (
-            query.where(tables.surveys.c.name == survey)
-            if survey
-            else query.order_by(tables.surveys.c.survey_id.desc())
-        )
-        name = conn.execute(query.limit(1)).scalar()
+        name = latest_survey(conn, survey)
     if name is None:
         raise InvalidInput(
             N_(
@@ -336,10 +339,10 @@ def perceived_risk(
             )
         )
     everything = survey_results(engine, SYSTEM_READER, name)
-    latest = everything.waves[-1]
+    latest = everything.waves[-1] if everything.waves else ""
     measure = safety_measure(everything.measures, None)
-    unsafe: dict[str, float] = {}
-    by_area: dict[str, list[float]] = defaultdict(list)
+    published: dict[str, float] = {}
+    area_of: dict[str, str | None] = {c.community_id: c.pcode for c in communities}
     for result in everything.communities:
         figure = result.figures.get(measure.id)
         if (
@@ -348,14 +351,9 @@ def perceived_risk(
             and not figure.suppressed
             and figure.share is not None
         ):
-            unsafe[result.community_id] = 1.0 - figure.share
-            by_area[result.pcode or ""].append(1.0 - figure.share)
-    mission = float(np.mean(list(unsafe.values()))) if unsafe else 0.5
-    shares = [
-        unsafe.get(c.community_id, float(np.mean(by_area[c.pcode])) if c.pcode in by_area else mission)
-        for c in communities
-    ]
-    return 1.0 + 4.0 * np.array(shares, dtype=np.float64)
+            published[result.community_id] = 1.0 - figure.share
+            area_of[result.community_id] = result.pcode
+    return perceived_shares(published, area_of, [c.community_id for c in communities], name, latest)
 
 
 def perceived_points(engine: Engine, user: User) -> list[dict[str, Any]]:

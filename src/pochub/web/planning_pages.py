@@ -26,6 +26,8 @@ from sqlalchemy import Connection, Engine
 from pochub.core.allocation.travel import Season
 from pochub.core.models.access import Role, User
 from pochub.core.models.coordination import Structure, structure_in
+from pochub.core.perspectives.perceived import basis_reason
+from pochub.core.text import Message
 from pochub.core.toolkit.checklist import STATUSES, TASKS, Answer, ChecklistAssessment, assess
 from pochub.core.toolkit.coordinator_models import FACTORS, PROFILES
 from pochub.core.toolkit.terms_of_reference import terms_of_reference
@@ -171,6 +173,15 @@ def plan_summary(run: AllocationRun) -> dict[str, Any]:
     }
 
 
+def site_reasons(plan: dict[str, Any] | None) -> list[Message | None]:
+    """Each proposed site's reason when the plan weighs by perceived risk (on what the weights of the communities
+    it newly covers rest), else None."""
+    return [
+        basis_reason(site["perceived_risk"]) if site.get("perceived_risk") else None
+        for site in (plan or {}).get("sites", [])
+    ]
+
+
 def _coverage_page(
     request: Request,
     user: User,
@@ -201,6 +212,7 @@ def _coverage_page(
         problem=problem,
         running=running,
         posture=current,
+        reasons=site_reasons(plan),
         can_plan=may_plan(user),
         models=MODELS,
         seasons=[s.value for s in Season],
