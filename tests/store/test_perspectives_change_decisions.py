@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import json
+import zipfile
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from pochub.core.models.access import Role, User
 from pochub.core.models.places import Community
 from pochub.core.perspectives.divergence import Divergence
 from pochub.core.perspectives.perceived import basis_reason
+from pochub.documents import threat_matrix as matrix_document
 from pochub.i18n import localise
 from pochub.services import perspectives
 from pochub.services.allocation import allocate, coverage
@@ -165,3 +167,40 @@ def test_survey_results_change_the_matrix_the_divergence_list_and_a_plan(
     )
     table = cli(*command)
     assert table.code == 0 and "why (weights)" in table.out and "weighted by" in table.out
+
+    # the matrix's documents print the reasons, in French too
+    matrix = assess(demo_engine, level=2)
+    page = matrix_document.render_html(matrix, {}, None, "fr")
+    assert "0% des 12 répondants ne se sentent pas en sécurité (Perception survey, vague 2099-2)" in page
+    sheet = tmp_path / "matrix.xlsx"
+    matrix_document.write_xlsx(matrix, {}, sheet, "en")
+    with zipfile.ZipFile(sheet) as archive:
+        strings = archive.read("xl/sharedStrings.xml").decode()
+    assert "why this vulnerability" in strings
+    assert "0% of 12 respondents do not feel safe (Perception survey, wave 2099-2)" in strings
+
+    # a survey that asks about trust in the police: other actors' capacity follows it, and says why
+    police = tmp_path / "police.csv"
+    with police.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["community", "wave", "safe", "police"])
+        for community in communities:
+            trusted = area_of[community.community_id] == violent
+            writer.writerows(
+                [community.community_id, "1", "yes", "yes" if trusted else "no"] for _ in range(12)
+            )
+    (tmp_path / "police.yaml").write_text(
+        "survey: Police survey\ncommunity: community\nwave: wave\nminimum: 10\nmeasures:\n"
+        "  feels_safe: {question: safe, yes: [yes]}\n  trusts_police: {question: police, yes: [yes]}\n",
+        encoding="utf-8",
+    )
+    perspectives.import_survey(demo_engine, police, tmp_path / "police.yaml")
+    before = {r.key: r.other_actors_capacity for r in again_rows}
+    for row in assess(demo_engine, level=2).records:
+        if row.area_pcode == violent:
+            assert row.other_actors_capacity is not None and row.other_actors_capacity > (
+                before[row.key] or 3.0
+            )
+            assert "100% of 12 respondents trust the police (Police survey, wave 1)" in [
+                str(f) for f in row.capacity_factors
+            ]
