@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -11,7 +12,8 @@ from typing import Annotated
 import typer
 
 from pochub.cli import alert_stats
-from pochub.cli.console import acting_user, err, out, state
+from pochub.cli.console import acting_user, err, gettext_for, out, state
+from pochub.cli.options import DocumentLanguage
 
 alerts_app = typer.Typer(
     help="Community alerts: intake, lifecycle, escalation and response times.", no_args_is_help=True
@@ -26,6 +28,7 @@ class ListFormat(StrEnum):
 
 
 AsUser = Annotated[str, typer.Option("--as", help="Act as this user (their role and area apply).")]
+Language = Annotated[DocumentLanguage, typer.Option("--language", help="en (English) or fr (French).")]
 
 
 @alerts_app.command("list")
@@ -137,23 +140,115 @@ def escalate(ctx: typer.Context) -> None:
         print(reference)
 
 
+class ExportFormat(StrEnum):
+    """What `pochub alerts export` writes."""
+
+    geojson = "geojson"
+    csv = "csv"
+    hxl = "hxl"
+    cap = "cap"
+
+
+def export_format(output: Path, chosen: ExportFormat | None) -> ExportFormat:
+    """``--format``, else the file's name: .csv, .hxl.csv (or .hxl), .zip (CAP), anything else GeoJSON; a CAP
+    export to one .xml file is refused (CAP holds one alert per document)."""
+    from pochub.errors import InvalidInput
+
+    name = output.name.lower()
+    if chosen is None:
+        if name.endswith((".hxl.csv", ".hxl")):
+            chosen = ExportFormat.hxl
+        elif name.endswith(".zip"):
+            chosen = ExportFormat.cap
+        elif name.endswith(".csv"):
+            chosen = ExportFormat.csv
+        elif name.endswith(".xml"):
+            chosen = ExportFormat.cap
+        else:
+            chosen = ExportFormat.geojson
+    if chosen is ExportFormat.cap and not name.endswith(".zip"):
+        raise InvalidInput(
+            f"{output}: a CAP 1.2 document holds one alert; write the export as a .zip (one document per alert), "
+            "or one alert with `pochub alerts cap REFERENCE`"
+        )
+    return chosen
+
+
 @alerts_app.command("export")
 def export(
     ctx: typer.Context,
     as_user: AsUser,
-    output: Annotated[Path, typer.Option("-o", "--output", help="File to write (.geojson or .csv).")],
+    output: Annotated[
+        Path,
+        typer.Option("-o", "--output", help="File to write: .geojson, .csv, .hxl.csv or .zip (CAP 1.2)."),
+    ],
+    format: Annotated[
+        ExportFormat | None,
+        typer.Option(
+            "--format",
+            help="geojson, csv, hxl (HXL-tagged CSV) or cap (a zip of CAP 1.2 documents); "
+            "default: from the file's name.",
+        ),
+    ] = None,
+    language: Language = DocumentLanguage.en,
 ) -> None:
-    """Alerts for sharing: locations fuzzed, no sender details, no message text."""
+    """Alerts for sharing: locations fuzzed, no sender details, no message text; the user's area only.
+
+    cap writes a zip of CAP 1.2 documents, one per alert (named by the message's identifier, each checked against
+    the OASIS schema); hxl a CSV with HXL hashtags under the header (README: "Partners' formats"). An exercise's
+    alerts are never exported here (pochub exercise cap). Every export is audited.
+    """
     from pochub.core.models.filters import AlertFilter
     from pochub.services.alert_views import export_alerts
+    from pochub.services.partner_exports import export_alerts_cap, export_alerts_hxl
 
+    _ = gettext_for(language.value)
     st = state(ctx)
-    fmt = "csv" if output.suffix.lower() == ".csv" else "geojson"
-    output.write_text(
-        export_alerts(st.engine(), st.settings, acting_user(ctx, as_user), AlertFilter(), fmt=fmt),
-        encoding="utf-8",
-    )
-    err.print(f"wrote {output}")
+    user = acting_user(ctx, as_user)
+    fmt = export_format(output, format)
+    if fmt is ExportFormat.cap:
+        archive, count = export_alerts_cap(st.engine(), st.settings, user, AlertFilter())
+        output.write_bytes(archive)
+        message = _("%(count)s CAP 1.2 document(s), checked against the schema, written to %(file)s")
+    elif fmt is ExportFormat.hxl:
+        table, count = export_alerts_hxl(st.engine(), st.settings, user, AlertFilter())
+        output.write_text(table, encoding="utf-8")
+        message = _("%(count)s alert(s) written to %(file)s")
+    else:
+        text = export_alerts(st.engine(), st.settings, user, AlertFilter(), fmt=fmt.value)
+        output.write_text(text, encoding="utf-8")
+        count = text.count("\n") - 1 if fmt is ExportFormat.csv else text.count('"Feature"')
+        message = _("%(count)s alert(s) written to %(file)s")
+    err.print(message % {"count": count, "file": output}, highlight=False, markup=False)
+
+
+@alerts_app.command("cap")
+def cap_document(
+    ctx: typer.Context,
+    reference: str,
+    as_user: AsUser,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File to write (default: print it).")
+    ] = None,
+    language: Language = DocumentLanguage.en,
+) -> None:
+    """One alert as a CAP 1.2 document for partners' warning systems (application/cap+xml): checked against the
+    OASIS schema, an info block in English and one in French, the place fuzzed, never the sender or the message.
+
+    Each change partners can see is a new message (REF.1 Alert, then REF.2... Update, or Cancel once found
+    unfounded). An exercise's alert comes only from the exercise (pochub exercise cap). Audited.
+    """
+    from pochub.services.partner_exports import alert_cap
+
+    _ = gettext_for(language.value)
+    st = state(ctx)
+    document = alert_cap(st.engine(), st.settings, reference, acting_user(ctx, as_user))
+    if output is None:
+        sys.stdout.buffer.write(document)
+        sys.stdout.flush()
+        return
+    output.write_bytes(document)
+    err.print(_("CAP 1.2 document written to %(file)s") % {"file": output}, highlight=False, markup=False)
 
 
 alerts_app.command("stats")(alert_stats.alerts_stats)

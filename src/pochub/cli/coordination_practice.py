@@ -262,6 +262,41 @@ def actions_update(
               "status": in_language(ACTION_STATUS_LABELS[record.point.status], language.value)}, highlight=False, markup=False)  # fmt: skip
 
 
+class ExportFormat(StrEnum):
+    """What `pochub actions export` writes."""
+
+    hxl = "hxl"
+    csv = "csv"
+
+
+@actions_app.command("export")
+def actions_export(
+    ctx: typer.Context,
+    as_user: AsUser,
+    output: Annotated[Path, typer.Option("-o", "--output", help="The CSV file to write.")],
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", help="hxl (HXL hashtags under the header) or csv (without).")
+    ] = ExportFormat.hxl,
+    body: Annotated[str | None, typer.Option(help="Only this body's action points.")] = None,
+    post: Annotated[str | None, typer.Option(help="Only those this post owns.")] = None,
+    include_ended: Annotated[bool, typer.Option("--all", help="Include done and dropped ones.")] = False,
+    language: Language = DocumentLanguage.en,
+) -> None:
+    """The action points the user may read as HXL-tagged CSV for partners' tools (README: "Partners' formats"):
+    owner post, due date, status (its label in --language), what they address; no notes; a community named only
+    as the user may see it; formulas neutralised. Audited."""
+    from pochub.services.partner_exports import export_action_points_hxl
+
+    _ = gettext_for(language.value)
+    table, count = export_action_points_hxl(
+        state(ctx).engine(), acting_user(ctx, as_user), language=language.value, body_id=body, owner_post=post,
+        include_ended=include_ended, tags=fmt is ExportFormat.hxl,
+    )  # fmt: skip
+    output.write_text(table, encoding="utf-8")
+    err.print(_("%(count)s action point(s) written to %(file)s") % {"count": count, "file": output},
+              highlight=False, markup=False)  # fmt: skip
+
+
 @actions_app.command("from-checklist")
 def actions_from_checklist(
     ctx: typer.Context,

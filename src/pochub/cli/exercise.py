@@ -1,5 +1,5 @@
 """`pochub exercise`: training exercises on the mission's engine (create, team, start, pause, speed, advance,
-inject, status, feed, act, score, report)."""
+inject, status, feed, act, cap, score, report)."""
 
 from __future__ import annotations
 
@@ -253,6 +253,35 @@ def act(
     chosen = action_from_json(action, fields, allowed=TRAINEE_ACTIONS)
     st, engine, user = _context(ctx, as_user)
     _print(team_act(engine, st.settings, _exercise_id(engine, exercise), reference, chosen, user))
+
+
+@exercise_app.command("cap")
+def cap_document(
+    ctx: typer.Context,
+    exercise: ExerciseRef,
+    reference: str,
+    as_user: AsUser,
+    output: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File to write (default: print it).")
+    ] = None,
+    language: LanguageOption = DocumentLanguage.en,
+) -> None:
+    """An exercise alert as a CAP 1.2 document with status Exercise (never Actual): the team's own alert for a
+    trainee, any team's for trainers and admins. Audited."""
+    import sys
+
+    from pochub.cli.console import gettext_for
+    from pochub.services.partner_exports import exercise_alert_cap
+
+    st, engine, user = _context(ctx, as_user)
+    document = exercise_alert_cap(engine, st.settings, _exercise_id(engine, exercise), reference, user)
+    if output is None:
+        sys.stdout.buffer.write(document)
+        sys.stdout.flush()
+        return
+    output.write_bytes(document)
+    _ = gettext_for(language.value)
+    err.print(_("CAP 1.2 document written to %(file)s") % {"file": output}, highlight=False, markup=False)
 
 
 @exercise_app.command("score")

@@ -307,12 +307,13 @@ ACTION_POINT_COLUMNS: Columns = (
     ("community", "#loc+name"),
     ("commitment", "#meta+commitment+id"),
     ("checklist_task", "#meta+checklist"),
+    ("team", "#meta+team+id"),
 )
 """The action points' HXL columns. ``what`` is the forum's decision as written (formulas neutralised); the notes
 (why one was dropped, what was done) are left out, as narratives that may name people. An alert is given by its
 reference only (joinable on ``#event+code`` with the alerts' export); a community by its name only when the
 reader's area holds it and the action point names no alert (with an alert it would tell the alert's true
-place)."""
+place); a joint team by its id only when the reader may read the team (as the board names it)."""
 
 
 def _utc(moment: datetime) -> str:
@@ -373,6 +374,7 @@ def export_action_points_hxl(
                 "escalated_to": record.escalated_to or None, "threat": links.threat_key or None,
                 "alert": links.alert_reference or None, "community": community[0] if shown and community else None,
                 "commitment": links.commitment_id, "checklist_task": links.checklist_task or None,
+                "team": record.team_id,
             }
         )  # fmt: skip
     with engine.begin() as conn:

@@ -21,11 +21,12 @@ from pochub.core.models.access import INTAKE_ROLES, User
 from pochub.core.models.alerts import AlertStatus, Channel, Report, Urgency
 from pochub.core.models.filters import AlertFilter
 from pochub.core.models.taxonomy import ThreatType
+from pochub.core.workflow.cap import CAP_MEDIA_TYPE
 from pochub.core.workflow.lifecycle import Action, Actor
 from pochub.errors import InvalidInput
 from pochub.http.auth import AppSettings, CurrentUser, require_roles
 from pochub.http.database import get_engine
-from pochub.services import alert_views, alerts
+from pochub.services import alert_views, alerts, partner_exports
 from pochub.services.alert_actions import (
     AcknowledgeIn,
     ClassifyIn,
@@ -146,15 +147,39 @@ def list_alerts(
     )
 
 
-@router.get("/export")
+@router.get(
+    "/export",
+    responses={
+        200: {
+            "content": {
+                "application/geo+json": {},
+                "text/csv": {},
+                "application/zip": {},
+            },
+            "description": "GeoJSON, CSV, HXL-tagged CSV, or a zip of CAP 1.2 documents (one per alert).",
+        }
+    },
+)
 def export_alerts(
     engine: Engine_,
     settings: AppSettings,
     user: CurrentUser,
     chosen: Filter,
-    format: Literal["geojson", "csv"] = "geojson",
+    format: Literal["geojson", "csv", "hxl", "cap"] = "geojson",
 ) -> Response:
-    """Alerts for sharing: locations always fuzzed, never sender details or message text."""
+    """Alerts for sharing: locations always fuzzed, never sender details or message text; the user's area only,
+    never an exercise's alerts. ``hxl``: CSV with HXL hashtags under the header; ``cap``: a zip of CAP 1.2
+    documents, one per alert, each checked against the OASIS schema. Audited."""
+    if format == "cap":
+        archive, _ = partner_exports.export_alerts_cap(engine, settings, user, chosen)
+        return Response(
+            content=archive,
+            media_type="application/zip",
+            headers={"Content-Disposition": 'attachment; filename="alerts-cap.zip"'},
+        )
+    if format == "hxl":
+        table, _ = partner_exports.export_alerts_hxl(engine, settings, user, chosen)
+        return Response(content=table, media_type="text/csv; charset=utf-8")
     body = alert_views.export_alerts(engine, settings, user, chosen, fmt=format)
     media = "application/geo+json" if format == "geojson" else "text/csv; charset=utf-8"
     return Response(content=body, media_type=media)
@@ -166,6 +191,21 @@ def get_alert(
 ) -> dict[str, Any]:
     """One alert: decisions, history, reports; sender details only for need-to-know roles (each read audited)."""
     return alert_views.alert_detail(engine, settings, reference, user)
+
+
+@router.get(
+    "/{reference}/cap",
+    response_class=Response,
+    responses={200: {"content": {CAP_MEDIA_TYPE: {}}, "description": "A CAP 1.2 document."}},
+)
+def get_alert_cap(
+    reference: Reference, engine: Engine_, settings: AppSettings, user: CurrentUser
+) -> Response:
+    """The alert as a CAP 1.2 document for partners' warning systems (checked against the OASIS schema; English
+    and French info blocks; the place fuzzed; never the sender or the message). An exercise's alert comes only
+    from the exercise's route. Audited."""
+    document = partner_exports.alert_cap(engine, settings, reference, user)
+    return Response(content=document, media_type=CAP_MEDIA_TYPE)
 
 
 @router.get("/{reference}/history")

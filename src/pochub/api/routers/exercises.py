@@ -16,10 +16,11 @@ from sqlalchemy import Engine
 from pochub.api.language import DocumentLanguage
 from pochub.config import Settings
 from pochub.core.models.access import Role, User
+from pochub.core.workflow.cap import CAP_MEDIA_TYPE
 from pochub.errors import InvalidInput
 from pochub.http.auth import AppSettings, CurrentUser, require_roles
 from pochub.http.database import get_engine
-from pochub.services import exercises
+from pochub.services import exercises, partner_exports
 from pochub.services.alert_actions import ACTION_BODIES, TRAINEE_ACTIONS, ActionBody
 
 router = APIRouter(prefix="/api/v1/exercises", tags=["exercises"])
@@ -192,6 +193,20 @@ def feed(
 ) -> dict[str, Any]:
     """The trainee's team: its alerts and situation messages, at exercise time."""
     return exercises.team_feed(engine, settings, exercise_id, user)
+
+
+@router.get(
+    "/{exercise_id}/alerts/{reference}/cap",
+    response_class=Response,
+    responses={200: {"content": {CAP_MEDIA_TYPE: {}}, "description": "A CAP 1.2 document, status Exercise."}},
+)
+def exercise_alert_cap(
+    exercise_id: ExerciseId, reference: Reference, engine: Engine_, settings: AppSettings, user: CurrentUser
+) -> Response:
+    """An exercise alert as a CAP 1.2 document with status Exercise (never Actual): the team's own alert for a
+    trainee, any team's for the facilitators. Audited."""
+    document = partner_exports.exercise_alert_cap(engine, settings, exercise_id, reference, user)
+    return Response(content=document, media_type=CAP_MEDIA_TYPE)
 
 
 ACTIONS: dict[str, type[ActionBody]] = {

@@ -18,7 +18,7 @@ from pochub.documents import minutes
 from pochub.http.auth import AppSettings, CurrentUser
 from pochub.http.language import language_of as request_language
 from pochub.i18n import localise
-from pochub.services import action_points, forums
+from pochub.services import action_points, forums, partner_exports
 
 router = APIRouter(prefix="/api/v1", tags=["forums"], responses=SIGNED_IN)
 BodyId = Annotated[str, Path(min_length=1, max_length=120)]
@@ -171,6 +171,31 @@ def list_action_points(
         _engine(request), user, body_id=body, owner_post=post, team_id=team, include_ended=include_ended
     )
     return [r.as_dict() for r in records]
+
+
+@router.get(
+    "/action-points/export",
+    response_class=Response,
+    responses={
+        **FORBIDDEN,
+        200: {"content": {"text/csv": {}}, "description": "HXL-tagged CSV (or plain CSV)."},
+    },
+)
+def export_action_points(
+    request: Request,
+    user: CurrentUser,
+    body: Annotated[str | None, Query(max_length=120)] = None,
+    post: Annotated[str | None, Query(max_length=120)] = None,
+    include_ended: Annotated[bool, Query(alias="all")] = False,
+    format: Annotated[Literal["hxl", "csv"], Query()] = "hxl",
+) -> Response:
+    """The action points the user may read as HXL-tagged CSV (``csv``: without the hashtag row), status labels in
+    the reader's language; no notes, a community named only as the reader may see it. Audited."""
+    table, _ = partner_exports.export_action_points_hxl(
+        _engine(request), user, language=request_language(request), body_id=body, owner_post=post,
+        include_ended=include_ended, tags=format == "hxl",
+    )  # fmt: skip
+    return Response(content=table, media_type="text/csv; charset=utf-8")
 
 
 @router.get("/action-points/{action_point_id}", responses=NOT_FOUND)
