@@ -27,6 +27,10 @@ PUBLIC = {
     ("POST", "/logout"),  # signing out without a session only clears the cookie
     ("POST", "/language"),  # the language cookie, nothing of the mission
     ("GET", "/static/{name:path}"),  # the build's scripts and styles
+    ("GET", "/sw.js"),  # the service worker: built code, registered by signed-in pages only
+    ("GET", "/manifest.webmanifest"),  # the web app manifest (the sign-in page names it too)
+    ("GET", "/icon.svg"),  # the manifest's icon
+    ("GET", "/offline/phrases.json"),  # what the offline script says, in each language: nothing of the mission
 }
 
 

@@ -40,6 +40,7 @@ from pochub.config import Settings
 from pochub.http import install as install_http_security
 from pochub.http.errors import install_error_handlers
 from pochub.http.guards import QuerySecretsRefused, RefusalsAudited, RefuseNulPaths
+from pochub.http.replays import RedirectsAsJson
 from pochub.services.allocation import PlanJobs
 from pochub.services.database import connect
 from pochub.web import (
@@ -48,6 +49,7 @@ from pochub.web import (
     community_pages,
     exercise_pages,
     forum_pages,
+    offline,
     pages,
     planning_pages,
     report_pages,
@@ -94,6 +96,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.engine = connect(settings.database_url)
     app.state.plan_jobs = PlanJobs()  # plans from the coverage page run here, off the event loop
+    app.add_middleware(RedirectsAsJson)  # a phone's queue learns where its write went without loading the page
     app.add_middleware(GZipMiddleware, minimum_size=1024)  # field offices' connections are slow
     app.add_middleware(RefuseNulPaths)
     install_http_security(
@@ -122,6 +125,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(forum_pages.router)  # forums, their meetings and the action points boards
     app.include_router(report_pages.router)  # the weekly situation report
     app.include_router(team_pages.router)  # joint protection teams and assessment missions
+    app.include_router(offline.router)  # the service worker, the web app manifest, what a phone keeps offline
     app.include_router(pages.router)  # the web pages ("/" is the operational picture), after the API
     return app
 

@@ -1,6 +1,7 @@
 """The security headers of every response: a Content-Security-Policy without inline script, no framing, no MIME
 sniffing, a same-origin Referer, HSTS over HTTPS, ``Cache-Control: no-store`` unless a route chose its own
-caching (pages and API answers can show protected fields), and the Secure flag on cookies over HTTPS."""
+caching (pages and API answers can show protected fields) or is one of ``OFFLINE_READABLE``, and the Secure flag
+on cookies over HTTPS."""
 
 from __future__ import annotations
 
@@ -36,6 +37,28 @@ DOCS_POLICY = "; ".join(
 )
 """FastAPI's interactive documentation (when the docs setting serves it) is an inline page from a CDN."""
 
+OFFLINE_READABLE = frozenset(
+    {
+        "/",  # the operational picture (its data comes from the API)
+        "/alerts",  # the inbox: alerts as lists show them, never sender details
+        "/alerts/new",  # the alert form (empty: what a person types is posted, never kept)
+        "/communities",  # the communities' list (no focal point: the community's page has it)
+        "/engagements/new",
+        "/action-points",
+        "/offline",
+        "/offline/phrases.json",
+        "/manifest.webmanifest",
+        "/api/v1/areas",  # boundaries
+        "/api/v1/communities",  # `has_focal_point` only, never the focal point
+        "/api/v1/alerts",  # the list: no sender details (one alert's answer has them)
+    }
+)
+"""GET routes whose 200 answers hold no protected field (sender details, focal points) for any role: marked
+``private, no-cache``, which the service worker keeps on a phone for reading offline; every other answer is
+``no-store`` unless its route chose (the map's layers and the desk's polls, protected-free too), and the service
+worker never writes a ``no-store`` answer to the device. A test reads each of these as roles that may read
+protected fields and finds none."""
+
 HSTS = "max-age=31536000"
 """One year of HTTPS only, sent over HTTPS (a browser ignores it over HTTP)."""
 
@@ -64,7 +87,10 @@ class SecurityHeadersMiddleware:
                 headers.setdefault("X-Frame-Options", "DENY")
                 headers.setdefault("Referrer-Policy", "same-origin")
                 headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-                headers.setdefault("Cache-Control", "no-store")
+                readable = (
+                    scope["method"] == "GET" and scope["path"] in OFFLINE_READABLE and message["status"] == 200
+                )
+                headers.setdefault("Cache-Control", "private, no-cache" if readable else "no-store")
                 if https:
                     headers.setdefault("Strict-Transport-Security", HSTS)
                     _secure_cookies(headers)

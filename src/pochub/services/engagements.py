@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from pochub.core.models.access import User, in_area
 from pochub.core.models.alerts import Feedback, FeedbackChannel
@@ -32,6 +33,7 @@ from pochub.core.perspectives.engagements import (
 )
 from pochub.core.text import N_, Message
 from pochub.errors import Conflict, Forbidden, NotFound
+from pochub.services import idempotency
 from pochub.store import audit, tables
 
 
@@ -78,47 +80,63 @@ def _participants_document(engagement: Engagement) -> str:
 
 
 def record_engagement(
-    engine: Engine, user: User, engagement: Engagement, *, now: datetime | None = None
+    engine: Engine, user: User, engagement: Engagement, *, now: datetime | None = None, key: str | None = None
 ) -> int:
     """Store an engagement and its commitments (open); its id. Refused for roles that do not engage and for
-    communities outside the user's area."""
+    communities outside the user's area. With an idempotency ``key`` (a phone's queue sending it again), the
+    engagement first stored under the key is answered and nothing new is stored."""
     moment = now or datetime.now(UTC)
     if user.role not in ENGAGING_ROLES:
         raise Forbidden(
             Message(N_("a {role} may not record engagements with communities"), role=user.role.value)
         )
     check_engagement(engagement, moment.date())
-    with engine.begin() as conn:
-        community_for(conn, user, engagement.community_id)
-        engagement_id = conn.execute(
-            insert(tables.engagements).values(
-                community_id=engagement.community_id, kind=engagement.kind.value, held_on=engagement.held_on,
-                mission_posts=json.dumps(list(engagement.mission_posts)),
-                participants=_participants_document(engagement),
-                concerns=json.dumps([
-                    {"threat_type": c.threat_type.value, "place": c.place, "perpetrator": c.perpetrator, "note": c.note}
-                    for c in engagement.concerns
-                ]),
-                requests=json.dumps(list(engagement.requests)), recorded_by=user.username, recorded_at=moment,
+    scope = f"engagement {engagement.community_id}"
+    try:
+        with engine.begin() as conn:
+            if (first := idempotency.kept(conn, user, key, scope)) is not None:
+                return int(first["engagement_id"])
+            engagement_id = _store_engagement(conn, user, engagement, moment)
+            idempotency.keep(conn, user, key, scope, {"engagement_id": engagement_id}, now=moment)
+    except IntegrityError as error:
+        if key is None:
+            raise
+        return int(idempotency.settled(engine, user, key, scope, error)["engagement_id"])
+    return engagement_id
+
+
+def _store_engagement(conn: Connection, user: User, engagement: Engagement, moment: datetime) -> int:
+    """Insert the engagement, its commitments and their first steps, audited, in the caller's transaction."""
+    community_for(conn, user, engagement.community_id)
+    engagement_id = conn.execute(
+        insert(tables.engagements).values(
+            community_id=engagement.community_id, kind=engagement.kind.value, held_on=engagement.held_on,
+            mission_posts=json.dumps(list(engagement.mission_posts)),
+            participants=_participants_document(engagement),
+            concerns=json.dumps([
+                {"threat_type": c.threat_type.value, "place": c.place, "perpetrator": c.perpetrator, "note": c.note}
+                for c in engagement.concerns
+            ]),
+            requests=json.dumps(list(engagement.requests)), recorded_by=user.username, recorded_at=moment,
+        )
+    ).inserted_primary_key[0]  # type: ignore[index]  # fmt: skip
+    for commitment in engagement.commitments:
+        commitment_id = conn.execute(
+            insert(tables.commitments).values(
+                engagement_id=engagement_id, community_id=engagement.community_id, what=commitment.what.strip(),
+                owner_post=commitment.owner_post.strip(), due=commitment.due, status=CommitmentStatus.OPEN.value,
             )
         ).inserted_primary_key[0]  # type: ignore[index]  # fmt: skip
-        for commitment in engagement.commitments:
-            commitment_id = conn.execute(
-                insert(tables.commitments).values(
-                    engagement_id=engagement_id, community_id=engagement.community_id, what=commitment.what.strip(),
-                    owner_post=commitment.owner_post.strip(), due=commitment.due, status=CommitmentStatus.OPEN.value,
-                )
-            ).inserted_primary_key[0]  # type: ignore[index]  # fmt: skip
-            conn.execute(
-                insert(tables.commitment_steps).values(
-                    commitment_id=commitment_id, action="made", status=CommitmentStatus.OPEN.value, note="",
-                    actor=user.username, at=moment,
-                )
-            )  # fmt: skip
-        audit.record(
-            conn, actor=user.username, role=user.role.value, action="write", entity="engagement",
-            entity_id=str(engagement_id), detail=engagement.kind.value, at=moment,
+        conn.execute(
+            insert(tables.commitment_steps).values(
+                commitment_id=commitment_id, action="made", status=CommitmentStatus.OPEN.value, note="",
+                actor=user.username, at=moment,
+            )
         )  # fmt: skip
+    audit.record(
+        conn, actor=user.username, role=user.role.value, action="write", entity="engagement",
+        entity_id=str(engagement_id), detail=engagement.kind.value, at=moment,
+    )  # fmt: skip
     return int(engagement_id)
 
 

@@ -1,6 +1,9 @@
 // Builds the web application's assets from the npm packages into static/dist/: minified bundles with content
 // hashes in their names, a manifest.json naming them (read by the page templates) and a gzip copy of each
 // (served to browsers that take it: the field offices' connections are slow). Nothing is fetched at run time.
+// Then the service worker (sw.js, Workbox): a fixed name (browsers look for updates at one address) holding the
+// list of the field pages' assets it keeps on the device; a new build of any of them changes that list, so
+// browsers find a new service worker and it takes over (the offline-first pages of issue 18).
 import { build } from "esbuild";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative } from "node:path";
@@ -21,6 +24,7 @@ const result = await build({
     alerts: join(here, "assets", "alerts.js"),
     alert_layer: join(here, "assets", "alert_layer.js"),
     alert_live: join(here, "assets", "alert_live.js"),
+    offline: join(here, "assets", "offline.js"),
     "alerts-style": join(here, "assets", "alerts.css"),
     "documents-style": join(here, "assets", "documents.css"),
     "communities-style": join(here, "assets", "communities.css"),
@@ -48,6 +52,26 @@ for (const [file, meta] of Object.entries(result.metafile.outputs)) {
   if (meta.cssBundle) manifest[`${basename(meta.entryPoint).replace(/\.js$/, "")}.css`] = basename(meta.cssBundle);
 }
 writeFileSync(join(out, "manifest.json"), JSON.stringify(manifest, null, 2) + "\n");
+
+// What the service worker keeps at install: the field pages' bundles and every image (hashed names: the name is
+// the revision); the other bundles (charts, coverage, documents) are kept when a page first uses them.
+const FIELD_ASSETS = ["app.css", "offline.js", "offline.css", "alerts.js", "alerts.css", "alert_live.js", "alert_layer.js",
+  "map.js", "map.css", "communities.css"];
+const images = readdirSync(out).filter((name) => /\.(png|svg)$/.test(name));
+const precache = [...FIELD_ASSETS.map((name) => manifest[name]).filter(Boolean), ...images]
+  .sort()
+  .map((name) => ({ url: `/static/dist/${name}`, revision: null }));
+await build({
+  entryPoints: [join(here, "assets", "sw.js")],
+  outfile: join(out, "sw.js"),
+  bundle: true,
+  minify: true,
+  format: "iife",
+  target: ["es2020"],
+  define: { "self.__WB_MANIFEST": JSON.stringify(precache), "process.env.NODE_ENV": '"production"' },
+  legalComments: "linked",
+  logLevel: "warning",
+});
 
 let total = 0;
 for (const name of readdirSync(out)) {

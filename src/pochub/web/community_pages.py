@@ -39,7 +39,7 @@ from pochub.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, 
 from pochub.http.auth import OptionalUser
 from pochub.i18n import error_text, translations
 from pochub.services import community_views, engagements, perspectives, profiles, protection_plans
-from pochub.web.forms import PostedForm
+from pochub.web.forms import PostedForm, idempotency_key
 from pochub.web.rendering import language_of, render, to_login
 
 router = APIRouter(include_in_schema=False)
@@ -243,12 +243,13 @@ def record_engagement(request: Request, user: OptionalUser, data: PostedForm) ->
     form, errors, engagement = _read_engagement(data)
     if engagement is not None:
         try:
-            engagements.record_engagement(request.app.state.engine, user, engagement)
+            key = idempotency_key(request, data)  # a phone's queue sending it again: stored once
+            engagements.record_engagement(request.app.state.engine, user, engagement, key=key)
         except NotFound:
             errors["community_id"] = "unknown_community"
         except Forbidden:
             errors["form"] = "not_allowed"
-        except InvalidInput as exc:
+        except (InvalidInput, Conflict) as exc:  # Conflict: the key was used for another request
             errors["form"] = "refused"
             form["detail"] = error_text(exc, language_of(request))
     if errors:

@@ -28,8 +28,8 @@ from pochub.documents import minutes
 from pochub.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
 from pochub.http.auth import OptionalUser
 from pochub.i18n import error_text
-from pochub.services import action_points, forums
-from pochub.web.forms import PostedForm
+from pochub.services import action_points, forums, idempotency
+from pochub.web.forms import PostedForm, idempotency_key
 from pochub.web.rendering import language_of, render, to_login
 
 router = APIRouter(include_in_schema=False)
@@ -193,11 +193,16 @@ def action_point_step(
         f"{k}={form[k]}" for k in ("body", "post") if form.get(k) and form[k].isidentifier()
     )
     back = back if back.endswith("?") else back + "&"
+    engine = request.app.state.engine
     try:
         step = ActionStep(form.get("step", ""))
-        action_points.update_action_point(
-            request.app.state.engine, user, action_point_id, step, note=form.get("note", "")
-        )
+        # a phone's queue sending the step again with its key gets the first answer (a step cannot be taken
+        # twice anyway: the second would be refused as a change meanwhile)
+        key = idempotency_key(request, data)
+        scope = f"action_point {action_point_id} {step.value}"
+        if idempotency.remembered(engine, user, key, scope) is None:
+            action_points.update_action_point(engine, user, action_point_id, step, note=form.get("note", ""))
+            idempotency.remember(engine, user, key, scope, {"step": step.value})
     except ValueError:
         return RedirectResponse(f"{back}error=bad_step#ap-{action_point_id}", status_code=303)
     except NotFound:

@@ -90,12 +90,16 @@ def login(
 
 @router.post("/logout")
 def logout(request: Request) -> Response:
-    """Revoke the session, forget its cookie and go back to the login page."""
+    """Revoke the session, forget its cookie, clear what the browser keeps of this site (the service worker's
+    caches, the queue of writes waiting to send, the HTTP cache: a shared phone keeps nothing of the person) and
+    go back to the login page. The page's script clears the same before it posts, for browsers without
+    Clear-Site-Data."""
     secret = request.cookies.get(SESSION_COOKIE)
     if secret:
         revoke_credential(request.app.state.engine, secret, client=client_address(request))
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="lax")
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
     return response
 
 

@@ -16,6 +16,8 @@ from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescap
 from jinja2.runtime import Context
 from markupsafe import Markup, escape
 
+from pochub.core.models.access import INTAKE_ROLES, User
+from pochub.core.perspectives.engagements import ENGAGING_ROLES
 from pochub.http.csrf import CSRF_FIELD, request_token
 from pochub.http.language import language_of as language_of  # the pages take it with the other helpers here
 from pochub.i18n import install_gettext
@@ -44,7 +46,22 @@ def environment() -> Environment:
     env.globals["now_utc"] = now_utc
     env.globals["mission_zone"] = mission_zone
     env.globals["minutes_until"] = minutes_until
+    env.globals["offline_pages"] = offline_pages
     return env
+
+
+def offline_pages(user: User | None) -> str:
+    """The pages a person's phone reads ahead so that they open offline (space-separated, for offline.js): the
+    offline page and phrases, the picture, the inbox, the communities and the action points for everyone signed
+    in, the alert form for those who log alerts, the engagement form for those who record engagements."""
+    if user is None:
+        return ""
+    pages = ["/offline", "/offline/phrases.json", "/", "/alerts", "/communities", "/action-points"]
+    if user.role in INTAKE_ROLES:
+        pages.append("/alerts/new")
+    if user.role in ENGAGING_ROLES:
+        pages.append("/engagements/new")
+    return " ".join(pages)
 
 
 def _instant(value: datetime | str) -> datetime:

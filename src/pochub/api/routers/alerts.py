@@ -15,6 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import Engine
 
 from pochub.api.filters import AreaCode, BBoxText, parse_bbox
+from pochub.api.idempotency import IdempotencyKey
 from pochub.api.pagination import PageRequest, next_link, paging
 from pochub.api.schemas.alerts import AlertIn, AlertPage, IntakeOut
 from pochub.core.models.access import INTAKE_ROLES, User
@@ -65,8 +66,10 @@ def create_alert(
     engine: Engine_,
     settings: AppSettings,
     user: Annotated[User, Depends(require_roles(*INTAKE_ROLES))],
+    key: IdempotencyKey = None,
 ) -> IntakeOut:
-    """Log an alert (a CLA's phone or radio call, another system's post); answered once it is committed."""
+    """Log an alert (a CLA's phone or radio call, another system's post); answered once it is committed. The
+    same ``external_id``, or the same idempotency key from the same user, answers the first alert again."""
     now = datetime.now(UTC)
     received = body.received_at or now
     if received.tzinfo is None:
@@ -77,7 +80,8 @@ def create_alert(
         raise InvalidInput("give both latitude and longitude, or neither")
     report = Report(
         channel=Channel(body.channel),
-        external_id=body.external_id or f"{user.username}:{now.isoformat()}:{id(body)}",
+        external_id=body.external_id
+        or (f"key:{user.username}:{key}"[:128] if key else f"{user.username}:{now.isoformat()}:{id(body)}"),
         received_at=received,
         text=body.text,
         sender_name=body.sender_name,

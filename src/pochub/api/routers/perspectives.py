@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
+from pochub.api.idempotency import IdempotencyKey
 from pochub.api.responses import NOT_FOUND, SIGNED_IN, Problem
 from pochub.core.models.access import User
 from pochub.core.models.alerts import Feedback, FeedbackChannel
@@ -133,16 +134,18 @@ class EngagementIn(BaseModel):
     commitments: list[CommitmentIn] = Field(default_factory=list, max_length=50)
 
 
-@router.post("/engagements", status_code=201, responses={**NOT_FOUND, **FORBIDDEN})
-def post_engagement(request: Request, user: CurrentUser, body: EngagementIn) -> dict[str, int]:
-    """Record an engagement with a community, and the commitments made there."""
+@router.post("/engagements", status_code=201, responses={**NOT_FOUND, **FORBIDDEN, **CONFLICT})
+def post_engagement(
+    request: Request, user: CurrentUser, body: EngagementIn, key: IdempotencyKey = None
+) -> dict[str, int]:
+    """Record an engagement with a community, and the commitments made there (once per idempotency key)."""
     engagement = Engagement(
         body.community_id, body.kind, body.held_on, tuple(body.mission_posts),
         {(Sex(k.split("/")[0]), AgeGroup(k.split("/")[1])): n for k, n in body.participants.items()},
         tuple(Concern(c.threat_type, c.place, c.perpetrator) for c in body.concerns), tuple(body.requests),
         tuple(Commitment(c.what, c.owner_post, c.due) for c in body.commitments),
     )  # fmt: skip
-    return {"engagement_id": engagements.record_engagement(_engine(request), user, engagement)}
+    return {"engagement_id": engagements.record_engagement(_engine(request), user, engagement, key=key)}
 
 
 def _commitment(record: engagements.CommitmentRecord, language: str) -> dict[str, Any]:

@@ -25,11 +25,11 @@ from pochub.core.text import Text
 from pochub.core.workflow.lifecycle import ACTION_ROLES, Action, allowed_actions
 from pochub.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
 from pochub.http.auth import OptionalUser
-from pochub.services import alert_live, alert_units, alert_views, alerts, community_views
+from pochub.services import alert_live, alert_units, alert_views, alerts, community_views, idempotency
 from pochub.services.alert_actions import ACTION_BODIES
 from pochub.services.structures import current_structure
 from pochub.web.alert_pages.common import CHOICES, POLL_SECONDS, form_value, refused, structure_names
-from pochub.web.forms import PostedForm
+from pochub.web.forms import PostedForm, idempotency_key
 from pochub.web.rendering import language_of, mission_zone, render, to_login
 
 router = APIRouter(include_in_schema=False)
@@ -230,7 +230,12 @@ def take_action(
     later = FormData([(k, v) for k, v in posted.multi_items() if k != "note"])
     engine, settings = request.app.state.engine, request.app.state.settings
     done, stopped = action, ""
+    # a phone's queue sending the action again with its key gets the first answer (an action cannot be taken
+    # twice anyway: the second is refused as a change meanwhile, and shown so)
+    key, scope = idempotency_key(request, posted), f"alert {reference} {action}"
     try:
+        if (first_answer := idempotency.remembered(engine, user, key, scope)) is not None:
+            return RedirectResponse(str(first_answer["location"]), status_code=303)
         state = alerts.act(engine, settings, reference, first, user)
         for step in steps[1:]:
             if ActionName(step) not in allowed_actions(state, user.role.value):
@@ -252,5 +257,7 @@ def take_action(
         problem = ActionProblem(422, "rejected", {}, exc.message)
     else:
         stop = f"&stopped={stopped}" if stopped else ""
-        return RedirectResponse(f"/alerts/{reference}?done={done}{stop}#next-action", status_code=303)
+        location = f"/alerts/{reference}?done={done}{stop}#next-action"
+        idempotency.remember(engine, user, key, scope, {"location": location})
+        return RedirectResponse(location, status_code=303)
     return _alert_page(request, user, reference, problem=problem, action=action, form=form)

@@ -28,7 +28,7 @@ from pochub.i18n import localise
 from pochub.services import alert_views, alerts
 from pochub.services.phone_numbers import normalise_number
 from pochub.web.alert_pages.common import CHOICES, form_value, may_log_alerts, refused
-from pochub.web.forms import PostedForm
+from pochub.web.forms import PostedForm, idempotency_key
 from pochub.web.rendering import language_of, mission_zone, render, to_login, zone_label
 
 router = APIRouter(include_in_schema=False)
@@ -188,6 +188,10 @@ def log_alert(request: Request, user: OptionalUser, posted: PostedForm) -> Respo
     if not may_log_alerts(user):
         return refused(request, user, 403, "may_not_log")
     form = {name: form_value(posted, name) for name in NEW_ALERT_FIELDS}
+    # a phone's queue sends its idempotency key: as the form's own id, it makes the alert's report id, so the
+    # same call sent again finds its alert instead of logging a second one
+    if key := idempotency_key(request, posted):
+        form["form_id"] = key
     engine, settings = request.app.state.engine, request.app.state.settings
     areas, communities = alert_views.intake_places(engine, user)
     now = datetime.now(UTC)

@@ -1,0 +1,255 @@
+// Offline-first on every page of a signed-in person: registers the service worker (workbox-window), keeps the
+// writes made without a connection on the device (offline_queue.js) and shows them "waiting to send", sends
+// them when the connection returns (each with its idempotency key, with a CSRF token fetched fresh: the one of
+// the page that kept them may belong to an ended session), shows what the server refused or found changed
+// meanwhile (a conflict is shown, never overwritten), and clears the device when the person signs out.
+// The phrases come from /offline/phrases.json in both languages (kept by the service worker for offline use).
+import { Workbox } from "workbox-window";
+import "./offline.css";
+import { clearAll, forget, keep, kindOf, meta, update, waiting } from "./offline_queue.js";
+
+const area = document.getElementById("offline-status");
+const user = area ? area.dataset.user || "" : "";
+const language = document.documentElement.lang === "fr" ? "fr" : "en";
+let phrases = null;
+let sending = false;
+
+async function text() {
+  if (phrases) return phrases;
+  try {
+    const answer = await fetch("/offline/phrases.json", { credentials: "same-origin" });
+    phrases = (await answer.json())[language];
+  } catch {
+    phrases = {};
+  }
+  return phrases;
+}
+
+function element(tag, attributes = {}, content = "") {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes)) node.setAttribute(name, value);
+  node.textContent = content;
+  return node;
+}
+
+// ---- what the status area shows ----
+
+async function show(note = "") {
+  if (!area) return;
+  const items = await waiting();
+  if (!items.length && navigator.onLine && !note) {
+    area.replaceChildren();
+    area.hidden = true;
+    return; // nothing to say: the phrases are not even fetched
+  }
+  const t = await text();
+  area.replaceChildren();
+  if (!navigator.onLine) area.append(element("p", { class: "offline-note" }, t.offline || "Offline"));
+  if (note) area.append(element("p", { class: "offline-kept" }, note));
+  if (items.length) {
+    const list = element("ul", { class: "offline-items", "aria-label": t.heading || "" });
+    for (const item of items) {
+      const row = element("li", { class: `offline-item offline-${item.state}`, "data-kind": item.kind });
+      row.append(element("span", { class: "offline-kind" }, `${t[`kind_${item.kind}`] || item.kind}: `));
+      row.append(element("span", { class: "offline-label" }, item.label));
+      row.append(element("span", { class: "offline-state" }, ` · ${t[item.state] || item.state}`));
+      if (item.dropped) row.append(element("span", { class: "offline-dropped" }, ` ${t.sender_not_kept || ""}`));
+      if (item.state === "sent" || item.state === "conflict" || item.state === "refused") {
+        const target = item.location || item.path.replace(/\/[a-z_]+$/, "");
+        if (target.startsWith("/") && !target.startsWith("//")) {
+          row.append(" ", element("a", { href: target }, t.open || "Open"));
+        }
+      }
+      if (item.state === "conflict" || item.state === "refused") {
+        const discard = element("button", { type: "button", class: "offline-discard" }, t.discard || "Discard");
+        discard.addEventListener("click", async () => {
+          await forget(item.key);
+          show();
+        });
+        row.append(" ", discard);
+      }
+      list.append(row);
+    }
+    area.append(list);
+  }
+  area.hidden = area.childElementCount === 0;
+}
+
+// ---- keeping a write made offline ----
+
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  if (!(form instanceof HTMLFormElement) || form.method.toLowerCase() !== "post" || navigator.onLine) return;
+  const path = new URL(form.action, window.location.href).pathname;
+  if (kindOf(path) === null) return;
+  event.preventDefault();
+  const item = await keep(path, new FormData(form, event.submitter), user);
+  form.reset();
+  const t = await text();
+  await show(t.kept || "Kept on this phone: waiting to send.");
+  area?.focus?.();
+  return item;
+});
+
+// offline, the sender's details cannot be kept: the fields say so instead of taking them
+async function senderFields() {
+  const fields = document.querySelectorAll("#sender_name, #sender_number");
+  if (!fields.length) return;
+  const t = await text();
+  for (const field of fields) {
+    field.disabled = !navigator.onLine;
+    let hint = document.getElementById(`${field.id}-offline`);
+    if (!navigator.onLine && !hint) {
+      hint = element("p", { id: `${field.id}-offline`, class: "hint offline-hint" }, t.sender_offline || "");
+      field.after(hint);
+    } else if (navigator.onLine && hint) {
+      hint.remove();
+    }
+  }
+}
+
+// ---- sending what waits ----
+
+async function session() {
+  const answer = await fetch("/offline/session", {
+    credentials: "same-origin",
+    cache: "no-store",
+    headers: { Accept: "application/json" },
+  });
+  return answer.ok ? answer.json() : null;
+}
+
+/** Send one kept write; its new state ("sent", "conflict", "refused", or "waiting" to try again later). */
+async function sendOne(item, current) {
+  const body = new URLSearchParams(item.fields);
+  body.set("csrf_token", current.csrf_token);
+  const answer = await fetch(item.path, {
+    method: "POST",
+    body,
+    credentials: "same-origin",
+    headers: { "Idempotency-Key": item.key, "X-CSRF-Token": current.csrf_token, Accept: "application/json" },
+  });
+  if (answer.status === 200 && (answer.headers.get("Content-Type") || "").includes("json")) {
+    const { location = "" } = await answer.json();
+    item.location = location;
+    if (location.startsWith("/login")) return "waiting";
+    if (/[?&]error=changed/.test(location)) return "conflict";
+    return /[?&]error=/.test(location) ? "refused" : "sent";
+  }
+  if (answer.status === 409) return "conflict";
+  if (answer.status >= 500 || answer.status === 401 || answer.status === 403) return "waiting";
+  return "refused";
+}
+
+async function send() {
+  if (sending || !navigator.onLine || !user) return;
+  sending = true;
+  try {
+    const items = (await waiting()).filter((i) => (i.state === "waiting" || i.state === "sending") && i.user === user);
+    if (!items.length) return;
+    const current = await session();
+    if (!current || current.user !== user) return;
+    for (const item of items) {
+      item.state = "sending";
+      await update(item);
+      await show();
+      try {
+        item.state = await sendOne(item, current);
+      } catch {
+        item.state = "waiting"; // the connection dropped again: later
+        await update(item);
+        break;
+      }
+      await update(item);
+    }
+  } finally {
+    sending = false;
+    await show();
+  }
+}
+
+// ---- the service worker ----
+
+async function register() {
+  if (!("serviceWorker" in navigator) || !user) return;
+  const worker = new Workbox("/sw.js");
+  worker.addEventListener("controlling", () => version(worker));
+  await worker.register();
+  await version(worker);
+  warm(worker);
+}
+
+async function version(worker) {
+  try {
+    document.documentElement.dataset.offlineVersion = await worker.messageSW({ type: "version" });
+  } catch {
+    // no active worker yet: the "controlling" event comes later
+  }
+}
+
+/** Ask the service worker to read the pages of the person's work now, at most every half hour. */
+async function warm(worker) {
+  const urls = (area?.dataset.keep || "").split(" ").filter(Boolean);
+  const last = Number((await meta("kept_at")) || 0);
+  if (!urls.length || !navigator.onLine || Date.now() - last < 30 * 60 * 1000) return;
+  await meta("kept_at", Date.now());
+  worker.messageSW({ type: "keep", urls }).catch(() => null);
+}
+
+// ---- signing out clears the device ----
+
+async function clearDevice() {
+  const keys = "caches" in window ? await caches.keys() : [];
+  await Promise.all(keys.map((name) => caches.delete(name)));
+  await clearAll();
+  const registrations = "serviceWorker" in navigator ? await navigator.serviceWorker.getRegistrations() : [];
+  await Promise.all(registrations.map((registration) => registration.unregister()));
+}
+
+for (const form of document.querySelectorAll('form[action="/logout"]')) {
+  form.addEventListener("submit", async (event) => {
+    if (form.dataset.cleared === "1") return;
+    event.preventDefault();
+    const left = (await waiting()).filter((i) => i.state === "waiting" || i.state === "sending");
+    if (left.length && form.dataset.warned !== "1") {
+      const t = await text();
+      form.dataset.warned = "1";
+      await show((t.sign_out_waiting || "").replace("{count}", String(left.length)));
+      return;
+    }
+    try {
+      await clearDevice();
+    } finally {
+      form.dataset.cleared = "1";
+      form.submit();
+    }
+  });
+}
+
+// ---- start ----
+
+async function start() {
+  if (!area) return;
+  if (user) {
+    const before = await meta("user");
+    if (before !== user) await meta("user", user);
+    for (const item of await waiting()) if (item.state === "sent") await forget(item.key); // seen on a page
+  }
+  await show(window.location.hash === "#kept" ? (await text()).kept : "");
+  if (!navigator.onLine) senderFields();
+  window.addEventListener("online", () => {
+    show();
+    senderFields();
+    send();
+  });
+  window.addEventListener("offline", () => {
+    show();
+    senderFields();
+  });
+  setInterval(send, 30_000); // a connection that comes back without an "online" event
+  await send();
+  register().catch(() => null);
+}
+
+window.pochubOffline = { send, waiting, clearDevice, show };
+start();
