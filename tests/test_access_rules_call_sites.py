@@ -38,8 +38,8 @@ EXPECTED: Mapping[str, frozenset[str]] = {
             "pochub.services.engagements",
             "pochub.services.exercises.teams",  # team_readiness: injects no member would see
             "pochub.services.partner_exports",  # an action point's community named in an export only in the area
-            "pochub.services.perspectives",
             "pochub.services.protection_plans",
+            "pochub.services.survey_figures",  # survey_results: the communities of the reader's area
         }
     ),
     "covers_pcode": frozenset(
