@@ -19,7 +19,15 @@ from sqlalchemy.exc import IntegrityError
 from pochub.core.allocation._geodesy import haversine_km
 from pochub.core.models.access import Role, User, in_area
 from pochub.core.models.taxonomy import ThreatType
-from pochub.core.perspectives.plans import ProtectionPlan, check_plan, from_document, review_due, to_document
+from pochub.core.perspectives.plan_fields import PLAN_FIELDS, plan_from_fields, plan_to_fields
+from pochub.core.perspectives.plans import (
+    ProtectionPlan,
+    Review,
+    check_plan,
+    from_document,
+    review_due,
+    to_document,
+)
 from pochub.core.text import N_, Message, Text
 from pochub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from pochub.services.engagements import community_for
@@ -28,6 +36,8 @@ from pochub.store import audit, tables
 NEARBY_KM = 10.0
 """An event within this distance of the community is "nearby" for a plan's indicators."""
 PLANNING_ROLES = frozenset({Role.ADMIN, Role.POC_ADVISER, Role.FIELD_OFFICER, Role.CLA})
+FORM_FIELDS = PLAN_FIELDS
+"""The fields of the plan's edit form (``core.perspectives.plan_fields``)."""
 
 
 @dataclass(frozen=True)
@@ -175,3 +185,51 @@ def plans(engine: Engine, user: User, *, today: date | None = None) -> list[Plan
     visible = [r.community_id for r in rows if in_area(user, pcode=r.pcode, field_office=None)]
     found = [current_plan(engine, user, community_id, today=today) for community_id in visible]
     return sorted(found, key=lambda p: (not p.review_reasons, p.community))
+
+
+def plan_form(
+    engine: Engine, user: User, community_id: str, *, today: date | None = None
+) -> tuple[str, int, ProtectionPlan | None, dict[str, str]]:
+    """The community's plan as the edit form shows it: (the community's name, the version opened (0: none yet),
+    the plan, the text of each field). Roles and area as for saving."""
+    if user.role not in PLANNING_ROLES:
+        raise Forbidden(Message(N_("a {role} may not edit protection plans"), role=user.role.value))
+    day = today or datetime.now(UTC).date()
+    with engine.connect() as conn:
+        name, _ = community_for(conn, user, community_id)
+        row = conn.execute(
+            select(tables.protection_plans.c.version, tables.protection_plans.c.document)
+            .where(tables.protection_plans.c.community_id == community_id)
+            .order_by(tables.protection_plans.c.version.desc())
+            .limit(1)
+        ).first()
+    plan = from_document(json.loads(row.document)) if row is not None else None
+    return name, row.version if row is not None else 0, plan, plan_to_fields(plan, day)
+
+
+def save_plan_form(
+    engine: Engine,
+    user: User,
+    community_id: str,
+    fields: dict[str, str],
+    *,
+    based_on: int,
+    review: tuple[str, str, bool] | None = None,
+    now: datetime | None = None,
+) -> tuple[int | None, dict[str, Text]]:
+    """Save the edit form as the next version of the plan: (the version, {}) or (None, the reason per field).
+    ``review``: a review held (its day, its findings, whether it revised the plan), added to the plan's reviews
+    under the user's name; the plan's other reviews are kept."""
+    _, _, current, _ = plan_form(engine, user, community_id)
+    new_review = None
+    if review is not None:
+        day, findings, revised = review
+        try:
+            held_on = date.fromisoformat(day.strip())
+        except ValueError:
+            return None, {"review_on": N_("write the day of the review as a date such as 2026-12-31")}
+        new_review = Review(held_on, user.username, findings.strip(), revised)
+    plan, errors = plan_from_fields(community_id, fields, current, new_review)
+    if plan is None:
+        return None, errors
+    return save_plan(engine, user, plan, based_on=based_on, now=now), {}  # someone's save meanwhile: Conflict

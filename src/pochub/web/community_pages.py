@@ -158,6 +158,60 @@ def plan_page(request: Request, user: OptionalUser, community_id: str) -> Respon
     )  # fmt: skip
 
 
+def _plan_form(request: Request, user: User, community_id: str, *, fields: dict[str, str] | None = None,
+               based_on: int | None = None, review: dict[str, str] | None = None,
+               errors: dict[str, Any] | None = None, status_code: int = 200) -> Response:  # fmt: skip
+    name, version, plan, shown = protection_plans.plan_form(request.app.state.engine, user, community_id)
+    return render(request, "community_plan_edit.html", status_code=status_code, user=user,
+                  community_id=community_id, community=name, version=version, plan=plan,
+                  fields=fields if fields is not None else shown, names=protection_plans.FORM_FIELDS,
+                  based_on=version if based_on is None else based_on, review=review or {}, errors=errors or {},
+                  codes={"threats": list(ThreatType), "community_measures": list(Strategy),
+                         "indicators": list(ThreatType)},
+                  labels=LABELS, today=date.today())  # fmt: skip
+
+
+@router.get("/communities/{community_id}/plan/edit")
+def plan_edit_page(request: Request, user: OptionalUser, community_id: str) -> Response:
+    """The form to draw up the community's protection plan, or to revise it (a new version; reviews kept)."""
+    if user is None:
+        return to_login(request)
+    try:
+        return _plan_form(request, user, community_id[:64])
+    except (NotFound, Forbidden):
+        return _not_found(request, user)
+
+
+@router.post("/communities/{community_id}/plan/edit")
+def plan_save(request: Request, user: OptionalUser, community_id: str, data: PostedForm) -> Response:
+    """Save the form as the plan's next version; a field that cannot be read, or someone's save meanwhile, is
+    said and nothing is saved."""
+    if user is None:
+        return to_login(request)
+    form = {key: str(value)[: MAX_TEXT * 4] for key, value in data.items() if isinstance(value, str)}
+    fields = {name: form.get(name, "") for name in protection_plans.FORM_FIELDS}
+    review = {key: form.get(key, "") for key in ("review_on", "review_findings", "review_revised")}
+    try:
+        based_on = int(form.get("based_on", ""))
+    except ValueError:
+        based_on = -1
+    held = (review["review_on"], review["review_findings"][:MAX_TEXT], bool(review["review_revised"])) \
+        if review["review_on"].strip() else None  # fmt: skip
+    try:
+        version, errors = protection_plans.save_plan_form(request.app.state.engine, user, community_id[:64],
+                                                          fields, based_on=based_on, review=held)  # fmt: skip
+    except (NotFound, Forbidden):
+        return _not_found(request, user)
+    except Conflict:
+        return _plan_form(request, user, community_id[:64], fields=fields, based_on=based_on, review=review,
+                          errors={"form": "changed"}, status_code=409)  # fmt: skip
+    if version is None:
+        return _plan_form(request, user, community_id[:64], fields=fields, based_on=based_on, review=review,
+                          errors=errors, status_code=422)  # fmt: skip
+    return RedirectResponse(f"/communities/{quote(community_id, safe='')}?plan={version}#plan-title",
+                            status_code=303)  # fmt: skip
+
+
 def _engagement_form(request: Request, user: User, *, form: dict[str, str], errors: dict[str, str],
                      status_code: int = 200) -> Response:  # fmt: skip
     rows, _total = community_views.community_listing(request.app.state.engine, user, limit=5000)
