@@ -24,6 +24,7 @@ const result = await build({
     alerts: join(here, "assets", "alerts.js"),
     alert_layer: join(here, "assets", "alert_layer.js"),
     alert_live: join(here, "assets", "alert_live.js"),
+    disclosure: join(here, "assets", "disclosure.js"),
     offline: join(here, "assets", "offline.js"),
     "alerts-style": join(here, "assets", "alerts.css"),
     "documents-style": join(here, "assets", "documents.css"),

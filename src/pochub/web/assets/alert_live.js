@@ -48,11 +48,20 @@ function overdueFlag() {
   return element("strong", { class: "overdue-flag" }, element("span", { "aria-hidden": "true" }, "⚠ "), config.strings.overdue);
 }
 
+// each cell names its column, as the server's rows do (a phone shows the rows as cards: "Urgency: immediate")
+function labelCells(tr) {
+  const headers = [...document.querySelectorAll("table.inbox thead th")].map((th) => th.textContent.trim());
+  [...tr.children].forEach((cell, index) => {
+    if (cell.tagName === "TD" && headers[index]) cell.setAttribute("data-label", headers[index]);
+  });
+  return tr;
+}
+
 function row(item) {
   const labels = config.labels;
   const link = element("a", { href: `${config.alertBase}/${encodeURIComponent(item.reference)}` }, item.reference);
   const head = element("th", { scope: "row" }, link, element("br"), element("span", { class: "excerpt" }, item.excerpt));
-  const step = element("td");
+  const step = element("td", { class: "next" });
   if (item.next_step) {
     step.append(labels.steps[item.next_step] || item.next_step, element("br"), `${config.strings.due} `, timeNode(item.due), " ", dueWords(item.due));
   } else {
@@ -66,7 +75,7 @@ function row(item) {
   const placeCell = element("td");
   if (item.pcode) placeCell.append(`${item.area} `, element("span", { class: "code" }, item.pcode));
   if (item.location_text) placeCell.append(element("br"), item.location_text);
-  return element(
+  return labelCells(element(
     "tr",
     { class: `alert-row${item.overdue ? " overdue" : ""}`, "data-reference": item.reference },
     head,
@@ -78,7 +87,7 @@ function row(item) {
     element("td", {}, item.threat_type ? labels.threats[item.threat_type] || item.threat_type : config.strings.not_classified),
     element("td", {}, item.field_office),
     element("td", { class: "number" }, String(item.reports)),
-  );
+  ));
 }
 
 function cueOn() {
