@@ -56,7 +56,7 @@ writeFileSync(join(out, "manifest.json"), JSON.stringify(manifest, null, 2) + "\
 
 // What the service worker keeps at install: the field pages' bundles and every image (hashed names: the name is
 // the revision); the other bundles (charts, coverage, documents) are kept when a page first uses them.
-const FIELD_ASSETS = ["app.css", "offline.js", "offline.css", "alerts.js", "alerts.css", "alert_live.js", "alert_layer.js",
+const FIELD_ASSETS = ["app.css", "disclosure.js", "offline.js", "offline.css", "alerts.js", "alerts.css", "alert_live.js", "alert_layer.js",
   "map.js", "map.css", "communities.css"];
 const images = readdirSync(out).filter((name) => /\.(png|svg)$/.test(name));
 const precache = [...FIELD_ASSETS.map((name) => manifest[name]).filter(Boolean), ...images]
