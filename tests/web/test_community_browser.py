@@ -95,6 +95,35 @@ def test_a_focus_group_recorded_on_a_phone_and_its_promise_kept(browser: Browser
     assert errors == []
 
 
+def test_a_protection_plan_drawn_up_on_a_phone(browser: Browser, voices_server: str) -> None:
+    """On a phone in French, the field officer opens a community's page, draws up (or revises) its protection plan
+    through the form, a due date typed wrong and corrected; the page says the plan was saved and its plan page
+    shows the commitment."""
+    errors: list[str] = []
+    phone = new_tab(browser, voices_server, "fr", errors)
+    phone.set_viewport_size({"width": 390, "height": 844})
+    _sign_in(phone, "voices_officer")
+    phone.goto("/communities")
+    phone.locator("table.communities tbody th a").first.click()
+    phone.get_by_role("link", name=re.compile("^(Établir un plan de protection|Réviser le plan)")).click()
+    expect(phone.locator("h1")).to_contain_text("Plan de protection de")
+    phone.fill("#threats", "abduction_forced_disappearance: les hommes des collines")
+    phone.fill("#commitments", "mission | FO Besu | Patrouille les jours de marché | demain")
+    phone.fill("#indicators", "le comité d'alerte ne se réunit plus")
+    phone.get_by_role("button", name="Enregistrer le plan").click()
+    expect(phone.locator("#errors")).to_contain_text("n'est pas une date")
+    screenshot(phone, "voices-phone-fr-plan-error")
+    phone.fill("#commitments", "mission | FO Besu | Patrouille les jours de marché | 2031-01-31")
+    phone.get_by_role("button", name="Enregistrer le plan").click()
+    expect(phone.locator("p.done")).to_have_text(
+        "Le plan de protection a été enregistré comme nouvelle version."
+    )
+    screenshot(phone, "voices-phone-fr-plan-saved")
+    phone.get_by_role("link", name=re.compile("^Le plan communautaire de protection")).click()
+    expect(phone.locator("main")).to_contain_text("Patrouille les jours de marché")
+    assert errors == []
+
+
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
 
@@ -117,6 +146,7 @@ def test_the_community_pages_pass_axe(
         "/communities",
         str(community),
         "/engagements/new",
+        f"{community}/plan/edit",
         "/commitments",
         "/divergence",
         "/reports/weekly",
