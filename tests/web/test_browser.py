@@ -59,12 +59,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def served(database: str, **env: str) -> Iterator[str]:
-    """`pochub serve` on ``database`` (workers off, ``env`` added) on a free port, waited for until the sign-in
-    page answers (a busy machine may take its time), stopped afterwards; its base URL."""
-    port = free_port()
+def served(
+    database: str, *, port: int | None = None, command: list[str] | None = None, **env: str
+) -> Iterator[str]:
+    """`pochub serve` on ``database`` (workers off, ``env`` added) on a free port (or ``port``: a server stopped
+    and started again at the same address), waited for until the sign-in page answers (a busy machine may take
+    its time), stopped afterwards; its base URL. ``command``, given with ``port``, serves instead of `pochub serve`."""
+    port = port or free_port()
     process = subprocess.Popen(
-        [str(POCHUB), "--database", database, "serve", "--port", str(port)],
+        command or [str(POCHUB), "--database", database, "serve", "--port", str(port)],
         env={**os.environ, "POCHUB_WORKERS": "false", **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
         text=True,
     )  # fmt: skip

@@ -111,8 +111,12 @@ def test_an_engagement_sent_again_with_its_key_is_stored_once(
     body = {"community_id": community, "kind": "visit", "held_on": form["held_on"] + ":00Z",
             "mission_posts": ["CLA Besu"], "participants": {"female/18_59": 2}}  # fmt: skip
     api_key = key()
-    made = client.post("/api/v1/engagements", json=body, headers={**people["cla"], "Idempotency-Key": api_key})
-    remade = client.post("/api/v1/engagements", json=body, headers={**people["cla"], "Idempotency-Key": api_key})
+    made = client.post(
+        "/api/v1/engagements", json=body, headers={**people["cla"], "Idempotency-Key": api_key}
+    )
+    remade = client.post(
+        "/api/v1/engagements", json=body, headers={**people["cla"], "Idempotency-Key": api_key}
+    )
     assert made.status_code == remade.status_code == 201, made.text
     assert made.json() == remade.json()
     assert count(demo_engine, tables.engagements) == before + 3
@@ -123,7 +127,9 @@ def test_an_engagement_sent_again_with_its_key_is_stored_once(
     assert client.post("/api/v1/engagements", json=body,
                        headers={**people["cla"], "Idempotency-Key": "short"}).status_code == 422  # fmt: skip
     # another person's same key is theirs: it stores their own engagement
-    officer = client.post("/api/v1/engagements", json=body, headers={**people["officer"], "Idempotency-Key": api_key})
+    officer = client.post(
+        "/api/v1/engagements", json=body, headers={**people["officer"], "Idempotency-Key": api_key}
+    )
     assert officer.status_code == 201 and officer.json() != made.json()
 
 
@@ -135,8 +141,12 @@ def test_an_alert_sent_again_with_its_key_is_logged_once(
     fields = {"text": "Offline: armed men at the ford", "pcode": pcode, "community_id": community,
               "urgency": "high", "channel": "phone"}  # fmt: skip
     before = count(demo_engine, tables.alerts)
-    first = client.post("/alerts/new", data={**fields, "form_id": "one"}, headers={**people["cla"], "Idempotency-Key": sent})
-    again = client.post("/alerts/new", data={**fields, "form_id": "two", "idempotency_key": sent}, headers=people["cla"])
+    first = client.post(
+        "/alerts/new", data={**fields, "form_id": "one"}, headers={**people["cla"], "Idempotency-Key": sent}
+    )
+    again = client.post(
+        "/alerts/new", data={**fields, "form_id": "two", "idempotency_key": sent}, headers=people["cla"]
+    )
     assert first.status_code == again.status_code == 303, first.text
     reference = re.match(r"/alerts/(A[0-9A-Z-]+)\?", first.headers["location"])[1]  # type: ignore[index]
     assert again.headers["location"].startswith(f"/alerts/{reference}?")
@@ -174,7 +184,9 @@ def test_an_action_point_step_sent_again_answers_the_first_time_and_a_stale_one_
                         headers={**people["adviser"], "Idempotency-Key": sent})  # fmt: skip
     again = client.post(f"/action-points/{number}", data={"step": "start", "idempotency_key": sent},
                         headers=people["adviser"])  # fmt: skip
-    assert "done=start" in first.headers["location"] and again.headers["location"] == first.headers["location"]
+    assert (
+        "done=start" in first.headers["location"] and again.headers["location"] == first.headers["location"]
+    )
     assert count(demo_engine, tables.action_point_steps) == steps + 1
     # a "start" kept offline by someone else, sent after the point moved on: a conflict, nothing changed
     stale = client.post(f"/action-points/{number}", data={"step": "start"},
@@ -199,9 +211,10 @@ def test_an_acknowledge_kept_offline_for_an_alert_decided_meanwhile_is_a_conflic
     assert replayed.status_code == 303 and replayed.headers["location"] == done.headers["location"]
     with demo_engine.connect() as conn:
         transitions = conn.execute(
-            select(func.count()).select_from(tables.alert_transitions).join(
-                tables.alerts, tables.alerts.c.alert_id == tables.alert_transitions.c.alert_id
-            ).where(tables.alerts.c.reference == reference)
+            select(func.count())
+            .select_from(tables.alert_transitions)
+            .join(tables.alerts, tables.alerts.c.alert_id == tables.alert_transitions.c.alert_id)
+            .where(tables.alerts.c.reference == reference)
         ).scalar_one()
     # the CLA's acknowledge, kept on a phone while the officer acted: shown as a conflict, not applied
     late = client.post(f"/alerts/{reference}/acknowledge", data={"note": "from the phone"},
@@ -209,9 +222,10 @@ def test_an_acknowledge_kept_offline_for_an_alert_decided_meanwhile_is_a_conflic
     assert late.status_code == 409
     with demo_engine.connect() as conn:
         after = conn.execute(
-            select(func.count()).select_from(tables.alert_transitions).join(
-                tables.alerts, tables.alerts.c.alert_id == tables.alert_transitions.c.alert_id
-            ).where(tables.alerts.c.reference == reference)
+            select(func.count())
+            .select_from(tables.alert_transitions)
+            .join(tables.alerts, tables.alerts.c.alert_id == tables.alert_transitions.c.alert_id)
+            .where(tables.alerts.c.reference == reference)
         ).scalar_one()
     assert after == transitions
 
@@ -292,5 +306,7 @@ def test_the_service_worker_manifest_and_phrases_are_served(client: TestClient) 
     phrases = client.get("/offline/phrases.json").json()
     assert set(phrases) == {"en", "fr"} and phrases["en"].keys() == phrases["fr"].keys()
     assert phrases["en"]["waiting"] == "waiting to send" and phrases["fr"]["waiting"] == "en attente d'envoi"
-    assert all(phrases["fr"][k] != phrases["en"][k] for k in ("offline", "kept", "conflict", "sender_offline"))
+    assert all(
+        phrases["fr"][k] != phrases["en"][k] for k in ("offline", "kept", "conflict", "sender_offline")
+    )
     assert client.get("/icon.svg").text.startswith("<svg")

@@ -25,13 +25,17 @@ from pochub.web.rendering import language_of, render, to_login
 router = APIRouter(include_in_schema=False)
 
 PHRASES = {
-    "offline": N_("You are offline: what you log is kept on this phone and sent when the connection returns."),
+    "offline": N_(
+        "You are offline: what you log is kept on this phone and sent when the connection returns."
+    ),
     "heading": N_("Kept on this phone"),
     "kept": N_("Kept on this phone: waiting to send."),
     "waiting": N_("waiting to send"),
     "sending": N_("sending…"),
     "sent": N_("sent"),
-    "conflict": N_("not sent: it changed meanwhile; open it to see where it stands (nothing was overwritten)"),
+    "conflict": N_(
+        "not sent: it changed meanwhile; open it to see where it stands (nothing was overwritten)"
+    ),
     "refused": N_("not sent: refused; open it to see why"),
     "open": N_("Open"),
     "discard": N_("Discard"),
@@ -40,7 +44,9 @@ PHRASES = {
     "kind_action_point": N_("Action point"),
     "kind_alert_action": N_("Alert action"),
     "sender_not_kept": N_("(the sender's name and number were not kept: they are protected)"),
-    "sender_offline": N_("Offline, the sender's name and number cannot be kept on this phone (they are protected)."),
+    "sender_offline": N_(
+        "Offline, the sender's name and number cannot be kept on this phone (they are protected)."
+    ),
     "sign_out_waiting": N_(
         "{count} waiting to send will be deleted from this phone if you sign out now. Press Sign out again to "
         "sign out anyway."

@@ -93,18 +93,17 @@ document.addEventListener("submit", async (event) => {
 
 // offline, the sender's details cannot be kept: the fields say so instead of taking them
 async function senderFields() {
-  const fields = document.querySelectorAll("#sender_name, #sender_number");
+  const fields = [...document.querySelectorAll("#sender_name, #sender_number")];
   if (!fields.length) return;
   const t = await text();
-  for (const field of fields) {
-    field.disabled = !navigator.onLine;
-    let hint = document.getElementById(`${field.id}-offline`);
-    if (!navigator.onLine && !hint) {
-      hint = element("p", { id: `${field.id}-offline`, class: "hint offline-hint" }, t.sender_offline || "");
-      field.after(hint);
-    } else if (navigator.onLine && hint) {
-      hint.remove();
-    }
+  for (const field of fields) field.disabled = !navigator.onLine;
+  const last = fields[fields.length - 1];
+  let hint = document.getElementById("sender-offline");
+  if (!navigator.onLine && !hint) {
+    hint = element("p", { id: "sender-offline", class: "hint offline-hint" }, t.sender_offline || "");
+    last.after(hint);
+  } else if (navigator.onLine && hint) {
+    hint.remove();
   }
 }
 
@@ -147,7 +146,7 @@ async function send() {
   try {
     const items = (await waiting()).filter((i) => (i.state === "waiting" || i.state === "sending") && i.user === user);
     if (!items.length) return;
-    const current = await session();
+    const current = await session().catch(() => null); // the server not reachable yet: later
     if (!current || current.user !== user) return;
     for (const item of items) {
       item.state = "sending";
@@ -164,7 +163,7 @@ async function send() {
     }
   } finally {
     sending = false;
-    await show();
+    await show().catch(() => null);
   }
 }
 
@@ -173,18 +172,20 @@ async function send() {
 async function register() {
   if (!("serviceWorker" in navigator) || !user) return;
   const worker = new Workbox("/sw.js");
-  worker.addEventListener("controlling", () => version(worker));
+  worker.addEventListener("controlling", () => ready(worker)); // the first visit, and a new build taking over
   await worker.register();
-  await version(worker);
-  warm(worker);
+  if (navigator.serviceWorker.controller) await ready(worker);
 }
 
-async function version(worker) {
+/** The page is served by the service worker: say which build (data-offline-version, for the tests too) and
+ * have the pages of the person's work read ahead. */
+async function ready(worker) {
   try {
     document.documentElement.dataset.offlineVersion = await worker.messageSW({ type: "version" });
   } catch {
-    // no active worker yet: the "controlling" event comes later
+    return;
   }
+  await warm(worker);
 }
 
 /** Ask the service worker to read the pages of the person's work now, at most every half hour. */
@@ -193,7 +194,8 @@ async function warm(worker) {
   const last = Number((await meta("kept_at")) || 0);
   if (!urls.length || !navigator.onLine || Date.now() - last < 30 * 60 * 1000) return;
   await meta("kept_at", Date.now());
-  worker.messageSW({ type: "keep", urls }).catch(() => null);
+  const kept = await worker.messageSW({ type: "keep", urls }).catch(() => 0);
+  document.documentElement.dataset.offlineKept = String(kept);
 }
 
 // ---- signing out clears the device ----
@@ -240,16 +242,16 @@ async function start() {
   window.addEventListener("online", () => {
     show();
     senderFields();
-    send();
+    send().catch(() => null);
   });
   window.addEventListener("offline", () => {
     show();
     senderFields();
   });
-  setInterval(send, 30_000); // a connection that comes back without an "online" event
-  await send();
+  setInterval(() => send().catch(() => null), 30_000); // a connection back without an "online" event
+  await send().catch(() => null);
   register().catch(() => null);
 }
 
-window.pochubOffline = { send, waiting, clearDevice, show };
+window.pochubOffline = { send, waiting, update, clearDevice, show }; // for the browser tests
 start();

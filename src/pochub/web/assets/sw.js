@@ -91,10 +91,11 @@ self.addEventListener("message", (event) => {
   } else if (data.type === "keep" && Array.isArray(data.urls)) {
     // warm-up: the pages of the person's work, read now so that they open offline later
     const urls = data.urls.filter((u) => typeof u === "string" && u.startsWith("/") && !u.startsWith("//"));
+    const read = (u) => reading.handle({ event, request: new Request(u, { credentials: "same-origin" }) });
     event.waitUntil(
-      Promise.all(
-        urls.map((u) => reading.handle({ event, request: new Request(u, { credentials: "same-origin" }) }).catch(() => null)),
-      ),
+      Promise.all(urls.map((u) => read(u).then((r) => keepable(r), () => false))).then((done) => {
+        event.ports[0]?.postMessage(done.filter(Boolean).length); // how many were kept
+      }),
     );
   }
 });
