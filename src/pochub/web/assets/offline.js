@@ -254,4 +254,4 @@ async function start() {
 }
 
 window.pochubOffline = { send, waiting, update, clearDevice, show }; // for the browser tests
-start();
+start().catch(() => null); // no IndexedDB (a private window): the pages work as before
