@@ -800,3 +800,15 @@ idempotency_keys = Table(  # what a write sent again with the same key answered 
     UniqueConstraint("user_id", "key", name="uq_idempotency_keys_user_id_key"),
     Index("ix_idempotency_keys_created_at", "created_at"),
 )
+
+staff_numbers = Table(  # staff phones whose structured SMS intake reads (issue 18, item 4); never in clear
+    "staff_numbers",
+    metadata,
+    Column("number_id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.user_id", ondelete="CASCADE"), nullable=False),
+    Column("number_key", String(64), nullable=False, unique=True),  # Protector.sender_key of the E.164 number
+    Column("number", LargeBinary, nullable=False),  # the E.164 number, Protector.encrypt
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_by", String(80), nullable=False),
+    Index("ix_staff_numbers_user_id", "user_id"),
+)
