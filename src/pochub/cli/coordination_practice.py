@@ -359,3 +359,18 @@ def actions_from_team(
         out.print(str(action_point_id), highlight=False)
     err.print(_("%(count)s action point(s) made from the team's recommendations") % {"count": len(made)},
               highlight=False, markup=False)  # fmt: skip
+
+
+@actions_app.command("escalate")
+def actions_escalate(ctx: typer.Context, language: Language = DocumentLanguage.en) -> None:
+    """One escalation pass of the overdue action points now (`pochub serve` runs one with the alerts' every
+    POCHUB_ESCALATION_INTERVAL_SECONDS): each climbs its body's escalation path, one outbox notification per body
+    reached; prints the references escalated."""
+    from pochub.services.action_points import escalate_overdue_action_points
+
+    _ = gettext_for(language.value)
+    escalated = escalate_overdue_action_points(state(ctx).engine(), worker="cli")
+    for reference in escalated:
+        out.print(reference, highlight=False)
+    err.print(_("%(count)s overdue action point(s) escalated") % {"count": len(escalated)},
+              highlight=False, markup=False)  # fmt: skip
