@@ -193,6 +193,17 @@ def test_an_action_point_step_sent_again_answers_the_first_time_and_a_stale_one_
                         headers={**people["adviser"], "Idempotency-Key": key(), "Accept": "application/json"})  # fmt: skip
     assert stale.status_code == 200 and "error=changed" in stale.json()["location"]
     assert count(demo_engine, tables.action_point_steps) == steps + 1
+    # the API alike: the same step with its key answers the point as it stands, a stale one is a conflict
+    api_key = key()
+    done = client.post(f"/api/v1/action-points/{number}/steps", json={"step": "complete"},
+                       headers={**people["adviser"], "Idempotency-Key": api_key})  # fmt: skip
+    redone = client.post(f"/api/v1/action-points/{number}/steps", json={"step": "complete"},
+                         headers={**people["adviser"], "Idempotency-Key": api_key})  # fmt: skip
+    assert done.status_code == redone.status_code == 200 and redone.json()["status"] == "done"
+    late = client.post(f"/api/v1/action-points/{number}/steps", json={"step": "complete"},
+                       headers={**people["adviser"], "Idempotency-Key": key()})  # fmt: skip
+    assert late.status_code == 409
+    assert count(demo_engine, tables.action_point_steps) == steps + 2
 
 
 def test_an_acknowledge_kept_offline_for_an_alert_decided_meanwhile_is_a_conflict(

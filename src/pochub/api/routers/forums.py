@@ -11,6 +11,7 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field
 
+from pochub.api.idempotency import IdempotencyKey
 from pochub.api.responses import NOT_FOUND, SIGNED_IN, Problem
 from pochub.core.coordination_practice.actions import ActionLinks, ActionPoint, ActionStep
 from pochub.core.coordination_practice.forums import Decision, Meeting
@@ -18,7 +19,7 @@ from pochub.documents import minutes
 from pochub.http.auth import AppSettings, CurrentUser
 from pochub.http.language import language_of as request_language
 from pochub.i18n import localise
-from pochub.services import action_points, forums, partner_exports
+from pochub.services import action_points, forums, idempotency, partner_exports
 
 router = APIRouter(prefix="/api/v1", tags=["forums"], responses=SIGNED_IN)
 BodyId = Annotated[str, Path(min_length=1, max_length=120)]
@@ -208,9 +209,13 @@ def get_action_point(request: Request, user: CurrentUser, action_point_id: Numbe
 
 @router.post("/action-points/{action_point_id}/steps", responses={**NOT_FOUND, **FORBIDDEN, **CONFLICT})
 def post_action_point_step(
-    request: Request, user: CurrentUser, action_point_id: Number, body: StepIn
+    request: Request, user: CurrentUser, action_point_id: Number, body: StepIn, key: IdempotencyKey = None
 ) -> dict[str, Any]:
-    """Move an action point (its owner post's holders, PoC advisers, administrators)."""
-    return action_points.update_action_point(
-        _engine(request), user, action_point_id, body.step, note=body.note
-    ).as_dict()
+    """Move an action point (its owner post's holders, PoC advisers, administrators). The same step sent again
+    with its idempotency key answers the action point as it stands, nothing taken twice (a step cannot be)."""
+    engine, scope = _engine(request), f"action_point {action_point_id} {body.step.value}"
+    if idempotency.remembered(engine, user, key, scope) is not None:
+        return action_points.action_point(engine, user, action_point_id).as_dict()
+    record = action_points.update_action_point(engine, user, action_point_id, body.step, note=body.note)
+    idempotency.remember(engine, user, key, scope, {"step": body.step.value})
+    return record.as_dict()
