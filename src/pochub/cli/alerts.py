@@ -252,3 +252,13 @@ def cap_document(
 
 
 alerts_app.command("stats")(alert_stats.alerts_stats)
+
+
+@alerts_app.command("sms-format")
+def sms_format(language: Language = DocumentLanguage.en) -> None:
+    """Print the structured SMS format for staff without data (ALERT <place> <threat> <urgency> <text>)."""
+    from pochub.cli.console import in_language
+    from pochub.core.warning.staff_sms import format_guide
+
+    for line in format_guide(language.value):
+        print(in_language(line, language.value))

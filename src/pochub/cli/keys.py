@@ -50,7 +50,7 @@ def keys_rotate(
         st.engine(), st.settings.key(), new, fuzz_km=st.settings.location_fuzz_km, actor=cli_actor()
     )
     err.print(
-        f"re-encrypted {done.alerts} alerts, {done.reports} reports and {done.gateways} gateway signing secrets "
-        f"under the new key: from now on set POCHUB_SECRET_KEY_FILE={new_key_file.resolve()} "
+        f"re-encrypted {done.alerts} alerts, {done.reports} reports, {done.gateways} gateway signing secrets and "
+        f"{done.staff_numbers} staff numbers under the new key: from now on set POCHUB_SECRET_KEY_FILE={new_key_file.resolve()} "
         "(the old key reads nothing any more)"
     )

@@ -1,4 +1,5 @@
-"""`pochub users ...`, `pochub gateways add` and `pochub audit`: accounts, tokens, gateways and the audit log.
+"""`pochub users ...`, `pochub gateways add` and `pochub audit`: accounts, tokens, staff phone numbers, gateways
+and the audit log.
 
 Whoever runs these commands has the database itself, so they act as the administrator; their actions are
 audited as ``cli:<operating-system user>``.
@@ -11,16 +12,23 @@ import re
 import sys
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, NoReturn
 
 import typer
 from rich.table import Table
 
-from pochub.cli.console import cli_actor, err, out, state
+from pochub.cli.console import cli_actor, err, in_language, out, state
+from pochub.cli.options import DocumentLanguage
 from pochub.core.models.access import Role
-from pochub.errors import InvalidInput
+from pochub.core.text import N_, Message
+from pochub.errors import InvalidInput, PocHubError
 
 users_app = typer.Typer(help="User accounts, their roles and areas, and API tokens.", no_args_is_help=True)
+phone_app = typer.Typer(
+    help="Staff phone numbers: a registered number's structured SMS (ALERT ...) becomes a classified alert.",
+    no_args_is_help=True,
+)
+users_app.add_typer(phone_app, name="phone")
 gateways_app = typer.Typer(
     help="SMS and form gateways: one credential each, good for posting alerts and nothing else.",
     no_args_is_help=True,
@@ -277,6 +285,126 @@ def users_password(
     secret = _read_password(password, password_stdin)
     reset_password(state(ctx).engine(), username, secret, actor=cli_actor())
     err.print(f"password of {username} set; their sessions and tokens are revoked")
+
+
+Language = Annotated[DocumentLanguage, typer.Option("--language", help="en (English) or fr (French).")]
+
+
+def _fail(error: PocHubError, language: DocumentLanguage) -> NoReturn:
+    """Print ``error`` in ``language`` as the CLI prints every error, and exit with its code."""
+    from pochub.i18n import error_text
+
+    print(f"error: {error_text(error, language.value)}", file=sys.stderr)
+    raise typer.Exit(error.exit_code)
+
+
+@phone_app.command("add")
+def phone_add(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="Whose phone (a user who logs alerts).")],
+    number: Annotated[
+        str,
+        typer.Argument(
+            help="The number, with + and the country code (or national, with POCHUB_COUNTRY_CODE)."
+        ),
+    ],
+    language: Language = DocumentLanguage.en,
+) -> None:
+    """Register a staff phone number: its structured SMS to the intake number becomes a classified alert."""
+    from pochub.services.staff_numbers import register_number
+
+    st = state(ctx)
+    try:
+        done = register_number(st.engine(), st.settings, username, number, actor=cli_actor())
+    except PocHubError as exc:
+        _fail(exc, language)
+    said = Message(
+        N_("staff number {number} registered for {username}: their structured SMS become classified alerts"),
+        number=done.masked,
+        username=username,
+    )
+    err.print(in_language(said, language.value), highlight=False, soft_wrap=True)
+
+
+@phone_app.command("remove")
+def phone_remove(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="Whose phone.")],
+    number: Annotated[str | None, typer.Argument(help="The number (or give --id).")] = None,
+    number_id: Annotated[
+        int | None, typer.Option("--id", help="The number's id, from `pochub users phone list`.")
+    ] = None,
+    language: Language = DocumentLanguage.en,
+) -> None:
+    """Remove a staff phone number: its SMS are ordinary community alerts again."""
+    from pochub.services.staff_numbers import unregister_number
+
+    st = state(ctx)
+    try:
+        done = unregister_number(
+            st.engine(), st.settings, username, number, number_id=number_id, actor=cli_actor()
+        )
+    except PocHubError as exc:
+        _fail(exc, language)
+    said = Message(
+        N_("staff number {number} of {username} removed: their SMS are ordinary alerts again"),
+        number=done.masked,
+        username=username,
+    )
+    err.print(in_language(said, language.value), highlight=False, soft_wrap=True)
+
+
+@phone_app.command("list")
+def phone_list(
+    ctx: typer.Context,
+    username: Annotated[str | None, typer.Argument(help="Only this user's numbers.")] = None,
+    output: Annotated[ListFormat, typer.Option("--format", help="Table or JSON.")] = ListFormat.table,
+    language: Language = DocumentLanguage.en,
+) -> None:
+    """List the registered staff numbers, masked (the country code and the last two digits)."""
+    from pochub.cli.console import gettext_for
+    from pochub.services.staff_numbers import list_numbers
+
+    st = state(ctx)
+    try:
+        numbers = list_numbers(st.engine(), st.settings, username)
+    except PocHubError as exc:
+        _fail(exc, language)
+    if output == ListFormat.json:
+        print(
+            json.dumps(
+                [
+                    {
+                        "id": n.number_id,
+                        "username": n.username,
+                        "number": n.masked,
+                        "active": n.active,
+                        "created_at": n.created_at.isoformat(),
+                        "created_by": n.created_by,
+                    }
+                    for n in numbers
+                ],
+                ensure_ascii=False,
+            )
+        )
+        return
+    _ = gettext_for(language.value)
+    if not numbers:
+        err.print(_("no staff number registered"), highlight=False)
+        return
+    table = Table(title=_("staff numbers"))
+    for column in (_("id"), _("user"), _("number"), _("active"), _("registered (UTC)"), _("by")):
+        table.add_column(column)
+    for n in numbers:
+        table.add_row(
+            str(n.number_id),
+            n.username,
+            n.masked,
+            _("yes") if n.active else _("no"),
+            n.created_at.strftime("%Y-%m-%d %H:%M"),
+            n.created_by,
+        )
+    out.print(table)
 
 
 @gateways_app.command("add")

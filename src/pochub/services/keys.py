@@ -1,7 +1,7 @@
 """The mission's secret key: make one, and move every protected field to a new one (key rotation).
 
-Informants' names and numbers, the sender matching keys and gateways' signing secrets all derive from the one
-secret (services/protection.py). Rotation decrypts each protected value under the old key and encrypts it under
+Informants' names and numbers, the sender matching keys, gateways' signing secrets and staff phone numbers (with
+their look-up keys) all derive from the one secret (services/protection.py). Rotation decrypts each protected value under the old key and encrypts it under
 the new one, recomputes every sender matching key and every stored fuzzed place (their offsets derive from the
 key: an offset of a retired key must not outlive it), in one transaction: a failure (a value the old key cannot
 read, a database error) leaves the database as it was. Keys are never printed, logged or audited.
@@ -76,6 +76,7 @@ class Rotation:
     alerts: int
     reports: int
     gateways: int
+    staff_numbers: int = 0
 
 
 def rotate_key(
@@ -137,6 +138,15 @@ def rotate_key(
                 .where(u.user_id == gateway.user_id)
                 .values(gateway_secret=new.encrypt(old.decrypt(gateway.gateway_secret)))
             )
+        n = tables.staff_numbers.c
+        staff_numbers = conn.execute(select(n.number_id, n.number)).all()
+        for staff in staff_numbers:
+            number = old.decrypt(staff.number)
+            conn.execute(
+                update(tables.staff_numbers)
+                .where(n.number_id == staff.number_id)
+                .values(number=new.encrypt(number), number_key=new.sender_key(number))
+            )
         refuzz(conn, new, fuzz_km)
         audit.record(
             conn,
@@ -145,10 +155,10 @@ def rotate_key(
             action="write",
             entity="secret_key",
             detail=f"rotated the secret key: {len(alerts)} alerts, {len(reports)} reports, "
-            f"{len(gateways)} gateway signing secrets re-encrypted",
+            f"{len(gateways)} gateway signing secrets, {len(staff_numbers)} staff numbers re-encrypted",
             at=moment,
         )
-    return Rotation(len(alerts), len(reports), len(gateways))
+    return Rotation(len(alerts), len(reports), len(gateways), len(staff_numbers))
 
 
 def _value(key: str | SecretStr | None) -> str | None:

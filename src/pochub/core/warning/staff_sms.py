@@ -249,3 +249,38 @@ def reply(sms: StaffSms, reference: str) -> Message:
     shown = SHOWN_THREAT_WORDS if problem.field is SmsField.THREAT else SHOWN_URGENCY_WORDS
     language = sms.language if sms.language in shown else "en"
     return Message(_UNKNOWN[problem.field], reference=reference, forms=" ".join(shown[language]))
+
+
+EXAMPLES: dict[str, str] = {
+    "en": "ALERT KT0102 abduction immediate 3 children taken near the school",
+    "fr": "ALERTE KT0102 enlevement immediat 3 enfants enleves pres de l'ecole",
+}
+"""A documented example of each language's structured SMS (as any phone types it: no accents)."""
+
+_GUIDE = (
+    N_("Structured SMS for staff without data, one line:"),
+    N_("Place: an admin area's P-code or a community's id (any case)."),
+    N_("Threat: {words} (or a threat type of the taxonomy)."),
+    N_("Urgency: {words}."),
+    N_("Text: optional, what happened."),
+    N_("Example: {example}"),
+    N_("Only an SMS from a registered staff number (pochub users phone add) is read this way; the answer gives "
+       "the alert's reference, or the field to correct. Any other sender's SMS is an ordinary community alert."),
+)  # fmt: skip
+
+
+def format_guide(language: str) -> list[Message]:
+    """The structured SMS's format as staff are taught it, line by line, with the keywords and the example of
+    ``language`` (English for a language without its own keywords); the edge translates each line."""
+    shown = language if language in SMS_LANGUAGES else "en"
+    intro, place, threat, urgency, text, example, who = _GUIDE
+    return [
+        Message(intro),
+        Message(FORMAT),
+        Message(place),
+        Message(threat, words=" ".join(SHOWN_THREAT_WORDS[shown])),
+        Message(urgency, words=" ".join(SHOWN_URGENCY_WORDS[shown])),
+        Message(text),
+        Message(example, example=EXAMPLES[shown]),
+        Message(who),
+    ]
