@@ -12,7 +12,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,6 +25,7 @@ from pochub.core.geography.areas import AreaIndex, assign_finest
 from pochub.core.models.access import User, in_area
 from pochub.core.models.alerts import AlertState, Report, Urgency
 from pochub.core.text import N_, Message
+from pochub.core.warning.staff_sms import StaffSms
 from pochub.core.workflow.lifecycle import (
     SYSTEM,
     Action,
@@ -40,6 +41,7 @@ from pochub.core.workflow.rules import StructureRules
 from pochub.errors import Conflict, Forbidden, InvalidInput, NotFound
 from pochub.services.places import place_indexes
 from pochub.services.protection import Protector, normalise_number
+from pochub.services.staff_sms import StaffReading, read_from_staff
 from pochub.services.structures import current_structure
 from pochub.store import alert_repository as repository
 from pochub.store import audit, tables
@@ -61,6 +63,9 @@ class IntakeResult:
     body_id: str
     field_office: str | None
     due_at: datetime | None
+    staff_sms: StaffSms | None = None
+    """The structured SMS of a registered staff number as read (None for any other report): the answer to its
+    sender is ``core.warning.staff_sms.reply`` in its language, never the ordinary one."""
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready figures (ids and times as strings where needed)."""
@@ -274,16 +279,28 @@ def _existing(conn: Connection, report: Report) -> IntakeResult | None:
     )  # fmt: skip
 
 
-def _intake_audit(actor: Actor, report: Report, reference: str, merged: bool, at: datetime) -> dict[str, Any]:
-    """The audit entry of one intake."""
+def _intake_audit(
+    actor: Actor, report: Report, reference: str, merged: bool, at: datetime, staff: str | None = None
+) -> dict[str, Any]:
+    """The audit entry of one intake (``staff``: the user whose registered number sent a structured SMS; never
+    the number)."""
+    detail = f"intake {report.channel.value}" + (" (merged)" if merged else "")
+    if staff is not None:
+        detail += f", structured SMS from staff user {staff}"
     return {
         "actor": actor.username, "role": actor.role, "action": "write", "entity": "alert", "entity_id": reference,
-        "detail": f"intake {report.channel.value}" + (" (merged)" if merged else ""), "at": at,
+        "detail": detail, "at": at,
     }  # fmt: skip
 
 
 def _receive_in(
-    conn: Connection, settings: Settings, report: Report, actor: Actor, now: datetime, exercise_id: int | None
+    conn: Connection,
+    settings: Settings,
+    report: Report,
+    actor: Actor,
+    now: datetime,
+    exercise_id: int | None,
+    staff: str | None = None,
 ) -> tuple[IntakeResult, bool]:
     """Intake inside the caller's transaction; the result and whether its audit entry is written already."""
     previous = _existing(conn, report)
@@ -355,7 +372,7 @@ def _receive_in(
         effects,
         _payload(reference, state),
         values,
-        audit.entry(**_intake_audit(actor, report, reference, False, now)),
+        audit.entry(**_intake_audit(actor, report, reference, False, now, staff)),
     )
     return IntakeResult(
         reference, alert_id, report_id, False, False, state.status.value, state.body_id, state.field_office,
@@ -371,26 +388,45 @@ def receive_report(
     actor: Actor,
     now: datetime | None = None,
     exercise_id: int | None = None,
+    structured: bool = False,
 ) -> IntakeResult:
     """Store a community's report as a new alert or as another report of an open one; committed on return.
 
     The same report posted twice (a gateway's retry, the same ``external_id`` on the same channel) returns the
     first result and stores nothing new; two concurrent posts of one report are settled by the unique key.
+
+    ``structured`` (an SMS gateway's post): a report from a registered staff number whose first word is the
+    structured SMS's keyword is read into its place, threat type and urgency in the same transaction
+    (:func:`pochub.services.staff_sms.read_from_staff`), and the result carries the SMS as read for the answer.
+    A retry reads it again the same way, so it is answered the same. Any other sender's report is stored as it came.
     """
     moment = now or datetime.now(UTC)
     report = without_nul(report)
+    reading: StaffReading | None = None
     try:
         with engine.begin() as conn:
-            result, audited = _receive_in(conn, settings, report, actor, moment, exercise_id)
+            if structured and exercise_id is None:
+                report, reading = read_from_staff(
+                    conn, Protector(settings.secret_key), report, settings.country_code
+                )
+            staff = reading.user.username if reading is not None else None
+            result, audited = _receive_in(conn, settings, report, actor, moment, exercise_id, staff)
             if not audited:
-                audit.record(conn, **_intake_audit(actor, report, result.reference, result.merged, moment))
-            return result
+                audit.record(
+                    conn, **_intake_audit(actor, report, result.reference, result.merged, moment, staff)
+                )
+            return _with_sms(result, reading)
     except IntegrityError:
         with engine.connect() as conn:
             again = _existing(conn, report)
         if again is None:
             raise
-        return again
+        return _with_sms(again, reading)
+
+
+def _with_sms(result: IntakeResult, reading: StaffReading | None) -> IntakeResult:
+    """``result`` carrying the structured SMS it was read from, if any."""
+    return result if reading is None else replace(result, staff_sms=reading.sms)
 
 
 def visible_alert(conn: Connection, reference: str, user: User) -> Any:

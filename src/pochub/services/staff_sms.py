@@ -12,13 +12,25 @@ message is never read as structured, whatever its first word.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from sqlalchemy import Connection, func, select
 
+from pochub.core.models.access import User
 from pochub.core.models.alerts import Report
 from pochub.core.warning.staff_sms import StaffSms, read_staff_sms
+from pochub.services.protection import Protector
+from pochub.services.staff_numbers import staff_user
 from pochub.store import tables
+
+
+@dataclass(frozen=True)
+class StaffReading:
+    """A structured SMS from a registered staff number as intake read it: the SMS's fields (and the first field
+    that could not be read) and the staff user who sent it, for the answer and the audit entry."""
+
+    sms: StaffSms
+    user: User
 
 
 def find_place(conn: Connection, word: str) -> tuple[str | None, str | None] | None:
@@ -59,3 +71,19 @@ def staff_report(conn: Connection, report: Report) -> tuple[Report, StaffSms | N
         text=sms.text or report.text,
     )
     return classified, sms
+
+
+def read_from_staff(
+    conn: Connection, protector: Protector, report: Report, region: str = ""
+) -> tuple[Report, StaffReading | None]:
+    """``report`` as intake stores it: classified by :func:`staff_report` when its sender is a registered number
+    of an active staff user and its first word is the keyword; as it came (and None) from anyone else, whatever
+    its first word, or when the message is no structured SMS. ``region``: the mission's country, to read a
+    gateway's national numbers."""
+    if read_staff_sms(report.text) is None:  # most messages: no look-up of the sender at all
+        return report, None
+    user = staff_user(conn, protector, report.sender_number, region)
+    if user is None:
+        return report, None
+    classified, sms = staff_report(conn, report)
+    return classified, (StaffReading(sms, user) if sms is not None else None)

@@ -22,11 +22,13 @@ from pochub.core.models.access import INTAKE_ROLES, User
 from pochub.core.models.alerts import AlertStatus, Channel, Report, Urgency
 from pochub.core.models.filters import AlertFilter
 from pochub.core.models.taxonomy import ThreatType
+from pochub.core.warning import staff_sms
 from pochub.core.workflow.cap import CAP_MEDIA_TYPE
 from pochub.core.workflow.lifecycle import Action, Actor
 from pochub.errors import InvalidInput
 from pochub.http.auth import AppSettings, CurrentUser, require_roles
 from pochub.http.database import get_engine
+from pochub.i18n import localise
 from pochub.services import alert_views, alerts, partner_exports
 from pochub.services.alert_actions import (
     AcknowledgeIn,
@@ -51,12 +53,14 @@ Reference = Annotated[
 
 
 def intake_out(result: IntakeResult) -> IntakeOut:
-    """The intake answer, with the line a gateway can text back to the sender."""
-    reply = (
-        f"Alert {result.reference} received: it is with the mission. Reply with the reference to add information."
-        if not result.merged
-        else f"Thank you: your report was added to alert {result.reference}, already with the mission."
-    )
+    """The intake answer, with the line a gateway can text back to the sender: for a staff number's structured
+    SMS, the reference only (or the field to correct and its valid forms) in the SMS keyword's language."""
+    if result.staff_sms is not None:
+        reply = localise(staff_sms.reply(result.staff_sms, result.reference), result.staff_sms.language)
+    elif not result.merged:
+        reply = f"Alert {result.reference} received: it is with the mission. Reply with the reference to add information."
+    else:
+        reply = f"Thank you: your report was added to alert {result.reference}, already with the mission."
     return IntakeOut(**result.as_dict(), reply=reply)
 
 

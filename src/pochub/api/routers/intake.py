@@ -132,16 +132,22 @@ def _intake_limiter() -> anyio.CapacityLimiter:
 
 
 async def _store(
-    request: Request, user: User, read: Callable[[Any, datetime], Report], payload: Any
+    request: Request,
+    user: User,
+    read: Callable[[Any, datetime], Report],
+    payload: Any,
+    *,
+    structured: bool = False,
 ) -> IntakeOut:
-    """Read the gateway's payload and store it (in the thread pool); answered once committed."""
+    """Read the gateway's payload and store it (in the thread pool); answered once committed. ``structured``:
+    an SMS, read as a structured SMS when it comes from a registered staff number (issue 18, item 4)."""
     engine: Engine = request.app.state.engine
     settings: Settings = request.app.state.settings
     now = datetime.now(UTC)
     report = read(payload, now)
     actor = Actor(user.username, user.role.value)
     result = await anyio.to_thread.run_sync(
-        partial(alerts.receive_report, engine, settings, report, actor=actor, now=now),
+        partial(alerts.receive_report, engine, settings, report, actor=actor, now=now, structured=structured),
         limiter=_intake_limiter(),
     )
     return intake_out(result)
@@ -149,15 +155,20 @@ async def _store(
 
 @router.post("/sms", response_model=IntakeOut, status_code=201)
 async def sms(request: Request, user: Gateway) -> IntakeOut:
-    """An SMS gateway's form-encoded post (Twilio, Africa's Talking, FrontlineSMS, Telerivet, SMSSync...)."""
+    """An SMS gateway's form-encoded post (Twilio, Africa's Talking, FrontlineSMS, Telerivet, SMSSync...).
+
+    From a registered staff number, ``ALERT <place> <threat> <urgency> <text>`` (or ``ALERTE ...``) is stored as a
+    classified alert and ``reply`` gives its reference only (or the field to correct), in the keyword's language.
+    """
     fields: Mapping[str, Any] = await _read_form(request)
-    return await _store(request, user, read_sms_form, fields)
+    return await _store(request, user, read_sms_form, fields, structured=True)
 
 
 @router.post("/rapidpro", response_model=IntakeOut, status_code=201)
 async def rapidpro(request: Request, user: Gateway, payload: Annotated[dict[str, Any], Body()]) -> IntakeOut:
-    """A RapidPro or TextIt flow webhook (contact, input, results, run) or a plain message."""
-    return await _store(request, user, read_rapidpro, payload)
+    """A RapidPro or TextIt flow webhook (contact, input, results, run) or a plain message; a staff number's
+    structured SMS is read as on the SMS route."""
+    return await _store(request, user, read_rapidpro, payload, structured=True)
 
 
 @router.post("/kobo", response_model=IntakeOut, status_code=201)
