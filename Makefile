@@ -11,7 +11,7 @@ export POCHUB_SHARED ?= $(abspath ../shared)
 DEMO_DB ?= sqlite:///pochub.db
 PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: demo test test-py312 bench lint lock postgres clean web
+.PHONY: system-libs demo test test-py312 bench lint lock postgres clean web
 
 # Installs exactly the locked set (every package, transitive too, checked against its hashes), then PoC Hub
 # itself without dependencies. `make lock` regenerates the lock from pyproject.toml (README: "Security model").
@@ -46,6 +46,15 @@ web: $(WEB_ASSETS)
 	$(if $(filter 0,$(shell id -u)),,sudo) apt-get update
 	$(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y chromium
 
+# The system libraries WeasyPrint loads for PDFs (Pango, and HarfBuzz's subsetter for embedded fonts): installed
+# from Debian when missing (a machine image may have Chromium without them).
+SYSTEM_LIBS := libpango-1.0.so.0 libpangoft2-1.0.so.0 libharfbuzz-subset.so.0
+system-libs:
+	@missing=$$(for lib in $(SYSTEM_LIBS); do /sbin/ldconfig -p | grep -q "$$lib " || echo $$lib; done); \
+	if [ -n "$$missing" ]; then echo "installing the libraries PDFs need: $$missing"; \
+	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
+	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0; fi
+
 postgres:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && exit 0; sleep 1; done; echo "PostgreSQL is not up"; exit 1
@@ -57,12 +66,12 @@ $(DEMO_KEY): | $(BIN)/pochub
 
 # pochub demo updates a database it built before in place, and refuses one holding a mission's own data
 demo: export POCHUB_SECRET_KEY_FILE = $(abspath $(DEMO_KEY))
-demo: $(BIN)/pochub $(WEB_ASSETS) $(DEMO_KEY)
+demo: $(BIN)/pochub $(WEB_ASSETS) $(DEMO_KEY) system-libs
 	$(BIN)/pochub --database $(DEMO_DB) db upgrade
 	$(BIN)/pochub --database $(DEMO_DB) demo --seed 1
 	$(BIN)/pochub --database $(DEMO_DB) serve
 
-test: $(BIN)/pochub postgres $(WEB_ASSETS) /usr/bin/chromium
+test: $(BIN)/pochub postgres $(WEB_ASSETS) /usr/bin/chromium system-libs
 	$(BIN)/ruff check src tests $(wildcard bench)
 	$(BIN)/mypy
 	$(BIN)/pytest -n 2 --dist loadfile
