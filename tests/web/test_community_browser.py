@@ -175,6 +175,8 @@ def test_the_map_shows_what_people_feel(browser: Browser, voices_server: str) ->
     expect(legend).to_be_hidden()
     tab.locator('input[data-layer="perceived"]').check()
     expect(legend).to_be_visible()
+    # asked for only once switched on (issue 18, low bandwidth): drawn when its answer came
+    expect(tab.locator('input[data-layer="perceived"]')).to_have_attribute("data-drawn", "true")
     drawn = tab.evaluate(
         """() => { const found = []; window.pochubMap.map.eachLayer((l) => {
              if (l.options && l.options.color === '#3f2a56' && l.feature) found.push(l); });

@@ -56,10 +56,18 @@ def area_parents(engine: Engine) -> dict[str, str | None]:
         return {r.pcode: r.parent_pcode for r in conn.execute(select(a.pcode, a.parent_pcode))}
 
 
-def area_page(conn: Connection, chosen: AreaFilter, limit: int, offset: int, tolerance: float) -> PlacePage:
-    """One page of the matching admin areas in P-code order, boundaries simplified to ``tolerance`` degrees."""
+def area_page(
+    conn: Connection, chosen: AreaFilter, limit: int, offset: int, tolerance: float, zoom: int | None = None
+) -> PlacePage:
+    """One page of the matching admin areas in P-code order, boundaries simplified to ``tolerance`` degrees or,
+    given ``zoom``, to what a map at that zoom draws (a pixel; coordinates snapped to a tenth of one)."""
     total = place_queries.count_areas(conn, chosen)
-    return PlacePage(total, place_queries.list_areas(conn, chosen, limit, offset, tolerance))
+    return PlacePage(total, place_queries.list_areas(conn, chosen, limit, offset, tolerance, zoom))
+
+
+def mission_extent(conn: Connection) -> tuple[float, float, float, float] | None:
+    """The box the mission's admin areas lie in (what a map's first view frames), None without boundaries."""
+    return place_queries.areas_extent(conn)
 
 
 def area_levels(conn: Connection) -> list[dict[str, Any]]:

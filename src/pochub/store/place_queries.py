@@ -11,6 +11,7 @@ from shapely.geometry.base import BaseGeometry
 from sqlalchemy import ColumnElement, Connection, Select, func, or_, select
 
 from pochub.core.geography.repair import POLYGONAL, as_polygonal, polygon_parts
+from pochub.core.geography.view import for_zoom
 from pochub.core.models.filters import AreaFilter as AreaFilter
 from pochub.core.models.filters import CommunityFilter as CommunityFilter
 from pochub.store.tables import admin_areas, communities
@@ -118,6 +119,15 @@ def area_levels(conn: Connection) -> list[dict[str, Any]]:
     ]
 
 
+def areas_extent(conn: Connection) -> tuple[float, float, float, float] | None:
+    """The box every stored admin area lies in (min_lon, min_lat, max_lon, max_lat), None when none is stored."""
+    a = admin_areas.c
+    row = conn.execute(
+        select(func.min(a.min_lon), func.min(a.min_lat), func.max(a.max_lon), func.max(a.max_lat))
+    ).one()
+    return None if row[0] is None else (float(row[0]), float(row[1]), float(row[2]), float(row[3]))
+
+
 def count_areas(conn: Connection, chosen: AreaFilter) -> int:
     """How many admin areas match."""
     return int(
@@ -125,11 +135,13 @@ def count_areas(conn: Connection, chosen: AreaFilter) -> int:
     )
 
 
-def _simplified(wkb: list[bytes], tolerance: float) -> list[BaseGeometry]:
+def _simplified(wkb: list[bytes], tolerance: float, zoom: int | None = None) -> list[BaseGeometry]:
     """Stored boundaries as polygons only (a collection stored before imports were repaired keeps its polygons),
-    simplified to ``tolerance`` degrees."""
+    simplified to ``tolerance`` degrees, or as a map at ``zoom`` draws them (core.geography.view.for_zoom)."""
     shapes = shapely.from_wkb(np.array(wkb, dtype=object))
-    if tolerance > 0:
+    if zoom is not None:
+        shapes = for_zoom(shapes, zoom)
+    elif tolerance > 0:
         shapes = shapely.simplify(shapes, tolerance, preserve_topology=True)
     return [s if s.geom_type in POLYGONAL else as_polygonal(polygon_parts(s)) for s in shapes]
 
@@ -147,10 +159,15 @@ def _area(row: Any, shape: BaseGeometry) -> dict[str, Any]:
 
 
 def list_areas(
-    conn: Connection, chosen: AreaFilter, limit: int, offset: int, tolerance: float = 0.0
+    conn: Connection,
+    chosen: AreaFilter,
+    limit: int,
+    offset: int,
+    tolerance: float = 0.0,
+    zoom: int | None = None,
 ) -> list[dict[str, Any]]:
     """One page of the matching areas in P-code order, their boundaries simplified to ``tolerance`` degrees
-    (topology kept, so no ring collapses into an invalid shape)."""
+    (topology kept, so no ring collapses into an invalid shape) or, given ``zoom``, to a pixel of a map at it."""
     query = (
         apply_area_filter(select(admin_areas), chosen)
         .order_by(admin_areas.c.pcode)
@@ -158,7 +175,7 @@ def list_areas(
         .offset(offset)
     )
     rows = conn.execute(query).all()
-    shapes = _simplified([r.geometry for r in rows], tolerance) if rows else []
+    shapes = _simplified([r.geometry for r in rows], tolerance, zoom) if rows else []
     return [_area(row, shape) for row, shape in zip(rows, shapes, strict=True)]
 
 

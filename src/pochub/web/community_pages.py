@@ -15,6 +15,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from pochub.core.geography.view import parse_bbox
 from pochub.core.models.access import User
 from pochub.core.models.alerts import Feedback, FeedbackChannel
 from pochub.core.models.taxonomy import ThreatType
@@ -356,11 +357,20 @@ def commitment_step(request: Request, user: OptionalUser, commitment_id: int, da
 
 
 @router.get("/map/perceived.json")
-def perceived_layer(request: Request, user: OptionalUser) -> Response:
-    """The map's layer of perceived insecurity: the share who say they do not feel safe, where it is published."""
+def perceived_layer(request: Request, user: OptionalUser, bbox: str | None = None) -> Response:
+    """The map's layer of perceived insecurity: the share who say they do not feel safe, where it is published
+    (in the map's view: the points inside ``bbox``)."""
     if user is None:
         return JSONResponse({"detail": "signed out"}, status_code=401)
+    try:
+        box = parse_bbox(bbox)
+    except InvalidInput as exc:
+        return JSONResponse({"detail": str(exc)}, status_code=422)
     points = perspectives.perceived_points(request.app.state.engine, user)
+    if box is not None:
+        points = [
+            p for p in points if box[0] <= p["longitude"] <= box[2] and box[1] <= p["latitude"] <= box[3]
+        ]
     features = [
         {"type": "Feature", "geometry": {"type": "Point", "coordinates": [p["longitude"], p["latitude"]]},
          "properties": {k: v for k, v in p.items() if k not in ("latitude", "longitude")}}

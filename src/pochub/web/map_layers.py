@@ -5,15 +5,22 @@ and each base's reach) within a response standard.
 Each layer is computed once and kept as JSON bytes until the data behind it change (a fingerprint of the tables'
 row counts and latest ids, read on every request: a few milliseconds) or ``CACHE_SECONDS`` pass, so the map
 loads in one short request per layer however large the mission. Every route needs a signed-in user (401 JSON).
+
+A map asks for its view (issue 18, low bandwidth): ``bbox`` (the features that intersect the visible box) and
+``zoom`` (shapes simplified to a screen pixel, coordinates to a tenth of one: core.geography.view); points are
+capped at ``POINT_LIMIT`` a request (``truncated`` says so; the communities at the highest risk, then the most
+populous, come first). Each answer carries an ETag of its bytes: a phone that has it gets a 304 without a body.
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any
 
 import h3
@@ -25,6 +32,8 @@ from fastapi.responses import Response
 from sqlalchemy import Engine
 
 from pochub.core.allocation.travel import Season
+from pochub.core.geography.geojson import shape_geometry
+from pochub.core.geography.view import MAX_ZOOM, MIN_ZOOM, BBox, for_zoom, in_box, parse_bbox
 from pochub.errors import InvalidInput
 from pochub.http.auth import OptionalUser
 from pochub.services import map_data
@@ -49,14 +58,96 @@ HOTSPOT_WINDOW_DAYS = 180
 EMERGING_MONTHS = 12
 STANDARDS = (1.0, 2.0, 4.0, 8.0)
 """Response standards (hours) the map offers for the protection gaps."""
+POINT_LIMIT = 2000
+"""Points a view of a point layer holds at most (a phone draws a few thousand markers; a 2G line takes 30 bytes a
+community, gzipped): zooming in shows the rest."""
+VIEWS_KEPT = 64
+"""Views of each layer kept ready (every phone's first view of the mission asks for the same box)."""
+
+
+@dataclass(frozen=True)
+class View:
+    """The part of a layer a map asks for: the features intersecting ``bbox`` (all when None) drawn at ``zoom``
+    (as built when None), at most ``limit`` of them (all when None)."""
+
+    bbox: BBox | None = None
+    zoom: int | None = None
+    limit: int | None = None
+
+    @property
+    def whole(self) -> bool:
+        """The layer as built: no box, no zoom, no cap."""
+        return self.bbox is None and self.zoom is None and self.limit is None
+
+
+@dataclass(frozen=True)
+class _Body:
+    body: bytes
+    packed: bytes
+    etag: str
+
+    @classmethod
+    def of(cls, content: Any) -> _Body:
+        body = orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY)
+        etag = f'W/"{hashlib.blake2b(body, digest_size=12).hexdigest()}"'
+        return cls(body, gzip.compress(body, compresslevel=6, mtime=0), etag)
+
+
+@dataclass
+class _Index:
+    """A built layer ready to be cut into views: its features, their shapes and its other members."""
+
+    members: dict[str, Any]
+    features: list[dict[str, Any]]
+    shapes: Any  # numpy array of shapely geometries, in ``features`` order
+
+    @classmethod
+    def of(cls, body: bytes, priority: Callable[[dict[str, Any]], Any] | None) -> _Index:
+        layer = orjson.loads(body)
+        features = layer.pop("features")
+        if priority is not None:
+            features.sort(key=priority)
+        shapes = shapely.from_geojson(np.array([orjson.dumps(f["geometry"]) for f in features], dtype=object))
+        return cls(layer, features, np.asarray(shapes, dtype=object))
+
+    def cut(self, view: View) -> dict[str, Any]:
+        """The layer's members with the features of ``view`` and what was asked (``truncated`` when capped)."""
+        if view.bbox is None:
+            keep = np.arange(len(self.features))
+        else:
+            keep = np.flatnonzero(in_box(self.shapes, view.bbox))
+        total = len(keep)
+        if view.limit is not None:
+            keep = keep[: view.limit]
+        features = [self.features[i] for i in keep]
+        if view.zoom is not None and len(keep):
+            drawn = for_zoom(self.shapes[keep], view.zoom)
+            features = [{**f, "geometry": shape_geometry(g)} for f, g in zip(features, drawn, strict=True)]
+        return {
+            **self.members,
+            "features": features,
+            "bbox": list(view.bbox) if view.bbox else None,
+            "zoom": view.zoom,
+            "total": total,
+            "truncated": len(features) < total,
+        }
 
 
 @dataclass
 class _Entry:
     version: tuple[Any, ...]
     made: float
-    body: bytes
-    packed: bytes
+    whole: _Body
+    index: _Index | None = None
+    views: OrderedDict[View, _Body] = field(default_factory=OrderedDict)
+
+    @property
+    def body(self) -> bytes:
+        return self.whole.body
+
+    @property
+    def packed(self) -> bytes:
+        return self.whole.packed
 
 
 class LayerCache:
@@ -87,23 +178,55 @@ class LayerCache:
         with lock:
             entry = self._entries.get(full)
             if entry is None or entry.version != version or time.monotonic() - entry.made > CACHE_SECONDS:
-                body = orjson.dumps(build(), option=orjson.OPT_SERIALIZE_NUMPY)
-                entry = _Entry(version, time.monotonic(), body, gzip.compress(body, compresslevel=6, mtime=0))
+                entry = _Entry(version, time.monotonic(), _Body.of(build()))
                 self._entries[full] = entry
             return entry
+
+    def _view(
+        self,
+        engine: Engine,
+        key: tuple[Any, ...],
+        build: Callable[[], Any],
+        view: View,
+        priority: Callable[[dict[str, Any]], Any] | None,
+    ) -> _Body:
+        entry = self._entry(engine, key, build)
+        if view.whole:
+            return entry.whole
+        with self._locks[(str(engine.url), *key)]:
+            found = entry.views.get(view)
+            if found is None:
+                if entry.index is None:
+                    entry.index = _Index.of(entry.whole.body, priority)
+                found = entry.views[view] = _Body.of(entry.index.cut(view))
+                if len(entry.views) > VIEWS_KEPT:
+                    entry.views.popitem(last=False)
+            else:
+                entry.views.move_to_end(view)
+            return found
 
     def get(self, engine: Engine, key: tuple[Any, ...], build: Callable[[], Any]) -> bytes:
         """The cached JSON body of ``key``, or ``build()`` serialised (one build at a time per key)."""
         return self._entry(engine, key, build).body
 
-    def response(self, request: Request, key: tuple[Any, ...], build: Callable[[], Any]) -> Response:
-        """The cached layer as a JSON response, gzipped once for every browser that takes gzip."""
-        entry = self._entry(request.app.state.engine, key, build)
-        headers = {"Cache-Control": "private, no-cache", "Vary": "Accept-Encoding"}
+    def response(
+        self,
+        request: Request,
+        key: tuple[Any, ...],
+        build: Callable[[], Any],
+        view: View | None = None,
+        priority: Callable[[dict[str, Any]], Any] | None = None,
+    ) -> Response:
+        """The cached layer (or ``view`` of it: the features that come first by ``priority`` when capped) as a
+        JSON response, gzipped once for every browser that takes gzip; 304 when the browser has these bytes."""
+        found = self._view(request.app.state.engine, key, build, view or View(), priority)
+        headers = {"Cache-Control": "private, no-cache", "Vary": "Accept-Encoding", "ETag": found.etag}
+        if found.etag in request.headers.get("if-none-match", ""):
+            return Response(status_code=304, headers=headers)
         if "gzip" in request.headers.get("accept-encoding", ""):
             headers["Content-Encoding"] = "gzip"
-            return Response(entry.packed, media_type="application/json", headers=headers)
-        return Response(entry.body, media_type="application/json", headers=headers)
+            return Response(found.packed, media_type="application/json", headers=headers)
+        return Response(found.body, media_type="application/json", headers=headers)
 
     def clear(self) -> None:
         """Forget every layer and fingerprint (tests)."""
@@ -126,6 +249,25 @@ def signed_out() -> Response:
 
 def _invalid(message: str) -> Response:
     return Response(orjson.dumps({"detail": message}), status_code=422, media_type="application/json")
+
+
+BBoxQuery = Annotated[
+    str | None,
+    Query(max_length=200, description="min_lon,min_lat,max_lon,max_lat: the features intersecting it"),
+]
+ZoomQuery = Annotated[
+    int | None,
+    Query(ge=MIN_ZOOM, le=MAX_ZOOM, description="the map's zoom: shapes simplified to a pixel at it"),
+]
+
+
+def view_of(bbox: str | None, zoom: int | None, limit: int | None = None) -> View:
+    """The view a map asks for (``limit`` applies to a view only: the whole layer stays whole); InvalidInput
+    for a box that is not one."""
+    box = parse_bbox(bbox)
+    if box is None and zoom is None:
+        return View()
+    return View(box, zoom, limit)
 
 
 def _rounded(geometry: dict[str, Any]) -> dict[str, Any]:
@@ -161,12 +303,16 @@ def roads_layer(engine: Engine) -> dict[str, Any]:
 
 
 @router.get("/map/roads.json")
-def roads(request: Request, user: OptionalUser) -> Response:
-    """The roads, simplified for the map."""
+def roads(request: Request, user: OptionalUser, bbox: BBoxQuery = None, zoom: ZoomQuery = None) -> Response:
+    """The roads, simplified for the map (those in its view, at its zoom)."""
     if user is None:
         return signed_out()
+    try:
+        view = view_of(bbox, zoom)
+    except InvalidInput as exc:
+        return _invalid(str(exc))
     engine = request.app.state.engine
-    return CACHE.response(request, ("roads",), lambda: roads_layer(engine))
+    return CACHE.response(request, ("roads",), lambda: roads_layer(engine), view)
 
 
 # --- communities with their risk ---------------------------------------------------------------------------
@@ -208,13 +354,26 @@ def communities_layer(engine: Engine) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
+def risk_first(feature: dict[str, Any]) -> tuple[int, int]:
+    """The order communities fill a capped view in: the highest risk band first, then the most people."""
+    properties = feature["properties"]
+    band = properties.get("risk_band")
+    return (-BAND_ORDER.index(band) if band in BAND_ORDER else 1, -(properties.get("population") or 0))
+
+
 @router.get("/map/communities.json")
-def communities(request: Request, user: OptionalUser) -> Response:
-    """Every community with its risk band, in one response."""
+def communities(
+    request: Request, user: OptionalUser, bbox: BBoxQuery = None, zoom: ZoomQuery = None
+) -> Response:
+    """Every community with its risk band, in one response; in a map's view, at most ``POINT_LIMIT`` of them."""
     if user is None:
         return signed_out()
+    try:
+        view = view_of(bbox, zoom, POINT_LIMIT)
+    except InvalidInput as exc:
+        return _invalid(str(exc))
     engine = request.app.state.engine
-    return CACHE.response(request, ("communities",), lambda: communities_layer(engine))
+    return CACHE.response(request, ("communities",), lambda: communities_layer(engine), view, risk_first)
 
 
 # --- hot spots ---------------------------------------------------------------------------------------------
@@ -286,12 +445,18 @@ def hotspots_layer(engine: Engine) -> dict[str, Any]:
 
 
 @router.get("/map/hotspots.json")
-def hotspots(request: Request, user: OptionalUser) -> Response:
-    """Gi* hot and cold spots and emerging hot spots, as H3 cells."""
+def hotspots(
+    request: Request, user: OptionalUser, bbox: BBoxQuery = None, zoom: ZoomQuery = None
+) -> Response:
+    """Gi* hot and cold spots and emerging hot spots, as H3 cells (those in a map's view)."""
     if user is None:
         return signed_out()
+    try:
+        view = view_of(bbox, zoom)
+    except InvalidInput as exc:
+        return _invalid(str(exc))
     engine = request.app.state.engine
-    return CACHE.response(request, ("hotspots",), lambda: hotspots_layer(engine))
+    return CACHE.response(request, ("hotspots",), lambda: hotspots_layer(engine), view)
 
 
 # --- coverage: protection gaps and each base's reach -------------------------------------------------------
@@ -373,15 +538,22 @@ def coverage_map(
     user: OptionalUser,
     standard: Annotated[float, Query()] = 4.0,  # the coverage page's default standard too
     season: Annotated[str, Query()] = "dry",
+    bbox: BBoxQuery = None,
+    zoom: ZoomQuery = None,
 ) -> Response:
-    """The protection gaps and the bases' reach within one of ``STANDARDS`` in one season."""
+    """The protection gaps and the bases' reach within one of ``STANDARDS`` in one season (those in a map's
+    view; the figures stay the mission's)."""
     if user is None:
         return signed_out()
     if standard not in STANDARDS:
         return _invalid(f"standard must be one of {', '.join(f'{s:g}' for s in STANDARDS)} hours")
     if season not in {s.value for s in Season}:
         return _invalid(f"season must be one of {', '.join(s.value for s in Season)}")
+    try:
+        view = view_of(bbox, zoom)
+    except InvalidInput as exc:
+        return _invalid(str(exc))
     engine = request.app.state.engine
     return CACHE.response(
-        request, ("coverage", standard, season), lambda: coverage_layer(engine, standard, season)
+        request, ("coverage", standard, season), lambda: coverage_layer(engine, standard, season), view
     )

@@ -19,7 +19,7 @@ from pochub.core.models.filters import EventFilter
 from pochub.errors import Forbidden, NotFound
 from pochub.http.auth import SESSION_COOKIE, OptionalUser, client_address, optional_user
 from pochub.http.database import DbConnection
-from pochub.services import event_views
+from pochub.services import event_views, place_views
 from pochub.services.access import authenticate, issue_credential, revoke_credential
 from pochub.web import threat_matrix
 from pochub.web.i18n import LANGUAGE_COOKIE, LANGUAGES
@@ -133,7 +133,8 @@ def operational_picture(request: Request, conn: DbConnection, user: OptionalUser
     if user is None:
         return to_login(request)
     first, last = event_views.date_range(conn)
-    return render(request, "picture.html", user=user, months=_months(first, last))
+    extent = place_views.mission_extent(conn)  # the map frames it at once, and asks its layers for that view
+    return render(request, "picture.html", user=user, months=_months(first, last), extent=extent)
 
 
 def _date(value: str | None) -> date | None:

@@ -19,6 +19,7 @@ from pochub.api.geojson import (
 )
 from pochub.api.pagination import PageRequest, page_fields, paging
 from pochub.api.responses import NOT_FOUND, SIGNED_IN
+from pochub.core.geography.view import MAX_ZOOM, MIN_ZOOM
 from pochub.core.models.filters import AreaFilter
 from pochub.errors import NotFound
 from pochub.http.auth import current_user
@@ -37,6 +38,18 @@ Tolerance = Annotated[
         le=1,
         description="Simplify boundaries to this many degrees (0 keeps them exact; 0.001 is about 100 m, "
         "0.01 about 1 km: plenty for a country-wide map).",
+    ),
+]
+
+
+Zoom = Annotated[
+    int | None,
+    Query(
+        ge=MIN_ZOOM,
+        le=MAX_ZOOM,
+        description="The zoom of the web map that shows the boundaries (256-pixel tiles): they are simplified to "
+        "about one screen pixel at it and their coordinates rounded to a tenth of one (fewer bytes on a slow "
+        "connection); overrides tolerance.",
     ),
 ]
 
@@ -86,11 +99,13 @@ def list_areas(
     area: AreaCode = None,
     bbox: BBoxText = None,
     tolerance: Tolerance = 0.0,
+    zoom: Zoom = None,
 ) -> GeoJSONResponse:
     """Admin areas as a GeoJSON FeatureCollection in P-code order, one page at a time. Boundaries are sent as
-    stored or simplified (topology kept), not re-validated point by point, so large boundaries stay fast."""
+    stored or simplified (topology kept), not re-validated point by point, so large boundaries stay fast. A
+    map asks with ``bbox`` (the areas whose bounds overlap its view) and its ``zoom``."""
     chosen = AreaFilter(level=level, area=area, bbox=parse_bbox(bbox))
-    found = place_views.area_page(conn, chosen, page.limit, page.offset, tolerance)
+    found = place_views.area_page(conn, chosen, page.limit, page.offset, tolerance, zoom)
     return GeoJSONResponse(
         collection(map(area_feature, found.items), **page_fields(request, page, found.total))
     )

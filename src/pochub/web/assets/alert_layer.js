@@ -60,9 +60,21 @@ async function start() {
   const { L, map, show } = shared;
   const layer = L.layerGroup().addTo(map);
   const count = document.getElementById("alert-layer-count");
-  box.addEventListener("change", () => (box.checked ? map.addLayer(layer) : map.removeLayer(layer)));
   let version = null;
+  let timer = null;
+  // polled only while switched on (a layer the map does not show costs no bytes); switched on, asked at once
+  box.addEventListener("change", () => {
+    if (box.checked) {
+      map.addLayer(layer);
+      window.clearTimeout(timer);
+      poll();
+    } else {
+      map.removeLayer(layer);
+      window.clearTimeout(timer);
+    }
+  });
   const poll = async () => {
+    if (!box.checked) return;
     try {
       const headers = version ? { "If-None-Match": `"${version}"` } : {};
       const response = await fetch(config.url, { headers, credentials: "same-origin", cache: "no-store" });
@@ -86,7 +98,8 @@ async function start() {
       if (count) count.replaceChildren(text.not_available);
       document.body.dataset.alertsReady = "true";
     }
-    window.setTimeout(poll, config.seconds * 1000);
+    window.clearTimeout(timer);
+    if (box.checked) timer = window.setTimeout(poll, config.seconds * 1000);
   };
   poll();
 }

@@ -1,6 +1,9 @@
 // The operational picture: admin areas as the offline base map (no tile server), events (H3 cells when zoomed
 // out, points when zoomed in), communities, bases and their units, a time slider and a details panel.
 // Every string shown comes translated from the page (#map-config); every request goes to this server only.
+// Low bandwidth (a 2G line): the map frames the mission from the page's extent before asking anything, a layer
+// is asked for only while its switch is on, and always for the visible box (and the zoom, for lines and shapes:
+// the server simplifies them to a pixel); moving the map asks again only what the new view lacks.
 import L from "leaflet";
 import "leaflet/dist/leaflet.css";
 import "./map.css";
@@ -41,18 +44,17 @@ const layers = {
   gaps: L.layerGroup(),
   reach: L.layerGroup(),
 };
-// the first view answers "where is it happening and where are we": the switches checked in the page (areas,
-// events, bases, open alerts) start on the map; the others wait to be switched on
-for (const [name, group] of Object.entries(layers)) {
+/** Is the layer's switch on (a layer without a switch always is)? */
+function shown(name) {
   const box = document.querySelector(`input[data-layer="${name}"]`);
-  if (!box || box.checked) group.addTo(map);
+  return !box || box.checked;
+}
+// the first view answers "where is it happening and where are we": the switches checked in the page (areas,
+// events, bases, open alerts) start on the map; the others wait to be switched on, and are not even asked for
+for (const [name, group] of Object.entries(layers)) {
+  if (shown(name)) group.addTo(map);
 }
 map.createPane("areasPane").style.zIndex = 250;
-// the layers are fetched at once but drawn after the areas frame the map and the events are asked for
-let markFramed;
-const framed = new Promise((resolve) => {
-  markFramed = resolve;
-});
 window.pochubMap = { L, map, show, getJSON }; // for the layers other bundles add (alert_layer.js)
 map.createPane("roadsPane").style.zIndex = 260;
 map.createPane("cellsPane").style.zIndex = 300;
@@ -78,11 +80,11 @@ async function getJSON(url, signal) {
 }
 
 /** Every page of a paged list (features of a FeatureCollection, or items). */
-async function getAll(url, key = "features") {
+async function getAll(url, key = "features", signal = undefined) {
   const collected = [];
   let next = url;
   while (next) {
-    const page = await getJSON(next);
+    const page = await getJSON(next, signal);
     collected.push(...(page[key] || []));
     next = page.next ? page.next.replace(/^https?:\/\/[^/]+/, "") : null;
   }
@@ -131,43 +133,54 @@ const yesNoUnknown = (value) => (value === null || value === undefined ? text.un
 const count = (value) => (value === null || value === undefined ? "" : numberFormat.format(value));
 
 // ---- admin areas ----
-async function loadAreas() {
-  try {
-    const [regions, districts] = await Promise.all([
-      getAll("/api/v1/areas?level=1&tolerance=0.005&limit=5000"),
-      getAll("/api/v1/areas?level=2&tolerance=0.005&limit=5000"),
-    ]);
-    const districtLayer = L.geoJSON(districts, {
-      pane: "areasPane",
-      style: { color: "#6b7a8f", weight: 1, fillColor: "#eef1ea", fillOpacity: 1 },
-      onEachFeature: (feature, layer) => {
-        layer.on("click", () => showArea(feature.properties));
-        layer.bindTooltip(asText(feature.properties.name), { sticky: true });
-      },
-    });
-    const regionLayer = L.geoJSON(regions, {
-      pane: "areasPane",
-      interactive: false,
-      style: { color: "#3d4a5c", weight: 2.5, fill: false },
-    });
-    layers.areas.addLayer(districtLayer).addLayer(regionLayer);
-    const bounds = (districts.length ? districtLayer : regionLayer).getBounds();
-    const focus = focusArea(districtLayer, regionLayer);
-    if (bounds.isValid()) {
-      firstView = { bounds: focus ? focus.getBounds() : bounds, padding: focus ? [20, 20] : [12, 12] };
-      frame();
-      // bounded only once framed: bounding the first view (far away) started a pan that, ending after the
-      // framing, moved the mission a third of the map north and cut its south off
-      map.setMaxBounds(bounds.pad(0.5));
-    }
-    return bounds.isValid();
-  } catch (error) {
-    unavailable("areas");
-    return false;
+async function fetchAreas(view, signal) {
+  const [regions, districts] = await Promise.all([
+    getAll(`/api/v1/areas?level=1&limit=5000&${view}`, "features", signal),
+    getAll(`/api/v1/areas?level=2&limit=5000&${view}`, "features", signal),
+  ]);
+  return { regions, districts };
+}
+
+let focused = false;
+function drawAreas({ regions, districts }) {
+  layers.areas.clearLayers();
+  const districtLayer = L.geoJSON(districts, {
+    pane: "areasPane",
+    style: { color: "#6b7a8f", weight: 1, fillColor: "#eef1ea", fillOpacity: 1 },
+    onEachFeature: (feature, layer) => {
+      layer.on("click", () => showArea(feature.properties));
+      layer.bindTooltip(asText(feature.properties.name), { sticky: true });
+    },
+  });
+  const regionLayer = L.geoJSON(regions, {
+    pane: "areasPane",
+    interactive: false,
+    style: { color: "#3d4a5c", weight: 2.5, fill: false },
+  });
+  layers.areas.addLayer(districtLayer).addLayer(regionLayer);
+  const focus = focusArea(districtLayer, regionLayer);
+  if (focus && !focused) {
+    // the area the URL asks for, framed once (the areas are then asked again at the closer zoom)
+    focused = true;
+    showArea(focus.feature.properties);
+    firstView = { bounds: focus.getBounds(), padding: [20, 20] };
+    frame();
   }
 }
 
-/** The area the URL asks for (a threat's evidence), outlined and described in the panel; null if none. */
+/** The mission's box (from the page): framed before any layer is asked for, so that each asks for that view. */
+function frameMission() {
+  if (!config.extent) return;
+  const [west, south, east, north] = config.extent;
+  const bounds = L.latLngBounds([south, west], [north, east]);
+  firstView = { bounds, padding: [12, 12] };
+  frame();
+  // bounded only once framed: bounding the first view (far away) started a pan that, ending after the
+  // framing, moved the mission a third of the map north and cut its south off
+  map.setMaxBounds(bounds.pad(0.5));
+}
+
+/** The area the URL asks for (a threat's evidence), outlined; null if none. */
 function focusArea(...groups) {
   const pcode = wanted.get("area");
   let found = null;
@@ -176,10 +189,7 @@ function focusArea(...groups) {
       if (pcode && !found && layer.feature.properties.pcode === pcode) found = layer;
     });
   }
-  if (found) {
-    found.setStyle({ color: "#0d3b66", weight: 4 });
-    showArea(found.feature.properties);
-  }
+  if (found) found.setStyle({ color: "#0d3b66", weight: 4 });
   return found;
 }
 
@@ -284,9 +294,13 @@ function detailFor(zoom) {
 }
 
 async function loadEvents() {
-  lastAsked = { box: map.getBounds().pad(0.15), detail: detailFor(map.getZoom()) };
   const chosen = period();
   describePeriod();
+  if (!shown("events")) {
+    lastAsked = null; // switched off: asked for when switched on again
+    return;
+  }
+  lastAsked = { box: map.getBounds().pad(0.15), detail: detailFor(map.getZoom()) };
   layers.events.clearLayers();
   if (!chosen) return;
   if (eventsRequest) eventsRequest.abort();
@@ -418,32 +432,32 @@ async function loadAreaRisk() {
   }
 }
 
-async function loadCommunities() {
+async function fetchCommunities(view, signal) {
+  // one cached response with each community's risk band (server-side); the paged API is the fallback
   try {
-    // one cached response with each community's risk band (server-side); the paged API is the fallback
-    let communities;
-    try {
-      communities = (await getJSON("/map/communities.json")).features;
-    } catch (error) {
-      if (error.message === "signed out") throw error;
-      [communities] = await Promise.all([getAll("/api/v1/communities?limit=5000"), loadAreaRisk()]);
-    }
-    await framed;
-    const layer = L.geoJSON(communities, {
-      pointToLayer: (feature, latlng) =>
-        L.circleMarker(latlng, {
-          radius: Math.max(3, Math.min(9, Math.sqrt(feature.properties.population) / 25)),
-          color: "#ffffff", // a white ring tells communities from events (dark rings)
-          weight: 1.5,
-          fillColor: RISK_COLOURS[riskOf(feature.properties)] || UNKNOWN_RISK,
-          fillOpacity: 0.9,
-        }),
-      onEachFeature: (feature, marker) => marker.on("click", () => showCommunity(feature.properties)),
-    });
-    layers.communities.addLayer(layer);
+    return await getJSON(`/map/communities.json?${view}`, signal);
   } catch (error) {
-    unavailable("communities");
+    if (error.message === "signed out" || error.name === "AbortError") throw error;
+    const [features] = await Promise.all([getAll(`/api/v1/communities?limit=5000&${view}`, "features", signal), loadAreaRisk()]);
+    return { features };
   }
+}
+
+function drawCommunities(data) {
+  layers.communities.clearLayers();
+  note("communities", data.truncated ? text.communities_truncated.replace("{count}", count(data.features.length)) : "");
+  const layer = L.geoJSON(data.features, {
+    pointToLayer: (feature, latlng) =>
+      L.circleMarker(latlng, {
+        radius: Math.max(3, Math.min(9, Math.sqrt(feature.properties.population) / 25)),
+        color: "#ffffff", // a white ring tells communities from events (dark rings)
+        weight: 1.5,
+        fillColor: RISK_COLOURS[riskOf(feature.properties)] || UNKNOWN_RISK,
+        fillOpacity: 0.9,
+      }),
+    onEachFeature: (feature, marker) => marker.on("click", () => showCommunity(feature.properties)),
+  });
+  layers.communities.addLayer(layer);
 }
 
 /** A community's risk band: the highest band of the threats of its admin area (or the areas above it). */
@@ -479,70 +493,74 @@ const PERCEIVED_COLOURS = [
 ];
 const percent = (share) => `${Math.round(share * 100)} %`;
 
-async function loadPerceived() {
-  try {
-    const data = await getJSON("/map/perceived.json");
-    await framed;
-    const layer = L.geoJSON(data.features, {
-      pointToLayer: (feature, latlng) =>
-        L.circleMarker(latlng, {
-          radius: 7,
-          color: "#3f2a56", // a violet ring: what people say, not what was recorded
-          weight: 2,
-          fillColor: PERCEIVED_COLOURS.find(([floor]) => feature.properties.unsafe >= floor)[1],
-          fillOpacity: 0.85,
-        }),
-      onEachFeature: (feature, marker) =>
-        marker.on("click", () => {
-          const p = feature.properties;
-          show(p.name, [
-            [text.kind, text.perceived_kind],
-            [text.perceived_unsafe, `${percent(p.unsafe)} (${percent(p.low)}–${percent(p.high)})`],
-            [text.perceived_respondents, count(p.respondents)],
-            [text.perceived_survey, `${p.survey}, ${p.wave}`],
-            [text.pcode, p.pcode],
-          ]);
-        }),
-    });
-    layers.perceived.addLayer(layer);
-  } catch (error) {
-    if (error.message !== "signed out") unavailable("perceived");
-  }
+async function fetchPerceived(view, signal) {
+  return getJSON(`/map/perceived.json?${view}`, signal);
+}
+
+function drawPerceived(data) {
+  layers.perceived.clearLayers();
+  const layer = L.geoJSON(data.features, {
+    pointToLayer: (feature, latlng) =>
+      L.circleMarker(latlng, {
+        radius: 7,
+        color: "#3f2a56", // a violet ring: what people say, not what was recorded
+        weight: 2,
+        fillColor: PERCEIVED_COLOURS.find(([floor]) => feature.properties.unsafe >= floor)[1],
+        fillOpacity: 0.85,
+      }),
+    onEachFeature: (feature, marker) =>
+      marker.on("click", () => {
+        const p = feature.properties;
+        show(p.name, [
+          [text.kind, text.perceived_kind],
+          [text.perceived_unsafe, `${percent(p.unsafe)} (${percent(p.low)}–${percent(p.high)})`],
+          [text.perceived_respondents, count(p.respondents)],
+          [text.perceived_survey, `${p.survey}, ${p.wave}`],
+          [text.pcode, p.pcode],
+        ]);
+      }),
+  });
+  layers.perceived.addLayer(layer);
 }
 
 // ---- bases and units ----
 const BASE_LETTERS = { mission_hq: "M", sector_hq: "S", company_operating_base: "C", temporary_operating_base: "T" };
 let unitsByBase = {};
 
-async function loadBases() {
-  try {
-    const [bases, units] = await Promise.all([getAll("/api/v1/bases?limit=5000"), getAll("/api/v1/units?limit=5000", "items")]);
-    await framed;
-    unitsByBase = {};
-    for (const unit of units) (unitsByBase[unit.home_base.base_id] ||= []).push(unit);
-    for (const base of bases) {
-      const [lon, lat] = base.geometry.coordinates;
-      const p = base.properties;
-      const marker = L.marker([lat, lon], {
-        icon: L.divIcon({
-          className: `base-icon base-${p.base_type}`,
-          html: `<span aria-hidden="true">${BASE_LETTERS[p.base_type] || "B"}</span>`,
-          iconSize: [20, 20],
-        }),
-        title: `${p.name} (${label("baseTypes", p.base_type)})`,
-        alt: p.name,
-        keyboard: true,
-        riseOnHover: true,
-      });
-      marker.on("click", () => showBase(p));
-      // a focused base is a button: Enter or Space opens it (Leaflet only makes it focusable)
-      marker.on("keypress", (event) => {
-        if (event.originalEvent.key === "Enter" || event.originalEvent.key === " ") showBase(p);
-      });
-      layers.bases.addLayer(marker);
-    }
-  } catch (error) {
-    unavailable("bases");
+let units = null; // the units (not a map layer: what a base's panel lists), asked for once
+async function fetchBases(view, signal) {
+  const [bases, all] = await Promise.all([
+    getAll(`/api/v1/bases?limit=5000&${view}`, "features", signal),
+    units || getAll("/api/v1/units?limit=5000", "items", signal),
+  ]);
+  units = all;
+  return bases;
+}
+
+function drawBases(bases) {
+  layers.bases.clearLayers();
+  unitsByBase = {};
+  for (const unit of units) (unitsByBase[unit.home_base.base_id] ||= []).push(unit);
+  for (const base of bases) {
+    const [lon, lat] = base.geometry.coordinates;
+    const p = base.properties;
+    const marker = L.marker([lat, lon], {
+      icon: L.divIcon({
+        className: `base-icon base-${p.base_type}`,
+        html: `<span aria-hidden="true">${BASE_LETTERS[p.base_type] || "B"}</span>`,
+        iconSize: [20, 20],
+      }),
+      title: `${p.name} (${label("baseTypes", p.base_type)})`,
+      alt: p.name,
+      keyboard: true,
+      riseOnHover: true,
+    });
+    marker.on("click", () => showBase(p));
+    // a focused base is a button: Enter or Space opens it (Leaflet only makes it focusable)
+    marker.on("keypress", (event) => {
+      if (event.originalEvent.key === "Enter" || event.originalEvent.key === " ") showBase(p);
+    });
+    layers.bases.addLayer(marker);
   }
 }
 
@@ -578,14 +596,22 @@ function showBase(base) {
 }
 
 // ---- layer switches, slider, start-up ----
-const drawLater = {};
-/** Draw a layer now when its switch is on, else the first time it is switched on (``again``: redraw on reload). */
-function whenShown(name, draw, again = false) {
-  const box = document.querySelector(`input[data-layer="${name}"]`);
-  if (!box || box.checked) {
-    draw();
-    delete drawLater[name];
-  } else if (again || !drawLater[name]) drawLater[name] = draw;
+/** A short note beside a layer's switch (empty: none). */
+function note(layer, message) {
+  const box = document.querySelector(`input[data-layer="${layer}"]`);
+  if (!box) return;
+  const holder = box.closest("label");
+  let span = holder.querySelector(".layer-note");
+  if (!message) {
+    if (span) span.remove();
+    return;
+  }
+  if (!span) {
+    span = document.createElement("span");
+    span.className = "layer-note";
+    holder.append(" ", span);
+  }
+  span.textContent = message;
 }
 
 /** Hide the legend's groups and entries whose layers are all switched off (the open alerts have their own switch). */
@@ -605,13 +631,15 @@ for (const box of document.querySelectorAll("input[data-layer], input[data-alert
 
 for (const box of document.querySelectorAll("input[data-layer]")) {
   box.addEventListener("change", () => {
-    if (box.checked && drawLater[box.dataset.layer]) {
-      drawLater[box.dataset.layer]();
-      delete drawLater[box.dataset.layer];
-    }
-    const layer = layers[box.dataset.layer];
-    if (box.checked) map.addLayer(layer);
-    else map.removeLayer(layer);
+    const name = box.dataset.layer;
+    const layer = layers[name];
+    if (box.checked) {
+      map.addLayer(layer);
+      // asked for now if never asked, or if the map moved out of what was asked while it was off
+      if (name === "events") {
+        if (!lastAsked || !lastAsked.box.contains(map.getBounds()) || lastAsked.detail !== detailFor(map.getZoom())) loadEvents();
+      } else if (sourceOf[name]) refresh(sourceOf[name]);
+    } else map.removeLayer(layer);
   });
 }
 
@@ -638,19 +666,18 @@ const ROAD_STYLES = {
   track: { color: "#c8b99a", weight: 0.8, dashArray: "3 3" },
 };
 
-async function loadRoads() {
-  try {
-    const data = await getJSON("/map/roads.json");
-    await framed;
-    const layer = L.geoJSON(data.features, {
-      pane: "roadsPane",
-      style: (feature) => ({ opacity: 0.9, ...(ROAD_STYLES[feature.properties.road_class] || ROAD_STYLES.track) }),
-      onEachFeature: (feature, line) => line.on("click", () => showRoad(feature.properties)),
-    });
-    layers.roads.addLayer(layer);
-  } catch (error) {
-    if (error.message !== "signed out") unavailable("roads");
-  }
+async function fetchRoads(view, signal) {
+  return getJSON(`/map/roads.json?${view}`, signal);
+}
+
+function drawRoads(data) {
+  layers.roads.clearLayers();
+  const layer = L.geoJSON(data.features, {
+    pane: "roadsPane",
+    style: (feature) => ({ opacity: 0.9, ...(ROAD_STYLES[feature.properties.road_class] || ROAD_STYLES.track) }),
+    onEachFeature: (feature, line) => line.on("click", () => showRoad(feature.properties)),
+  });
+  layers.roads.addLayer(layer);
 }
 
 function showRoad(road) {
@@ -664,29 +691,25 @@ const HOT_COLOURS = { hot99: "#b2182b", hot95: "#ef8a62", hot90: "#fddbc7", cold
 const PATTERN_COLOURS = { new: "#7b3294", consecutive: "#c2a5cf", intensifying: "#40004b", persistent: "#762a83", diminishing: "#9970ab", sporadic: "#e7d4e8", oscillating: "#d9f0d3", historical: "#a6dba0" };
 let hotspotInfo = {};
 
-async function loadHotspots() {
-  try {
-    const data = await getJSON("/map/hotspots.json");
-    await framed;
-    hotspotInfo = data;
-    const cells = (keep) => data.features.filter(keep);
-    // hidden at start: drawn the first time they are switched on (keeps the start-up's main thread short)
-    whenShown("hotspots", () => layers.hotspots.addLayer(L.geoJSON(cells((f) => f.properties.class !== "none"), {
-      pane: "cellsPane",
-      style: (f) => ({ color: "#5a0f14", weight: 0.6, fillColor: HOT_COLOURS[f.properties.class], fillOpacity: 0.55 }),
-      onEachFeature: (feature, shape) => shape.on("click", () => showHotspot(feature.properties)),
-    })));
-    whenShown("emerging", () => layers.emerging.addLayer(L.geoJSON(cells((f) => f.properties.pattern), {
-      pane: "cellsPane",
-      style: (f) => ({ color: "#3f1d4d", weight: 1, fillColor: PATTERN_COLOURS[f.properties.pattern] || "#c2a5cf", fillOpacity: 0.6 }),
-      onEachFeature: (feature, shape) => shape.on("click", () => showHotspot(feature.properties)),
-    })));
-  } catch (error) {
-    if (error.message !== "signed out") {
-      unavailable("hotspots");
-      unavailable("emerging");
-    }
-  }
+async function fetchHotspots(view, signal) {
+  return getJSON(`/map/hotspots.json?${view}`, signal);
+}
+
+function drawHotspots(data) {
+  hotspotInfo = data;
+  const cells = (keep) => data.features.filter(keep);
+  layers.hotspots.clearLayers();
+  layers.emerging.clearLayers();
+  layers.hotspots.addLayer(L.geoJSON(cells((f) => f.properties.class !== "none"), {
+    pane: "cellsPane",
+    style: (f) => ({ color: "#5a0f14", weight: 0.6, fillColor: HOT_COLOURS[f.properties.class], fillOpacity: 0.55 }),
+    onEachFeature: (feature, shape) => shape.on("click", () => showHotspot(feature.properties)),
+  }));
+  layers.emerging.addLayer(L.geoJSON(cells((f) => f.properties.pattern), {
+    pane: "cellsPane",
+    style: (f) => ({ color: "#3f1d4d", weight: 1, fillColor: PATTERN_COLOURS[f.properties.pattern] || "#c2a5cf", fillOpacity: 0.6 }),
+    onEachFeature: (feature, shape) => shape.on("click", () => showHotspot(feature.properties)),
+  }));
 }
 
 function showHotspot(cell) {
@@ -713,42 +736,34 @@ function showHotspot(cell) {
 
 const standardInput = document.getElementById("coverage-standard");
 const coverageOutput = document.getElementById("coverage-figures");
-let coverageRequest = 0;
 
-async function loadCoverage() {
-  const request = ++coverageRequest;
+async function fetchCoverage(view, signal) {
   const standard = standardInput ? standardInput.value : "4";
-  try {
-    const data = await getJSON(`/map/coverage.json?standard=${encodeURIComponent(standard)}&season=dry`);
-    await framed;
-    if (request !== coverageRequest) return;
-    layers.gaps.clearLayers();
-    layers.reach.clearLayers();
-    whenShown("reach", () => layers.reach.addLayer(L.geoJSON(data.features.filter((f) => f.properties.kind === "reach"), {
-      pane: "cellsPane",
-      style: { color: "#1565c0", weight: 1.2, fillColor: "#64b5f6", fillOpacity: 0.15, dashArray: "4 3" },
-      onEachFeature: (feature, shape) => shape.on("click", () => showReach(feature.properties, data)),
-    })), true);
-    const gaps = L.geoJSON(data.features.filter((f) => f.properties.kind === "gap"), {
-      pointToLayer: (feature, latlng) =>
-        L.circleMarker(latlng, { radius: 6, color: "#000000", weight: 2, fill: false, dashArray: "2 2" }),
-      onEachFeature: (feature, marker) => marker.on("click", () => showGap(feature.properties, data)),
-    });
-    layers.gaps.addLayer(gaps);
-    if (coverageOutput) {
-      coverageOutput.textContent = data.covered_share === undefined
-        ? text.coverage_unavailable
-        : text.coverage_figures
-            .replace("{share}", `${Math.round(data.covered_share * 1000) / 10}`)
-            .replace("{hours}", numberFormat.format(data.standard_hours))
-            .replace("{gaps}", count(data.gap_communities))
-            .replace("{population}", count(data.gap_population));
-    }
-  } catch (error) {
-    if (error.message !== "signed out") {
-      unavailable("gaps");
-      unavailable("reach");
-    }
+  return getJSON(`/map/coverage.json?standard=${encodeURIComponent(standard)}&season=dry&${view}`, signal);
+}
+
+function drawCoverage(data) {
+  layers.gaps.clearLayers();
+  layers.reach.clearLayers();
+  layers.reach.addLayer(L.geoJSON(data.features.filter((f) => f.properties.kind === "reach"), {
+    pane: "cellsPane",
+    style: { color: "#1565c0", weight: 1.2, fillColor: "#64b5f6", fillOpacity: 0.15, dashArray: "4 3" },
+    onEachFeature: (feature, shape) => shape.on("click", () => showReach(feature.properties, data)),
+  }));
+  const gaps = L.geoJSON(data.features.filter((f) => f.properties.kind === "gap"), {
+    pointToLayer: (feature, latlng) =>
+      L.circleMarker(latlng, { radius: 6, color: "#000000", weight: 2, fill: false, dashArray: "2 2" }),
+    onEachFeature: (feature, marker) => marker.on("click", () => showGap(feature.properties, data)),
+  });
+  layers.gaps.addLayer(gaps);
+  if (coverageOutput) {
+    coverageOutput.textContent = data.covered_share === undefined
+      ? text.coverage_unavailable
+      : text.coverage_figures
+          .replace("{share}", `${Math.round(data.covered_share * 1000) / 10}`)
+          .replace("{hours}", numberFormat.format(data.standard_hours))
+          .replace("{gaps}", count(data.gap_communities))
+          .replace("{population}", count(data.gap_population));
   }
 }
 
@@ -767,18 +782,68 @@ function showReach(reach, data) {
     [text.communities_reached.replace("{hours}", numberFormat.format(data.standard_hours)), count(reach.communities)],
   ]);
 }
-if (standardInput) standardInput.addEventListener("change", loadCoverage);
+
+// ---- what each layer asks for: the view (box, and zoom for lines and shapes), only while a switch is on ----
+// ``byZoom``: lines and shapes, simplified to the zoom (asked again when it changes); points are asked by box
+// only (they look the same at every zoom). Layers that share a request (hot spots, coverage) draw together.
+const sources = [
+  { layers: ["areas"], fetch: fetchAreas, draw: drawAreas, byZoom: true },
+  { layers: ["communities"], fetch: fetchCommunities, draw: drawCommunities },
+  { layers: ["perceived"], fetch: fetchPerceived, draw: drawPerceived },
+  { layers: ["bases"], fetch: fetchBases, draw: drawBases },
+  { layers: ["roads"], fetch: fetchRoads, draw: drawRoads, byZoom: true },
+  { layers: ["hotspots", "emerging"], fetch: fetchHotspots, draw: drawHotspots, byZoom: true },
+  { layers: ["gaps", "reach"], fetch: fetchCoverage, draw: drawCoverage, byZoom: true },
+];
+const sourceOf = {};
+for (const source of sources) for (const name of source.layers) sourceOf[name] = source;
+
+/** The zoom a layer is asked at: the next whole zoom up (never coarser than what the map shows). */
+function zoomAsked() {
+  return Math.ceil(map.getZoom());
+}
+
+/** Ask for a source's layers in the current view, unless none is switched on or what was asked still covers
+ * the view (``force``: ask anyway, e.g. another response standard). Resolves once drawn (or failed). */
+async function refresh(source, force = false) {
+  if (!source.layers.some(shown)) return;
+  const zoom = zoomAsked();
+  const last = source.asked;
+  if (!force && last && last.box.contains(map.getBounds()) && (!source.byZoom || last.zoom === zoom)) return;
+  source.asked = { box: map.getBounds().pad(0.15), zoom };
+  const view = `bbox=${viewBox()}${source.byZoom ? `&zoom=${zoom}` : ""}`;
+  if (source.request) source.request.abort();
+  const request = (source.request = new AbortController());
+  try {
+    const data = await source.fetch(view, request.signal);
+    if (request.signal.aborted) return;
+    source.draw(data);
+    for (const name of source.layers) {
+      const box = document.querySelector(`input[data-layer="${name}"]`);
+      if (box) box.dataset.drawn = "true"; // for the tests: the layer holds what was asked
+    }
+  } catch (error) {
+    if (error.name === "AbortError") return;
+    source.asked = null;
+    if (error.message !== "signed out") source.layers.forEach(unavailable);
+  }
+}
+
+if (standardInput) standardInput.addEventListener("change", () => refresh(sourceOf.gaps, true));
+// moving the map asks again what the new view lacks (after the move settles)
+let moved = null;
+map.on("moveend", () => {
+  clearTimeout(moved);
+  moved = setTimeout(() => sources.forEach((source) => refresh(source)), 200);
+});
 
 async function start() {
   describePeriod();
-  // the layers that do not depend on the view load beside the areas; the events once the map is framed
-  const layersLoaded = Promise.all([
-    loadCommunities(), loadPerceived(), loadBases(), loadRoads(), loadHotspots(), loadCoverage(),
-  ]);
-  await loadAreas();
+  frameMission(); // the first view is known before anything is asked for
   clearTimeout(pending); // the moveend of framing the map: load now, once
+  clearTimeout(moved);
+  const layersLoaded = Promise.all(sources.map((source) => refresh(source)));
   loadEvents();
-  markFramed();
   await layersLoaded;
   document.body.dataset.layersReady = "true";
   await eventsSettled();
@@ -790,7 +855,7 @@ function eventsSettled() {
   return new Promise((resolve) => {
     const check = () => {
       const failed = document.querySelector('input[data-layer="events"]:disabled');
-      if (!config.months.length || document.body.dataset.eventsReady || failed) resolve();
+      if (!config.months.length || document.body.dataset.eventsReady || failed || !shown("events")) resolve();
       else setTimeout(check, 25);
     };
     check();
