@@ -399,7 +399,7 @@ def test_an_alert_goes_from_intake_to_review_through_the_page_forms(
         "Received", "Acknowledge", "Verify", "Classify", "Transmit", "Decide the response", "Deploy",
         "Record the outcome", "Record the feedback", "Close", "After-action review",
     ):  # fmt: skip
-        assert f"<td>{step}</td>" in history, step
+        assert f'<td data-label="What was done">{step}</td>' in history, step
     assert "called the chief back" in history and "(Planner)" in history
     assert "A patrol came; it stays tonight." in page and "acknowledged within the hour" in page
     assert action_forms(page) == []

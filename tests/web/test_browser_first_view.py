@@ -1,8 +1,8 @@
 """The operational picture's first view in Chromium (issue 14, item 8), in English and French: on a 1440 x 900
 screen it frames the whole mission (every area, base and community inside the map's bounds, the map inside the
 window), starts with the layers that say where it happens and where we are, and keeps the legend in view
-without scrolling; on a 390 x 844 phone the map takes most of the screen, the legend stays off it and nothing
-is wider than the screen.
+without scrolling; on a 390 x 844 phone the map takes most of the screen, the legend stays off it (in the layers
+drawer) and nothing is wider than the screen.
 Screenshots go to tests/web/artifacts/ (picture-first-view-*.png)."""
 
 from __future__ import annotations
@@ -136,8 +136,17 @@ def test_on_a_phone_the_map_takes_most_of_the_screen_and_the_legend_stays_off_it
     assert the_map["width"] >= 0.9 * size["width"], the_map
     # nothing wider than the screen (the header's tools wrap): the page never pans sideways
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    # the layers and the legend wait in a drawer (issue 18): off the map until its button opens them, then over
+    # the lower part of the screen only, the top of the map still in view
+    expect(page.locator("section.map-legend")).to_be_hidden()
+    page.locator("button.layers-button").click()
     legend = box(page, "section.map-legend")
-    # the legend is below the map, not over it
-    assert legend["y"] >= the_map["y"] + the_map["height"], (legend, the_map)
+    drawer = box(page, "#map-layers")
+    assert drawer["y"] >= size["height"] * 0.4 and drawer["y"] > the_map["y"] + 0.3 * the_map["height"], (
+        drawer
+    )
+    assert legend["y"] >= drawer["y"], (legend, drawer)
+    page.keyboard.press("Escape")
+    expect(page.locator("section.map-legend")).to_be_hidden()
     assert_the_mission_is_framed(page)
     screenshot(page, f"picture-first-view-phone-{page.evaluate('document.documentElement.lang')}")
