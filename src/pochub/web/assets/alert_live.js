@@ -2,6 +2,7 @@
 // (an ETag: an unchanged desk answers 304 with no body), redraw the list in place, say when they last checked,
 // count new and overdue alerts in the tab's title, and, when the user turns it on (off by default, remembered in
 // this browser), flash and beep for a new immediate alert. Text from data becomes text nodes, never HTML.
+import "./lazy_bundle.js"; // the inbox's chart, fetched when it comes near the screen
 const configElement = document.getElementById("alert-live-config");
 const config = configElement ? JSON.parse(configElement.textContent) : null;
 const CUE_KEY = "pochub.alertCue";
