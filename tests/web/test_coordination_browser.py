@@ -40,7 +40,7 @@ TEXT = {
     },
     "fr": {
         "agenda": "Groupe de travail sur la protection des civils", "open_points": "Points d'action ouverts",
-        "record": "Enregistrer la réunion", "escalated": "escaladé à Groupe de gestion principal sur la protection",
+        "record": "Enregistrer la réunion", "escalated": "remonté vers Groupe de gestion principal sur la protection",
         "my_points": "Les points d'action dont mon poste est responsable", "done_button": "Fait", "done_status": "fait",
         "closed": None, "sitrep_done": r"achevés : (\d+)",
     },
