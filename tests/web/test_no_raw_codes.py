@@ -61,6 +61,9 @@ PYTHON_NONE = re.compile(r"\bNone\b")
 """Python's None is looked for in French pages only: there no word is spelled so, while English pages may say
 "None (no response or referral)"; a None that leaks leaks in both languages (the same templates)."""
 KEY_VALUE = re.compile(r"\b[a-z][a-z_]*=\S")
+PIPED = re.compile(r"\w\|\w")
+"""Values joined by a bar: a threat matrix row's key (``KT0305|killing|MPR``) shown instead of its area, threat and
+perpetrator."""
 SNAKE = re.compile(r"(?<![\w@./-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w@/-]|\.\w)")
 
 
@@ -188,7 +191,7 @@ def links(page: str) -> list[str]:
 
 def leaks(text: str, allowed: set[str], language: str = "fr") -> list[str]:
     found = []
-    for pattern in (REPR, KEY_VALUE, *([PYTHON_NONE] if language == "fr" else [])):
+    for pattern in (REPR, KEY_VALUE, PIPED, *([PYTHON_NONE] if language == "fr" else [])):
         found += [text[max(0, m.start() - 40) : m.end() + 40] for m in pattern.finditer(text)]
     found += [
         text[max(0, m.start() - 40) : m.end() + 40] for m in SNAKE.finditer(text) if m.group(0) not in allowed
@@ -248,6 +251,7 @@ def test_the_checks_catch_what_leaked_before() -> None:
         "Tier: None",
         "{'a': 1}",
         "False",
+        "requested from a threat of the matrix: KT0305|killing|MPR: Movement of Patriots for Renewal",
     ):
         assert leaks(leaked, allowed), leaked
     for fine in (

@@ -212,25 +212,35 @@ def actions_list(
 ) -> None:
     """The action points board: overdue first."""
     from pochub.core.coordination_practice.actions import ACTION_STATUS_LABELS
+    from pochub.core.models.coordination import structure_in
     from pochub.services.action_points import action_points_board
+    from pochub.services.forums import forum_structure
+    from pochub.services.threat_names import threat_texts_of
 
     _ = gettext_for(language.value)
-    records = action_points_board(state(ctx).engine(), acting_user(ctx, as_user), body_id=body, owner_post=post,
+    engine = state(ctx).engine()
+    records = action_points_board(engine, acting_user(ctx, as_user), body_id=body, owner_post=post,
                                   team_id=team, include_ended=include_ended)  # fmt: skip
     if fmt is Format.json:
         out.print_json(json.dumps([r.as_dict() for r in records]))
         return
-    table = Table(_("Action point"), _("Owner"), _("Due"), _("Status"), _("Body"), _("Joint team"))
+    threats = threat_texts_of(engine, (r.point.links.threat_key for r in records))
+    structure = structure_in(forum_structure(engine), language.value) if records else None
+    table = Table(_("Action point"), _("Owner"), _("Due"), _("Status"), _("Body"), _("Threat"), _("Joint team"))
     for r in records:
+        assert structure is not None
         status = in_language(ACTION_STATUS_LABELS[r.point.status], language.value) + (
             f" ({_('overdue')})" if r.overdue else ""
         )
+        body_of = structure.body(r.point.body_id)
+        key = r.point.links.threat_key
         table.add_row(
-            f"{r.reference} {r.point.what}",
-            r.point.owner_post,
+            f"{r.reference} {in_language(r.what_text, language.value)}",
+            structure.title_of(r.point.owner_post),
             r.point.due.isoformat(),
             status,
-            r.point.body_id,
+            str(body_of.name) if body_of is not None else r.point.body_id,
+            in_language(threats[key], language.value) if key else "",
             _("team %(number)s") % {"number": r.team_id} if r.team_id is not None else "",
         )
     out.print(table)

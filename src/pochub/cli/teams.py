@@ -219,3 +219,62 @@ def teams_list(
             ", ".join(in_language(COMPONENT_LABELS[c], language.value) for c in r.team.missing),
         )  # fmt: skip
     out.print(table)
+
+
+@teams_app.command("show")
+def teams_show(
+    ctx: typer.Context,
+    team: int,
+    as_user: AsUser,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    language: Language = DocumentLanguage.en,
+) -> None:
+    """One team of your area: what it answers (a threat row named by its area, threat and perpetrator), its members
+    and the components it lacks, its plan, its findings and its steps."""
+    from pochub.core.models.taxonomy import threat_label
+    from pochub.core.teams.missions import (
+        COMPONENT_LABELS,
+        KIND_LABELS,
+        ORIGIN_LABELS,
+        SEASON_LABELS,
+        STATUS_LABELS,
+        TeamStatus,
+    )
+    from pochub.services import joint_teams
+
+    _ = gettext_for(language.value)
+    engine = state(ctx).engine()
+    record = joint_teams.team(engine, acting_user(ctx, as_user), team)
+    if as_json:
+        print(json.dumps(joint_teams.team_document(record), ensure_ascii=False, indent=1))
+        return
+    found, titles = record.team, joint_teams.post_titles(engine, language.value)
+    lines = [
+        f"{in_language(KIND_LABELS[found.kind], language.value)} {record.team_id} — {record.community}",
+        in_language(STATUS_LABELS[found.status], language.value) + " · " + _("requested from %(origin)s: %(reference)s")
+        % {"origin": in_language(ORIGIN_LABELS[found.origin], language.value),
+           "reference": in_language(record.origin_text, language.value)},
+        found.purpose, "", _("Members"),
+        *(f"  {in_language(COMPONENT_LABELS[m.component], language.value)}: {titles.get(m.post, m.post)}"
+          for m in found.members),
+    ]  # fmt: skip
+    if found.missing:
+        lines.append(_("Missing components:") + " " + ", ".join(
+            in_language(COMPONENT_LABELS[c], language.value) for c in found.missing))  # fmt: skip
+    lines += ["", _("Plan")]
+    plan = found.plan
+    lines.append(_("Not planned yet.") if plan is None else _(
+        "Escort: %(unit)s from %(base)s, %(hours)s h by road in the %(season)s season, leaving %(departs)s."
+    ) % {"unit": plan.escort_unit, "base": plan.base, "hours": f"{plan.travel_hours:.1f}",
+         "season": in_language(SEASON_LABELS.get(plan.season, plan.season), language.value),
+         "departs": plan.departs.strftime("%Y-%m-%d %H:%M UTC")})  # fmt: skip
+    if found.findings is not None:
+        lines += ["", _("Threats heard")]
+        lines += [f"  {in_language(threat_label(f.threat_type.value), language.value)}"
+                  + (f" — {f.perpetrator}" if f.perpetrator else "") for f in found.findings.threats]  # fmt: skip
+        lines += [_("Needs"), *(f"  {n}" for n in found.findings.needs)]
+        lines += [_("Recommendations"), *(f"  {r}" for r in found.findings.recommendations)]
+    lines += ["", _("Steps")]
+    lines += [f"  {at:%Y-%m-%d %H:%M} · {actor} · {in_language(STATUS_LABELS[TeamStatus(status)], language.value)}"
+              + (f" · {note}" if note else "") for _a, status, note, actor, at in record.steps]  # fmt: skip
+    out.print("\n".join(lines), highlight=False, markup=False)

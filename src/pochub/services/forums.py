@@ -37,10 +37,10 @@ from pochub.core.coordination_practice.forums import (
     check_meeting,
 )
 from pochub.core.models.access import User
-from pochub.core.models.coordination import Structure
+from pochub.core.models.coordination import Structure, structure_in
 from pochub.core.models.filters import AlertFilter
-from pochub.core.models.taxonomy import threat_label
 from pochub.core.text import N_, Message
+from pochub.core.threats.keys import threat_row_text
 from pochub.core.toolkit.terms_of_reference import terms_of_reference
 from pochub.errors import Forbidden, InvalidInput, NotFound
 from pochub.services import action_points as points_service
@@ -217,21 +217,23 @@ def readable_bodies(engine: Engine, user: User) -> list[tuple[str, str]]:
     return [(b.id, b.name) for b in structure.bodies if reads_body(user, structure, b.id)]
 
 
-def bodies_run_by(engine: Engine, user: User) -> list[tuple[str, str]]:
+def bodies_run_by(engine: Engine, user: User, language: str = "en") -> list[tuple[str, str]]:
     """The bodies whose meetings the user runs (records, and turns a team's recommendations into action points
-    of): (id, name), in the structure's order; none without a structure."""
+    of): (id, name in ``language``), in the structure's order; none without a structure."""
     try:
         with engine.connect() as conn:
             structure = require_structure_for_forums(conn)
     except InvalidInput:
         return []
+    named = structure_in(structure, language)
     found = []
     for body in structure.bodies:
         try:
             may_run_forum(user, structure, body.id)
         except Forbidden:
             continue
-        found.append((body.id, body.name))
+        shown = named.body(body.id)
+        found.append((body.id, str(shown.name) if shown is not None else str(body.name)))
     return found
 
 
@@ -296,12 +298,7 @@ def draft_next_agenda(
     risks = tuple(
         RiskNow(
             r.key,
-            Message(
-                N_("{area}: {threat} ({perpetrator})"),
-                area=r.area_name,
-                threat=Message(threat_label(r.threat_type)),
-                perpetrator=r.perpetrator or Message(N_("unidentified")),
-            ),
+            threat_row_text(r.area_name, r.threat_type, r.perpetrator),
             r.risk,
             before.get(r.key),
         )

@@ -44,7 +44,7 @@ from pochub.core.teams.missions import (
     check_request,
     team_step,
 )
-from pochub.core.text import N_, Message
+from pochub.core.text import N_, Message, Text
 from pochub.errors import Conflict, Forbidden, Infeasible, InvalidInput, NotFound
 from pochub.services import profiles
 from pochub.services.action_points import insert_action_point, may_run_forum, require_structure_for_forums
@@ -53,6 +53,7 @@ from pochub.services.allocation import Site, load_network
 from pochub.services.engagements import community_for
 from pochub.services.structures import current_structure
 from pochub.services.team_access import readable_team
+from pochub.services.threat_names import threat_texts
 from pochub.store import audit, tables
 
 
@@ -67,6 +68,9 @@ class TeamRecord:
     requested_at: datetime
     steps: tuple[tuple[str, str, str, str, datetime], ...]
     """(action, status after, note, actor, at), oldest first."""
+    origin_text: Text = ""
+    """What the team answers as a person reads it: a threat row as ``<area>: <threat> (<perpetrator>)``, never
+    its key; an alert's reference or a community's id as they are."""
 
 
 @dataclass(frozen=True)
@@ -347,9 +351,12 @@ def team(engine: Engine, user: User, team_id: int) -> TeamRecord:
             .where(tables.joint_team_steps.c.team_id == team_id)
             .order_by(tables.joint_team_steps.c.step_id)
         ).all()
+        origin: Text = found.origin_ref
+        if found.origin is Origin.THREAT:
+            origin = threat_texts(conn, [found.origin_ref]).get(found.origin_ref, found.origin_ref)
     return TeamRecord(
         team_id, found, name, row.requested_by, row.requested_at,
-        tuple((s.action, s.status, s.note, s.actor, s.at) for s in steps),
+        tuple((s.action, s.status, s.note, s.actor, s.at) for s in steps), origin,
     )  # fmt: skip
 
 

@@ -28,9 +28,10 @@ from pochub.documents import minutes
 from pochub.errors import Conflict, Forbidden, InvalidInput, InvalidTransition, NotFound
 from pochub.http.auth import OptionalUser
 from pochub.i18n import error_text
-from pochub.services import action_points, forums, idempotency
+from pochub.services import action_points, forums, idempotency, threat_names
 from pochub.web.forms import PostedForm, idempotency_key
 from pochub.web.rendering import language_of, render, to_login
+from pochub.web.threat_matrix import row_anchor
 
 router = APIRouter(include_in_schema=False)
 MAX_TEXT = 2000
@@ -158,8 +159,11 @@ def meeting_page(request: Request, user: OptionalUser, meeting_id: int) -> Respo
         structure = forums.forum_structure(request.app.state.engine)
     except (NotFound, Forbidden, InvalidInput):
         return _not_found(request, user)
-    content = minutes.render_page_content(record, structure, language_of(request))
-    return render(request, "meeting_page.html", user=user, record=record, content=content)
+    language = language_of(request)
+    content = minutes.render_page_content(record, structure, language)
+    body = structure_in(structure, language).body(record.body_id)  # its name in the reader's language
+    return render(request, "meeting_page.html", user=user, record=record, content=content,
+                  body_name=str(body.name) if body is not None else record.body)  # fmt: skip
 
 
 @router.get("/action-points")
@@ -175,8 +179,10 @@ def action_points_page(
         structure = _structure(request)
     except (Forbidden, InvalidInput):
         return _not_found(request, user)
+    threats = threat_names.threat_texts_of(request.app.state.engine, (r.point.links.threat_key for r in board))
     return render(request, "action_points.html", user=user, board=board, structure=structure, body=body[:120],
-                  post=post[:120], ended=ended == "1", labels=ACTION_STATUS_LABELS,
+                  post=post[:120], ended=ended == "1", labels=ACTION_STATUS_LABELS, threats=threats,
+                  row_anchor=row_anchor,
                   may_act=lambda r: user.role.value in ("admin", "poc_adviser") or user.structure_role == r.point.owner_post,
                   error=request.query_params.get("error", "")[:40], done=request.query_params.get("done", "")[:20])  # fmt: skip
 

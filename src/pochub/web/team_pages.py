@@ -22,6 +22,7 @@ from pochub.core.teams.missions import (
     COMPONENT_LABELS,
     KIND_LABELS,
     ORIGIN_LABELS,
+    SEASON_LABELS,
     STATUS_LABELS,
     TEAM_ROLES,
     Component,
@@ -32,10 +33,11 @@ from pochub.core.teams.missions import (
     Team,
     TeamKind,
 )
+from pochub.core.threats.keys import parse_threat_key
 from pochub.errors import Conflict, Forbidden, Infeasible, InvalidInput, NotFound
 from pochub.http.auth import OptionalUser
 from pochub.i18n import error_text
-from pochub.services import action_points, forums, joint_teams
+from pochub.services import action_points, community_views, forums, joint_teams, threat_names
 from pochub.web.forms import PostedForm
 from pochub.web.rendering import language_of, render, to_login
 from pochub.web.threat_matrix import row_anchor
@@ -44,6 +46,7 @@ router = APIRouter(include_in_schema=False)
 
 LABELS: dict[str, Any] = {
     "kinds": KIND_LABELS, "origins": ORIGIN_LABELS, "statuses": STATUS_LABELS, "components": COMPONENT_LABELS,
+    "seasons": SEASON_LABELS,
 }  # fmt: skip
 MAX_TEXT = 1000
 
@@ -70,10 +73,27 @@ def teams_page(request: Request, user: OptionalUser) -> Response:
 def _request_form(
     request: Request, user: User, form: dict[str, str], error: str = "", status_code: int = 200
 ) -> Response:
+    """The form with the communities the reader may see to choose from (those of the threat row's area first) and
+    the row it answers named as a person reads it (its key travels in a hidden field)."""
+    engine = request.app.state.engine
+    rows, _total = community_views.community_listing(engine, user, limit=5000)
+    origin_text: Any = ""
+    row = parse_threat_key(form.get("origin_ref", "")) if form.get("origin") == Origin.THREAT.value else None
+    if row is not None:
+        origin_text = threat_names.threat_texts_of(engine, [form["origin_ref"]])[form["origin_ref"]]
+        rows.sort(key=lambda c: not (c.pcode or "").startswith(row.area_pcode))  # stable: the listing's order kept
     return render(
         request, "team_request.html", status_code=status_code, user=user, form=form, error=error, labels=LABELS,
-        kinds=list(TeamKind), components=list(Component),
+        kinds=list(TeamKind), components=list(Component), communities=rows, origin_text=origin_text,
     )  # fmt: skip
+
+
+def _community_id(typed: str) -> str:
+    """The community's id from what the field holds: ``Name [ID]`` chosen from the list, or an id typed."""
+    typed = typed.strip()
+    if "[" in typed and typed.endswith("]"):
+        return typed.rsplit("[", 1)[1][:-1].strip()
+    return typed
 
 
 @router.get("/teams/new")
@@ -95,6 +115,7 @@ def request_team(request: Request, user: OptionalUser, data: PostedForm) -> Resp
     if user is None:
         return to_login(request)
     form = _form(data)
+    form["community_id"] = _community_id(form.get("community_id", ""))[:64]
     members = tuple(Member(c, form[f"post_{c.value}"]) for c in Component if form.get(f"post_{c.value}"))
     try:
         team = Team(
@@ -131,7 +152,7 @@ def team_page(request: Request, user: OptionalUser, team_id: int) -> Response:
         points = []
     return render(
         request, "team_page.html", user=user, record=record, labels=LABELS, can_act=user.role in TEAM_ROLES,
-        points=points, point_labels=ACTION_STATUS_LABELS, forum_bodies=forums.bodies_run_by(engine, user),
+        points=points, point_labels=ACTION_STATUS_LABELS, forum_bodies=forums.bodies_run_by(engine, user, language_of(request)),
         titles=joint_teams.post_titles(request.app.state.engine, language_of(request)),
         row_anchor=row_anchor,
         threat_types=list(ThreatType), error=request.query_params.get("error", "")[:40],

@@ -193,6 +193,10 @@ class Findings:
         return not (self.threats or self.needs or self.recommendations)
 
 
+SEASON_LABELS = {"dry": N_("dry"), "rainy": N_("rainy")}
+"""What a person reads for the season of the roads a plan travels (translated at the edge)."""
+
+
 @dataclass(frozen=True)
 class Plan:
     """How the team gets there: from which base, escorted by which unit, how long by road in the season."""

@@ -19,6 +19,7 @@ import polars as pl
 from pochub.core.geography.areas import OUTSIDE
 from pochub.core.models.taxonomy import threat_label
 from pochub.core.text import N_, Message, Text
+from pochub.core.threats.keys import threat_key
 from pochub.core.threats.responses import Phase, PhaseRules, ResponseOption, ResponseRules, phase_for
 from pochub.core.threats.risk import (
     Harm,
@@ -390,7 +391,7 @@ def _record(
     ids = tuple(int(i) for i in row["id"])
     names = tuple(row.get("perpetrator_names") or ())
     return ThreatRecord(
-        key=f"{pcode}|{threat_type}|{perpetrator}",
+        key=threat_key(pcode, threat_type, perpetrator),
         threat_type=threat_type,
         description=_described_with_names(
             _describe(threat_type, perpetrator, area.name, len(ids), int(row["civilian_fatalities"])),
