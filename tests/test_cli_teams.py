@@ -26,7 +26,7 @@ def test_teams_on_the_command_line(cli: Any, demo_engine: Engine) -> None:
     offices = require_structure(demo_engine).field_offices
     create_demo_accounts(demo_engine, offices[0].id)
     made = create_demo_teams(demo_engine, seed=1)
-    assert made == {"deployed": 2, "requested": 1}
+    assert made == {"deployed": 2, "requested": 1, "action_points": 2}
     assert create_demo_teams(demo_engine, seed=1) == {}  # made once
     db = ("--database", demo_engine.url.render_as_string(hide_password=False))
     os.environ["COLUMNS"] = "300"
@@ -34,7 +34,7 @@ def test_teams_on_the_command_line(cli: Any, demo_engine: Engine) -> None:
     assert listed.code == 0, listed.err
     teams = json.loads(listed.out)
     assert sorted(t["status"] for t in teams) == ["reported", "reported", "requested"]
-    assert all(t["plan"]["escort_unit"] and t["plan"]["travel_hours"] >= 0 for t in teams if t["plan"])
+    assert all(t["plan"]["escort_unit"] and t["plan"]["travel_hours"] > 0 for t in teams if t["plan"])
     assert any("child_protection" in t["missing_components"] for t in teams)
 
     key = assess(demo_engine, level=2).records[-1].key

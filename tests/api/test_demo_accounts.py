@@ -19,6 +19,8 @@ def test_demo_prints_sign_ins_that_work(cli: CliRunner, database_url: str) -> No
     made = cli("--database", database_url, "demo", "--events", "300", "--communities", "100")
     assert made.code == 0, made.err
     rows = re.findall(r"│ (\w+)\s+│ (\w+)\s+│ ([\w-]+)\s+│ (\S+)\s+│", made.out)
+    assert ("head", "field_officer", "fo_besu") in {row[:3] for row in rows}  # Besu's head of office
+    assert "head holds head_of_office_fo_besu" in made.err and "adviser holds senior_poc_adviser" in made.err
     roles = {role for _, role, _, _ in rows}
     assert roles == {
         "admin",

@@ -25,7 +25,9 @@ from starlette.testclient import TestClient
 from pochub.config import Settings
 from pochub.core.models.coordination import structure_in
 from pochub.http.app import create_app
+from pochub.services.demo_forums import create_demo_forums
 from pochub.services.demo_mission import DEMO_ACCOUNTS, create_demo_accounts, create_demo_alerts, load_demo
+from pochub.services.demo_teams import create_demo_teams
 from pochub.services.structures import current_structure, require_structure
 from pochub.store import tables
 from pochub.store.database import connect, upgrade
@@ -51,6 +53,11 @@ EXPECTED = {
         "/coordination/models/document",
         "/coordination/bodies/mission_poc_wg",
         "/account",
+        "/forums",
+        "/action-points?",
+        "/teams/*",
+        "/teams/new?",
+        "/meetings/*",
     },
     "trainer": {"/exercises", "/exercises/*", "/exercises/*/review"},
 }
@@ -76,8 +83,9 @@ class Crawl:
 
 @pytest.fixture(scope="module")
 def crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawl]:
-    """A demo mission (its accounts for every role, its alerts in every status in each office, a demo exercise
-    whose team took an alert up to a response, finished) behind the web application."""
+    """A demo mission (its accounts for every role, its alerts in every status in each office, its joint teams and
+    quarter of forums, a demo exercise whose team took an alert up to a response, finished) behind the web
+    application."""
     url = f"sqlite:///{tmp_path_factory.mktemp('codes') / 'demo.db'}"
     engine: Engine = connect(url)
     upgrade(engine)
@@ -86,6 +94,8 @@ def crawl(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Crawl]:
     office = require_structure(engine).field_offices[0].id
     accounts = create_demo_accounts(engine, office)
     create_demo_alerts(engine, settings)
+    create_demo_teams(engine, seed=1)  # teams, and action points linked to them and to threat rows
+    create_demo_forums(engine, seed=1)
     app = create_app(settings)
     try:
         with with_csrf_tokens(TestClient(app, follow_redirects=False)) as client:
@@ -171,8 +181,13 @@ def route_of(url: str) -> str:
 def visible_text(page: str) -> str:
     """What a person reads or hears: the text without scripts, styles and tags, with the labels, titles,
     placeholders and alternative texts assistive technology reads. Text marked as code (``<code>``, ``<kbd>``,
-    ``<samp>``, ``<pre>``: a command, a key of a file, an id to type) is shown as code on purpose and left out."""
+    ``<samp>``, ``<pre>``: a command, a key of a file, an id to type) is shown as code on purpose and left out, and
+    so is what a field that takes codes holds (described by the list of its codes, ``aria-describedby="...-codes"``:
+    a community profile's ``killing: the armed men``, typed in that form's syntax)."""
     page = re.sub(r"<(script|style|code|kbd|samp|pre)\b.*?</\1>", " ", page, flags=re.S | re.I)
+    page = re.sub(
+        r'<textarea\b[^>]*aria-describedby="[^"]*-codes"[^>]*>.*?</textarea>', " ", page, flags=re.S | re.I
+    )
     spoken = re.findall(r'\s(?:aria-label|title|placeholder|alt)="([^"]*)"', page)
     words = re.sub(r"<[^>]+>", " ", page)
     return html.unescape(re.sub(r"\s+", " ", " ".join([words, *spoken])))

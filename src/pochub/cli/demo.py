@@ -51,6 +51,9 @@ def demo(
                 account.username, account.role, account.field_office or "mission-wide", account.password
             )
         out.print(logins if made else "demo sign-ins already exist (their passwords were shown when made)")
+        held = [f"{a.username} holds {a.post}" for a in made if a.post]
+        if held:  # they move the action points their post owns
+            err.print("posts of the structure: " + ", ".join(held), highlight=False, soft_wrap=True)
         from pochub.services.demo_mission import create_demo_alerts
 
         statuses = create_demo_alerts(st.engine(), st.settings)
@@ -71,7 +74,8 @@ def demo(
         teams = create_demo_teams(st.engine(), seed=seed)
         if teams:  # two joint teams deployed with findings, one requested
             err.print(
-                f"demo joint teams: {teams['deployed']} deployed with findings, {teams['requested']} requested"
+                f"demo joint teams: {teams['deployed']} deployed with findings, {teams['requested']} requested, "
+                f"{teams.get('action_points', 0)} action points from a team's recommendations"
             )
         from pochub.services.demo_forums import create_demo_forums
 

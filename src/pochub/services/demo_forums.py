@@ -14,9 +14,12 @@ from sqlalchemy import Engine, func, select
 from pochub.core.coordination_practice.actions import ActionLinks, ActionPoint, ActionStep
 from pochub.core.coordination_practice.forums import Decision, Meeting
 from pochub.core.models.access import Role, User
+from pochub.core.models.coordination import Structure
 from pochub.core.toolkit.checklist import Answer, assess
+from pochub.errors import InvalidInput
 from pochub.services import action_points
 from pochub.services.forums import forum_structure, record_meeting
+from pochub.services.threats import assess as assess_threats
 from pochub.store import tables
 
 DEMO_SECRETARIAT = User(0, "demo.secretariat", Role.POC_ADVISER, display_name="PoC working group secretariat")
@@ -43,6 +46,7 @@ def create_demo_forums(engine: Engine, *, seed: int = 1, now: datetime | None = 
     if structure.body("mission_poc_wg") is not None:
         plan += [("mission_poc_wg", days) for days in range(84, 0, -14)]
     plan += [(b.id, days) for b in structure.bodies if b.field_office for days in (80, 50, 20)]
+    top_rows = _top_rows(engine, structure)
     meetings = points = 0
     made: list[int] = []
     for number, (body_id, days_ago) in enumerate(plan):
@@ -55,7 +59,8 @@ def create_demo_forums(engine: Engine, *, seed: int = 1, now: datetime | None = 
         for text, what in rng.sample(DECISIONS, 2):
             owner = body.chair if body.field_office else rng.choice(members)
             due = held + timedelta(days=rng.choice((7, 14, 21, 45)))
-            links = ActionLinks(community_id="") if number % 2 else ActionLinks(threat_key=f"{body_id}|demo")
+            row = top_rows.get(body_id, "")  # every other meeting's points address the body's top risk
+            links = ActionLinks(threat_key=row) if row and not number % 2 else ActionLinks()
             decisions.append(Decision(text, (ActionPoint(what, owner, due, body_id, links=links),)))
         meeting = Meeting(
             body_id, held, ("Top risks and changes since the last meeting", "Overdue alerts", "Open action points"),
@@ -105,3 +110,20 @@ def create_demo_forums(engine: Engine, *, seed: int = 1, now: datetime | None = 
             engine, DEMO_SECRETARIAT, second, body_id="mission_poc_wg", now=moment - timedelta(days=5)
         )
     return {"meetings": meetings, "action_points": points}
+
+
+def _top_rows(engine: Engine, structure: Structure) -> dict[str, str]:
+    """The key of each body's top risk: the highest row of the threat matrix in the body's area (its own area, else
+    its field office's, else the whole mission); none when the matrix has no row there."""
+    try:
+        records = assess_threats(engine, level=2).records
+    except InvalidInput:
+        return {}
+    found: dict[str, str] = {}
+    for body in structure.bodies:
+        office = structure.field_office(body.field_office) if body.field_office else None
+        areas = body.area_pcodes or (office.area_pcodes if office is not None else ())
+        row = next((r for r in records if not areas or r.area_pcode.startswith(areas)), None)
+        if row is not None:
+            found[body.id] = row.key
+    return found

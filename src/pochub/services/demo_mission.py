@@ -25,7 +25,7 @@ from pochub.services.capacities import import_bases, import_roads, import_units,
 from pochub.services.gateways import create_gateway
 from pochub.services.imports import import_events
 from pochub.services.places import import_boundaries, import_communities
-from pochub.services.structures import require_structure
+from pochub.services.structures import current_structure, require_structure
 from pochub.store import tables
 
 
@@ -75,14 +75,21 @@ DEMO_ACCOUNTS = (
     ("analyst", Role.ANALYST, None, "JMAC analyst"),
     ("officer", Role.FIELD_OFFICER, "first", "PoC focal point"),
     ("cla", Role.CLA, "first", "Community Liaison Assistant"),
+    ("head", Role.FIELD_OFFICER, "first", "Head of Office"),
     ("planner", Role.PLANNER, None, "Force planner (U3/U5)"),
     ("trainer", Role.TRAINER, None, "Trainer"),
     ("viewer", Role.VIEWER, None, "Viewer"),
     ("partner", Role.PARTNER, None, "Humanitarian partner"),
     ("gateway", Role.GATEWAY, None, "SMS gateway"),
 )
-"""One demo account per role; field roles work in the demo structure's first field office. The gateway is a
-real gateway (a generic relay): its credential, printed in place of a password, may only post to intake."""
+"""One demo account per role, and the head of office; field roles work in the demo structure's first field office.
+The gateway is a real gateway (a generic relay): its credential, printed in place of a password, may only post to
+intake."""
+DEMO_POSTS = {"adviser": "senior_poc_adviser", "head": "head_of_office_{office}"}
+"""The post of the structure these demo accounts hold (``{office}``: the field office of the field roles), as a
+user's ``structure_role``: the adviser holds the senior PoC adviser's post, ``head`` the first field office's head
+of office, so each moves the action points their post owns (the demo's field forums give theirs to the head of
+office). A post the stored structure does not have is not held."""
 DEMO_GATEWAY_DAYS = 365.0
 
 
@@ -94,6 +101,7 @@ class DemoAccount:
     role: str
     field_office: str | None
     password: str
+    post: str | None = None
 
 
 def _exists(engine: Engine, username: str) -> bool:
@@ -105,7 +113,10 @@ def _exists(engine: Engine, username: str) -> bool:
 
 
 def create_demo_accounts(engine: Engine, field_office: str) -> list[DemoAccount]:
-    """One account per role with a fresh random password each (printed by `pochub demo`, stored hashed)."""
+    """One account per role with a fresh random password each (printed by `pochub demo`, stored hashed), holding
+the posts of ``DEMO_POSTS``."""
+    with engine.connect() as conn:
+        structure = current_structure(conn)
     accounts = []
     for username, role, office, title in DEMO_ACCOUNTS:
         if _exists(engine, username):
@@ -123,9 +134,12 @@ def create_demo_accounts(engine: Engine, field_office: str) -> list[DemoAccount]
             continue
         password = secrets.token_urlsafe(12)  # 16 random characters: beyond the password policy's minimum
         chosen_office = field_office if office == "first" else None
+        post = DEMO_POSTS[username].format(office=field_office) if username in DEMO_POSTS else None
+        if post is not None and (structure is None or structure.post(post) is None):
+            post = None
         create_user(engine, username, password, role, field_office=chosen_office, display_name=title,
-                    actor="pochub demo")  # fmt: skip
-        accounts.append(DemoAccount(username, role.value, chosen_office, password))
+                    structure_role=post, actor="pochub demo")  # fmt: skip
+        accounts.append(DemoAccount(username, role.value, chosen_office, password, post))
     return accounts
 
 
