@@ -70,8 +70,11 @@ def test_a_team_requested_from_a_threat_row_planned_deployed_and_reported(
     community, name = _community_away_from_bases(database, key.split("|")[0])
     request.click()
     expect(desk.locator("h1")).to_have_text("Request a joint team")
-    expect(desk.locator("#origin_ref")).to_have_value(key)
-    desk.fill("#community_id", community)
+    expect(desk.locator('input[name="origin_ref"]')).to_have_value(key)  # the row's key travels hidden
+    expect(desk.locator("#origin_text")).to_contain_text(": ")  # the row read as area: threat (perpetrator)
+    expect(desk.locator("#origin_text")).not_to_contain_text("|")
+    assert desk.locator(f'#community-choices option[value="{name} [{community}]"]').count() == 1
+    desk.fill("#community_id", f"{name} [{community}]")  # chosen from the type-ahead list
     desk.fill("#purpose", "hear the community on the threat of the matrix's row")
     desk.fill("#post_civil_affairs", "chief_civil_affairs")
     desk.fill("#post_human_rights", "director_human_rights")
