@@ -226,7 +226,9 @@ def actions_list(
         return
     threats = threat_texts_of(engine, (r.point.links.threat_key for r in records))
     structure = structure_in(forum_structure(engine), language.value) if records else None
-    table = Table(_("Action point"), _("Owner"), _("Due"), _("Status"), _("Body"), _("Threat"), _("Joint team"))
+    table = Table(
+        _("Action point"), _("Owner"), _("Due"), _("Status"), _("Body"), _("Threat"), _("Joint team")
+    )
     for r in records:
         assert structure is not None
         status = in_language(ACTION_STATUS_LABELS[r.point.status], language.value) + (

@@ -114,7 +114,7 @@ def _exists(engine: Engine, username: str) -> bool:
 
 def create_demo_accounts(engine: Engine, field_office: str) -> list[DemoAccount]:
     """One account per role with a fresh random password each (printed by `pochub demo`, stored hashed), holding
-the posts of ``DEMO_POSTS``."""
+    the posts of ``DEMO_POSTS``."""
     with engine.connect() as conn:
         structure = current_structure(conn)
     accounts = []

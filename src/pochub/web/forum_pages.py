@@ -179,7 +179,9 @@ def action_points_page(
         structure = _structure(request)
     except (Forbidden, InvalidInput):
         return _not_found(request, user)
-    threats = threat_names.threat_texts_of(request.app.state.engine, (r.point.links.threat_key for r in board))
+    threats = threat_names.threat_texts_of(
+        request.app.state.engine, (r.point.links.threat_key for r in board)
+    )
     return render(request, "action_points.html", user=user, board=board, structure=structure, body=body[:120],
                   post=post[:120], ended=ended == "1", labels=ACTION_STATUS_LABELS, threats=threats,
                   row_anchor=row_anchor,

@@ -81,7 +81,8 @@ def _request_form(
     row = parse_threat_key(form.get("origin_ref", "")) if form.get("origin") == Origin.THREAT.value else None
     if row is not None:
         origin_text = threat_names.threat_texts_of(engine, [form["origin_ref"]])[form["origin_ref"]]
-        rows.sort(key=lambda c: not (c.pcode or "").startswith(row.area_pcode))  # stable: the listing's order kept
+        # the row's area first; the sort is stable, so the listing's order is kept within each part
+        rows.sort(key=lambda c: not (c.pcode or "").startswith(row.area_pcode))
     return render(
         request, "team_request.html", status_code=status_code, user=user, form=form, error=error, labels=LABELS,
         kinds=list(TeamKind), components=list(Component), communities=rows, origin_text=origin_text,
