@@ -99,7 +99,7 @@ def test_french_differs_from_english_and_compiles() -> None:
 
 
 SAME_IN_FRENCH = frozenset({
-    "Bases", "consolidation", "Coordination", "Date", "Forums", "Horizon", "Impact", "Latitude", "Longitude",
+    "Bases", "consolidation", "Coordination", "Date", "Forums", "Horizon", "Impact", "Latitude", "Longitude", "Menu",
     "Notes", "P-code", "Phase", "Plan", "Population", "Quorum", "Source", "6. Coordination",
 })  # fmt: skip
 """Texts written alike in English and French."""
