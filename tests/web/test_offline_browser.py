@@ -278,6 +278,12 @@ def test_a_new_build_brings_a_new_service_worker(browser: Browser, database: Pat
         expect(html).not_to_have_attribute("data-offline-version", first or "", timeout=30_000)
         tab.reload()
         expect(tab.locator(f'link[href="/static/dist/{new}"]')).to_have_count(1)
+        # the new worker drops the old build's copy as it activates (its clean-up may end after it took over)
+        tab.wait_for_function(
+            f"async () => !(await caches.keys()).length || !(await Promise.all((await caches.keys()).map("
+            f"async (n) => (await caches.open(n)).match('/static/dist/{old}')))).some(Boolean)",
+            timeout=30_000,
+        )
         kept = tab.evaluate(CACHED)
         assert (
             f"/static/dist/{new}" in kept and f"/static/dist/{old}" not in kept

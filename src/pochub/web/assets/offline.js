@@ -169,16 +169,36 @@ async function send() {
 
 // ---- the service worker ----
 
-/** Resolves once the page has loaded and the browser is idle. The service worker's install (the field pages'
- * assets, about 65 kB gzipped) and the read-ahead of the person's pages (about 45 kB) wait for it: on a 2G line
- * they would otherwise share the first view's bandwidth and delay it by seconds (issue 18, low bandwidth). */
+/** Resolves once the page has loaded, its first data have come (the live desk's first answer, the map's
+ * layers: at most 15 s) and the browser is idle. The service worker's install (the field pages' assets, about
+ * 110 kB gzipped) and the read-ahead of the person's pages (about 45 kB) wait for it: on a 2G line they would
+ * otherwise share the first view's bandwidth and delay it by seconds (issue 18, low bandwidth). */
 function afterLoad() {
-  return new Promise((resolve) => {
-    const idle = () =>
-      "requestIdleCallback" in window ? window.requestIdleCallback(() => resolve(), { timeout: 3000 }) : setTimeout(resolve, 500);
-    if (document.readyState === "complete") idle();
-    else window.addEventListener("load", idle, { once: true });
+  const loaded = new Promise((resolve) => {
+    if (document.readyState === "complete") resolve();
+    else window.addEventListener("load", resolve, { once: true });
   });
+  const firstData = new Promise((resolve) => {
+    const body = document.body;
+    const waits = document.getElementById("alert-live-config") || document.getElementById("map-config");
+    const arrived = () => body.dataset.deskPolls || body.dataset.ready === "true";
+    if (!waits || arrived()) return resolve();
+    const watch = new MutationObserver(() => {
+      if (arrived()) {
+        watch.disconnect();
+        resolve();
+      }
+    });
+    watch.observe(body, { attributes: true, attributeFilter: ["data-desk-polls", "data-ready"] });
+    setTimeout(resolve, 15_000);
+  });
+  return Promise.all([loaded, firstData]).then(
+    () =>
+      new Promise((resolve) => {
+        if ("requestIdleCallback" in window) window.requestIdleCallback(() => resolve(), { timeout: 3000 });
+        else setTimeout(resolve, 500);
+      }),
+  );
 }
 
 let leaving = false; // signing out: no service worker is registered any more
