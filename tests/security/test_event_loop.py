@@ -76,6 +76,7 @@ def test_health_and_intake_are_answered_while_a_long_plan_runs(demo_engine: Engi
             ),
         )
         assert started.wait(BOUND), "the plan never started"
+        plan.join(BOUND)  # the post is answered (a job started) while the solver still runs
         health = in_thread("health", lambda: client.get("/health"))
         health.join(BOUND)
         intake = in_thread(
@@ -88,7 +89,6 @@ def test_health_and_intake_are_answered_while_a_long_plan_runs(demo_engine: Engi
         )
         intake.join(BOUND)
         release.set()
-        plan.join(BOUND)
         for thread in (health, intake, plan):
             thread.join()
         assert order[:3] == ["plan posted 303", "health 200", "intake 201"], order
