@@ -96,7 +96,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.settings = settings
     app.state.engine = connect(settings.database_url)
     app.state.plan_jobs = PlanJobs()  # plans from the coverage page run here, off the event loop
-    app.add_middleware(RedirectsAsJson)  # a phone's queue learns where its write went without loading the page
+    app.add_middleware(
+        RedirectsAsJson
+    )  # a phone's queue learns where its write went without loading the page
     app.add_middleware(GZipMiddleware, minimum_size=1024)  # field offices' connections are slow
     app.add_middleware(RefuseNulPaths)
     install_http_security(
@@ -108,9 +110,11 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(QuerySecretsRefused)  # outermost: no credential in a URL reaches a route or a log
     install_error_handlers(app, not_found=pages.not_found)
 
+    # first: gateways post in bursts and FastAPI tries the routers in order (its paths overlap no other route's)
+    app.include_router(intake.router)
     app.include_router(event_cells.router)  # before events: /events/cells is not an event
     # alert_stats before alerts: /alerts/stats must not be read as an alert reference
-    for module in (health, auth, events, communities, areas, threats, units, bases, structures, intake,
+    for module in (health, auth, events, communities, areas, threats, units, bases, structures,
                    alert_stats, alerts, reports, notifications, audit, exercises, perspectives, sitrep,
                    teams):  # fmt: skip
         app.include_router(module.router)

@@ -17,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
-from sqlalchemy import URL, Connection, Engine, func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Connection, Engine, func, select, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from pochub.config import Settings
 from pochub.core.geography.areas import AreaIndex, assign_finest
@@ -45,6 +45,7 @@ from pochub.services.staff_sms import StaffReading, read_from_staff
 from pochub.services.structures import current_structure
 from pochub.store import alert_repository as repository
 from pochub.store import audit, tables
+from pochub.store.database import begin_unpinged, engine_key, retryable
 
 STRUCTURE_TTL_SECONDS = 5.0
 AREAS_TTL_SECONDS = 300.0
@@ -89,11 +90,11 @@ class _Cache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._values: dict[tuple[URL, str], tuple[float, Any]] = {}
+        self._values: dict[tuple[str, str], tuple[float, Any]] = {}
 
     def get(self, conn: Connection, name: str, ttl: float, load: Callable[[], Any]) -> Any:
         now = time.monotonic()
-        key = (conn.engine.url, name)
+        key = (engine_key(conn.engine), name)
         with self._lock:
             found = self._values.get(key)
         if found is not None and now - found[0] < ttl:
@@ -302,19 +303,24 @@ def _receive_in(
     exercise_id: int | None,
     staff: str | None = None,
 ) -> tuple[IntakeResult, bool]:
-    """Intake inside the caller's transaction; the result and whether its audit entry is written already."""
-    previous = _existing(conn, report)
+    """Intake inside the caller's transaction; the result and whether its audit entry is written already.
+
+    The place is found first (in process, or from the report's community), so that the retry check and the merge
+    candidates are read in one statement (:func:`repository.intake_lookup`)."""
+    pcode, lat, lon = _place(conn, report, settings.area_tolerance_km)
+    window = timedelta(hours=settings.merge_window_hours)
+    duplicate, candidates = repository.intake_lookup(
+        conn, report.channel.value, report.external_id, pcode, report.received_at, window, exercise_id
+    )
+    previous = _existing(conn, report) if duplicate else None
     if previous is not None:
         return previous, False
     rules = rules_for(conn)
     protector = Protector(settings.secret_key)
-    pcode, lat, lon = _place(conn, report, settings.area_tolerance_km)
     placed = Report(**{**report.__dict__, "pcode": pcode, "latitude": lat, "longitude": lon})
     values = _report_values(placed, protector, pcode, actor.username)
-    window = timedelta(hours=settings.merge_window_hours)
     target = None
     if pcode is not None and window > timedelta(0):
-        candidates = repository.merge_candidates(conn, pcode, report.received_at, window, exercise_id)
         target = matching_alert(
             text=report.text,
             pcode=pcode,
@@ -402,26 +408,45 @@ def receive_report(
     """
     moment = now or datetime.now(UTC)
     report = without_nul(report)
-    reading: StaffReading | None = None
+    reading: list[StaffReading | None] = [None]  # set by the transaction: a retry's answer is read the same
     try:
-        with engine.begin() as conn:
-            if structured and exercise_id is None:
-                report, reading = read_from_staff(
-                    conn, Protector(settings.secret_key), report, settings.country_code
-                )
-            staff = reading.user.username if reading is not None else None
-            result, audited = _receive_in(conn, settings, report, actor, moment, exercise_id, staff)
-            if not audited:
-                audit.record(
-                    conn, **_intake_audit(actor, report, result.reference, result.merged, moment, staff)
-                )
-            return _with_sms(result, reading)
+        try:
+            return _receive_once(engine, settings, report, actor, moment, exercise_id, structured, reading)
+        except DBAPIError as exc:
+            if isinstance(exc, IntegrityError) or not retryable(exc):
+                raise
+            # the pooled connection had died (its check-out skips the ping): nothing was committed, so once more
+            return _receive_once(engine, settings, report, actor, moment, exercise_id, structured, reading)
     except IntegrityError:
         with engine.connect() as conn:
             again = _existing(conn, report)
         if again is None:
             raise
-        return _with_sms(again, reading)
+        return _with_sms(again, reading[0])
+
+
+def _receive_once(
+    engine: Engine,
+    settings: Settings,
+    report: Report,
+    actor: Actor,
+    moment: datetime,
+    exercise_id: int | None,
+    structured: bool,
+    reading: list[StaffReading | None],
+) -> IntakeResult:
+    """One intake transaction, begun without the pool's ping (a round trip fewer; ``receive_report`` retries
+    once on a connection found dead); ``reading[0]``: the staff SMS as read, if any."""
+    with begin_unpinged(engine) as conn:
+        if structured and exercise_id is None:
+            report, reading[0] = read_from_staff(
+                conn, Protector(settings.secret_key), report, settings.country_code
+            )
+        staff = reading[0].user.username if reading[0] is not None else None
+        result, audited = _receive_in(conn, settings, report, actor, moment, exercise_id, staff)
+        if not audited:
+            audit.record(conn, **_intake_audit(actor, report, result.reference, result.merged, moment, staff))
+        return _with_sms(result, reading[0])
 
 
 def _with_sms(result: IntakeResult, reading: StaffReading | None) -> IntakeResult:

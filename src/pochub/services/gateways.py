@@ -25,6 +25,7 @@ from pochub.errors import InvalidInput
 from pochub.services.access import create_user, issue_credential
 from pochub.services.protection import Protector
 from pochub.store import tables
+from pochub.store.database import engine_key as engine_key  # the intake route's cache key
 
 
 class GatewayKind(StrEnum):

@@ -7,7 +7,7 @@ every notification one ``outbox`` row written in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
@@ -22,11 +22,16 @@ from sqlalchemy import (
     false,
     func,
     insert,
+    literal,
+    literal_column,
+    null,
     or_,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.selectable import CompoundSelect, Select
 
 from pochub.core.models.access import User
 from pochub.core.models.alerts import (
@@ -373,24 +378,56 @@ def find_report(conn: Connection, channel: str, external_id: str) -> Any:
     ).first()
 
 
-def merge_candidates(
-    conn: Connection, pcode: str, received_at: datetime, window: timedelta, exercise_id: int | None
-) -> list[Candidate]:
-    """Open alerts of this area with a report within ``window`` of ``received_at``, with their texts."""
+_OPEN_LITERALS: list[ColumnElement[str]] = [literal_column(f"'{status}'") for status in OPEN]
+"""The open statuses written into the statement (fixed words): no list parameter to expand on every intake."""
+
+
+def _candidate_rows() -> Select[Any]:
+    """Reports of open alerts of one area within the merge window (the oldest alerts' first, at most 500)."""
     reports = tables.alert_reports
-    rows = conn.execute(
+    return (
         select(reports.c.alert_id, reports.c.received_at, reports.c.text)
         .join(ALERTS, ALERTS.c.alert_id == reports.c.alert_id)
         .where(
-            ALERTS.c.pcode == pcode,
-            ALERTS.c.state.in_(OPEN),
-            reports.c.received_at >= received_at - window,
-            reports.c.received_at <= received_at + window,
-            ALERTS.c.exercise_id.is_(None) if exercise_id is None else ALERTS.c.exercise_id == exercise_id,
+            ALERTS.c.pcode == bindparam("pcode"),
+            ALERTS.c.state.in_(_OPEN_LITERALS),
+            reports.c.received_at >= bindparam("start", type_=reports.c.received_at.type),
+            reports.c.received_at <= bindparam("end", type_=reports.c.received_at.type),
         )
         .order_by(reports.c.alert_id)
         .limit(500)
-    ).all()
+    )
+
+
+def _exercise_condition(exercise: bool) -> ColumnElement[bool]:
+    return ALERTS.c.exercise_id == bindparam("exercise_id") if exercise else ALERTS.c.exercise_id.is_(None)
+
+
+_CANDIDATES = {exercise: _candidate_rows().where(_exercise_condition(exercise)) for exercise in (False, True)}
+"""The merge-candidate query for live alerts and for an exercise's, built once (bound values per intake)."""
+
+
+def _lookup(exercise: bool) -> CompoundSelect[Any]:
+    """The intake's one read: a row flagged ``duplicate`` when this channel already stored this external id (a
+    gateway's retry), then the merge candidates' report rows, in one round trip instead of two."""
+    reports = tables.alert_reports
+    duplicate = select(
+        literal(1).label("duplicate"), reports.c.alert_id, reports.c.received_at, null().label("text")
+    ).where(reports.c.channel == bindparam("channel"), reports.c.external_id == bindparam("external_id"))
+    candidates = _CANDIDATES[exercise].subquery()  # a subquery: SQLite allows no LIMIT inside a UNION member
+    return union_all(
+        duplicate,
+        select(literal(0), candidates.c.alert_id, candidates.c.received_at, candidates.c.text),
+    ).order_by(
+        literal_column("duplicate").desc(), literal_column("alert_id")
+    )  # a union keeps no order itself
+
+
+_LOOKUPS = {exercise: _lookup(exercise) for exercise in (False, True)}
+
+
+def _candidates_of(pcode: str, rows: Iterable[Any]) -> list[Candidate]:
+    """Report rows (alert id, received at, text) grouped into one candidate per alert, in the rows' order."""
     grouped: dict[int, tuple[datetime, list[str]]] = {}
     for alert_id, at, text in rows:
         moment = utc(at)
@@ -399,6 +436,46 @@ def merge_candidates(
         texts.append(text)
         grouped[alert_id] = (max(last, moment), texts)
     return [Candidate(alert_id, pcode, last, tuple(texts)) for alert_id, (last, texts) in grouped.items()]
+
+
+def merge_candidates(
+    conn: Connection, pcode: str, received_at: datetime, window: timedelta, exercise_id: int | None
+) -> list[Candidate]:
+    """Open alerts of this area with a report within ``window`` of ``received_at``, with their texts."""
+    rows = conn.execute(
+        _CANDIDATES[exercise_id is not None],
+        {
+            "pcode": pcode,
+            "start": received_at - window,
+            "end": received_at + window,
+            "exercise_id": exercise_id,
+        },
+    ).all()
+    return _candidates_of(pcode, rows)
+
+
+def intake_lookup(
+    conn: Connection,
+    channel: str,
+    external_id: str,
+    pcode: str | None,
+    received_at: datetime,
+    window: timedelta,
+    exercise_id: int | None,
+) -> tuple[bool, list[Candidate]]:
+    """Whether this channel already stored a report with this id, and the merge candidates of ``pcode`` (as
+    :func:`merge_candidates`; none without a place or a window), read in one statement."""
+    rows = conn.execute(
+        _LOOKUPS[exercise_id is not None],
+        {
+            "channel": channel, "external_id": external_id, "pcode": pcode, "start": received_at - window,
+            "end": received_at + window, "exercise_id": exercise_id,
+        },
+    ).all()  # fmt: skip
+    duplicate = bool(rows) and bool(rows[0][0])  # the duplicate's row sorts first
+    if pcode is None or window <= timedelta(0):
+        return duplicate, []
+    return duplicate, _candidates_of(pcode, (row[1:] for row in rows[int(duplicate) :]))
 
 
 def scope_condition(user: User) -> ColumnElement[bool] | None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+import threading
+import weakref
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -15,6 +17,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from pochub.errors import InvalidInput
 
@@ -77,12 +80,59 @@ def _writing(engine: Engine) -> Iterator[Connection]:
             yield conn
 
 
+_ENGINE_KEYS: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
+
+
+def engine_key(engine: Engine) -> str:
+    """The engine's database URL as text, to key per-database caches by: rendered once per engine (hashing or
+    printing a URL renders it each time, about 0.2 ms, which per-request caches paid on every alert intake).
+    Never the engine's id(): a later engine of another database may reuse it."""
+    key = _ENGINE_KEYS.get(engine)
+    if key is None:
+        key = _ENGINE_KEYS[engine] = engine.url.render_as_string(hide_password=False)
+    return key
+
+
+_UNPINGED = threading.local()
+"""Set while :func:`begin_unpinged` checks a connection out: the pool's pre-ping is skipped for it."""
+
+
+def _ping_unless_skipped(ping: Callable[[Any], bool], dbapi_connection: Any) -> bool:
+    """The dialect's ping (a round trip on PostgreSQL), except for a checkout by :func:`begin_unpinged`."""
+    return True if getattr(_UNPINGED, "active", False) else ping(dbapi_connection)
+
+
+@contextmanager
+def begin_unpinged(engine: Engine) -> Iterator[Connection]:
+    """``engine.begin()`` whose checkout skips the pool's pre-ping (one round trip fewer per transaction).
+
+    A connection that died while pooled then fails at its first statement instead; SQLAlchemy invalidates it and
+    the pool's older connections, and the caller retries on a fresh one (see :func:`retryable`). For hot paths only
+    (alert intake): everything else keeps the ping.
+    """
+    with ExitStack() as stack:
+        _UNPINGED.active = True
+        try:
+            conn = stack.enter_context(engine.begin())
+        finally:
+            _UNPINGED.active = False
+        yield conn
+
+
+def retryable(error: DBAPIError) -> bool:
+    """Whether a transaction begun by :func:`begin_unpinged` failed because its pooled connection was dead, at a
+    statement (never at COMMIT, whose outcome a lost connection leaves unknown): nothing of it was committed, so
+    running it again on a fresh connection is safe."""
+    return bool(error.connection_invalidated) and error.statement is not None
+
+
 def connect(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL mode, foreign keys, a busy timeout and BEGIN IMMEDIATE."""
     try:
         engine = create_engine(normalise_url(url), future=True, pool_pre_ping=True)
     except Exception as exc:  # malformed URLs raise several kinds of errors
         raise InvalidInput(f"cannot use database URL {url!r}: {exc}") from exc
+    engine.dialect.do_ping = partial(_ping_unless_skipped, engine.dialect.do_ping)  # type: ignore[method-assign]
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)

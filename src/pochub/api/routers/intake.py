@@ -39,7 +39,7 @@ from pochub.http.auth import (
 )
 from pochub.ingest.alert_intake import read_kobo, read_rapidpro, read_sms_form
 from pochub.services import alerts
-from pochub.services.gateways import GatewayKind, gateway_kind, twilio_signature_valid
+from pochub.services.gateways import GatewayKind, engine_key, gateway_kind, twilio_signature_valid
 from pochub.services.protection import Protector
 
 router = APIRouter(prefix="/api/v1/intake", tags=["intake"])
@@ -62,7 +62,7 @@ async def _read_form(request: Request) -> dict[str, str]:
 async def _gateway_kind(engine: Engine, user: User) -> tuple[GatewayKind, bytes | None]:
     """The gateway's kind and encrypted signing secret, remembered per process as long as its credential
     (``CREDENTIAL_CACHE_SECONDS``): a burst of posts does not cost a database round trip each."""
-    key = (str(engine.url), user.user_id)
+    key = (engine_key(engine), user.user_id)
     found: tuple[GatewayKind, bytes | None] | None = CREDENTIALS.recall(key)
     if found is None:
         found = await run_in_threadpool(gateway_kind, engine, user)
