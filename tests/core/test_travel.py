@@ -277,3 +277,47 @@ def test_road_coverage_in_blocks_and_processes_is_the_same(monkeypatch: pytest.M
     np.testing.assert_array_equal(network_coverage(graph, demand, sites, 2.5, workers=2).toarray(), dense)
     with pytest.raises(ValueError, match="standard"):
         network_coverage(graph, demand, sites, -1.0)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.integers(0, 10_000),
+    st.integers(2, 40),
+    st.integers(0, 120),
+    st.floats(0.0, 1.0),
+    st.sampled_from([10, 1_000, 50_000_000]),
+)
+def test_contraction_hierarchy_equals_scipy_on_integer_weights(
+    seed: int, nodes: int, arcs: int, one_way: float, heaviest: int
+) -> None:
+    # issue 19: pyroutingkit's customizable contraction hierarchy (bench set only, not a runtime dependency)
+    # against pochub's scipy kernel on the same integer arcs (some one-way, some both ways, parts
+    # disconnected, ties at small weights, sums up to 39 x 5e7, below its 2^31 - 1 for "unreachable"): equal
+    # entry for entry
+    pyroutingkit = pytest.importorskip("pyroutingkit")
+    from scipy import sparse
+
+    from pochub.core.allocation.travel import _node_table
+
+    rng = np.random.default_rng(seed)
+    pairs = np.unique(rng.integers(0, nodes, (arcs, 2)), axis=0)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    both = rng.uniform(size=len(pairs)) >= one_way
+    tail = np.r_[pairs[:, 0], pairs[both, 1]]
+    head = np.r_[pairs[:, 1], pairs[both, 0]]
+    keep = np.unique(np.column_stack((tail, head)), axis=0, return_index=True)[1]  # one weight per arc
+    tail, head = tail[keep], head[keep]
+    weight = rng.integers(1, heaviest + 1, tail.size)
+    topology = pyroutingkit.CCHTopology()
+    topology.build(
+        tail.astype(np.uint32), head.astype(np.uint32), rng.uniform(0, 1, nodes).astype(np.float32),
+        rng.uniform(30, 31, nodes).astype(np.float32), nodes,
+    )  # fmt: skip
+    metric = pyroutingkit.CCHMetric(topology)
+    metric.customize(weight.astype(np.uint32))
+    every = np.arange(nodes)
+    found = metric.distances_many_to_many(every.astype(np.uint32), every.astype(np.uint32)).astype(np.float64)
+    found[found >= pyroutingkit.INF_WEIGHT] = np.inf
+    matrix = sparse.csr_array((weight.astype(np.float64), (tail, head)), shape=(nodes, nodes))
+    expected = _node_table(matrix, every, every, np.full(nodes, np.inf), 1)
+    np.testing.assert_array_equal(found, expected)
