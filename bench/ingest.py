@@ -387,6 +387,7 @@ def report(
     seed: int,
     pandas_note: str,
     extra: dict[str, str],
+    reproduce: str = "",
 ) -> tuple[str, str]:
     """(plain-text table, Markdown section) of the results."""
     fig = {key: Figures.of(runs) for key, runs in results.items()}
@@ -495,6 +496,8 @@ def report(
             text_table(scale_header, scale_rows),
             "targets",
             text_table(["target", "measured", "status"], target_rows),
+            f"load: {extra.get('Load', '?')}",
+            f"reproduce: {reproduce}",
         ]
     )
     md = "\n\n".join(
@@ -524,8 +527,7 @@ def report(
             "### Targets",
             md_table(["target", "measured", "status"], target_rows, "lll"),
             "The re-import rows check idempotence: importing the same file again into the same database "
-            f"stored 0 new rows and updated 0 (all {rows:,} unchanged). Reproduce with "
-            f"`.venv/bin/python bench/ingest.py --rows {rows} --repeat {repeat}` (or `bench/run.py`).",
+            f"stored 0 new rows and updated 0 (all {rows:,} unchanged). Reproduce with `{reproduce}`.",
         ]
     )
     return text, md + "\n"
@@ -655,6 +657,16 @@ def run(argv: Sequence[str] = ()) -> str:
         shutil.rmtree(snapshot_dir(), ignore_errors=True)
 
 
+def reproduce_command(args: argparse.Namespace, sizes: Sequence[int]) -> str:
+    """The command line that repeats this benchmark (same sizes, repeats, stores and baseline)."""
+    parts = [".venv/bin/python bench/ingest.py", f"--rows {args.rows}", f"--repeat {args.repeat}"]
+    parts.append(f"--sizes {','.join(str(s) for s in sizes) or '0'}")  # 0: no smaller sizes
+    parts += ["--no-postgres" if args.no_postgres else "", "--no-pandas" if args.no_pandas else ""]
+    if args.seed != DEFAULT_SEED:
+        parts.append(f"--seed {args.seed}")
+    return " ".join(p for p in parts if p)
+
+
 def _benchmark(
     args: argparse.Namespace, stores: list[Store], env: dict[str, str], extra: dict[str, str]
 ) -> str:
@@ -709,6 +721,7 @@ def _benchmark(
         seed=args.seed,
         pandas_note=pandas_note,
         extra=extra,
+        reproduce=reproduce_command(args, sizes),
     )
     print(text)
     target = args.results or (DATA_DIR / "ingest-quick.md" if args.quick else RESULTS_DIR / "ingest.md")

@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 import yaml
-from sqlalchemy import Connection, Engine, delete, func, insert, select
+from sqlalchemy import Connection, Engine, delete, func, insert, or_, select
 
 from pochub.core.evidence.actor_registry import ActorRegistry, build_registry, field_actor, split_names
 from pochub.core.models.filters import EventFilter
@@ -46,20 +46,27 @@ class ActorListing:
 
 
 def _stored_names(conn: Connection) -> dict[str, tuple[set[str], int]]:
-    """Every actor name in the events, with the sources that use it and the events naming it."""
+    """Every actor name in the events, with the sources that use it and the events naming it.
+
+    One scan of the events grouped by all four actor fields (not one scan per field: at a million events each scan
+    reads the whole table); the per-field counts are summed from the groups in Python."""
     ev = tables.events.c
+    fields = [getattr(ev, column) for column in ACTOR_FIELDS]
+    named = [(field.is_not(None)) & (field != "") for field in fields]
+    rows = conn.execute(
+        select(*fields, ev.source, func.count()).where(or_(*named)).group_by(*fields, ev.source)
+    ).all()
+    per_field: dict[tuple[str, str], int] = {}
+    for row in rows:
+        source, count = row[-2], int(row[-1])
+        for value in row[:-2]:
+            if value:
+                per_field[(value, source)] = per_field.get((value, source), 0) + count
     found: dict[str, tuple[set[str], int]] = {}
-    for column in ACTOR_FIELDS:
-        field = getattr(ev, column)
-        rows = conn.execute(
-            select(field, ev.source, func.count())
-            .where(field.is_not(None), field != "")
-            .group_by(field, ev.source)
-        ).all()
-        for value, source, count in rows:
-            for name in split_names(value):
-                sources, events = found.get(name, (set(), 0))
-                found[name] = (sources | {source}, events + int(count))
+    for (value, source), count in per_field.items():
+        for name in split_names(value):
+            sources, events = found.get(name, (set(), 0))
+            found[name] = (sources | {source}, events + count)
     return found
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -142,9 +142,12 @@ def import_events(
     rows_read = rejected = nearest = outside = 0
     read_as = ""
     kept: list[RowError] = []
-    with engine.begin() as conn, _rejects_writer(rejects) as reject_writer:
+    with (
+        engine.begin() as conn,
+        _rejects_writer(rejects) as reject_writer,
+        closing(EventWriter(conn, bulk=_is_bulk(conn, path))) as writer,
+    ):
         indexes = [AreaIndex.build(repositories.load_admin_areas(conn, level), level) for level in (1, 2)]
-        writer = EventWriter(conn, bulk=_is_bulk(conn, path))
         for batch in read_events(path, fmt, options, on_progress):
             rows_read += batch.rows_read
             read_as = batch.read_as or read_as

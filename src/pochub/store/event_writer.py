@@ -22,6 +22,10 @@ from pochub.store.tables import events
 
 STAGING = "import_staging"
 _KEY = ("source", "source_id")
+SQLITE_CACHE_KIB = 65_536
+"""SQLite page cache of the import's connection while it writes (64 MiB; the default is 2 MiB): the unique key's
+index pages then stay in memory instead of being spilled to the WAL again and again, and the secondary indexes
+are sorted in memory when they are built again. Restored when the writer is closed."""
 _UPDATED = [c for c in EVENT_COLUMNS if c not in _KEY]
 
 
@@ -47,6 +51,15 @@ _STORED_SCHEMA = {
     "stored_updated": pl.Int64(),
     "stored_raw": pl.String(),
 }
+
+
+_SEED = 20241205
+"""A fixed seed: a key hashes alike in every batch of one import."""
+
+
+def _key_hashes(batch: pl.DataFrame) -> pl.Series:
+    """A 64-bit hash of each (source, source_id) of ``batch``."""
+    return batch.select(pl.struct(_KEY).hash(_SEED)).to_series()
 
 
 def _keys_unique(batch: pl.DataFrame) -> bool:
@@ -84,6 +97,17 @@ class EventWriter:
         self.older = 0
         """Rows that differ from the stored event but are an older vintage of it: not applied."""
         self.rows_before = self.count()
+        self._written: pl.Series | None = (
+            pl.Series("h", [], dtype=pl.UInt64) if self.rows_before == 0 else None
+        )
+        """When ``events`` was empty at the start: the key hashes of every batch written since. A key whose hash
+        is not in it cannot be stored, so a batch with none of them needs no look-up in the database (which on
+        PostgreSQL scanned the freshly loaded, statistics-less table once per batch). A hash collision only
+        sends a batch to the look-up, so the result never depends on it."""
+        self._cache_size: int | None = None
+        if self.dialect == "sqlite":
+            self._cache_size = int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
+            conn.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
         self.dropped = list(events.indexes) if bulk else []
         for index in self.dropped:
             index.drop(conn)
@@ -103,14 +127,27 @@ class EventWriter:
         """Upsert one batch (event columns plus ``_line``)."""
         if batch.height == 0:
             return
+        hashes = _key_hashes(batch) if self._written is not None else None
         if self.dialect == "postgresql":
-            self._write_postgresql(batch)
+            self._write_postgresql(batch, hashes)
         else:
-            self._write_sqlite(batch)
+            self._write_sqlite(batch, hashes)
+        if self._written is not None and hashes is not None:
+            self._written.append(hashes)
 
-    def _write_sqlite(self, batch: pl.DataFrame) -> None:
+    def _none_stored(self, hashes: pl.Series | None) -> bool:
+        """True when no key of the batch (``hashes``) can be stored yet (see ``_written``); False when unknown."""
+        if self._written is None or hashes is None or self.reference:
+            return False
+        return self._written.len() == 0 or not bool(self._written.is_in(hashes.implode()).any())
+
+    def _write_sqlite(self, batch: pl.DataFrame, hashes: pl.Series | None) -> None:
         cursor: Any = self.conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        stored = self._stored_sqlite(cursor, batch)
+        stored = (
+            pl.DataFrame(schema=_STORED_SCHEMA)
+            if self._none_stored(hashes)
+            else self._stored_sqlite(cursor, batch)
+        )
         self.older += _count_older(batch, stored)
         unique = _keys_unique(batch) and not self.reference
         if stored.height and unique:
@@ -155,11 +192,15 @@ class EventWriter:
                 ).fetchall()
         return pl.DataFrame(found, schema=_STORED_SCHEMA, orient="row")
 
-    def _write_postgresql(self, batch: pl.DataFrame) -> None:
+    def _write_postgresql(self, batch: pl.DataFrame, hashes: pl.Series | None) -> None:
         raw = self.conn.connection.dbapi_connection
         assert raw is not None
         unique = _keys_unique(batch)
-        if unique and not self.reference and not self._any_stored_postgresql(raw, batch):
+        if (
+            unique
+            and not self.reference
+            and (self._none_stored(hashes) or not self._any_stored_postgresql(raw, batch))
+        ):
             # no key of the batch is stored yet: straight into events, no staging table and no upsert
             self._copy(raw, "events", batch.select(EVENT_COLUMNS))
             self.changed += batch.height
@@ -228,4 +269,11 @@ class EventWriter:
         if self.dialect == "postgresql":
             self.conn.execute(text(f"DROP TABLE IF EXISTS {STAGING}"))
         new = self.count() - self.rows_before
+        self.close()
         return new, self.changed - new
+
+    def close(self) -> None:
+        """Give the connection its page cache size back (after ``finish``, or when the import failed)."""
+        if self._cache_size is not None and not self.conn.invalidated:
+            self.conn.exec_driver_sql(f"PRAGMA cache_size = {self._cache_size}")
+        self._cache_size = None

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.spatial import cKDTree
 
 from pochub.core.models.taxonomy import EventCategory
 
@@ -72,6 +71,8 @@ def find_duplicates(
     )
     if len(sources) < 2:
         return []
+    from scipy.spatial import cKDTree  # here, not at module level: scipy.spatial costs 0.4-1 s at every start
+
     xyz = unit_vectors(points.latitudes, points.longitudes)
     # time as a fourth coordinate scaled so that max_days weighs like max_km; exact limits are checked after
     chord = chord_for_km(max_km)
