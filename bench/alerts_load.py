@@ -29,6 +29,7 @@ import asyncio
 import contextlib
 import os
 import random
+import shlex
 import signal
 import socket
 import string
@@ -37,7 +38,7 @@ import sys
 import time
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
@@ -311,6 +312,8 @@ class RunFigures:
     server_cpu: str
     cpu_ms_per_alert: float
     """Server CPU (every process) per accepted alert: what the machine's load does not change much."""
+    generator_ms_per_request: float = 0.0
+    """The load generator's own CPU per request sent (it shares the cores: part of the machine's budget)."""
 
 
 def figures(outcomes: list[Outcome], seconds: float, cpu_seconds: float) -> RunFigures:
@@ -349,6 +352,7 @@ def load_run(
     assert server.proc is not None
     messages = Messages(mission.points, args.seed + index, f"R{index}")
     cpu_before = process_tree_cpu(server.proc.pid)
+    generator_before = time.process_time()
     outcomes, seconds = asyncio.run(
         offer_load(
             server.base,
@@ -360,12 +364,17 @@ def load_run(
         )
     )
     cpu = process_tree_cpu(server.proc.pid) - cpu_before
-    result = figures(outcomes, seconds, cpu)
+    generator = time.process_time() - generator_before
+    sent = sum(1 for o in outcomes if o.error != "not sent (backlog)")
+    result = replace(
+        figures(outcomes, seconds, cpu), generator_ms_per_request=1000 * generator / max(sent, 1)
+    )
     log(
         f"run {index}: {result.accepted:,}/{result.offered:,} accepted in {seconds:.1f} s = "
         f"{result.accepted_per_second:,.0f}/s; p50 {result.p50_ms:.1f} ms, p95 {result.p95_ms:.1f} ms, "
         f"p99 {result.p99_ms:.1f} ms, max {result.max_ms:.0f} ms; errors {result.errors or 'none'}; "
-        f"server CPU {result.server_cpu} cores, {result.cpu_ms_per_alert:.1f} ms per accepted alert"
+        f"server CPU {result.server_cpu} cores, {result.cpu_ms_per_alert:.1f} ms per accepted alert; "
+        f"generator {result.generator_ms_per_request:.2f} ms CPU per request; load {os.getloadavg()[0]:.1f}"
     )
     return result
 
@@ -466,6 +475,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         help="also one run at this lower offered rate, to show latency below saturation (default 40; quick 0)",
     )  # fmt: skip
     parser.add_argument("--schema", default=None, help="reuse this kept schema (no demo load; not dropped)")
+    parser.add_argument(
+        "--no-results",
+        action="store_true",
+        help="do not write bench/results/alerts_load.md (exploratory runs)",
+    )
     args = parser.parse_args(list(argv))
     args.rate = args.rate or (200.0 if args.quick else 550.0)
     args.duration = args.duration or (10.0 if args.quick else 60.0)
@@ -477,7 +491,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
 
 def run(argv: Sequence[str] | None = None) -> str:
     """Run the benchmark with command-line ``argv``; print a table, write and return the Markdown section."""
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    args = parse_args(argv)
+    args.command = " ".join([".venv/bin/python bench/alerts_load.py", *map(shlex.quote, argv)])
     load_before = os.getloadavg()[0]
     DATA_DIR.mkdir(parents=True, exist_ok=True)
     server_log = DATA_DIR / "alerts_load-server.log"
@@ -515,13 +531,13 @@ def report(
 ) -> str:
     """Print the tables; write and return the Markdown section."""
     header = ["run", "offered", "accepted (2xx)", "accepted/s", "p50 ms", "p95 ms", "p99 ms", "max ms",
-              "errors", "server CPU (cores)", "server CPU ms / alert"]  # fmt: skip
+              "errors", "server CPU (cores)", "server CPU ms / alert", "generator CPU ms / request"]  # fmt: skip
 
     def row(name: str, r: RunFigures) -> list[str]:
         errors = ", ".join(f"{k} {v:,}" for k, v in sorted(r.errors.items())) or "0"
         return [name, f"{r.offered:,}", f"{r.accepted:,}", f"{r.accepted_per_second:,.0f}", f"{r.p50_ms:,.1f}",
                 f"{r.p95_ms:,.1f}", f"{r.p99_ms:,.1f}", f"{r.max_ms:,.0f}", errors, r.server_cpu,
-                f"{r.cpu_ms_per_alert:,.1f}"]  # fmt: skip
+                f"{r.cpu_ms_per_alert:,.1f}", f"{r.generator_ms_per_request:,.2f}"]  # fmt: skip
 
     table = [row(str(i), r) for i, r in enumerate(runs, 1)]
     throughput = Stat.of([r.accepted_per_second for r in runs])
@@ -529,7 +545,7 @@ def report(
     cpu_ms = Stat.of([r.cpu_ms_per_alert for r in runs])
     table.append([
         f"median (min–max) of {len(runs)}", "", "", throughput.fmt(",.0f"), p50.fmt(",.1f"), p95.fmt(",.1f"),
-        p99.fmt(",.1f"), "", "", "", cpu_ms.fmt(",.1f"),
+        p99.fmt(",.1f"), "", "", "", cpu_ms.fmt(",.1f"), "",
     ])  # fmt: skip
     if below is not None:
         table.append(row(f"at {args.below_rate:,.0f}/s offered", below))
@@ -543,6 +559,7 @@ def report(
                 f"{killed.acknowledged - killed.found:,}", f"{killed.failed:,}", f"{killed.stored_unacknowledged:,}",
                 f"{killed.restart_seconds:.1f}", f"{killed.after_restart_accepted:,}"]  # fmt: skip
     print(text_table(kill_header, [kill_row]))
+    print(f"Reproduce: {args.command}")
     durable = (
         "every acknowledged alert was in the store"
         if killed.found == killed.acknowledged
@@ -553,11 +570,11 @@ def report(
         machine_markdown({"Load": f"1-minute load average {load_before:.1f} on {os.cpu_count()} CPUs at the start "
                           "(other processes share the cores)"}),
         f"`pochub serve --workers {args.workers}` on PostgreSQL (a fresh schema: demo mission of "
-        f"{mission.communities} communities and {args.events:,} events, a CLA gateway account and API token; "
+        f"{mission.communities} communities and {args.events:,} events, a gateway account and its credential; "
         "escalation and notification workers on) and the load generator in this process (asyncio + httpx2, "
         f"at most {args.connections} connections) share the machine's cores with PostgreSQL. Open loop: "
         f"{args.rate:,.0f} form-encoded SMS posts a second offered for {args.duration:.0f} s to "
-        "`POST /api/v1/intake/sms?token=...`, each with a unique MessageSid, its own random words and a random "
+        "`POST /api/v1/intake/sms` (the credential in the `Authorization` header), each with a unique MessageSid, its own random words and a random "
         "community's jittered coordinates (located to its area by point-in-polygon), so nearly none merge. "
         "Latency runs from when a request was due to be sent to its answer (a stalled server cannot hide "
         "behind a waiting generator); the alert tables are emptied before each run.",
@@ -583,8 +600,9 @@ def report(
         "kill get no answer (the gateway retries them; a retry of a stored one returns the stored alert).",
         md_table(kill_header, [kill_row]),
         f"Failed requests by kind: {failed}. Result: {durable}.",
+        f"Reproduce: `{args.command}` (the server's log: `bench/.data/alerts_load-server.log`).",
     ])  # fmt: skip
-    if not args.quick:
+    if not args.quick and not args.no_results:
         RESULTS_DIR.mkdir(parents=True, exist_ok=True)
         (RESULTS_DIR / "alerts_load.md").write_text(text + "\n", encoding="utf-8")
     return text

@@ -428,14 +428,22 @@ _LOOKUPS = {exercise: _lookup(exercise) for exercise in (False, True)}
 
 def _candidates_of(pcode: str, rows: Iterable[Any]) -> list[Candidate]:
     """Report rows (alert id, received at, text) grouped into one candidate per alert, in the rows' order."""
-    grouped: dict[int, tuple[datetime, list[str]]] = {}
-    for alert_id, at, text in rows:
-        moment = utc(at)
-        assert moment is not None
-        last, texts = grouped.get(alert_id, (moment, []))
-        texts.append(text)
-        grouped[alert_id] = (max(last, moment), texts)
-    return [Candidate(alert_id, pcode, last, tuple(texts)) for alert_id, (last, texts) in grouped.items()]
+    latest: dict[int, datetime] = {}
+    texts: dict[int, list[str]] = {}
+    for (
+        alert_id,
+        at,
+        text,
+    ) in rows:  # one backend's times compare as stored: made UTC once per alert, not per row
+        if alert_id in texts:
+            texts[alert_id].append(text)
+            latest[alert_id] = max(latest[alert_id], at)
+        else:
+            texts[alert_id] = [text]
+            latest[alert_id] = at
+    return [
+        Candidate(alert_id, pcode, as_utc(latest[alert_id]), tuple(said)) for alert_id, said in texts.items()
+    ]
 
 
 def merge_candidates(

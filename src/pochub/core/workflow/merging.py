@@ -154,7 +154,14 @@ def similarity_bounds(first: str, others: Sequence[str]) -> list[float]:
     def bits(where: np.ndarray) -> int:
         return int.from_bytes(np.packbits(where, bitorder="little").tobytes(), "little")
 
-    masks = {character: bits(codes == ord(character)) for character in set(a)}
+    # one comparison and one packing for every character of ``first`` at once (a row of bits each)
+    characters = sorted(set(a))
+    wanted = np.frombuffer("".join(characters).encode("ascii"), dtype=np.uint8)
+    rows = np.packbits(codes[None, :] == wanted[:, None], axis=1, bitorder="little")
+    masks = {
+        character: int.from_bytes(row.tobytes(), "little")
+        for character, row in zip(characters, rows, strict=True)
+    }
     live = bits(codes != 0)
     vector = live
     for character in a:
