@@ -10,6 +10,7 @@ import wins: UCDP GED rows carry no version) but never a stored row that has one
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import orjson
@@ -52,6 +53,8 @@ _STORED_SCHEMA = {
     "stored_raw": pl.String(),
 }
 
+
+_DIGEST_SCHEMA = {"source": pl.String(), "source_id": pl.String(), "stored_md5": pl.String()}
 
 _SEED = 20241205
 """A fixed seed: a key hashes alike in every batch of one import."""
@@ -196,15 +199,29 @@ class EventWriter:
         raw = self.conn.connection.dbapi_connection
         assert raw is not None
         unique = _keys_unique(batch)
-        if (
-            unique
-            and not self.reference
-            and (self._none_stored(hashes) or not self._any_stored_postgresql(raw, batch))
-        ):
-            # no key of the batch is stored yet: straight into events, no staging table and no upsert
-            self._copy(raw, "events", batch.select(EVENT_COLUMNS))
-            self.changed += batch.height
-            return
+        if unique and not self.reference:
+            stored = (
+                pl.DataFrame(schema=_DIGEST_SCHEMA)
+                if self._none_stored(hashes)
+                else self._stored_digests_postgresql(raw, batch)
+            )
+            if stored.height == 0:
+                # no key of the batch is stored yet: straight into events, no staging table and no upsert
+                self._copy(raw, "events", batch.select(EVENT_COLUMNS))
+                self.changed += batch.height
+                return
+            # a row identical to its stored event changes nothing: leave it out (a re-import writes nothing);
+            # the rows left (changed or new) take the general upsert below, which compares the raw rows exactly
+            pairs = batch.select(*_KEY, "raw").join(stored, on=list(_KEY), how="inner")
+            digests = pl.Series(
+                [hashlib.md5(r.encode(), usedforsecurity=False).hexdigest() for r in pairs["raw"]],
+                dtype=pl.String,
+            )
+            same = pairs.filter(digests == pairs["stored_md5"]).select(_KEY)
+            if same.height:
+                batch = batch.join(same, on=list(_KEY), how="anti", maintain_order="left")
+            if batch.height == 0:
+                return
         with raw.cursor() as cursor:  # type: ignore[attr-defined]
             cursor.execute(f"TRUNCATE {STAGING}")
         self._copy(raw, STAGING, batch.select([*EVENT_COLUMNS, pl.col(LINE).alias("line")]))
@@ -237,17 +254,26 @@ class EventWriter:
             cursor.execute("RESET enable_mergejoin")
 
     @staticmethod
-    def _any_stored_postgresql(raw: Any, batch: pl.DataFrame) -> bool:
-        """True when some (source, source_id) of ``batch`` is already in events (one index probe per key)."""
+    def _stored_digests_postgresql(raw: Any, batch: pl.DataFrame) -> pl.DataFrame:
+        """The stored events with a key in ``batch``: source, source_id and the MD5 of their raw row (computed by
+        the server, so the raw rows do not cross the connection). One index probe per key (a nested loop over
+        the keys): the freshly loaded events table may have no statistics, and the planner then read all of it for
+        every batch (``source_id = ANY(...)`` was only a filter over a bitmap scan of the whole source)."""
+        found: list[tuple[str, str, str]] = []
+        plan = ("enable_seqscan", "enable_hashjoin", "enable_mergejoin")
         with raw.cursor() as cursor:
+            for setting in plan:
+                cursor.execute(f"SET LOCAL {setting} = off")
             for source, ids in batch.group_by("source").agg(pl.col("source_id")).iter_rows():
                 cursor.execute(
-                    "SELECT EXISTS (SELECT 1 FROM events WHERE source = %s AND source_id = ANY(%s))",
-                    (source, ids),
+                    "SELECT e.source, e.source_id, md5(e.raw) FROM unnest(%s::text[]) AS k(id) "
+                    "JOIN events AS e ON e.source = %s AND e.source_id = k.id",
+                    (ids, source),
                 )
-                if cursor.fetchone()[0]:
-                    return True
-        return False
+                found += cursor.fetchall()
+            for setting in plan:
+                cursor.execute(f"RESET {setting}")
+        return pl.DataFrame(found, schema=_DIGEST_SCHEMA, orient="row")
 
     @staticmethod
     def _copy(raw: Any, table: str, frame: pl.DataFrame) -> None:
