@@ -7,13 +7,15 @@ rows are stored and the rejected ones written, with their reasons, to ``rejects`
 from __future__ import annotations
 
 import csv
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TextIO
+from queue import Full, Queue
+from typing import TextIO, TypeVar
 
 import polars as pl
 from sqlalchemy import Connection, Engine, delete, func, insert, select
@@ -82,6 +84,58 @@ def _is_bulk(conn: Connection, path: Path) -> bool:
     return size > 10_000_000 and size > BULK_BYTES_PER_STORED_EVENT * stored
 
 
+_T = TypeVar("_T")
+
+
+def read_ahead(items: Iterator[_T]) -> Iterator[_T]:
+    """``items`` in order, the next one made by a worker thread while the caller handles the current one.
+
+    Reading and checking a batch (Polars) and writing the previous one (sqlite3's statement steps, or the
+    PostgreSQL server) release the GIL, so on two cores they overlap. At most one batch waits (bounded memory);
+    an error of the reader is raised here, in the caller's thread; when the caller stops early the worker stops
+    after its current item."""
+    queue: Queue[tuple[bool, object]] = Queue(maxsize=1)
+    stop = threading.Event()
+    end = object()
+
+    def put(entry: tuple[bool, object]) -> bool:
+        while not stop.is_set():
+            try:
+                queue.put(entry, timeout=0.1)
+                return True
+            except Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for item in items:
+                if not put((True, item)):
+                    return
+            put((True, end))
+        except BaseException as error:  # handed to the caller, raised in its thread
+            put((False, error))
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
+    worker = threading.Thread(target=work, name="pochub-read-ahead", daemon=True)
+    worker.start()
+    try:
+        while True:
+            ok, item = queue.get()
+            if not ok:
+                assert isinstance(item, BaseException)
+                raise item
+            if item is end:
+                return
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        worker.join()
+
+
 def assign_areas(
     frame: pl.DataFrame, indexes: list[AreaIndex], tolerance_km: float
 ) -> tuple[pl.DataFrame, dict[str, int]]:
@@ -148,7 +202,7 @@ def import_events(
         closing(EventWriter(conn, bulk=_is_bulk(conn, path))) as writer,
     ):
         indexes = [AreaIndex.build(repositories.load_admin_areas(conn, level), level) for level in (1, 2)]
-        for batch in read_events(path, fmt, options, on_progress):
+        for batch in read_ahead(read_events(path, fmt, options, on_progress)):
             rows_read += batch.rows_read
             read_as = batch.read_as or read_as
             if batch.errors:
