@@ -50,7 +50,7 @@ LAGRANGIAN_REACH = 80
 LAGRANGIAN_SHARE = 0.25
 """Share of the time limit the Lagrangian bound may use."""
 LAGRANGIAN_ROUNDS = 2000
-LAGRANGIAN_STALL = 30
+LAGRANGIAN_STALL = 50
 """Rounds without a better bound after which the subgradient step halves."""
 GROWTH = 2
 """Factor by which a demand point's list grows when its tail was charged too little."""
@@ -633,6 +633,7 @@ def lagrangian_fixing(
     multiplier = np.where(reach, np.minimum(first, cap), np.where(np.isfinite(first), first, 0.0))
     tolerance = 1e-9 * max(1.0, abs(upper))
     best, step, stall = -math.inf, 2.0, 0
+    direction: FloatArray = np.zeros(cap.size)
     for _ in range(LAGRANGIAN_ROUNDS):
         reduced = np.minimum(weighted - multiplier[owner], 0.0)
         rho = np.bincount(column, weights=reduced, minlength=free)
@@ -659,6 +660,12 @@ def lagrangian_fixing(
         )
         slope = 1.0 - served
         slope[reach & (multiplier >= cap) & (slope > 0)] = 0.0  # at the cap: cannot rise
+        # Camerini-Fratta-Maffioli deflection: damps the zig-zag of plain subgradient steps (any
+        # multipliers within [0, cap] still give a valid bound)
+        inner, previous = float(slope @ direction), float(direction @ direction)
+        if previous > 0.0 and inner < 0.0:
+            slope = np.asarray(slope - 1.5 * inner / previous * direction, dtype=np.float64)
+        direction = np.asarray(slope, dtype=np.float64)
         norm = float(slope @ slope)
         if norm == 0.0:
             break
