@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy import sparse
 
@@ -180,6 +180,9 @@ def brute_median(hours: np.ndarray, weights: np.ndarray, p: int, existing: tuple
     st.integers(1, 4),
     st.booleans(),
 )
+# HiGHS 1.16 with presolve and a MIP start returned the start's columns beside the program's true optimum: the
+# lists stopped growing at a 1.8 % gap (found by CI, 2026-12-06)
+@example(7, 2, 7, 1, 1, False)
 def test_p_median_is_exact_even_with_short_candidate_lists(
     seed: int, demand: int, candidates: int, p: int, neighbours: int, lagrangian: bool
 ) -> None:
