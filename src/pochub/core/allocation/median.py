@@ -265,14 +265,6 @@ class PMedian:
             solution = replace(solver, time_limit_seconds=remaining).solve(
                 program, self._infeasible_message(), begin
             )
-            if begin is not None and _program_value(
-                program, solution.values
-            ) > solution.objective + 1e-7 * max(
-                1.0, abs(solution.objective)
-            ):  # HiGHS (presolve with a MIP start) may return the start's columns beside a better objective
-                solution = replace(solver, time_limit_seconds=remaining).solve(
-                    program, self._infeasible_message()
-                )
             sites = np.sort(free[solution.values[: free.size] > 0.5])
             exact = self._total_cost(np.union1d(opened, sites).astype(np.int64))
             if exact < best_cost:
@@ -390,11 +382,6 @@ class PMedian:
             reduction=Reduction(n, rows, m, columns),
             iterations=iterations,
         )
-
-
-def _program_value(program: MixedIntegerProgram, values: FloatArray) -> float:
-    """The program's objective at ``values`` (to check what the solver returned against what it reported)."""
-    return float(program.cost @ values) + program.offset
 
 
 def _gap(cost: float, bound: float) -> float:

@@ -14,7 +14,7 @@ import math
 import os
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import highspy
@@ -156,6 +156,11 @@ class HighsSolver:
             )
         values = np.asarray(highs.getSolution().col_value, dtype=np.float64)
         objective = float(info.objective_function_value)
+        if start is not None and abs(float(program.cost @ values) + program.offset - objective) > 1e-7 * max(
+            1.0, abs(objective)
+        ):  # HiGHS 1.16 (presolve with a MIP start) may return the start's columns beside a better objective
+            left = max(self.time_limit_seconds - seconds, 1e-3)
+            return replace(self, time_limit_seconds=left).solve(program, infeasible_message)
         integer = bool(program.integral.any())
         bound = float(info.mip_dual_bound) if integer else objective
         gap = _relative_gap(objective, bound) if integer else 0.0
