@@ -278,16 +278,20 @@ def test_a_new_build_brings_a_new_service_worker(browser: Browser, database: Pat
         expect(html).not_to_have_attribute("data-offline-version", first or "", timeout=30_000)
         tab.reload()
         expect(tab.locator(f'link[href="/static/dist/{new}"]')).to_have_count(1)
-        # the new worker drops the old build's copy as it activates (its clean-up may end after it took over)
-        tab.wait_for_function(
-            f"async () => !(await caches.keys()).length || !(await Promise.all((await caches.keys()).map("
-            f"async (n) => (await caches.open(n)).match('/static/dist/{old}')))).some(Boolean)",
-            timeout=30_000,
+        # the new worker keeps the new build's copy and drops the old one as it activates; it takes over before its
+        # clean-up ends, so the device is read once it is activated (or the wait fails the test)
+        held = (
+            "async (u) => (await Promise.all((await caches.keys()).map("
+            "async (n) => (await caches.open(n)).match(u)))).some(Boolean)"
         )
+        settled = (
+            "async () => (await navigator.serviceWorker.getRegistration())?.active?.state === 'activated' && "
+            f"(await ({held})('/static/dist/{new}')) && !(await ({held})('/static/dist/{old}'))"
+        )
+        tab.wait_for_function(settled, timeout=30_000)
         kept = tab.evaluate(CACHED)
-        assert (
-            f"/static/dist/{new}" in kept and f"/static/dist/{old}" not in kept
-        )  # the old build's copy is gone
+        assert f"/static/dist/{new}" in kept, sorted(kept)  # the new build's copy is on the device
+        assert f"/static/dist/{old}" not in kept, sorted(kept)  # the old build's copy is gone
         assert tab.evaluate(DEVICE)["workers"] == 1
         tab.context.close()
     assert errors == []
