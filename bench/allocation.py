@@ -328,7 +328,11 @@ def solve_median(
 def median_scale(args: argparse.Namespace) -> MedianScale:
     """Each seed's instance solved now and with the earlier settings (alternating), then the spopt anchor."""
     demand, candidates, p = MEDIAN_SCALE
-    seeds = [args.seed + k for k in range(args.median_runs)]
+    seeds = (
+        [int(seed) for seed in args.seeds.split(",")]
+        if args.seeds
+        else [args.seed + k for k in range(args.median_runs)]
+    )
     scale = MedianScale(seeds, [], [], [], None)
     for seed in seeds:
         people, sites, weights = instance(demand, candidates, seed)
@@ -349,6 +353,8 @@ def median_scale(args: argparse.Namespace) -> MedianScale:
 
 def median_report(args: argparse.Namespace, scale: MedianScale) -> str:
     """The p-median scale section."""
+    from pochub.core.allocation import median
+
     demand, candidates, p = MEDIAN_SCALE
     header = ["instance (seed)", "now: s", "now: status", "now: proven gap", "earlier: s", "earlier: status",
               "earlier: proven gap", "objective now / earlier"]  # fmt: skip
@@ -384,16 +390,20 @@ def median_report(args: argparse.Namespace, scale: MedianScale) -> str:
         f"Clustered instances as above (one per seed), great-circle hours at {SPEED_KMH:g} km/h, dense cost "
         f"matrix built once (not timed); `PMedian.from_cost_matrix(hours, weights, {p}).solve(HighsSolver("
         f"time_limit_seconds={SCALE_SECONDS:g}, mip_rel_gap={SCALE_GAP}))`. *now*: the current solver (greedy "
-        "then multi-start fast-interchange local search for the upper bound, a subgradient Lagrangian bound "
-        "over longer candidate lists that halves its step after 30 stalled rounds and stops at the requested "
-        "gap, candidates fixed by reduced cost, HiGHS on the rest). *earlier*: the same code with the settings "
+        "then multi-start fast-interchange local search for the upper bound, a Lagrangian bound by deflected "
+        f"subgradient (Camerini-Fratta-Maffioli) over longer candidate lists that halves its step after "
+        f"{median.LAGRANGIAN_STALL} stalled rounds and stops at the requested gap, candidates fixed by reduced cost, "
+        "HiGHS on the rest, re-solved without the MIP start if its columns miss the reported objective). "
+        "*earlier*: the same code with the settings "
         f"before issue 19 ({', '.join(f'{k}={v}' for k, v in EARLIER_SETTINGS.items())}), alternating with "
         "*now* on the same instance in this run. The gap is the proven one: (objective - bound) / objective.",
         md_table(header, table),
         f"Target proven gap <= {SCALE_GAP:.1%} within {SCALE_SECONDS:g} s on every instance: "
         + ("met" if met else "**not met**")
         + ".",
-        f"Reproduce: `.venv/bin/python bench/allocation.py --median-scale --median-runs {args.median_runs}`.",
+        "Reproduce: `.venv/bin/python bench/allocation.py --median-scale "
+        + (f"--seeds {args.seeds}" if args.seeds else f"--median-runs {args.median_runs}")
+        + "`.",
     ]
     anchor = scale.anchor
     if anchor is not None:
@@ -431,6 +441,11 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     )
     parser.add_argument("--median-runs", type=int, default=3, help="instances in the p-median scale run")
     parser.add_argument("--no-spopt", action="store_true", help="p-median scale run without the spopt anchor")
+    parser.add_argument(
+        "--seeds",
+        default=None,
+        help="comma-separated instance seeds for the p-median scale run (instead of --median-runs)",
+    )
     args = parser.parse_args(list(argv))
     args.spopt_timeout = args.spopt_timeout or (120.0 if args.quick else 900.0)
     args.repeat = args.repeat or (1 if args.quick else 5)

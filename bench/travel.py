@@ -29,7 +29,7 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -169,6 +169,20 @@ class RouterComparison:
     versions: str
 
 
+@dataclass(frozen=True)
+class Arcs:
+    """What every router is timed on: the integer-millisecond arcs, the distinct source and target nodes, and
+    scipy's matrix over them (the reference every other router must equal)."""
+
+    graph: RoadGraph
+    tail: np.ndarray
+    head: np.ndarray
+    ms: np.ndarray
+    sources: np.ndarray
+    targets: np.ndarray
+    reference: np.ndarray
+
+
 def edge_milliseconds(graph: RoadGraph) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """pochub's open arcs (both directions of every road) with their hours rounded to whole milliseconds
     (at least 1): (tail, head, ms). On these integers every router's sums are exact, so they can agree bit for bit."""
@@ -208,14 +222,13 @@ def router_comparison(
             reference = table
         rows.append(RouterRow(f"scipy `dijkstra` (pochub's kernel), {workers} process(es)", "-", Stat.of(seconds),
                               sources.size, "reference"))  # fmt: skip
-    rows += cch_rows(graph, tail, head, ms, sources, targets, reference, args, loads)
-    nx_row, nx_version = networkx_router_row(
-        graph.node_count, tail, head, ms, sources, targets, reference, args
-    )
+    arcs = Arcs(graph, tail, head, ms, sources, targets, reference)
+    rows += cch_rows(arcs, args, loads)
+    nx_row, nx_version = networkx_router_row(arcs, args)
     rows.append(nx_row)
     versions = f"networkx {nx_version}"
     if args.pandana_origins > 0:
-        pandana_row, version = pandana_router_row(graph, tail, head, ms, sources, targets, reference, args)
+        pandana_row, version = pandana_router_row(arcs, args)
         rows.append(pandana_row)
         versions += f", pandana {version}"
     import pyroutingkit
@@ -232,22 +245,13 @@ def as_milliseconds(distances: np.ndarray, unreachable: int) -> np.ndarray:
     return found
 
 
-def cch_rows(
-    graph: RoadGraph,
-    tail: np.ndarray,
-    head: np.ndarray,
-    ms: np.ndarray,
-    sources: np.ndarray,
-    targets: np.ndarray,
-    reference: np.ndarray,
-    args: argparse.Namespace,
-    loads: list[float],
-) -> list[RouterRow]:
+def cch_rows(arcs: Arcs, args: argparse.Namespace, loads: list[float]) -> list[RouterRow]:
     """pyroutingkit: topology (nested dissection, weight-free) built once, one metric customized per thread
     (a metric shared by two threads crashes the process), ``distances_many_to_many`` on all the sources in one
     thread, then split over ``args.workers`` threads (it releases the GIL)."""
     import pyroutingkit
 
+    graph, tail, head, ms, sources = arcs.graph, arcs.tail, arcs.head, arcs.ms, arcs.sources
     started = time.perf_counter()
     topology = pyroutingkit.CCHTopology()
     topology.build(
@@ -264,7 +268,7 @@ def cch_rows(
         metrics.append(metric)
     log(f"routers: CCH topology {build:.1f} s, customization {statistics.median(customize):.2f} s")
     setup = f"topology {build:,.1f}, customization {statistics.median(customize):,.2f}"
-    src, dst = sources.astype(np.uint32), targets.astype(np.uint32)
+    src, dst = sources.astype(np.uint32), arcs.targets.astype(np.uint32)
     rows = []
     for threads in sorted({1, args.workers}):
         seconds = []
@@ -277,7 +281,7 @@ def cch_rows(
             seconds.append(time.perf_counter() - started)
             loads.append(os.getloadavg()[0])
             log(f"routers: CCH, {threads} thread(s), run {attempt + 1}: {seconds[-1]:.2f} s")
-            if not np.array_equal(as_milliseconds(found, pyroutingkit.INF_WEIGHT), reference):
+            if not np.array_equal(as_milliseconds(found, pyroutingkit.INF_WEIGHT), arcs.reference):
                 raise SystemExit("pyroutingkit's matrix differs from scipy's on the same integer arcs")
         rows.append(RouterRow(f"pyroutingkit CCH `distances_many_to_many`, {threads} thread(s)", setup,
                               Stat.of(seconds), sources.size, "yes (every entry)"))  # fmt: skip
@@ -293,53 +297,46 @@ def many_to_many_threads(metrics: list[Any], parts: list[np.ndarray], targets: n
         return np.vstack(list(found))
 
 
-def networkx_router_row(
-    nodes: int,
-    tail: np.ndarray,
-    head: np.ndarray,
-    ms: np.ndarray,
-    sources: np.ndarray,
-    targets: np.ndarray,
-    reference: np.ndarray,
-    args: argparse.Namespace,
-) -> tuple[RouterRow, str]:
-    """networkx's ``single_source_dijkstra_path_length`` from the first ``args.nx_origins`` sources."""
-    started = time.perf_counter()
-    network = nx.Graph()
-    network.add_nodes_from(range(nodes))
-    upper = tail < head
-    network.add_weighted_edges_from(
-        zip(tail[upper].tolist(), head[upper].tolist(), ms[upper].tolist(), strict=True)
-    )
-    build = time.perf_counter() - started
-    chosen = min(args.nx_origins, sources.size)
+def sampled_row(
+    arcs: Arcs, router: str, setup: str, chosen: int, row_of: Callable[[int], np.ndarray]
+) -> RouterRow:
+    """A router too slow for the whole matrix, timed on its first ``chosen`` sources (``row_of(k)``: source k's
+    row), each row checked equal to scipy's; per source times the sources."""
     seconds = []
     for k in range(chosen):
         started = time.perf_counter()
-        lengths = nx.single_source_dijkstra_path_length(network, int(sources[k]))
-        row = np.fromiter(
-            (lengths.get(int(n), math.inf) for n in targets), dtype=np.float64, count=targets.size
-        )
+        row = row_of(k)
         seconds.append(time.perf_counter() - started)
-        if not np.array_equal(row, reference[k]):
-            raise SystemExit("networkx's row differs from scipy's on the same integer arcs")
-    log(f"routers: networkx {statistics.median(seconds) * 1000:.0f} ms per source")
+        if not np.array_equal(row, arcs.reference[k]):
+            raise SystemExit(f"{router}: a row differs from scipy's on the same integer arcs")
+    log(f"routers: {router}: {statistics.median(seconds) * 1000:.0f} ms per source, setup {setup} s")
     per = Stat.of(seconds)
-    total = Stat(per.median * sources.size, per.low * sources.size, per.high * sources.size)
-    return RouterRow("networkx `single_source_dijkstra_path_length`", f"graph {build:,.1f}", total, chosen,
-                     "yes (rows compared)"), nx.__version__  # fmt: skip
+    total = Stat(per.median * arcs.sources.size, per.low * arcs.sources.size, per.high * arcs.sources.size)
+    return RouterRow(router, setup, total, chosen, "yes (rows compared)")
 
 
-def pandana_router_row(
-    graph: RoadGraph,
-    tail: np.ndarray,
-    head: np.ndarray,
-    ms: np.ndarray,
-    sources: np.ndarray,
-    targets: np.ndarray,
-    reference: np.ndarray,
-    args: argparse.Namespace,
-) -> tuple[RouterRow, str]:
+def networkx_router_row(arcs: Arcs, args: argparse.Namespace) -> tuple[RouterRow, str]:
+    """networkx's ``single_source_dijkstra_path_length`` from the first ``args.nx_origins`` sources."""
+    started = time.perf_counter()
+    network = nx.Graph()
+    network.add_nodes_from(range(arcs.graph.node_count))
+    upper = arcs.tail < arcs.head
+    network.add_weighted_edges_from(
+        zip(arcs.tail[upper].tolist(), arcs.head[upper].tolist(), arcs.ms[upper].tolist(), strict=True)
+    )
+    build = time.perf_counter() - started
+
+    def row_of(k: int) -> np.ndarray:
+        lengths = nx.single_source_dijkstra_path_length(network, int(arcs.sources[k]))
+        found = (lengths.get(int(n), math.inf) for n in arcs.targets)
+        return np.fromiter(found, dtype=np.float64, count=arcs.targets.size)
+
+    chosen = min(args.nx_origins, arcs.sources.size)
+    name = "networkx `single_source_dijkstra_path_length`"
+    return sampled_row(arcs, name, f"graph {build:,.1f}", chosen, row_of), nx.__version__
+
+
+def pandana_router_row(arcs: Arcs, args: argparse.Namespace) -> tuple[RouterRow, str]:
     """pandana's contraction hierarchy, ``shortest_path_lengths`` for every (source, target) pair of the first
     ``args.pandana_origins`` sources. pandana keeps impedances as integers of 1/1000 of the unit given: edge
     milliseconds are given as seconds plus a quarter millisecond, so that its cast to an integer cannot fall a
@@ -347,28 +344,25 @@ def pandana_router_row(
     import pandana
     import pandas as pd
 
-    upper = tail < head
+    graph, upper = arcs.graph, arcs.tail < arcs.head
     started = time.perf_counter()
     network = pandana.Network(
-        pd.Series(graph.node_longitude), pd.Series(graph.node_latitude), pd.Series(tail[upper]),
-        pd.Series(head[upper]), pd.DataFrame({"seconds": (ms[upper] + 0.25) / 1000.0}), twoway=True,
+        pd.Series(graph.node_longitude), pd.Series(graph.node_latitude), pd.Series(arcs.tail[upper]),
+        pd.Series(arcs.head[upper]), pd.DataFrame({"seconds": (arcs.ms[upper] + 0.25) / 1000.0}), twoway=True,
     )  # fmt: skip
     build = time.perf_counter() - started
-    chosen = min(args.pandana_origins, sources.size)
-    seconds = []
-    for k in range(chosen):
-        started = time.perf_counter()
-        found = network.shortest_path_lengths(np.full(targets.size, sources[k]), targets, imp_name="seconds")
-        row = np.rint(np.asarray(found, dtype=np.float64) * 1000.0)
-        seconds.append(time.perf_counter() - started)
+
+    def row_of(k: int) -> np.ndarray:
+        pairs = network.shortest_path_lengths(
+            np.full(arcs.targets.size, arcs.sources[k]), arcs.targets, imp_name="seconds"
+        )
+        row = np.rint(np.asarray(pairs, dtype=np.float64) * 1000.0)
         row[row >= 4_294_967_295] = np.inf  # pandana's answer when no path joins them: 4294967.295
-        if not np.array_equal(row, reference[k]):
-            raise SystemExit("pandana's row differs from scipy's on the same integer arcs")
-    log(f"routers: pandana {statistics.median(seconds) * 1000:.0f} ms per source, CH built in {build:.1f} s")
-    per = Stat.of(seconds)
-    total = Stat(per.median * sources.size, per.low * sources.size, per.high * sources.size)
-    return RouterRow("pandana CH `shortest_path_lengths` (pairs)", f"CH {build:,.1f}", total, chosen,
-                     "yes (rows compared)"), pandana.__version__  # fmt: skip
+        return row
+
+    chosen = min(args.pandana_origins, arcs.sources.size)
+    name = "pandana CH `shortest_path_lengths` (pairs)"
+    return sampled_row(arcs, name, f"CH {build:,.1f}", chosen, row_of), pandana.__version__
 
 
 def max_difference(ours: np.ndarray, theirs: np.ndarray) -> float:
@@ -584,8 +578,8 @@ def report(
         f"Dijkstra, a Fibonacci heap) and networkx about "
         f"{rows[0].nx_per_origin.median / graph.node_count * 1e9:,.0f} ns (a Python heap), so the ratio is that "
         "of compiled against interpreted Dijkstra; a further order of magnitude would need fewer settled nodes "
-        "per origin (contraction hierarchies, many-to-many buckets), i.e. compiled routing code outside the "
-        "core's allowed dependencies. scipy's Dijkstra holds the GIL, so the multi-process column is the only "
+        "per origin (contraction hierarchies with many-to-many queries: the routers' section below measures the "
+        "one found on PyPI). scipy's Dijkstra holds the GIL, so the multi-process column is the only "
         f"parallelism; the machine's 1-minute load average was {load_before:.1f} when the benchmark started "
         "(other processes share its cores).",
     ])  # fmt: skip
