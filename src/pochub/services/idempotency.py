@@ -11,6 +11,9 @@ transaction: ``kept`` before, ``keep`` after, and a concurrent duplicate loses o
 reads the winner's result). A step of a lifecycle (an action point's start, complete, drop; an alert's action)
 cannot be taken twice anyway (the second is an illegal transition), so its edge may ``remembered`` before and
 ``remember`` after, in transactions of their own: the key only makes the replay's answer the first one's.
+
+Keys are kept ``KEEP_DAYS`` and then pruned by the escalation worker (``prune``): long enough for a phone that lost
+an answer to come back online from a long patrol and send again, short enough that the table does not grow forever.
 """
 
 from __future__ import annotations
@@ -18,10 +21,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select
+from sqlalchemy import Connection, Engine, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from pochub.core.models.access import User
@@ -35,6 +38,8 @@ HEADER = "Idempotency-Key"
 """The request header that carries a key (pages' forms may carry it as the ``idempotency_key`` field)."""
 FIELD = "idempotency_key"
 """The hidden form field that carries a key."""
+KEEP_DAYS = 90
+"""Days a key is kept: a write sent again later than this is taken as a new one."""
 
 
 def kept(conn: Connection, user: User, key: str | None, scope: str) -> dict[str, Any] | None:
@@ -102,3 +107,11 @@ def remember(engine: Engine, user: User, key: str | None, scope: str, result: Ma
             keep(conn, user, key, scope, result)
     except IntegrityError:
         return
+
+
+def prune(engine: Engine, *, now: datetime | None = None) -> int:
+    """Delete the keys kept longer than ``KEEP_DAYS`` (every user's); how many were deleted."""
+    oldest = (now or datetime.now(UTC)) - timedelta(days=KEEP_DAYS)
+    table = tables.idempotency_keys
+    with engine.begin() as conn:
+        return conn.execute(delete(table).where(table.c.created_at < oldest)).rowcount

@@ -7,23 +7,39 @@ database restart or an unreachable webhook never stops escalation for good.
 from __future__ import annotations
 
 import logging
+import math
 import threading
+import time
 from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 
 from pochub.config import Settings
 from pochub.errors import InvalidInput
-from pochub.services import notifications
+from pochub.services import idempotency, notifications
 from pochub.services.action_points import escalate_overdue_action_points
 from pochub.services.alerts import escalate_overdue
 
 log = logging.getLogger("pochub.workers")
 
 
+PRUNE_INTERVAL_SECONDS = 3600.0
+"""How often the escalation worker deletes expired idempotency keys."""
+
+
 def run_escalation(engine: Engine, settings: Settings, stop: threading.Event) -> None:
-    """Escalate overdue alerts and action points every ``settings.escalation_interval_seconds`` until ``stop`` is set."""
+    """Escalate overdue alerts and action points every ``settings.escalation_interval_seconds`` until ``stop`` is
+    set; once an hour (and at start) also delete the idempotency keys past their keeping time."""
+    pruned_at = -math.inf
     while not stop.is_set():
+        if time.monotonic() - pruned_at >= PRUNE_INTERVAL_SECONDS:
+            try:
+                deleted = idempotency.prune(engine)
+                pruned_at = time.monotonic()
+                if deleted:
+                    log.info("deleted %d expired idempotency key(s)", deleted)
+            except Exception:  # a failed clean-up never stops escalation
+                log.exception("idempotency key clean-up failed; retrying")
         try:
             escalated = escalate_overdue(engine)
             if escalated:
