@@ -33,6 +33,8 @@ CACHED = """async () => { const found = {}; for (const name of await caches.keys
   for (const request of await cache.keys()) found[new URL(request.url).pathname + new URL(request.url).search] =
   await (await cache.match(request)).text(); } return found; }"""
 """Every response the service worker wrote to the device, by address, with its body."""
+ACTIVATED = "async () => (await navigator.serviceWorker.getRegistration())?.active?.state === 'activated'"
+"""Has the page's service worker finished activating (a new build's worker cleans up the old copy then)?"""
 DEVICE = """async () => ({ caches: (await caches.keys()).length, databases: (await indexedDB.databases()).length,
   workers: (await navigator.serviceWorker.getRegistrations()).length })"""
 
@@ -276,7 +278,9 @@ def test_a_new_build_brings_a_new_service_worker(browser: Browser, database: Pat
             "async () => { const r = await navigator.serviceWorker.getRegistration(); await r.update(); }"
         )
         expect(html).not_to_have_attribute("data-offline-version", first or "", timeout=30_000)
-        tab.reload()
+        # it controls the page while still activating, and a reload would wait behind its clean-up: let it end
+        tab.wait_for_function(ACTIVATED, timeout=60_000)
+        tab.reload(timeout=60_000)
         expect(tab.locator(f'link[href="/static/dist/{new}"]')).to_have_count(1)
         # the new worker keeps the new build's copy and drops the old one as it activates; it takes over before its
         # clean-up ends, so the device is read once it is activated (or the wait fails the test)
@@ -285,7 +289,7 @@ def test_a_new_build_brings_a_new_service_worker(browser: Browser, database: Pat
             "async (n) => (await caches.open(n)).match(u)))).some(Boolean)"
         )
         settled = (
-            "async () => (await navigator.serviceWorker.getRegistration())?.active?.state === 'activated' && "
+            f"async () => (await ({ACTIVATED})()) && "
             f"(await ({held})('/static/dist/{new}')) && !(await ({held})('/static/dist/{old}'))"
         )
         tab.wait_for_function(settled, timeout=30_000)
