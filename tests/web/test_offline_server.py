@@ -312,7 +312,9 @@ def test_the_service_worker_manifest_and_phrases_are_served(client: TestClient) 
     assert worker.headers["Content-Type"].startswith("text/javascript") and "/static/dist/app-" in worker.text
     # the browser's check at each visit: a 304 without a body while the build is the same (a 2G line)
     again = client.get("/sw.js", headers={"If-None-Match": worker.headers["ETag"]})
-    assert again.status_code == 304 and again.content == b"" and again.headers["ETag"] == worker.headers["ETag"]
+    assert (
+        again.status_code == 304 and again.content == b"" and again.headers["ETag"] == worker.headers["ETag"]
+    )
     assert client.get("/sw.js", headers={"If-None-Match": '"sw-other"'}).status_code == 200
     manifest = client.get("/manifest.webmanifest", headers={"Accept-Language": "fr"})
     assert manifest.headers["Content-Type"] == "application/manifest+json"

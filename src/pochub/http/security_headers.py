@@ -88,7 +88,9 @@ class SecurityHeadersMiddleware:
                 headers.setdefault("Referrer-Policy", "same-origin")
                 headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
                 readable = (
-                    scope["method"] == "GET" and scope["path"] in OFFLINE_READABLE and message["status"] == 200
+                    scope["method"] == "GET"
+                    and scope["path"] in OFFLINE_READABLE
+                    and message["status"] == 200
                 )
                 headers.setdefault("Cache-Control", "private, no-cache" if readable else "no-store")
                 if https:
