@@ -30,10 +30,8 @@ PUBLIC = {
     ("GET", "/sw.js"),  # the service worker: built code, registered by signed-in pages only
     ("GET", "/manifest.webmanifest"),  # the web app manifest (the sign-in page names it too)
     ("GET", "/icon.svg"),  # the manifest's icon
-    (
-        "GET",
-        "/offline/phrases.json",
-    ),  # what the offline script says, in each language: nothing of the mission
+    # what the offline script says, in each language: nothing of the mission
+    ("GET", "/offline/phrases.json"),
 }
 
 

@@ -601,9 +601,8 @@ def test_an_sms_alert_goes_from_intake_to_closed_through_the_pages(
             "closed"
         )
         expect(page.locator("#response-table")).to_contain_text("Field Office Besu")
-        page.locator(
-            "#response-chart"
-        ).scroll_into_view_if_needed()  # its bundle comes when it nears the screen
+        # its bundle comes when it nears the screen
+        page.locator("#response-chart").scroll_into_view_if_needed()
         expect(page.locator("body")).to_have_attribute("data-response-chart", "ready")
         screenshot(page, "alert-inbox-response-times")
     finally:

@@ -187,9 +187,8 @@ def test_field_pages_fit_a_phone_with_their_main_action_in_view(
     in_view(tab, tab.locator("a.jump-to-action"), f"the way to the first action on {alert}")
     tab.locator("a.jump-to-action").click()  # a jump to the form, never a submit: its fields are seen first
     heading = tab.locator("form.action h3").first.bounding_box()
-    assert heading is not None and 0 <= heading["y"] < PHONE["height"] / 2, (
-        heading
-    )  # the form's fields follow
+    # the form's fields follow
+    assert heading is not None and 0 <= heading["y"] < PHONE["height"] / 2, heading
     shot(tab, f"phone-{language}-alert", full_page=False)
 
     tab.goto("/communities")

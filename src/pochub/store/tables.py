@@ -773,42 +773,35 @@ joint_team_steps = Table(  # every step of a joint team, dated and attributed
     Index("ix_joint_team_steps_team_id", "team_id"),
 )
 
-joint_team_findings = (
-    Table(  # the threats a team heard, in the taxonomy, one row each (read by the threat matrix)
-        "joint_team_findings",
-        metadata,
-        Column("finding_id", Integer, primary_key=True, autoincrement=True),
-        Column("team_id", Integer, ForeignKey("joint_teams.team_id", ondelete="CASCADE"), nullable=False),
-        Column("community_id", String(64), nullable=False),
-        Column("threat_type", String(40), nullable=False),
-        Column("perpetrator", Text, nullable=False, server_default=""),
-        Column("place", Text, nullable=False, server_default=""),
-        Column("note", Text, nullable=False, server_default=""),
-        Column("heard_on", DateTime(timezone=True), nullable=False),
-        Index("ix_joint_team_findings_team_id", "team_id"),
-        Index("ix_joint_team_findings_community_id", "community_id"),
-    )
+# the threats a team heard, in the taxonomy, one row each (read by the threat matrix)
+joint_team_findings = Table(
+    "joint_team_findings",
+    metadata,
+    Column("finding_id", Integer, primary_key=True, autoincrement=True),
+    Column("team_id", Integer, ForeignKey("joint_teams.team_id", ondelete="CASCADE"), nullable=False),
+    Column("community_id", String(64), nullable=False),
+    Column("threat_type", String(40), nullable=False),
+    Column("perpetrator", Text, nullable=False, server_default=""),
+    Column("place", Text, nullable=False, server_default=""),
+    Column("note", Text, nullable=False, server_default=""),
+    Column("heard_on", DateTime(timezone=True), nullable=False),
+    Index("ix_joint_team_findings_team_id", "team_id"),
+    Index("ix_joint_team_findings_community_id", "community_id"),
 )
 
-idempotency_keys = (
-    Table(  # what a write sent again with the same key answered the first time (offline replays)
-        "idempotency_keys",
-        metadata,
-        Column("key_id", Integer, primary_key=True, autoincrement=True),
-        Column("user_id", Integer, ForeignKey("users.user_id", ondelete="CASCADE"), nullable=False),
-        Column(
-            "key", String(100), nullable=False
-        ),  # chosen by the client (the device's queue: a random UUID)
-        Column(
-            "scope", String(200), nullable=False
-        ),  # the request the key was first used for ("engagement", ...)
-        Column(
-            "result", Text, nullable=False, server_default="{}"
-        ),  # JSON: what the edge needs to answer again
-        Column("created_at", DateTime(timezone=True), nullable=False),
-        UniqueConstraint("user_id", "key", name="uq_idempotency_keys_user_id_key"),
-        Index("ix_idempotency_keys_created_at", "created_at"),
-    )
+# what a write sent again with the same key answered the first time (offline replays)
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("key_id", Integer, primary_key=True, autoincrement=True),
+    Column("user_id", Integer, ForeignKey("users.user_id", ondelete="CASCADE"), nullable=False),
+    Column("key", String(100), nullable=False),  # chosen by the client (the device's queue: a random UUID)
+    # the request the key was first used for ("engagement", ...)
+    Column("scope", String(200), nullable=False),
+    Column("result", Text, nullable=False, server_default="{}"),  # JSON: what the edge needs to answer again
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("user_id", "key", name="uq_idempotency_keys_user_id_key"),
+    Index("ix_idempotency_keys_created_at", "created_at"),
 )
 
 staff_numbers = Table(  # staff phones whose structured SMS intake reads (issue 18, item 4); never in clear
