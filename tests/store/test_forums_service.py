@@ -7,7 +7,6 @@ and a re-assessment is compared task by task; roles that may not act are refused
 from __future__ import annotations
 
 import json
-import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -20,6 +19,7 @@ from pochub.core.toolkit.checklist import Answer, assess
 from pochub.errors import Forbidden, InvalidInput, InvalidTransition, NotFound
 from pochub.services import action_points, forums
 from pochub.store import tables
+from tests.worker_passes import OnePass
 
 ADVISER = User(1, "adviser", Role.POC_ADVISER)
 VIEWER = User(2, "viewer", Role.VIEWER)
@@ -141,14 +141,6 @@ def test_checklist_measures_become_action_points_and_reassessments_are_compared(
         action_points.record_checklist_assessment(demo_engine, VIEWER, second, body_id="mission_poc_wg")
 
 
-class _OnePass(threading.Event):
-    """A stop event that stops the worker after its first pass."""
-
-    def wait(self, timeout: float | None = None) -> bool:
-        self.set()
-        return True
-
-
 def test_the_escalation_worker_escalates_action_points_beside_alerts(demo_engine: Engine) -> None:
     from pochub.config import Settings
     from pochub.services.workers import run_escalation
@@ -156,7 +148,7 @@ def test_the_escalation_worker_escalates_action_points_beside_alerts(demo_engine
     meeting_id = forums.record_meeting(demo_engine, ADVISER, _meeting(date(2026, 3, 3)), now=HELD)
     (point,) = forums.meeting(demo_engine, ADVISER, meeting_id).decisions[0].action_points
     url = demo_engine.url.render_as_string(hide_password=False)
-    run_escalation(demo_engine, Settings(database_url=url, workers=False), _OnePass())
+    run_escalation(demo_engine, Settings(database_url=url, workers=False), OnePass())
     after = action_points.action_point(demo_engine, ADVISER, point.action_point_id)
     assert after.escalated_to == "smg_protection"  # months late: the top of the path
 

@@ -4,7 +4,6 @@ another's recent ones."""
 
 from __future__ import annotations
 
-import threading
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Engine, func, select
@@ -15,16 +14,9 @@ from pochub.services import idempotency
 from pochub.services.workers import run_escalation
 from pochub.store import tables
 from tests.api.access_helpers import make_user
+from tests.worker_passes import OnePass
 
 NOW = datetime(2026, 6, 1, 12, tzinfo=UTC)
-
-
-class _OnePass(threading.Event):
-    """A stop event that stops the worker after its first pass."""
-
-    def wait(self, timeout: float | None = None) -> bool:
-        self.set()
-        return True
 
 
 def _keep(engine: Engine, user: User, key: str, days_ago: float) -> None:
@@ -63,7 +55,7 @@ def test_the_escalation_worker_prunes_expired_keys(engine: Engine) -> None:
         idempotency.keep(conn, cla, "stale-key-0001", "engagement", {}, now=real_now - timedelta(days=400))
         idempotency.keep(conn, cla, "fresh-key-0002", "engagement", {}, now=real_now - timedelta(hours=1))
     url = engine.url.render_as_string(hide_password=False)
-    run_escalation(engine, Settings(database_url=url, workers=False), _OnePass())
+    run_escalation(engine, Settings(database_url=url, workers=False), OnePass())
     assert _keys(engine) == {"fresh-key-0002"}
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(tables.idempotency_keys)).scalar_one() == 1
